@@ -1,0 +1,233 @@
+//! Command-line interface (clap derive) and dispatch. Exit codes: 0 success, 1 runtime
+//! failure, 2 bad input (nothing on the system changed).
+
+use crate::config::{self, Daemon, Overrides};
+use crate::lab::{self, LabError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nsbgp",
+    version,
+    about = "A laboratory of real FRR BGP routers on one Linux host"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bring up a lab: namespaces, veth links, chroots, zebra and bgpd per router.
+    Up {
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+        /// Override the file's router count.
+        #[arg(long, allow_negative_numbers = true)]
+        routers: Option<i64>,
+        /// Override the file's lab name.
+        #[arg(long)]
+        lab: Option<String>,
+        /// Wait until BGP has converged everywhere.
+        #[arg(long)]
+        wait: bool,
+        /// With --wait: give up after this many seconds (exit 1).
+        #[arg(long, requires = "wait")]
+        timeout: Option<f64>,
+    },
+    /// Take a lab down and remove everything it created.
+    Down {
+        #[arg(short = 'c', long = "config", conflicts_with_all = ["lab", "all"])]
+        config: Option<PathBuf>,
+        #[arg(long, conflicts_with = "all")]
+        lab: Option<String>,
+        /// Every lab nsbgp knows of.
+        #[arg(long)]
+        all: bool,
+        /// Show what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Running labs with router count and state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every router's FRR configs into a directory (no root, no system changes).
+    Render {
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        #[arg(long, allow_negative_numbers = true)]
+        routers: Option<i64>,
+        #[arg(long)]
+        lab: Option<String>,
+    },
+    /// Preflight checks of this host, each with a fix hint.
+    Doctor {
+        /// Also check the host can hold this lab (memory, limits).
+        #[arg(short = 'c', long = "config")]
+        config: Option<PathBuf>,
+    },
+    /// Start a router's daemon(s) again in the same namespace and chroot.
+    Restart {
+        router: String,
+        #[arg(default_value = "all", value_parser = ["bgpd", "zebra", "all"])]
+        daemon: String,
+        #[arg(long)]
+        lab: Option<String>,
+    },
+    /// Run a program inside a router's network namespace (as `ip netns exec` does).
+    Exec {
+        router: String,
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(last = true, required = true)]
+        program: Vec<String>,
+    },
+    /// Open $SHELL inside a router's network namespace.
+    Shell {
+        router: String,
+        #[arg(long)]
+        lab: Option<String>,
+    },
+    /// Run FRR's vtysh against a router (inside its namespace and chroot).
+    Vtysh {
+        router: String,
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+pub fn overrides(routers: Option<i64>, lab: Option<String>) -> Overrides {
+    Overrides { routers, name: lab }
+}
+
+pub fn load(config: &std::path::Path, ov: &Overrides) -> Result<config::Lab, LabError> {
+    config::load(config, ov).map_err(|e| LabError::Input(e.to_string()))
+}
+
+/// Resolves a router argument (`ROUTER_5`, `5`, `AS105`) or explains the accepted forms.
+pub fn router_arg(run: &lab::Running, spec: &str) -> Result<usize, LabError> {
+    run.lab.resolve_router(spec).ok_or_else(|| {
+        let n = run.lab.routers.len();
+        LabError::Input(format!(
+            "lab {} has no router {spec:?}; use a name ({}0 … {}{}), an index (0 … {}) or an AS (AS{} … AS{})",
+            run.lab.name,
+            run.lab.router_prefix,
+            run.lab.router_prefix,
+            n - 1,
+            n - 1,
+            run.lab.first_asn,
+            run.lab.first_asn + n as u32 - 1
+        ))
+    })
+}
+
+pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {
+    Daemon::parse(s)
+        .ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd or zebra")))
+}
+
+pub async fn run(cli: Cli) -> Result<(), LabError> {
+    use crate::commands as c;
+    match cli.command {
+        Command::Up {
+            config,
+            routers,
+            lab,
+            wait,
+            timeout,
+        } => c::up(&config, overrides(routers, lab), wait, timeout).await,
+        Command::Down {
+            config,
+            lab,
+            all,
+            dry_run,
+        } => c::down(config, lab, all, dry_run).await,
+        Command::List { json } => c::list(json),
+        Command::Render {
+            config,
+            out,
+            routers,
+            lab,
+        } => c::render(&config, &out, overrides(routers, lab)),
+        Command::Doctor { config } => c::doctor(config.as_deref()).await,
+        Command::Restart {
+            router,
+            daemon,
+            lab,
+        } => c::restart(lab.as_deref(), &router, &daemon).await,
+        Command::Exec {
+            router,
+            lab,
+            program,
+        } => c::exec(lab.as_deref(), &router, &program),
+        Command::Shell { router, lab } => {
+            let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
+            c::exec(lab.as_deref(), &router, &[shell])
+        }
+        Command::Vtysh { router, lab, args } => c::vtysh(lab.as_deref(), &router, &args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Table-driven: each command line parses (or fails) as the contract says.
+    #[test]
+    fn command_lines() {
+        let ok: &[&[&str]] = &[
+            &["up", "-c", "configs/chain-3.toml"],
+            &[
+                "up",
+                "-c",
+                "f.toml",
+                "--routers",
+                "10",
+                "--lab",
+                "x",
+                "--wait",
+                "--timeout",
+                "30",
+            ],
+            &["down", "-c", "f.toml"],
+            &["down", "--lab", "x"],
+            &["down", "--all", "--dry-run"],
+            &["list"],
+            &["render", "-c", "f.toml", "-o", "out"],
+            &["doctor"],
+            &["restart", "ROUTER_1", "bgpd"],
+            &["exec", "ROUTER_2", "--", "ip", "-br", "addr"],
+            &["shell", "5"],
+            &["vtysh", "AS101", "--", "-c", "show ip bgp summary"],
+        ];
+        for args in ok {
+            let v: Vec<&str> = std::iter::once("nsbgp")
+                .chain(args.iter().copied())
+                .collect();
+            Cli::try_parse_from(&v).unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        }
+        let bad: &[&[&str]] = &[
+            &["up"],
+            &["up", "-c", "f", "--timeout", "3"],
+            &["down", "--lab", "x", "--all"],
+            &["down", "-c", "f", "--lab", "x"],
+            &["restart", "R", "ospfd"],
+            &["exec", "R"],
+            &["frobnicate"],
+        ];
+        for args in bad {
+            let v: Vec<&str> = std::iter::once("nsbgp")
+                .chain(args.iter().copied())
+                .collect();
+            let e = Cli::try_parse_from(&v).expect_err(&format!("{v:?} should fail"));
+            assert_eq!(e.exit_code(), 2, "{v:?}");
+        }
+    }
+}

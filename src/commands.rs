@@ -1,0 +1,376 @@
+//! What each subcommand does, on top of the library modules.
+
+use crate::cli::{daemon_arg, load, router_arg};
+use crate::config::{Daemon, Overrides};
+use crate::lab::{self, down, LabError};
+use crate::rootfs;
+use std::io::IsTerminal;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+fn rt(e: impl std::fmt::Display) -> LabError {
+    LabError::Runtime(e.to_string())
+}
+
+/// A random vty password for a new lab (hex, 20 chars).
+pub fn new_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| format!("{:x}", rng.random_range(0..16u8)))
+        .collect()
+}
+
+pub async fn up(
+    config: &Path,
+    ov: Overrides,
+    wait: bool,
+    timeout: Option<f64>,
+) -> Result<(), LabError> {
+    let lab = load(config, &ov)?;
+    raise_fd_limit();
+    let report = lab::up::up(&lab, &new_password()).await?;
+    println!(
+        "lab {}: {} routers up in {:.1} s (namespaces {:.1} s, links {:.1} s, files {:.1} s, daemons {:.1} s)",
+        lab.name,
+        lab.routers.len(),
+        report.total_ms as f64 / 1000.0,
+        report.namespaces_ms as f64 / 1000.0,
+        report.links_ms as f64 / 1000.0,
+        report.files_ms as f64 / 1000.0,
+        report.daemons_ms as f64 / 1000.0
+    );
+    if wait {
+        crate::monitor::wait_converged(&lab.name, timeout).await?;
+    }
+    Ok(())
+}
+
+/// Each namespace costs nsbgp an fd and a netlink socket while it builds.
+fn raise_fd_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+        }
+    }
+}
+
+pub async fn down(
+    config: Option<PathBuf>,
+    lab: Option<String>,
+    all: bool,
+    dry_run: bool,
+) -> Result<(), LabError> {
+    let names: Vec<String> = if all {
+        lab::lab_names()
+    } else if let Some(c) = config {
+        vec![load(&c, &Overrides::default())?.name]
+    } else if let Some(l) = lab {
+        vec![l]
+    } else {
+        return Err(LabError::Input(
+            "say which lab: `nsbgp down -c FILE`, `--lab NAME` or `--all`".into(),
+        ));
+    };
+    if names.is_empty() {
+        println!("no labs to take down");
+        return Ok(());
+    }
+    let mut failures = 0;
+    for name in names {
+        let rep = down::teardown(&name, down::Options { dry_run }).await;
+        if !rep.found {
+            println!("lab {name}: not running; nothing to do");
+            continue;
+        }
+        let verb = if dry_run { "would remove" } else { "removed" };
+        let ns = rep
+            .removed
+            .iter()
+            .filter(|r| r.starts_with("namespace "))
+            .count();
+        if dry_run {
+            for r in &rep.removed {
+                println!("lab {name}: {verb} {r}");
+            }
+        }
+        println!(
+            "lab {name}: {verb} {ns} namespace(s) and {} other object(s)",
+            rep.removed.len() - ns
+        );
+        for f in &rep.foreign {
+            println!("lab {name}: left alone: {f}");
+        }
+        for e in &rep.errors {
+            eprintln!("lab {name}: error: {e}");
+        }
+        if !rep.errors.is_empty() {
+            failures += 1;
+            eprintln!("lab {name}: {} problem(s); run `nsbgp down --lab {name}` again once they are fixed", rep.errors.len());
+        }
+    }
+    if failures > 0 {
+        Err(LabError::Runtime(format!(
+            "{failures} lab(s) not fully removed"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ListRow {
+    lab: String,
+    routers: usize,
+    state: String,
+    daemons_alive: usize,
+    daemons_total: usize,
+    up_pid: Option<u32>,
+}
+
+pub fn list(json: bool) -> Result<(), LabError> {
+    let mut rows = Vec::new();
+    for name in lab::lab_names() {
+        let Ok(run) = lab::open(&name) else { continue };
+        let total = run.lab.routers.len() * run.lab.daemons.len();
+        let mut alive = 0;
+        for i in 0..run.lab.routers.len() {
+            for &d in &run.lab.daemons {
+                let pid =
+                    crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(i), d));
+                alive += pid.is_some_and(lab::pid_alive) as usize;
+            }
+        }
+        let state = if run.is_stale() {
+            "stale (earlier boot): run `nsbgp down`".to_string()
+        } else {
+            match &run.state {
+                Some(s) if s.stage == lab::Stage::Starting && !lab::pid_alive(s.up_pid) => {
+                    "crashed during up: run `nsbgp down`".into()
+                }
+                Some(s) => format!("{:?}", s.stage).to_lowercase(),
+                None => "unknown".into(),
+            }
+        };
+        rows.push(ListRow {
+            lab: name,
+            routers: run.lab.routers.len(),
+            state,
+            daemons_alive: alive,
+            daemons_total: total,
+            up_pid: run.state.map(|s| s.up_pid),
+        });
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("rows serialize")
+        );
+    } else if rows.is_empty() {
+        println!("no labs running");
+    } else {
+        println!("{:<24} {:>7}  {:>9}  STATE", "LAB", "ROUTERS", "DAEMONS");
+        for r in rows {
+            println!(
+                "{:<24} {:>7}  {:>4}/{:<4}  {}",
+                r.lab, r.routers, r.daemons_alive, r.daemons_total, r.state
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn render(config: &Path, out: &Path, ov: Overrides) -> Result<(), LabError> {
+    let lab = load(config, &ov)?;
+    // A placeholder, not a secret: `up` puts a random per-lab password in its place.
+    let n = crate::render::render_to_dir(&lab, out, "RENDERED-PASSWORD").map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            LabError::Input(format!(
+                "{e}: render never overwrites files; choose an empty -o directory"
+            ))
+        } else {
+            rt(e)
+        }
+    })?;
+    println!(
+        "wrote {n} files for {} routers into {}",
+        lab.routers.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+pub async fn doctor(config: Option<&Path>) -> Result<(), LabError> {
+    let lab = match config {
+        Some(c) => Some(load(c, &Overrides::default())?),
+        None => None,
+    };
+    let checks = crate::doctor::run(lab.as_ref());
+    let mut failed = 0;
+    for c in &checks {
+        println!(
+            "{:<5} {:<28} {}",
+            if c.ok { "OK" } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+        if !c.ok {
+            failed += 1;
+            println!("      fix: {}", c.fix);
+        }
+    }
+    if failed > 0 {
+        Err(LabError::Runtime(format!("{failed} check(s) failed")))
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn restart(lab_name: Option<&str>, router: &str, daemon: &str) -> Result<(), LabError> {
+    let run = lab::select(lab_name)?;
+    let idx = router_arg(&run, router)?;
+    let daemons: Vec<Daemon> = if daemon == "all" {
+        run.lab.daemons.clone()
+    } else {
+        vec![daemon_arg(daemon)?]
+    };
+    let name = run.lab.routers[idx].name.clone();
+    // Stop what runs first (bgpd before zebra), then start in order (zebra before bgpd).
+    for &d in daemons.iter().rev() {
+        if let Some(pid) =
+            crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(idx), d))
+        {
+            if lab::pid_alive(pid) && lab::pid_comm(pid).as_deref() == Some(d.name()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+                for _ in 0..100 {
+                    if !lab::pid_alive(pid) {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                }
+                if lab::pid_alive(pid) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid as i32),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+        }
+    }
+    for d in daemons {
+        let pid = lab::up::restart_daemon(&run, idx, d).await?;
+        println!("{name}: {d} started (pid {pid})");
+    }
+    Ok(())
+}
+
+/// Runs a program in a router's namespace with its `/etc/netns` files, like `ip netns exec`:
+/// a private mount namespace where those files cover `/etc`'s and `/sys` shows the router.
+pub fn exec(lab_name: Option<&str>, router: &str, program: &[String]) -> Result<(), LabError> {
+    let run = lab::select(lab_name)?;
+    let idx = router_arg(&run, router)?;
+    let name = run.lab.routers[idx].name.clone();
+    let fd = crate::netns::open_named(&name).map_err(rt)?;
+    let etc = Path::new(lab::up::ETC_NETNS).join(&name);
+    let binds: Vec<(std::ffi::CString, std::ffi::CString)> = std::fs::read_dir(&etc)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| {
+                    (
+                        cstring(&e.path()),
+                        cstring(&Path::new("/etc").join(e.file_name())),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut cmd = std::process::Command::new(&program[0]);
+    cmd.args(&program[1..]).env("NSBGP_ROUTER", &name);
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+    // SAFETY: only syscalls on data prepared before fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            use nix::mount::{mount, umount2, MntFlags, MsFlags};
+            nix::sched::setns(
+                std::os::fd::BorrowedFd::borrow_raw(raw),
+                nix::sched::CloneFlags::CLONE_NEWNET,
+            )?;
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
+            mount(
+                None::<&str>,
+                "/",
+                None::<&str>,
+                MsFlags::MS_REC | MsFlags::MS_SLAVE,
+                None::<&str>,
+            )?;
+            for (src, dst) in &binds {
+                mount(
+                    Some(src.as_c_str()),
+                    dst.as_c_str(),
+                    None::<&str>,
+                    MsFlags::MS_BIND,
+                    None::<&str>,
+                )?;
+            }
+            // sysfs shows the namespace of whoever mounts it.
+            if umount2("/sys", MntFlags::MNT_DETACH).is_ok() {
+                let _ = mount(
+                    Some("sysfs"),
+                    "/sys",
+                    Some("sysfs"),
+                    MsFlags::empty(),
+                    None::<&str>,
+                );
+            }
+            Ok(())
+        });
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| LabError::Input(format!("cannot run {:?} in {name}: {e}", program[0])))?;
+    std::process::exit(
+        status
+            .code()
+            .unwrap_or(128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)),
+    );
+}
+
+fn cstring(p: &Path) -> std::ffi::CString {
+    std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()))
+        .expect("no NUL in paths")
+}
+
+/// FRR's vtysh inside the router's namespace and chroot, where it finds the daemons' sockets.
+pub fn vtysh(lab_name: Option<&str>, router: &str, args: &[String]) -> Result<(), LabError> {
+    let run = lab::select(lab_name)?;
+    let idx = router_arg(&run, router)?;
+    let name = run.lab.routers[idx].name.clone();
+    let fd = crate::netns::open_named(&name).map_err(rt)?;
+    let mounts = rootfs::PreparedMounts::new(&rootfs::plan(&run.dirs(idx), &rootfs::RealHost));
+    let mut cmd = std::process::Command::new("/usr/bin/vtysh");
+    cmd.args(args);
+    if args.is_empty() && !std::io::stdin().is_terminal() {
+        return Err(LabError::Input("vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into()));
+    }
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+    // SAFETY: only syscalls on data prepared before fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sched::setns(
+                std::os::fd::BorrowedFd::borrow_raw(raw),
+                nix::sched::CloneFlags::CLONE_NEWNET,
+            )?;
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
+            rootfs::apply(&mounts, &mut rootfs::Syscalls)?;
+            Ok(())
+        });
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| rt(format!("cannot run vtysh in {name}: {e}")))?;
+    std::process::exit(status.code().unwrap_or(1));
+}

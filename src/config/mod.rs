@@ -1,0 +1,198 @@
+//! Lab model: the TOML file (`model`), its validation into a fully resolved [`Lab`]
+//! (`validate`), and the address plan (`plan`). Nothing here touches the system.
+
+pub mod model;
+pub mod plan;
+mod validate;
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+pub use model::LabFile;
+pub use validate::{validate, Overrides};
+
+/// A config problem: which file, which key, what is wrong, and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read it: {source}. Fix: check the path (relative paths are from the current directory).")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: not a valid lab file: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: `{key}`: {problem}. Fix: {fix}")]
+    Invalid {
+        file: String,
+        key: String,
+        problem: String,
+        fix: String,
+    },
+}
+
+/// One BGP daemon nsbgp runs per router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Daemon {
+    Zebra,
+    Bgpd,
+}
+
+impl Daemon {
+    pub fn name(self) -> &'static str {
+        match self {
+            Daemon::Zebra => "zebra",
+            Daemon::Bgpd => "bgpd",
+        }
+    }
+    /// vty TCP port inside the router's namespace (the classic Quagga/FRR ports).
+    pub fn vty_port(self) -> u16 {
+        match self {
+            Daemon::Zebra => 2601,
+            Daemon::Bgpd => 2605,
+        }
+    }
+    pub fn parse(s: &str) -> Option<Daemon> {
+        match s {
+            "zebra" => Some(Daemon::Zebra),
+            "bgpd" => Some(Daemon::Bgpd),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A validated, fully resolved lab: every router with its AS, addresses and neighbours.
+/// Saved as `lab.json` in the state directory so later commands need no config file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lab {
+    pub name: String,
+    pub source: Option<PathBuf>,
+    pub router_prefix: String,
+    pub first_asn: u32,
+    pub link_pool: Ipv4Net,
+    pub link_prefix_len: u8,
+    pub stub_prefix: Ipv4Net,
+    /// The "world" address on ROUTER_0's `lo`: the first host of `stub_prefix`.
+    pub stub_addr: Ipv4Addr,
+    pub frr_dir: PathBuf,
+    pub timers: Timers,
+    pub daemons: Vec<Daemon>,
+    pub limit_fds: u32,
+    pub log_level: String,
+    pub routers: Vec<Router>,
+    pub links: Vec<plan::LinkPlan>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timers {
+    pub keepalive_s: u32,
+    pub hold_s: u32,
+    pub connect_retry_s: u32,
+    pub advertisement_interval_s: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Router {
+    pub index: usize,
+    /// Also the namespace name.
+    pub name: String,
+    pub asn: u32,
+    pub router_id: Ipv4Addr,
+    /// Towards ROUTER_0 first, then away from it.
+    pub interfaces: Vec<Interface>,
+}
+
+/// One veth end inside a router. It is named after the router at the other end, so
+/// `ip -br link` in ROUTER_5 shows `ROUTER_4` and `ROUTER_6`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interface {
+    pub name: String,
+    /// Fixed ifindex (lo is 1): set at creation so no lookup is ever needed.
+    pub ifindex: u32,
+    pub addr: Ipv4Addr,
+    pub subnet: Ipv4Net,
+    pub link: usize,
+    pub peer_index: usize,
+    pub peer_name: String,
+    pub peer_asn: u32,
+    pub peer_addr: Ipv4Addr,
+}
+
+/// ifindex of the interface towards ROUTER_{k-1} and towards ROUTER_{k+1}.
+pub const IFINDEX_UP: u32 = 2;
+pub const IFINDEX_DOWN: u32 = 3;
+
+impl Lab {
+    pub fn router(&self, index: usize) -> &Router {
+        &self.routers[index]
+    }
+
+    /// Resolves `ROUTER_50`, `50` or `AS150` to a router index.
+    pub fn resolve_router(&self, spec: &str) -> Option<usize> {
+        let n = self.routers.len();
+        let idx = if spec.starts_with(&self.router_prefix) {
+            // Only the canonical spelling: `ROUTER_05` is not `ROUTER_5`.
+            (0..n).find(|&i| self.routers[i].name == spec)
+        } else if let Some(asn) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
+            asn.parse::<u32>()
+                .ok()
+                .and_then(|a| a.checked_sub(self.first_asn))
+                .map(|i| i as usize)
+        } else if spec.chars().all(|c| c.is_ascii_digit()) && !spec.is_empty() {
+            spec.parse::<usize>().ok()
+        } else {
+            None
+        };
+        idx.filter(|&i| i < n)
+    }
+
+    pub fn router_name(&self, index: usize) -> String {
+        format!("{}{}", self.router_prefix, index)
+    }
+
+    /// Router that holds `addr`, if any (for mapping traceroute hops back to names).
+    pub fn router_of_addr(&self, addr: Ipv4Addr) -> Option<&Router> {
+        if addr == self.stub_addr {
+            return self.routers.first();
+        }
+        self.routers
+            .iter()
+            .find(|r| r.interfaces.iter().any(|i| i.addr == addr))
+    }
+
+    /// Every prefix a converged router must have learned: all link subnets and the stub.
+    pub fn announced_prefixes(&self) -> Vec<Ipv4Net> {
+        let mut v: Vec<Ipv4Net> = self.links.iter().map(|l| l.subnet).collect();
+        v.push(self.stub_prefix);
+        v
+    }
+}
+
+/// Reads and validates a lab file.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Lab, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let parsed: LabFile = parse(&file, &text)?;
+    let mut lab = validate(&file, parsed, overrides)?;
+    lab.source = std::fs::canonicalize(path).ok();
+    Ok(lab)
+}
+
+/// Parses the TOML text of a lab file; unknown keys and wrong types are errors.
+pub fn parse(file: &str, text: &str) -> Result<LabFile, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        file: file.to_string(),
+        message: e.to_string().trim_end().replace('\n', "\n  "),
+    })
+}

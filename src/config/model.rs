@@ -1,0 +1,107 @@
+//! The lab file as the user writes it (TOML), with defaults for every optional key.
+
+use serde::{Deserialize, Serialize};
+
+/// Default router name prefix: namespaces and routers are `ROUTER_0`, `ROUTER_1`, …
+pub const DEFAULT_PREFIX: &str = "ROUTER_";
+pub const DEFAULT_FIRST_ASN: u32 = 100;
+/// The classic lab numbers its routers AS 100 … 1099: at most 1000 routers.
+pub const DEFAULT_LAST_ASN: u32 = 1099;
+pub const DEFAULT_LINK_POOL: &str = "172.31.0.0/16";
+/// TEST-NET-2 (RFC 5737): never routed on the Internet, so a lab can never reach a real host.
+pub const DEFAULT_STUB_PREFIX: &str = "198.51.100.0/24";
+pub const DEFAULT_FRR_DIR: &str = "/usr/lib/frr";
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabFile {
+    /// Lab name: the state directory is `/run/nsbgp/{name}`.
+    pub name: String,
+    /// Number of routers in the chain. Signed so that a negative count gets a clear error.
+    pub routers: i64,
+    #[serde(default = "default_prefix")]
+    pub router_prefix: String,
+    #[serde(default = "default_first_asn")]
+    pub first_asn: i64,
+    /// Highest AS number the lab may use (with `first_asn`, bounds the router count).
+    #[serde(default = "default_last_asn")]
+    pub last_asn: i64,
+    /// IPv4 pool the chain's link subnets are carved from.
+    #[serde(default = "default_link_pool")]
+    pub link_pool: String,
+    /// Prefix length of one link subnet; absent = /24 (the classic plan) when it fits, else /30.
+    #[serde(default)]
+    pub link_prefix_len: Option<i64>,
+    /// Documentation prefix held on ROUTER_0's `lo` and announced: the "world" for traceroutes.
+    #[serde(default = "default_stub_prefix")]
+    pub stub_prefix: String,
+    #[serde(default = "default_frr_dir")]
+    pub frr_dir: String,
+    #[serde(default)]
+    pub timers: Timers,
+    #[serde(default)]
+    pub daemons: Daemons,
+}
+
+/// BGP timers. The defaults keep a 1000-router chain from stalling: FRR's 120 s connect retry
+/// would leave a session that missed its peer at start-up idle for two minutes.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timers {
+    pub keepalive_s: i64,
+    pub hold_s: i64,
+    pub connect_retry_s: i64,
+    /// eBGP minimum route advertisement interval; 30 reproduces Quagga-era routers.
+    pub advertisement_interval_s: i64,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            keepalive_s: 10,
+            hold_s: 30,
+            connect_retry_s: 2,
+            advertisement_interval_s: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Daemons {
+    /// Daemons started in every router, in start order.
+    pub run: Vec<String>,
+    /// `--limit-fds` for every daemon: the host's large fd limit costs each daemon memory.
+    pub limit_fds: i64,
+    /// FRR log level for `log file`.
+    pub log_level: String,
+}
+
+impl Default for Daemons {
+    fn default() -> Self {
+        Daemons {
+            run: vec!["zebra".into(), "bgpd".into()],
+            limit_fds: 128,
+            log_level: "informational".into(),
+        }
+    }
+}
+
+fn default_prefix() -> String {
+    DEFAULT_PREFIX.into()
+}
+fn default_first_asn() -> i64 {
+    DEFAULT_FIRST_ASN as i64
+}
+fn default_last_asn() -> i64 {
+    DEFAULT_LAST_ASN as i64
+}
+fn default_link_pool() -> String {
+    DEFAULT_LINK_POOL.into()
+}
+fn default_stub_prefix() -> String {
+    DEFAULT_STUB_PREFIX.into()
+}
+fn default_frr_dir() -> String {
+    DEFAULT_FRR_DIR.into()
+}

@@ -1,0 +1,502 @@
+//! Turns a parsed [`LabFile`] into a resolved [`Lab`], or says exactly which key is wrong.
+//! Every value that later reaches a template, a path or a command line is checked here.
+
+use super::model::LabFile;
+use super::plan::{self, LinkPlan};
+use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP};
+use ipnet::Ipv4Net;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+
+/// Command-line values that replace the file's.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub routers: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// Linux interface names are at most 15 bytes (IFNAMSIZ - 1); routers name their interfaces.
+const IFNAME_MAX: usize = 15;
+const LAB_NAME_MAX: usize = 32;
+
+/// AS numbers a lab must not use: 0, AS_TRANS, documentation and last ones (RFC 7607,
+/// 6793, 5398, 7300).
+fn reserved_asn(asn: u64) -> bool {
+    matches!(asn, 0 | 23456 | 64496..=64511 | 65535 | 65536..=65551 | 4294967295)
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, key: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            file: self.file.to_string(),
+            key: key.to_string(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    fn net(&self, key: &str, value: &str) -> Result<Ipv4Net, ConfigError> {
+        let net: Ipv4Net = value.parse().map_err(|_| {
+            self.err(
+                key,
+                format!("{value:?} is not an IPv4 prefix"),
+                "write it as address/length, e.g. \"172.31.0.0/16\"",
+            )
+        })?;
+        if net.trunc() != net {
+            return Err(self.err(
+                key,
+                format!("{value} has host bits set"),
+                format!("use the network address: \"{}\"", net.trunc()),
+            ));
+        }
+        let a = net.network();
+        if a.is_loopback()
+            || a.is_multicast()
+            || a.is_unspecified()
+            || a.is_broadcast()
+            || a.octets()[0] >= 240
+        {
+            return Err(self.err(
+                key,
+                format!("{value} is a loopback, multicast, reserved or unspecified range"),
+                "use a private range (e.g. 172.31.0.0/16) or a documentation range (e.g. 198.51.100.0/24)",
+            ));
+        }
+        Ok(net)
+    }
+
+    fn ranged(&self, key: &str, v: i64, lo: i64, hi: i64, fix: &str) -> Result<u32, ConfigError> {
+        if v < lo || v > hi {
+            return Err(self.err(key, format!("{v} is outside {lo}..={hi}"), fix));
+        }
+        Ok(v as u32)
+    }
+}
+
+pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigError> {
+    let c = Ctx { file };
+    let name = ov.name.clone().unwrap_or(f.name);
+    if name.is_empty() || name.len() > LAB_NAME_MAX || !name.chars().all(is_name_char) {
+        return Err(c.err(
+            "name",
+            format!("lab name {name:?} must be 1-{LAB_NAME_MAX} characters of [A-Za-z0-9_-]"),
+            "pick a name like \"chain-100\"",
+        ));
+    }
+
+    let routers = ov.routers.unwrap_or(f.routers);
+    let routers_key = if ov.routers.is_some() {
+        "--routers"
+    } else {
+        "routers"
+    };
+    if routers < 1 {
+        return Err(c.err(
+            routers_key,
+            format!("{routers} routers: a chain needs at least 1"),
+            "set routers to a count from 1 up, e.g. routers = 100",
+        ));
+    }
+
+    let prefix = f.router_prefix;
+    if prefix.is_empty()
+        || !prefix.chars().all(is_name_char)
+        || !prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return Err(c.err(
+            "router_prefix",
+            format!("{prefix:?} must start with a letter and contain only [A-Za-z0-9_-]"),
+            "use e.g. router_prefix = \"ROUTER_\"",
+        ));
+    }
+    let longest = format!("{prefix}{}", routers - 1);
+    if longest.len() > IFNAME_MAX {
+        return Err(c.err(
+            "router_prefix",
+            format!(
+                "router name {longest:?} is {} characters; routers name namespaces and interfaces, which Linux limits to {IFNAME_MAX}",
+                longest.len()
+            ),
+            format!("shorten router_prefix to at most {} characters", IFNAME_MAX - (routers - 1).to_string().len()),
+        ));
+    }
+
+    let first = f.first_asn;
+    let last = f.last_asn;
+    if !(1..=4294967295).contains(&first) || reserved_asn(first as u64) {
+        return Err(c.err(
+            "first_asn",
+            format!("{first} is not a usable AS number (1-4294967295, not 23456, 64496-64511, 65535-65551)"),
+            "use e.g. first_asn = 100",
+        ));
+    }
+    if last < first || last > 4294967295 {
+        return Err(c.err(
+            "last_asn",
+            format!("{last} must be between first_asn ({first}) and 4294967295"),
+            "raise last_asn or lower first_asn",
+        ));
+    }
+    let capacity = last - first + 1;
+    if routers > capacity {
+        return Err(c.err(
+            routers_key,
+            format!("{routers} routers need AS {first}..{} but the lab's AS range is {first}..={last} ({capacity} routers)", first + routers - 1),
+            format!("use at most {capacity} routers, or widen the range with last_asn"),
+        ));
+    }
+    let top = first + routers - 1;
+    if let Some(bad) = (first..=top).find(|&a| reserved_asn(a as u64)) {
+        return Err(c.err(
+            "first_asn",
+            format!("the routers' AS range {first}..={top} contains the reserved AS {bad}"),
+            "move first_asn so that the range avoids 23456, 64496-64511 and 65535-65551",
+        ));
+    }
+
+    let pool = c.net("link_pool", &f.link_pool)?;
+    let stub = c.net("stub_prefix", &f.stub_prefix)?;
+    if stub.prefix_len() > 30 {
+        return Err(c.err(
+            "stub_prefix",
+            format!("{stub} is too small to hold a host address"),
+            "use a /24 such as \"198.51.100.0/24\"",
+        ));
+    }
+    if pool.contains(&stub.network()) || stub.contains(&pool.network()) {
+        return Err(c.err(
+            "stub_prefix",
+            format!("{stub} overlaps link_pool {pool}"),
+            "pick a stub outside the link pool, e.g. \"198.51.100.0/24\"",
+        ));
+    }
+    let n_links = (routers - 1) as usize;
+    let len = match f.link_prefix_len {
+        Some(l) => {
+            let l = c.ranged(
+                "link_prefix_len",
+                l,
+                pool.prefix_len() as i64,
+                30,
+                "use a length between the pool's and 30, e.g. 24 or 30",
+            )?;
+            l as u8
+        }
+        None => plan::auto_link_len(pool, n_links),
+    };
+    let cap = plan::link_capacity(pool, len);
+    if (n_links as u64) > cap {
+        return Err(c.err(
+            "link_pool",
+            format!(
+                "{pool} holds {cap} links of /{len} but a {routers}-router chain needs {n_links}"
+            ),
+            "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30)",
+        ));
+    }
+
+    let frr_dir = f.frr_dir;
+    if !frr_dir.starts_with('/')
+        || !frr_dir
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "/_.-".contains(ch))
+        || frr_dir.contains("..")
+    {
+        return Err(c.err(
+            "frr_dir",
+            format!("{frr_dir:?} must be an absolute path of [A-Za-z0-9/_.-]"),
+            "use the default \"/usr/lib/frr\"",
+        ));
+    }
+
+    let t = f.timers;
+    let keepalive_s = c.ranged("timers.keepalive_s", t.keepalive_s, 1, 21845, "use e.g. 10")?;
+    let hold_s = c.ranged(
+        "timers.hold_s",
+        t.hold_s,
+        3,
+        65535,
+        "use at least 3 x keepalive_s, e.g. 30",
+    )?;
+    if hold_s < keepalive_s {
+        return Err(c.err(
+            "timers.hold_s",
+            format!("hold time {hold_s} s is shorter than keepalive {keepalive_s} s"),
+            "use hold_s = 3 x keepalive_s",
+        ));
+    }
+    let timers = Timers {
+        keepalive_s,
+        hold_s,
+        connect_retry_s: c.ranged(
+            "timers.connect_retry_s",
+            t.connect_retry_s,
+            1,
+            65535,
+            "use e.g. 2",
+        )?,
+        advertisement_interval_s: c.ranged(
+            "timers.advertisement_interval_s",
+            t.advertisement_interval_s,
+            0,
+            600,
+            "use 0 (FRR) or 30 (classic eBGP)",
+        )?,
+    };
+
+    let d = f.daemons;
+    let daemons: Vec<Daemon> = d
+        .run
+        .iter()
+        .map(|s| {
+            Daemon::parse(s).ok_or_else(|| {
+                c.err(
+                    "daemons.run",
+                    format!("unknown daemon {s:?}"),
+                    "nsbgp runs [\"zebra\", \"bgpd\"]",
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if daemons != [Daemon::Zebra, Daemon::Bgpd] {
+        return Err(c.err(
+            "daemons.run",
+            format!(
+                "{:?}: every router needs zebra (to install routes) then bgpd",
+                d.run
+            ),
+            "use run = [\"zebra\", \"bgpd\"]",
+        ));
+    }
+    let limit_fds = c.ranged("daemons.limit_fds", d.limit_fds, 32, 65536, "use e.g. 128")?;
+    const LEVELS: [&str; 8] = [
+        "emergencies",
+        "alerts",
+        "critical",
+        "errors",
+        "warnings",
+        "notifications",
+        "informational",
+        "debugging",
+    ];
+    if !LEVELS.contains(&d.log_level.as_str()) {
+        return Err(c.err(
+            "daemons.log_level",
+            format!("{:?} is not an FRR log level", d.log_level),
+            format!("use one of {}", LEVELS.join(", ")),
+        ));
+    }
+
+    let links = plan::chain_links(pool, len, routers as usize);
+    let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
+    let routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
+
+    Ok(Lab {
+        name,
+        source: None::<PathBuf>,
+        router_prefix: prefix,
+        first_asn: first as u32,
+        link_pool: pool,
+        link_prefix_len: len,
+        stub_prefix: stub,
+        stub_addr,
+        frr_dir: PathBuf::from(frr_dir),
+        timers,
+        daemons,
+        limit_fds,
+        log_level: d.log_level,
+        routers,
+        links,
+    })
+}
+
+fn build_routers(
+    prefix: &str,
+    first_asn: u32,
+    n: usize,
+    links: &[LinkPlan],
+    stub_addr: Ipv4Addr,
+) -> Vec<Router> {
+    let name = |i: usize| format!("{prefix}{i}");
+    (0..n)
+        .map(|i| {
+            let mut interfaces = Vec::with_capacity(2);
+            if i > 0 {
+                let l = &links[i - 1];
+                interfaces.push(Interface {
+                    name: name(i - 1),
+                    ifindex: IFINDEX_UP,
+                    addr: l.downstream_addr,
+                    subnet: l.subnet,
+                    link: l.index,
+                    peer_index: i - 1,
+                    peer_name: name(i - 1),
+                    peer_asn: first_asn + i as u32 - 1,
+                    peer_addr: l.upstream_addr,
+                });
+            }
+            if i + 1 < n {
+                let l = &links[i];
+                interfaces.push(Interface {
+                    name: name(i + 1),
+                    ifindex: IFINDEX_DOWN,
+                    addr: l.upstream_addr,
+                    subnet: l.subnet,
+                    link: l.index,
+                    peer_index: i + 1,
+                    peer_name: name(i + 1),
+                    peer_asn: first_asn + i as u32 + 1,
+                    peer_addr: l.downstream_addr,
+                });
+            }
+            // Classic router-ids: 172.31.k.1 for ROUTER_k, 172.31.1.2 for ROUTER_0.
+            let router_id = interfaces.first().map(|x| x.addr).unwrap_or(stub_addr);
+            Router {
+                index: i,
+                name: name(i),
+                asn: first_asn + i as u32,
+                router_id,
+                interfaces,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+
+    fn lab(text: &str) -> Result<Lab, ConfigError> {
+        validate("t.toml", parse("t.toml", text)?, &Overrides::default())
+    }
+
+    #[test]
+    fn classic_router_one_matches_the_slides() {
+        let l = lab("name = \"c\"\nrouters = 100\n").unwrap();
+        let r = l.router(1);
+        assert_eq!(r.asn, 101);
+        assert_eq!(r.router_id, Ipv4Addr::new(172, 31, 1, 1));
+        let peers: Vec<_> = r
+            .interfaces
+            .iter()
+            .map(|i| (i.peer_addr, i.peer_asn))
+            .collect();
+        assert_eq!(
+            peers,
+            vec![
+                (Ipv4Addr::new(172, 31, 1, 2), 100),
+                (Ipv4Addr::new(172, 31, 2, 1), 102)
+            ]
+        );
+        assert_eq!(l.router(0).router_id, Ipv4Addr::new(172, 31, 1, 2));
+        assert_eq!(l.router(99).interfaces.len(), 1);
+        assert_eq!(l.stub_addr, Ipv4Addr::new(198, 51, 100, 1));
+    }
+
+    #[test]
+    fn resolve_router_accepts_name_index_and_as() {
+        let l = lab("name = \"c\"\nrouters = 100\n").unwrap();
+        assert_eq!(l.resolve_router("ROUTER_50"), Some(50));
+        assert_eq!(l.resolve_router("50"), Some(50));
+        assert_eq!(l.resolve_router("AS150"), Some(50));
+        assert_eq!(l.resolve_router("ROUTER_05"), None);
+        assert_eq!(l.resolve_router("ROUTER_100"), None);
+        assert_eq!(l.resolve_router("AS99"), None);
+        assert_eq!(l.resolve_router("x"), None);
+    }
+
+    #[test]
+    fn overrides_replace_file_values() {
+        let f = parse("t.toml", "name = \"c\"\nrouters = 100\n").unwrap();
+        let l = validate(
+            "t.toml",
+            f,
+            &Overrides {
+                routers: Some(3),
+                name: Some("other".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!((l.routers.len(), l.name.as_str()), (3, "other"));
+    }
+
+    /// Every bad input names its key; the table is the contract of issue "bad input".
+    #[test]
+    fn bad_inputs_are_rejected_with_the_key_named() {
+        let cases: &[(&str, &str)] = &[
+            ("routers = 0", "routers"),
+            ("routers = -3", "routers"),
+            ("routers = 1001", "routers"),
+            ("routers = 3\nfirst_asn = 0", "first_asn"),
+            ("routers = 3\nfirst_asn = 4294967296", "first_asn"),
+            ("routers = 3\nfirst_asn = 23456", "first_asn"),
+            (
+                "routers = 3\nfirst_asn = 64495\nlast_asn = 70000",
+                "first_asn",
+            ),
+            ("routers = 3\nlink_pool = \"172.31.0.0/33\"", "link_pool"),
+            ("routers = 3\nlink_pool = \"nonsense\"", "link_pool"),
+            ("routers = 3\nlink_pool = \"172.31.0.1/16\"", "link_pool"),
+            ("routers = 100\nlink_pool = \"10.0.0.0/24\"", "link_pool"),
+            (
+                "routers = 3\nstub_prefix = \"172.31.200.0/24\"",
+                "stub_prefix",
+            ),
+            ("routers = 3\nlink_pool = \"198.51.0.0/16\"", "stub_prefix"),
+            (
+                "routers = 3\nrouter_prefix = \"VERY_LONG_ROUTER_\"",
+                "router_prefix",
+            ),
+            (
+                "routers = 3\nrouter_prefix = \"R;rm -rf /\"",
+                "router_prefix",
+            ),
+            ("routers = 3\nrouter_prefix = \"9R\"", "router_prefix"),
+            ("routers = 3\nframr = 1", "unknown field"),
+            ("routers = \"three\"", "invalid type"),
+            ("routers = 3\n[timers]\nhold_s = 1", "timers.hold_s"),
+            ("routers = 3\n[timers]\nbogus = 1", "unknown field"),
+            ("routers = 3\n[daemons]\nrun = [\"bgpd\"]", "daemons.run"),
+            (
+                "routers = 3\n[daemons]\nlog_level = \"loud\"",
+                "daemons.log_level",
+            ),
+            ("routers = 3\nfrr_dir = \"relative/frr\"", "frr_dir"),
+            ("routers = 3\nfrr_dir = \"/usr/lib/frr;reboot\"", "frr_dir"),
+            ("routers = 3\nname = \"a b\"", "name"),
+        ];
+        for (body, key) in cases {
+            let text = if body.contains("name =") {
+                body.to_string()
+            } else {
+                format!("name = \"c\"\n{body}")
+            };
+            let err = lab(&text).expect_err(body).to_string();
+            assert!(
+                err.contains(key),
+                "{body:?}: error {err:?} does not mention {key:?}"
+            );
+            assert!(
+                err.starts_with("t.toml"),
+                "{body:?}: error {err:?} does not name the file"
+            );
+        }
+    }
+
+    #[test]
+    fn thousand_routers_fill_the_default_as_range() {
+        let l = lab("name = \"big\"\nrouters = 1000\n").unwrap();
+        assert_eq!(l.routers.last().unwrap().asn, 1099);
+        assert_eq!(l.link_prefix_len, 30);
+    }
+}

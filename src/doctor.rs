@@ -1,0 +1,203 @@
+//! `nsbgp doctor`: preflight checks of the host, each with a fix hint. Changes nothing: the
+//! veth probe runs in a throwaway anonymous namespace on its own thread.
+
+use crate::config::Lab;
+
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    pub fix: String,
+}
+
+fn check(name: &'static str, ok: bool, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name,
+        ok,
+        detail: detail.into(),
+        fix: fix.into(),
+    }
+}
+
+/// Memory one router costs (zebra + bgpd + kernel objects), measured on FRR 8.4.
+const MB_PER_ROUTER: u64 = 18;
+
+pub fn run(lab: Option<&Lab>) -> Vec<Check> {
+    let mut v = Vec::new();
+    let root = nix::unistd::geteuid().is_root();
+    v.push(check(
+        "root",
+        root,
+        if root { "running as root" } else { "not root" },
+        "run nsbgp with sudo (it needs CAP_SYS_ADMIN and CAP_NET_ADMIN)",
+    ));
+    let netns = std::path::Path::new("/proc/self/ns/net").exists();
+    v.push(check(
+        "network namespaces",
+        netns,
+        "/proc/self/ns/net",
+        "use a kernel with CONFIG_NET_NS=y",
+    ));
+    let (veth_ok, veth_detail) = if root {
+        veth_probe()
+    } else {
+        (false, "needs root to probe".to_string())
+    };
+    v.push(check(
+        "veth support",
+        veth_ok,
+        veth_detail,
+        "use a kernel with CONFIG_VETH (or `modprobe veth`)",
+    ));
+
+    let frr_dir = lab
+        .map(|l| l.frr_dir.clone())
+        .unwrap_or_else(|| crate::config::model::DEFAULT_FRR_DIR.into());
+    for d in ["zebra", "bgpd"] {
+        let p = frr_dir.join(d);
+        let version = std::process::Command::new(&p)
+            .arg("--version")
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .map(|l| l.trim().to_string())
+            });
+        v.push(check(
+            if d == "zebra" {
+                "FRR zebra"
+            } else {
+                "FRR bgpd"
+            },
+            version.is_some(),
+            version.unwrap_or_else(|| format!("{} not found", p.display())),
+            "apt-get install -y frr",
+        ));
+    }
+    let frr_user = nix::unistd::User::from_name("frr").ok().flatten().is_some();
+    v.push(check(
+        "frr user",
+        frr_user,
+        if frr_user { "present" } else { "missing" },
+        "apt-get install -y frr (it creates the user)",
+    ));
+    let vtysh = std::path::Path::new("/usr/bin/vtysh").exists();
+    v.push(check(
+        "vtysh",
+        vtysh,
+        "/usr/bin/vtysh",
+        "apt-get install -y frr",
+    ));
+    let tr = ["/usr/bin/traceroute", "/usr/sbin/traceroute"]
+        .iter()
+        .any(|p| std::path::Path::new(p).exists());
+    v.push(check(
+        "traceroute",
+        tr,
+        if tr { "present" } else { "missing" },
+        "apt-get install -y traceroute",
+    ));
+
+    let routers = lab.map(|l| l.routers.len() as u64).unwrap_or(1000);
+    let (soft, _) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .unwrap_or((0, 0));
+    v.push(check(
+        "fd limit",
+        soft >= 2 * routers + 256,
+        format!(
+            "soft RLIMIT_NOFILE {soft} (need ~{} for {routers} routers)",
+            2 * routers + 256
+        ),
+        "ulimit -n 65536 (nsbgp raises its soft limit to the hard one itself)",
+    ));
+    let pid_max = read_num("/proc/sys/kernel/pid_max");
+    v.push(check(
+        "pid limit",
+        pid_max >= 4 * routers + 1024,
+        format!("kernel.pid_max {pid_max}"),
+        "sysctl -w kernel.pid_max=4194304",
+    ));
+    let threads = read_num("/proc/sys/kernel/threads-max");
+    v.push(check(
+        "thread limit",
+        threads >= 8 * routers,
+        format!("kernel.threads-max {threads}"),
+        "sysctl -w kernel.threads-max=200000",
+    ));
+    let mnt = read_num("/proc/sys/fs/mount-max");
+    v.push(check(
+        "mount limit",
+        mnt >= routers + 1000,
+        format!("fs.mount-max {mnt} (one /run/netns mount per router)"),
+        "sysctl -w fs.mount-max=100000",
+    ));
+    let avail_mb = meminfo_kb("MemAvailable") / 1024;
+    let need = routers * MB_PER_ROUTER;
+    v.push(check(
+        "memory",
+        avail_mb >= need,
+        format!("{avail_mb} MB available, ~{need} MB for {routers} routers"),
+        "use fewer routers or free memory",
+    ));
+    v
+}
+
+fn read_num(p: &str) -> u64 {
+    std::fs::read_to_string(p)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn meminfo_kb(key: &str) -> u64 {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(key)?
+                .strip_prefix(':')?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Creates a veth pair in an anonymous namespace that dies with the probing thread.
+fn veth_probe() -> (bool, String) {
+    std::thread::spawn(|| {
+        if let Err(e) = nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET) {
+            return (false, format!("unshare: {e}"));
+        }
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => return (false, e.to_string()),
+        };
+        rt.block_on(async {
+            let (conn, handle, _) = match rtnetlink::new_connection() {
+                Ok(c) => c,
+                Err(e) => return (false, format!("netlink: {e}")),
+            };
+            tokio::spawn(conn);
+            match handle
+                .link()
+                .add(rtnetlink::LinkVeth::new("probe0", "probe1").build())
+                .execute()
+                .await
+            {
+                Ok(()) => (
+                    true,
+                    "created a veth pair in a throwaway namespace".to_string(),
+                ),
+                Err(e) => (false, format!("creating a veth pair failed: {e}")),
+            }
+        })
+    })
+    .join()
+    .unwrap_or((false, "probe thread panicked".into()))
+}

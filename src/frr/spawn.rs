@@ -1,0 +1,174 @@
+//! Starting zebra and bgpd inside a router's namespace and chroot.
+//!
+//! The launcher forks, and the child joins the router's network namespace, takes a private
+//! mount namespace, bind-mounts the chroot ([`crate::rootfs`]) and execs the daemon with
+//! `-d`: FRR's parent process exits only once the daemon has read its config and opened its
+//! vty, so a zero exit status means "ready". The daemon drops to the `frr` user itself.
+
+use crate::config::{Daemon, Lab};
+use crate::rootfs::{self, PreparedMounts, RouterDirs};
+use nix::sched::{setns, unshare, CloneFlags};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("{router} {daemon}: could not start {program}: {source}")]
+    Exec {
+        router: String,
+        daemon: Daemon,
+        program: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{router} {daemon}: exited with {status} during start-up{detail}; see {log}")]
+    Failed {
+        router: String,
+        daemon: Daemon,
+        status: String,
+        detail: String,
+        log: PathBuf,
+    },
+    #[error("{router} {daemon}: not ready after {timeout:?}; see {log}")]
+    Timeout {
+        router: String,
+        daemon: Daemon,
+        timeout: Duration,
+        log: PathBuf,
+    },
+}
+
+/// Everything a launch needs that is the same for both daemons of a router.
+pub struct RouterLaunch {
+    pub router: String,
+    pub dirs: RouterDirs,
+    pub netns: OwnedFd,
+    pub mounts: Arc<PreparedMounts>,
+}
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn pid_file(dirs: &RouterDirs, daemon: Daemon) -> PathBuf {
+    dirs.run().join(format!("{}.pid", daemon.name()))
+}
+
+fn args(lab: &Lab, daemon: Daemon) -> Vec<String> {
+    let d = daemon.name();
+    let mut a: Vec<String> = vec![
+        "-d".into(),
+        "-f".into(),
+        format!("/etc/frr/{d}.conf"),
+        "-i".into(),
+        format!("/var/run/frr/{d}.pid"),
+        "-z".into(),
+        "/var/run/frr/zserv.api".into(),
+        "--vty_socket".into(),
+        "/var/run/frr".into(),
+        "-A".into(),
+        "127.0.0.1".into(),
+        "-P".into(),
+        daemon.vty_port().to_string(),
+        "-u".into(),
+        "frr".into(),
+        "-g".into(),
+        "frr".into(),
+        "--limit-fds".into(),
+        lab.limit_fds.to_string(),
+    ];
+    if daemon == Daemon::Bgpd {
+        a.extend(["-p".into(), "179".into()]);
+    }
+    a
+}
+
+/// Starts one daemon and returns its pid once it is ready.
+pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u32, SpawnError> {
+    let program = lab.frr_dir.join(daemon.name());
+    let log = launch.dirs.log().join(format!("{}.stderr", daemon.name()));
+    let pidf = pid_file(&launch.dirs, daemon);
+    let _ = std::fs::remove_file(&pidf);
+    let exec_err = |source| SpawnError::Exec {
+        router: launch.router.clone(),
+        daemon,
+        program: program.clone(),
+        source,
+    };
+    let stderr = std::fs::File::create(&log).map_err(exec_err)?;
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.args(args(lab, daemon))
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        // Many small processes: one malloc arena each keeps their footprint small.
+        .env("MALLOC_ARENA_MAX", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .kill_on_drop(false);
+    let netns = launch.netns.as_raw_fd();
+    let mounts = launch.mounts.clone();
+    // SAFETY: the closure runs between fork and exec; it only makes syscalls on data
+    // prepared before the fork (C strings, an fd) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::unistd::setsid()?;
+            setns(BorrowedFd::borrow_raw(netns), CloneFlags::CLONE_NEWNET)?;
+            unshare(CloneFlags::CLONE_NEWNS)?;
+            rootfs::apply(&mounts, &mut rootfs::Syscalls)?;
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(exec_err)?;
+    let status = match tokio::time::timeout(START_TIMEOUT, child.wait()).await {
+        Ok(s) => s.map_err(exec_err)?,
+        Err(_) => {
+            let _ = child.start_kill();
+            return Err(SpawnError::Timeout {
+                router: launch.router.clone(),
+                daemon,
+                timeout: START_TIMEOUT,
+                log,
+            });
+        }
+    };
+    if !status.success() {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let last: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let detail = last
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" | ");
+        return Err(SpawnError::Failed {
+            router: launch.router.clone(),
+            daemon,
+            status: status.to_string(),
+            detail: if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            },
+            log,
+        });
+    }
+    // The pid file is written before FRR's parent exits; allow a moment on a loaded host.
+    for _ in 0..200 {
+        if let Some(pid) = read_pid(&pidf) {
+            return Ok(pid);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Err(SpawnError::Timeout {
+        router: launch.router.clone(),
+        daemon,
+        timeout: Duration::from_secs(2),
+        log: pidf,
+    })
+}
+
+pub fn read_pid(path: &std::path::Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}

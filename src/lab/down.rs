@@ -1,0 +1,282 @@
+//! `nsbgp down`: stop the daemons, delete namespaces (their veths go with them), hosts
+//! files and the state directory. Works from the ledger alone, keeps going past every
+//! error and reports them all; running it again finishes what is left.
+
+use super::ledger::{self, Entry};
+use super::up::hosts_marker;
+use super::{pid_alive, read_state, state_dir, LabLock};
+use crate::netns;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// What was removed (or, with --dry-run, would be).
+    pub removed: Vec<String>,
+    /// Things that look like the lab's but are not ours: left alone.
+    pub foreign: Vec<String>,
+    pub errors: Vec<String>,
+    pub found: bool,
+}
+
+/// Grace period between SIGTERM and SIGKILL for the daemons.
+const GRACE: Duration = Duration::from_secs(3);
+
+pub async fn teardown(lab: &str, opts: Options) -> Report {
+    let dir = state_dir(lab);
+    let mut rep = Report {
+        found: dir.exists(),
+        ..Default::default()
+    };
+    if !rep.found {
+        return rep;
+    }
+    if !opts.dry_run {
+        stop_running_up(&dir, &mut rep).await;
+    }
+    let entries = ledger::read(&dir.join("ledger.jsonl")).unwrap_or_default();
+
+    // Namespaces: claimed names and their identities.
+    let mut nss: BTreeMap<String, Option<u64>> = BTreeMap::new();
+    for e in &entries {
+        match e {
+            Entry::Netns { name } => {
+                nss.entry(name.clone()).or_insert(None);
+            }
+            Entry::NetnsIno { name, ino } => {
+                nss.insert(name.clone(), Some(*ino));
+            }
+            _ => {}
+        }
+    }
+    let mut ours: HashSet<u64> = HashSet::new();
+    for (name, want) in &nss {
+        match (netns::inode_of(name), want) {
+            (Some(ino), Some(w)) if ino != *w => rep.foreign.push(format!(
+                "namespace {name} (recreated by someone else; left alone)"
+            )),
+            (Some(ino), _) => {
+                ours.insert(ino);
+            }
+            (None, Some(w)) => {
+                // Gone from /run/netns, but a daemon may still hold it alive.
+                ours.insert(*w);
+            }
+            (None, None) => {}
+        }
+    }
+
+    // Daemons: every process in one of our namespaces, plus recorded pids still alive.
+    let mut pids: Vec<u32> = netns::pids_in(&ours);
+    for e in &entries {
+        if let Entry::Daemon { daemon, pid, .. } = e {
+            if pid_alive(*pid)
+                && super::pid_comm(*pid).as_deref() == Some(daemon.as_str())
+                && !pids.contains(pid)
+            {
+                pids.push(*pid);
+            }
+        }
+    }
+    if opts.dry_run {
+        rep.removed.extend(
+            pids.iter()
+                .map(|p| format!("process {p} ({})", super::pid_comm(*p).unwrap_or_default())),
+        );
+    } else {
+        stop_processes(&pids, &mut rep).await;
+    }
+
+    for (name, want) in &nss {
+        if rep
+            .foreign
+            .iter()
+            .any(|f| f.starts_with(&format!("namespace {name} ")))
+        {
+            continue;
+        }
+        if opts.dry_run {
+            if netns::path_of(name).exists() {
+                rep.removed.push(format!("namespace {name}"));
+            }
+            continue;
+        }
+        match netns::delete(name, *want) {
+            Ok(true) => rep.removed.push(format!("namespace {name}")),
+            Ok(false) => {}
+            Err(e) => rep.errors.push(e.to_string()),
+        }
+    }
+
+    // Files and directories outside the state dir, newest first.
+    let marker = hosts_marker(lab);
+    for e in entries.iter().rev() {
+        match e {
+            Entry::File { path } => remove_marked_file(path, &marker, opts, &mut rep),
+            Entry::Dir { path } => remove_empty_dir(path, opts, &mut rep),
+            _ => {}
+        }
+    }
+    // Hosts files written before a crash could record them.
+    for name in nss.keys() {
+        let d = Path::new(super::up::ETC_NETNS).join(name);
+        remove_marked_file(&d.join("hosts"), &marker, opts, &mut rep);
+        remove_empty_dir(&d, opts, &mut rep);
+    }
+
+    if opts.dry_run {
+        rep.removed
+            .push(format!("state directory {}", dir.display()));
+    } else if rep.errors.is_empty() {
+        // Keep the ledger while anything failed: a second `down` needs it.
+        match remove_tree(&dir) {
+            Ok(()) => rep
+                .removed
+                .push(format!("state directory {}", dir.display())),
+            Err(e) => rep.errors.push(format!("{}: {e}", dir.display())),
+        }
+    }
+    rep
+}
+
+/// `down` while `up` runs: ask that `up` to stop (it rolls back), then wait for its lock.
+async fn stop_running_up(dir: &Path, rep: &mut Report) {
+    if let Ok(Some(_)) = LabLock::try_acquire(dir) {
+        return;
+    }
+    let Some(state) = read_state(dir) else { return };
+    let pid = nix::unistd::Pid::from_raw(state.up_pid as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = LabLock::try_acquire(dir) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    rep.errors.push(format!(
+        "`nsbgp up` (pid {}) did not stop within 30 s and was killed",
+        state.up_pid
+    ));
+}
+
+async fn stop_processes(pids: &[u32], rep: &mut Report) {
+    use nix::sys::signal::{kill, Signal};
+    let p = |pid: u32| nix::unistd::Pid::from_raw(pid as i32);
+    for &pid in pids {
+        let _ = kill(p(pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + GRACE;
+    let mut left: Vec<u32> = pids.to_vec();
+    while !left.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left.retain(|&pid| pid_alive(pid));
+    }
+    for &pid in &left {
+        let _ = kill(p(pid), Signal::SIGKILL);
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !left.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left.retain(|&pid| pid_alive(pid));
+    }
+    for pid in left {
+        rep.errors.push(format!("process {pid} survived SIGKILL"));
+    }
+    if !pids.is_empty() {
+        rep.removed
+            .push(format!("{} daemon process(es)", pids.len()));
+    }
+}
+
+fn remove_marked_file(path: &Path, marker: &str, opts: Options, rep: &mut Report) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    if text.lines().next() != Some(marker) {
+        rep.foreign.push(format!(
+            "{} (not written by this lab; left alone)",
+            path.display()
+        ));
+        return;
+    }
+    if opts.dry_run {
+        rep.removed.push(path.display().to_string());
+        return;
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => rep.removed.push(path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => rep.errors.push(format!("{}: {e}", path.display())),
+    }
+}
+
+fn remove_empty_dir(path: &Path, opts: Options, rep: &mut Report) {
+    if opts.dry_run || !path.is_dir() {
+        return;
+    }
+    match std::fs::remove_dir(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        // Not empty: the user put something there; leave it.
+        Err(_) => rep
+            .foreign
+            .push(format!("{} (not empty; left alone)", path.display())),
+    }
+}
+
+/// Removes the state directory without ever crossing into another filesystem: if a bind
+/// mount were left in a chroot, a plain recursive delete would empty the host's /usr.
+pub fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mounts = mounts_under(dir);
+    if !mounts.is_empty() {
+        return Err(std::io::Error::other(format!(
+            "still has mounts ({}); unmount them (`umount -l PATH`) and run `nsbgp down` again",
+            mounts
+                .iter()
+                .map(|m| m.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let dev = std::fs::symlink_metadata(dir)?.dev();
+    fn walk(p: &Path, dev: u64) -> std::io::Result<()> {
+        for e in std::fs::read_dir(p)? {
+            let e = e?;
+            let md = e.path().symlink_metadata()?;
+            if md.is_dir() {
+                if md.dev() != dev {
+                    return Err(std::io::Error::other(format!(
+                        "{} is another filesystem",
+                        e.path().display()
+                    )));
+                }
+                walk(&e.path(), dev)?;
+                std::fs::remove_dir(e.path())?;
+            } else {
+                std::fs::remove_file(e.path())?;
+            }
+        }
+        Ok(())
+    }
+    walk(dir, dev)?;
+    std::fs::remove_dir(dir)
+}
+
+/// Mount points at or below `dir` in this process's mount table.
+pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(PathBuf::from)
+        .filter(|m| m.starts_with(dir))
+        .collect()
+}

@@ -1,0 +1,243 @@
+//! Lab orchestration: `up` (build), `down` (teardown), the state directory and its ledger.
+//!
+//! State of lab NAME lives in `/run/nsbgp/NAME/` (`NSBGP_STATE_DIR` overrides the root):
+//! `lab.json` (the resolved lab), `state.json` (stage, `up` pid, start time, boot id),
+//! `secret` (vty password, 0600), `ledger.jsonl`, `lock`, `timeline.json`, and
+//! `routers/{router}/` (chroot, configs, pid files, logs).
+
+pub mod down;
+pub mod ledger;
+pub mod up;
+
+use crate::config::Lab;
+use serde::{Deserialize, Serialize};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// A failure and the exit code it maps to: input errors (2) change nothing on the system.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl LabError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LabError::Input(_) => 2,
+            LabError::Runtime(_) => 1,
+        }
+    }
+}
+
+pub fn state_root() -> PathBuf {
+    std::env::var_os("NSBGP_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/nsbgp"))
+}
+
+pub fn state_dir(lab: &str) -> PathBuf {
+    state_root().join(lab)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Starting,
+    Running,
+    Failed,
+    Stopping,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabState {
+    pub stage: Stage,
+    pub up_pid: u32,
+    /// Unix time (ms) when `up` started: convergence times count from here.
+    pub started_unix_ms: u64,
+    pub boot_id: String,
+}
+
+pub fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+pub fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Writes a file atomically (temp + rename) with the given mode.
+pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        std::io::Write::write_all(&mut f, data)?;
+    }
+    std::fs::rename(tmp, path)
+}
+
+pub fn write_state(dir: &Path, s: &LabState) -> std::io::Result<()> {
+    write_atomic(
+        &dir.join("state.json"),
+        &serde_json::to_vec_pretty(s).expect("state serializes"),
+        0o644,
+    )
+}
+
+pub fn read_state(dir: &Path) -> Option<LabState> {
+    serde_json::from_slice(&std::fs::read(dir.join("state.json")).ok()?).ok()
+}
+
+/// A lab as found on this host.
+pub struct Running {
+    pub lab: Lab,
+    pub dir: PathBuf,
+    pub state: Option<LabState>,
+}
+
+impl Running {
+    pub fn password(&self) -> Result<String, LabError> {
+        std::fs::read_to_string(self.dir.join("secret"))
+            .map(|s| s.trim().to_string())
+            .map_err(|e| {
+                LabError::Runtime(format!(
+                    "lab {}: cannot read its vty password: {e}",
+                    self.lab.name
+                ))
+            })
+    }
+
+    /// True when the state comes from an earlier boot: nothing in it can be trusted.
+    pub fn is_stale(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.boot_id != boot_id())
+    }
+
+    pub fn dirs(&self, router: usize) -> crate::rootfs::RouterDirs {
+        crate::rootfs::RouterDirs::new(&self.dir, &self.lab.routers[router].name)
+    }
+}
+
+/// Names of every lab that has a state directory.
+pub fn lab_names() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(state_root())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("lab.json").exists())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+pub fn open(name: &str) -> Result<Running, LabError> {
+    let dir = state_dir(name);
+    let text = std::fs::read(dir.join("lab.json")).map_err(|_| {
+        let known = lab_names();
+        LabError::Input(if known.is_empty() {
+            format!("lab {name:?} is not running (no labs are); start one with `nsbgp up -c FILE`")
+        } else {
+            format!(
+                "lab {name:?} is not running; running labs: {}",
+                known.join(", ")
+            )
+        })
+    })?;
+    let lab: Lab = serde_json::from_slice(&text).map_err(|e| {
+        LabError::Runtime(format!(
+            "{}: unreadable: {e}",
+            dir.join("lab.json").display()
+        ))
+    })?;
+    Ok(Running {
+        lab,
+        state: read_state(&dir),
+        dir,
+    })
+}
+
+/// The lab a command acts on: `--lab NAME`, or the only running lab.
+pub fn select(name: Option<&str>) -> Result<Running, LabError> {
+    if let Some(n) = name {
+        return open(n);
+    }
+    let names = lab_names();
+    match names.as_slice() {
+        [] => Err(LabError::Input(
+            "no lab is running; start one with `nsbgp up -c FILE`".into(),
+        )),
+        [one] => open(one),
+        many => Err(LabError::Input(format!(
+            "{} labs are running ({}); choose one with --lab NAME",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
+/// An exclusive advisory lock on the lab's `lock` file, held for as long as `up` runs.
+pub struct LabLock {
+    _file: std::fs::File,
+}
+
+impl LabLock {
+    pub fn try_acquire(dir: &Path) -> std::io::Result<Option<LabLock>> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(dir.join("lock"))?;
+        // SAFETY: flock on an fd we own.
+        let r = unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&file),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        };
+        if r == 0 {
+            Ok(Some(LabLock { _file: file }))
+        } else {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::WouldBlock {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Is `pid` alive (and not a zombie)?
+pub fn pid_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // Field 3, after the parenthesised command name, is the state.
+        Ok(s) => s
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next())
+            .is_some_and(|c| c != 'Z' && c != 'X'),
+        Err(_) => false,
+    }
+}
+
+/// Command name of a process (`/proc/PID/comm`).
+pub fn pid_comm(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim().to_string())
+}

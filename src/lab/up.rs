@@ -1,0 +1,432 @@
+//! `nsbgp up`: check everything first, then build namespaces, links, hosts files, chroots
+//! and daemons, recording each in the ledger. Any failure (or Ctrl-C) rolls back through
+//! the same teardown `down` uses.
+
+use super::ledger::{Entry, Ledger};
+use super::{state_dir, write_atomic, write_state, LabError, LabLock, LabState, Stage};
+use crate::config::{Daemon, Lab};
+use crate::frr::spawn::{self, RouterLaunch};
+use crate::netns::{self, Netns};
+use crate::rootfs::{self, PreparedMounts, RouterDirs};
+use futures::stream::{self, StreamExt};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Where `ip netns exec` looks for per-namespace files.
+pub const ETC_NETNS: &str = "/etc/netns";
+
+/// Timings of one `up`, for the user and the benchmark.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct UpReport {
+    pub namespaces_ms: u64,
+    pub links_ms: u64,
+    pub files_ms: u64,
+    pub daemons_ms: u64,
+    pub total_ms: u64,
+}
+
+/// Checks that change nothing: root, FRR, the `frr` user, names free, lab not running.
+pub fn preflight(lab: &Lab) -> Result<(), LabError> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(LabError::Input("nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into()));
+    }
+    for d in &lab.daemons {
+        let p = lab.frr_dir.join(d.name());
+        if !p.is_file() {
+            return Err(LabError::Input(format!(
+                "FRR's {d} is missing: {} does not exist. Install FRR (`apt-get install -y frr`) or set frr_dir in the lab file",
+                p.display()
+            )));
+        }
+    }
+    if nix::unistd::User::from_name("frr").ok().flatten().is_none() {
+        return Err(LabError::Input("there is no `frr` user for the daemons to run as; install the frr package (`apt-get install -y frr`)".into()));
+    }
+    let dir = state_dir(&lab.name);
+    if dir.exists() {
+        return Err(LabError::Input(format!(
+            "lab {} is already running (state in {}); take it down first with `nsbgp down --lab {}`",
+            lab.name,
+            dir.display(),
+            lab.name
+        )));
+    }
+    let taken: Vec<&str> = lab
+        .routers
+        .iter()
+        .map(|r| r.name.as_str())
+        .filter(|n| netns::path_of(n).exists())
+        .collect();
+    if !taken.is_empty() {
+        return Err(LabError::Input(format!(
+            "network namespace{} {} already exist{} and belong{} to no lab of this run; remove {} (`ip netns del NAME`) or pick another router_prefix",
+            if taken.len() > 1 { "s" } else { "" },
+            list_some(&taken),
+            if taken.len() > 1 { "" } else { "s" },
+            if taken.len() > 1 { "" } else { "s" },
+            if taken.len() > 1 { "them" } else { "it" },
+        )));
+    }
+    let etc: Vec<&str> = lab
+        .routers
+        .iter()
+        .map(|r| r.name.as_str())
+        .filter(|n| Path::new(ETC_NETNS).join(n).exists())
+        .collect();
+    if !etc.is_empty() {
+        return Err(LabError::Input(format!(
+            "{ETC_NETNS}/ already has entries for {}; nsbgp will not overwrite them: remove them or pick another router_prefix",
+            list_some(&etc)
+        )));
+    }
+    Ok(())
+}
+
+fn list_some(v: &[&str]) -> String {
+    if v.len() <= 5 {
+        v.join(", ")
+    } else {
+        format!("{} and {} more", v[..5].join(", "), v.len() - 5)
+    }
+}
+
+fn rt(e: impl std::fmt::Display) -> LabError {
+    LabError::Runtime(e.to_string())
+}
+
+/// Builds the lab. On failure everything built so far is torn down before returning.
+pub async fn up(lab: &Lab, password: &str) -> Result<UpReport, LabError> {
+    preflight(lab)?;
+    let t0 = Instant::now();
+    let dir = state_dir(&lab.name);
+    std::fs::create_dir_all(super::state_root()).map_err(rt)?;
+    // create_dir (not _all) is the claim: of two concurrent `up`s exactly one succeeds.
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(LabError::Input(format!(
+                "lab {} is already running or starting; see `nsbgp list`",
+                lab.name
+            )));
+        }
+        Err(e) => return Err(rt(format!("{}: {e}", dir.display()))),
+    }
+    let lock = LabLock::try_acquire(&dir).map_err(rt)?.ok_or_else(|| {
+        LabError::Input(format!(
+            "lab {} is being started by another nsbgp",
+            lab.name
+        ))
+    })?;
+    let state = LabState {
+        stage: Stage::Starting,
+        up_pid: std::process::id(),
+        started_unix_ms: super::now_unix_ms(),
+        boot_id: super::boot_id(),
+    };
+    let setup = (|| -> std::io::Result<Ledger> {
+        write_state(&dir, &state)?;
+        write_atomic(&dir.join("secret"), password.as_bytes(), 0o600)?;
+        write_atomic(
+            &dir.join("lab.json"),
+            &serde_json::to_vec_pretty(lab).expect("lab serializes"),
+            0o644,
+        )?;
+        Ledger::create(&dir.join("ledger.jsonl"))
+    })();
+    let ledger = match setup {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(rt(format!("{}: {e}", dir.display())));
+        }
+    };
+
+    let result = tokio::select! {
+        r = build(lab, &dir, &ledger, password) => r,
+        _ = shutdown_signal() => Err(LabError::Runtime("interrupted".into())),
+    };
+    match result {
+        Ok(mut report) => {
+            let state = LabState {
+                stage: Stage::Running,
+                ..state
+            };
+            write_state(&dir, &state).map_err(rt)?;
+            report.total_ms = t0.elapsed().as_millis() as u64;
+            drop(lock);
+            Ok(report)
+        }
+        Err(e) => {
+            tracing::warn!("up failed, rolling back: {e}");
+            let _ = write_state(
+                &dir,
+                &LabState {
+                    stage: Stage::Failed,
+                    ..state
+                },
+            );
+            drop(lock);
+            let report = super::down::teardown(&lab.name, super::down::Options::default()).await;
+            let mut msg = format!("{e}\nnsbgp rolled back what it had built");
+            if !report.errors.is_empty() {
+                msg.push_str(&format!(
+                    ", with {} problem(s):\n  {}",
+                    report.errors.len(),
+                    report.errors.join("\n  ")
+                ));
+            }
+            Err(LabError::Runtime(msg))
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("signal handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+async fn build(
+    lab: &Lab,
+    dir: &Path,
+    ledger: &Ledger,
+    password: &str,
+) -> Result<UpReport, LabError> {
+    let mut report = UpReport::default();
+    let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
+
+    let t = Instant::now();
+    netns::prepare_netns_dir().map_err(rt)?;
+    let handle = tokio::runtime::Handle::current();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(4);
+    let record_claim = |name: &str| {
+        let _ = ledger.record(Entry::Netns {
+            name: name.to_string(),
+        });
+    };
+    let (mut made, err) =
+        tokio::task::block_in_place(|| netns::create_all(&names, threads, &handle, &record_claim));
+    ledger
+        .record_all(
+            &made
+                .iter()
+                .map(|n| Entry::NetnsIno {
+                    name: n.name.clone(),
+                    ino: n.ino,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .map_err(rt)?;
+    if let Some(e) = err {
+        return Err(rt(e));
+    }
+    made.sort_by_key(|n| lab.resolve_router(&n.name).unwrap_or(usize::MAX));
+    report.namespaces_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let record_link = |k: usize| {
+        let _ = ledger.record(Entry::Link {
+            index: k,
+            a: names[k - 1].clone(),
+            b: names[k].clone(),
+        });
+    };
+    netns::build_links(lab, &made, &record_link)
+        .await
+        .map_err(rt)?;
+    report.links_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let lab2 = lab.clone();
+    let dir2 = dir.to_path_buf();
+    let pw = password.to_string();
+    let claims = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        write_hosts_files(&lab2, &mut entries)?;
+        prepare_routers(&lab2, &dir2, &pw)?;
+        Ok(entries)
+    });
+    let entries = claims
+        .await
+        .map_err(rt)?
+        .map_err(|e| rt(format!("preparing router files: {e}")))?;
+    // Hosts files are recorded after the fact; `down` also recognises them by their marker.
+    ledger.record_all(&entries).map_err(rt)?;
+    report.files_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    start_daemons(lab, dir, ledger, made).await?;
+    report.daemons_ms = t.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// First line of every hosts file nsbgp writes: `down` deletes only files that carry it.
+pub fn hosts_marker(lab: &str) -> String {
+    format!("# nsbgp lab {lab}: written by `nsbgp up`, removed by `nsbgp down`")
+}
+
+/// The hosts file every router sees through `ip netns exec`: all router names, plus `world`.
+pub fn hosts_text(lab: &Lab) -> String {
+    let mut s = format!(
+        "{}\n127.0.0.1\tlocalhost\n{}\tworld\n",
+        hosts_marker(&lab.name),
+        lab.stub_addr
+    );
+    for r in &lab.routers {
+        for i in &r.interfaces {
+            s.push_str(&format!("{}\t{}\n", i.addr, r.name));
+        }
+    }
+    s
+}
+
+/// `/etc/netns/{router}/hosts` for every router. The content is the same for all, so the
+/// files are hard links of one inode: 1000 routers cost one file, not 60 MB.
+fn write_hosts_files(lab: &Lab, entries: &mut Vec<Entry>) -> std::io::Result<()> {
+    let base = Path::new(ETC_NETNS);
+    if !base.exists() {
+        std::fs::create_dir_all(base)?;
+        entries.push(Entry::Dir { path: base.into() });
+    }
+    let text = hosts_text(lab);
+    let mut first: Option<PathBuf> = None;
+    for r in &lab.routers {
+        let d = base.join(&r.name);
+        std::fs::create_dir(&d)?;
+        entries.push(Entry::Dir { path: d.clone() });
+        let f = d.join("hosts");
+        match &first {
+            None => {
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&f)?;
+                std::io::Write::write_all(&mut file, text.as_bytes())?;
+                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644))?;
+                first = Some(f.clone());
+            }
+            Some(src) => std::fs::hard_link(src, &f)?,
+        }
+        entries.push(Entry::File { path: f });
+    }
+    Ok(())
+}
+
+fn frr_ids() -> std::io::Result<(nix::unistd::Uid, nix::unistd::Gid)> {
+    let u = nix::unistd::User::from_name("frr")
+        .ok()
+        .flatten()
+        .ok_or_else(|| std::io::Error::other("no frr user"))?;
+    Ok((u.uid, u.gid))
+}
+
+/// Chroot directories and rendered configs for every router.
+fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()> {
+    let (uid, gid) = frr_ids()?;
+    let host = rootfs::RealHost;
+    for r in &lab.routers {
+        let dirs = RouterDirs::new(dir, &r.name);
+        let plan = rootfs::plan(&dirs, &host);
+        rootfs::create_entries(&plan)?;
+        for sub in rootfs::private_dirs() {
+            let p = dirs.base.join(sub);
+            nix::unistd::chown(&p, Some(uid), Some(gid))?;
+            let mode = if sub == "tmp" { 0o1777 } else { 0o750 };
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))?;
+        }
+        // An empty vtysh.conf keeps `nsbgp vtysh` from warning that it is missing.
+        write_atomic(
+            &dirs.etc().join("vtysh.conf"),
+            b"! nsbgp: vtysh reads this file; nothing to set\n",
+            0o640,
+        )?;
+        for &d in &lab.daemons {
+            let p = dirs.etc().join(crate::render::file_name(d));
+            // 0640 frr: the configs hold the vty password.
+            write_atomic(
+                &p,
+                crate::render::render(lab, r.index, d, password).as_bytes(),
+                0o640,
+            )?;
+            nix::unistd::chown(&p, Some(uid), Some(gid))?;
+        }
+    }
+    Ok(())
+}
+
+/// How many daemon launches run at once: enough to keep both cores busy with FRR start-up.
+const LAUNCH_PARALLELISM: usize = 8;
+
+async fn start_daemons(
+    lab: &Lab,
+    dir: &Path,
+    ledger: &Ledger,
+    made: Vec<Netns>,
+) -> Result<(), LabError> {
+    let host = rootfs::RealHost;
+    let results: Vec<Result<(), LabError>> = stream::iter(made.into_iter())
+        .map(|ns| {
+            let dirs = RouterDirs::new(dir, &ns.name);
+            let mounts = Arc::new(PreparedMounts::new(&rootfs::plan(&dirs, &host)));
+            async move {
+                let launch = RouterLaunch {
+                    router: ns.name.clone(),
+                    dirs,
+                    netns: ns.fd,
+                    mounts,
+                };
+                // zebra first: bgpd connects to its zserv socket at start.
+                for &d in &lab.daemons {
+                    let pid = spawn::start(lab, &launch, d).await.map_err(rt)?;
+                    ledger
+                        .record(Entry::Daemon {
+                            router: ns.name.clone(),
+                            daemon: d.name().into(),
+                            pid,
+                        })
+                        .map_err(rt)?;
+                }
+                Ok(())
+            }
+        })
+        .buffer_unordered(LAUNCH_PARALLELISM)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+/// Starts one daemon of a running lab again, in the same namespace and chroot (`restart`).
+pub async fn restart_daemon(
+    run: &super::Running,
+    router: usize,
+    daemon: Daemon,
+) -> Result<u32, LabError> {
+    let name = &run.lab.routers[router].name;
+    let dirs = run.dirs(router);
+    let mounts = Arc::new(PreparedMounts::new(&rootfs::plan(&dirs, &rootfs::RealHost)));
+    let fd = netns::open_named(name).map_err(rt)?;
+    let launch = RouterLaunch {
+        router: name.clone(),
+        dirs,
+        netns: fd,
+        mounts,
+    };
+    let pid = spawn::start(&run.lab, &launch, daemon).await.map_err(rt)?;
+    let ledger = Ledger::create(&run.dir.join("ledger.jsonl")).map_err(rt)?;
+    ledger
+        .record(Entry::Daemon {
+            router: name.clone(),
+            daemon: daemon.name().into(),
+            pid,
+        })
+        .map_err(rt)?;
+    Ok(pid)
+}

@@ -1,0 +1,13 @@
+//! nsbgp: a laboratory of real FRR BGP routers on one Linux host.
+//! One network namespace and chroot per router, veth links, zebra + bgpd per router.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod doctor;
+pub mod frr;
+pub mod lab;
+pub mod monitor;
+pub mod netns;
+pub mod render;
+pub mod rootfs;

@@ -1,0 +1,77 @@
+//! FRR configuration files rendered from the askama templates in `templates/`.
+//! askama.toml maps `.conf` to a plain-text escaper: HTML escaping would corrupt configs.
+
+use crate::config::{Daemon, Lab, Router};
+use askama::Template;
+use ipnet::Ipv4Net;
+use std::path::Path;
+
+#[derive(Template)]
+#[template(path = "zebra.conf")]
+struct ZebraConf<'a> {
+    lab: &'a Lab,
+    r: &'a Router,
+    password: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "bgpd.conf")]
+struct BgpdConf<'a> {
+    lab: &'a Lab,
+    r: &'a Router,
+    password: &'a str,
+    networks: Vec<Ipv4Net>,
+    originates_default: bool,
+}
+
+/// The config file of `daemon` for router `index`.
+pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String {
+    let r = lab.router(index);
+    let out = match daemon {
+        Daemon::Zebra => ZebraConf { lab, r, password }.render(),
+        Daemon::Bgpd => {
+            let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
+            // ROUTER_0 is the way to the "outside world": it alone originates the default
+            // route and announces the stub prefix that traceroutes aim at.
+            if index == 0 {
+                networks.push(lab.stub_prefix);
+            }
+            BgpdConf {
+                lab,
+                r,
+                password,
+                networks,
+                originates_default: index == 0,
+            }
+            .render()
+        }
+    };
+    // Rendering only formats validated values; a failure here is a template bug.
+    out.expect("FRR config template renders")
+}
+
+/// File name of a daemon's config inside the router's `/etc/frr`.
+pub fn file_name(daemon: Daemon) -> String {
+    format!("{}.conf", daemon.name())
+}
+
+/// Writes every router's configs into `dir/{router}/` (the `render` command).
+/// Refuses to overwrite existing files: nothing the user wrote is ever replaced.
+pub fn render_to_dir(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<usize> {
+    let mut written = 0;
+    for r in &lab.routers {
+        let rdir = dir.join(&r.name);
+        std::fs::create_dir_all(&rdir)?;
+        for &d in &lab.daemons {
+            let path = rdir.join(file_name(d));
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            std::io::Write::write_all(&mut f, render(lab, r.index, d, password).as_bytes())?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
