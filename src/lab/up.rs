@@ -230,6 +230,7 @@ async fn build(
     }
     made.sort_by_key(|n| lab.resolve_router(&n.name).unwrap_or(usize::MAX));
     report.namespaces_ms = t.elapsed().as_millis() as u64;
+    test_pause("namespaces").await;
 
     let t = Instant::now();
     let record_link = |k: usize| {
@@ -243,6 +244,7 @@ async fn build(
         .await
         .map_err(rt)?;
     report.links_ms = t.elapsed().as_millis() as u64;
+    test_pause("links").await;
 
     let t = Instant::now();
     let lab2 = lab.clone();
@@ -261,11 +263,21 @@ async fn build(
     // Hosts files are recorded after the fact; `down` also recognises them by their marker.
     ledger.record_all(&entries).map_err(rt)?;
     report.files_ms = t.elapsed().as_millis() as u64;
+    test_pause("files").await;
 
     let t = Instant::now();
     start_daemons(lab, dir, ledger, made).await?;
     report.daemons_ms = t.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// A seam for crash tests: with `NSBGP_TEST_PAUSE=STAGE`, `up` stops after that stage (and
+/// in the middle of starting daemons for `daemons`) so a test can `kill -9` it right there.
+async fn test_pause(stage: &str) {
+    if std::env::var("NSBGP_TEST_PAUSE").is_ok_and(|s| s == stage) {
+        eprintln!("nsbgp-test: paused after {stage}");
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }
 
 /// First line of every hosts file nsbgp writes: `down` deletes only files that carry it.

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests and integration tests with real namespaces and FRR.
+# Needs root. Every integration test uses its own lab name and router prefix and removes
+# its lab even when it fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; fi
+cargo build --quiet --all-targets
+# Two at a time: each integration test runs a real lab on this 2-core machine.
+cargo test --quiet -- --test-threads=2

@@ -1,0 +1,268 @@
+//! Harness for integration tests with real labs: unique names, `down` on drop (also when
+//! the test panics), and a host check that nothing of the lab is left behind.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const NSBGP: &str = env!("CARGO_BIN_EXE_nsbgp");
+
+/// Integration tests need root. Under CI they must run, so a missing root is a failure there.
+pub fn root_or_skip() -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "integration tests must run as root in CI"
+    );
+    eprintln!("skipping: needs root");
+    false
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+pub struct TestLab {
+    pub name: String,
+    pub prefix: String,
+    pub routers: usize,
+    pub config: PathBuf,
+    _dir: TempDir,
+}
+
+pub struct TempDir(pub PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir(tag: &str) -> TempDir {
+    let p = std::env::temp_dir().join(format!(
+        "nsbgp-test-{tag}-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&p).unwrap();
+    TempDir(p)
+}
+
+impl TestLab {
+    /// A lab file for `routers` routers with a name and router prefix no other test uses.
+    /// `tag` is at most 3 letters; `extra` is appended to the TOML.
+    pub fn new(tag: &str, routers: usize, extra: &str) -> TestLab {
+        assert!(tag.len() <= 3);
+        let id = (std::process::id() % 1000) * 100 + SEQ.fetch_add(1, Ordering::Relaxed) % 100;
+        let name = format!("t-{tag}-{id}");
+        let prefix = format!("{tag}{id}_");
+        let dir = tempdir(tag);
+        let config = dir.0.join("lab.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "name = \"{name}\"\nrouters = {routers}\nrouter_prefix = \"{prefix}\"\n{extra}\n"
+            ),
+        )
+        .unwrap();
+        TestLab {
+            name,
+            prefix,
+            routers,
+            config,
+            _dir: dir,
+        }
+    }
+
+    pub fn router(&self, i: usize) -> String {
+        format!("{}{}", self.prefix, i)
+    }
+
+    pub fn nsbgp(&self, args: &[&str]) -> Output {
+        nsbgp(args)
+    }
+
+    /// `nsbgp ARGS --lab NAME`
+    pub fn on_lab(&self, args: &[&str]) -> Output {
+        let mut v: Vec<&str> = args.to_vec();
+        v.extend(["--lab", &self.name]);
+        nsbgp(&v)
+    }
+
+    pub fn up(&self) -> Output {
+        let out = nsbgp(&["up", "-c", self.config.to_str().unwrap()]);
+        assert_ok(&out, "nsbgp up");
+        out
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        Path::new("/run/nsbgp").join(&self.name)
+    }
+
+    /// Asserts nothing of this lab remains on the host.
+    pub fn assert_clean(&self) {
+        let left = leftovers(&self.name, &self.prefix);
+        assert!(
+            left.is_empty(),
+            "lab {} left things behind:\n  {}",
+            self.name,
+            left.join("\n  ")
+        );
+    }
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        let out = nsbgp(&["down", "--lab", &self.name]);
+        let left = leftovers(&self.name, &self.prefix);
+        if !std::thread::panicking() {
+            assert_ok(&out, "nsbgp down (cleanup)");
+            assert!(
+                left.is_empty(),
+                "lab {} left things behind:\n  {}",
+                self.name,
+                left.join("\n  ")
+            );
+        } else if !left.is_empty() {
+            eprintln!(
+                "lab {} left things behind after a failed test:\n  {}",
+                self.name,
+                left.join("\n  ")
+            );
+        }
+    }
+}
+
+pub fn nsbgp(args: &[&str]) -> Output {
+    Command::new(NSBGP).args(args).output().expect("run nsbgp")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn assert_ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what} failed ({}):\n{}",
+        o.status,
+        text(o)
+    );
+}
+
+pub fn sh(cmd: &str, args: &[&str]) -> Output {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+}
+
+/// Everything of a lab still on the host: namespaces, veths in the root namespace, mounts,
+/// `/etc/netns` entries, the state directory and processes whose root is in it.
+pub fn leftovers(lab: &str, prefix: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir("/run/netns")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(prefix) {
+            v.push(format!("namespace {n}"));
+        }
+    }
+    for e in std::fs::read_dir("/etc/netns")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(prefix) {
+            v.push(format!("/etc/netns/{n}"));
+        }
+    }
+    let links = String::from_utf8_lossy(&sh("ip", &["-o", "link"]).stdout).into_owned();
+    for l in links.lines().filter(|l| l.contains(prefix)) {
+        v.push(format!("root-namespace link: {l}"));
+    }
+    let state = format!("/run/nsbgp/{lab}");
+    for l in std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+    {
+        if l.contains(&state) || l.contains(&format!("/run/netns/{prefix}")) {
+            v.push(format!("mount: {l}"));
+        }
+    }
+    if Path::new(&state).exists() {
+        v.push(format!("state directory {state}"));
+    }
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(root) = std::fs::read_link(format!("/proc/{pid}/root")) {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, r)| r.starts_with('Z'));
+            if root.starts_with(&state) && !zombie {
+                v.push(format!("process {pid} rooted in {}", root.display()));
+            }
+        }
+    }
+    v
+}
+
+/// Polls `f` every 250 ms until it returns Some or `limit` passes (bounded: no test hangs).
+pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// FRR's own vtysh against a router, independent of nsbgp's vty client: it runs in the
+/// router's namespace and talks to the daemons' sockets in the lab's state directory.
+pub fn vtysh(lab: &TestLab, router: &str, cmd: &str) -> String {
+    let sock = format!("/run/nsbgp/{}/routers/{router}/run", lab.name);
+    let o = sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            router,
+            "vtysh",
+            "--vty_socket",
+            &sock,
+            "-c",
+            cmd,
+        ],
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Established sessions of a router, by FRR's own account.
+pub fn established(lab: &TestLab, router: &str) -> usize {
+    let out = vtysh(lab, router, "show bgp summary json");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    v["ipv4Unicast"]["peers"]
+        .as_object()
+        .map(|p| p.values().filter(|x| x["state"] == "Established").count())
+        .unwrap_or(0)
+}

@@ -1,0 +1,80 @@
+//! Golden files of rendered FRR configs. `UPDATE_GOLDEN=1 cargo test --test golden`
+//! regenerates them; review the diff before committing. Each topology is described in
+//! tests/golden/README.md.
+
+use nsbgp::config::{self, Daemon, Overrides};
+use std::path::{Path, PathBuf};
+
+const PASSWORD: &str = "golden-password";
+
+fn check(config_file: &str, golden: &str, routers: &[usize]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lab = config::load(&root.join(config_file), &Overrides::default()).unwrap();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut mismatches = Vec::new();
+    for &i in routers {
+        for d in [Daemon::Zebra, Daemon::Bgpd] {
+            let path: PathBuf = root
+                .join("tests/golden")
+                .join(golden)
+                .join(&lab.routers[i].name)
+                .join(format!("{d}.conf"));
+            let got = nsbgp::render::render(&lab, i, d, PASSWORD);
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &got).unwrap();
+                continue;
+            }
+            let want = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+            if got != want {
+                mismatches.push(format!(
+                    "{}:\n--- want\n{want}\n+++ got\n{got}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "rendered configs differ from golden files (UPDATE_GOLDEN=1 to accept):\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn chain_3_every_router() {
+    check("configs/chain-3.toml", "chain-3", &[0, 1, 2]);
+}
+
+#[test]
+fn chain_1000_ends_and_middle() {
+    check("configs/chain-1000.toml", "chain-1000", &[0, 500, 999]);
+}
+
+#[test]
+fn chain_100_mrai30_sets_the_advertisement_interval() {
+    check("configs/chain-100-mrai30.toml", "chain-100-mrai30", &[1]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lab = config::load(
+        &root.join("configs/chain-100-mrai30.toml"),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let conf = nsbgp::render::render(&lab, 1, Daemon::Bgpd, PASSWORD);
+    assert!(conf.contains("neighbor 172.31.1.2 advertisement-interval 30"));
+}
+
+/// Values that look like markup must come out verbatim: askama's HTML escaper is off for .conf.
+#[test]
+fn configs_are_not_html_escaped() {
+    let text = "name = \"x\"\nrouters = 2\n";
+    let lab = config::validate(
+        "t.toml",
+        config::parse("t.toml", text).unwrap(),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let conf = nsbgp::render::render(&lab, 0, Daemon::Bgpd, "p<&>\"'");
+    assert!(conf.contains("password p<&>\"'"), "{conf}");
+}
