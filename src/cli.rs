@@ -129,8 +129,7 @@ pub fn router_arg(run: &lab::Running, spec: &str) -> Result<usize, LabError> {
 }
 
 pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {
-    Daemon::parse(s)
-        .ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd or zebra")))
+    Daemon::parse(s).ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd or zebra")))
 }
 
 pub async fn run(cli: Cli) -> Result<(), LabError> {
@@ -157,16 +156,8 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             lab,
         } => c::render(&config, &out, overrides(routers, lab)),
         Command::Doctor { config } => c::doctor(config.as_deref()).await,
-        Command::Restart {
-            router,
-            daemon,
-            lab,
-        } => c::restart(lab.as_deref(), &router, &daemon).await,
-        Command::Exec {
-            router,
-            lab,
-            program,
-        } => c::exec(lab.as_deref(), &router, &program),
+        Command::Restart { router, daemon, lab } => c::restart(lab.as_deref(), &router, &daemon).await,
+        Command::Exec { router, lab, program } => c::exec(lab.as_deref(), &router, &program),
         Command::Shell { router, lab } => {
             let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
             c::exec(lab.as_deref(), &router, &[shell])
@@ -208,9 +199,7 @@ mod tests {
             &["vtysh", "AS101", "--", "-c", "show ip bgp summary"],
         ];
         for args in ok {
-            let v: Vec<&str> = std::iter::once("nsbgp")
-                .chain(args.iter().copied())
-                .collect();
+            let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();
             Cli::try_parse_from(&v).unwrap_or_else(|e| panic!("{v:?}: {e}"));
         }
         let bad: &[&[&str]] = &[
@@ -223,9 +212,7 @@ mod tests {
             &["frobnicate"],
         ];
         for args in bad {
-            let v: Vec<&str> = std::iter::once("nsbgp")
-                .chain(args.iter().copied())
-                .collect();
+            let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();
             let e = Cli::try_parse_from(&v).expect_err(&format!("{v:?} should fail"));
             assert_eq!(e.exit_code(), 2, "{v:?}");
         }

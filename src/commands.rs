@@ -16,17 +16,10 @@ fn rt(e: impl std::fmt::Display) -> LabError {
 pub fn new_password() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..20)
-        .map(|_| format!("{:x}", rng.random_range(0..16u8)))
-        .collect()
+    (0..20).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
 }
 
-pub async fn up(
-    config: &Path,
-    ov: Overrides,
-    wait: bool,
-    timeout: Option<f64>,
-) -> Result<(), LabError> {
+pub async fn up(config: &Path, ov: Overrides, wait: bool, timeout: Option<f64>) -> Result<(), LabError> {
     let lab = load(config, &ov)?;
     raise_fd_limit();
     let report = lab::up::up(&lab, &new_password()).await?;
@@ -56,12 +49,7 @@ fn raise_fd_limit() {
     }
 }
 
-pub async fn down(
-    config: Option<PathBuf>,
-    lab: Option<String>,
-    all: bool,
-    dry_run: bool,
-) -> Result<(), LabError> {
+pub async fn down(config: Option<PathBuf>, lab: Option<String>, all: bool, dry_run: bool) -> Result<(), LabError> {
     let names: Vec<String> = if all {
         lab::lab_names()
     } else if let Some(c) = config {
@@ -85,11 +73,7 @@ pub async fn down(
             continue;
         }
         let verb = if dry_run { "would remove" } else { "removed" };
-        let ns = rep
-            .removed
-            .iter()
-            .filter(|r| r.starts_with("namespace "))
-            .count();
+        let ns = rep.removed.iter().filter(|r| r.starts_with("namespace ")).count();
         if dry_run {
             for r in &rep.removed {
                 println!("lab {name}: {verb} {r}");
@@ -107,13 +91,14 @@ pub async fn down(
         }
         if !rep.errors.is_empty() {
             failures += 1;
-            eprintln!("lab {name}: {} problem(s); run `nsbgp down --lab {name}` again once they are fixed", rep.errors.len());
+            eprintln!(
+                "lab {name}: {} problem(s); run `nsbgp down --lab {name}` again once they are fixed",
+                rep.errors.len()
+            );
         }
     }
     if failures > 0 {
-        Err(LabError::Runtime(format!(
-            "{failures} lab(s) not fully removed"
-        )))
+        Err(LabError::Runtime(format!("{failures} lab(s) not fully removed")))
     } else {
         Ok(())
     }
@@ -137,8 +122,7 @@ pub fn list(json: bool) -> Result<(), LabError> {
         let mut alive = 0;
         for i in 0..run.lab.routers.len() {
             for &d in &run.lab.daemons {
-                let pid =
-                    crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(i), d));
+                let pid = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(i), d));
                 alive += pid.is_some_and(lab::pid_alive) as usize;
             }
         }
@@ -163,10 +147,7 @@ pub fn list(json: bool) -> Result<(), LabError> {
         });
     }
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).expect("rows serialize")
-        );
+        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
     } else if rows.is_empty() {
         println!("no labs running");
     } else {
@@ -209,12 +190,7 @@ pub async fn doctor(config: Option<&Path>) -> Result<(), LabError> {
     let checks = crate::doctor::run(lab.as_ref());
     let mut failed = 0;
     for c in &checks {
-        println!(
-            "{:<5} {:<28} {}",
-            if c.ok { "OK" } else { "FAIL" },
-            c.name,
-            c.detail
-        );
+        println!("{:<5} {:<28} {}", if c.ok { "OK" } else { "FAIL" }, c.name, c.detail);
         if !c.ok {
             failed += 1;
             println!("      fix: {}", c.fix);
@@ -238,9 +214,7 @@ pub async fn restart(lab_name: Option<&str>, router: &str, daemon: &str) -> Resu
     let name = run.lab.routers[idx].name.clone();
     // Stop what runs first (bgpd before zebra), then start in order (zebra before bgpd).
     for &d in daemons.iter().rev() {
-        if let Some(pid) =
-            crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(idx), d))
-        {
+        if let Some(pid) = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(idx), d)) {
             if lab::pid_alive(pid) && lab::pid_comm(pid).as_deref() == Some(d.name()) {
                 let _ = nix::sys::signal::kill(
                     nix::unistd::Pid::from_raw(pid as i32),
@@ -279,12 +253,7 @@ pub fn exec(lab_name: Option<&str>, router: &str, program: &[String]) -> Result<
     let binds: Vec<(std::ffi::CString, std::ffi::CString)> = std::fs::read_dir(&etc)
         .map(|d| {
             d.filter_map(|e| e.ok())
-                .map(|e| {
-                    (
-                        cstring(&e.path()),
-                        cstring(&Path::new("/etc").join(e.file_name())),
-                    )
-                })
+                .map(|e| (cstring(&e.path()), cstring(&Path::new("/etc").join(e.file_name()))))
                 .collect()
         })
         .unwrap_or_default();
@@ -318,13 +287,7 @@ pub fn exec(lab_name: Option<&str>, router: &str, program: &[String]) -> Result<
             }
             // sysfs shows the namespace of whoever mounts it.
             if umount2("/sys", MntFlags::MNT_DETACH).is_ok() {
-                let _ = mount(
-                    Some("sysfs"),
-                    "/sys",
-                    Some("sysfs"),
-                    MsFlags::empty(),
-                    None::<&str>,
-                );
+                let _ = mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::empty(), None::<&str>);
             }
             Ok(())
         });
@@ -340,8 +303,7 @@ pub fn exec(lab_name: Option<&str>, router: &str, program: &[String]) -> Result<
 }
 
 fn cstring(p: &Path) -> std::ffi::CString {
-    std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()))
-        .expect("no NUL in paths")
+    std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str())).expect("no NUL in paths")
 }
 
 /// FRR's vtysh inside the router's namespace and chroot, where it finds the daemons' sockets.
@@ -354,7 +316,9 @@ pub fn vtysh(lab_name: Option<&str>, router: &str, args: &[String]) -> Result<()
     let mut cmd = std::process::Command::new("/usr/bin/vtysh");
     cmd.args(args);
     if args.is_empty() && !std::io::stdin().is_terminal() {
-        return Err(LabError::Input("vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into()));
+        return Err(LabError::Input(
+            "vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into(),
+        ));
     }
     let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
     // SAFETY: only syscalls on data prepared before fork.

@@ -66,11 +66,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
                     .map(|l| l.trim().to_string())
             });
         v.push(check(
-            if d == "zebra" {
-                "FRR zebra"
-            } else {
-                "FRR bgpd"
-            },
+            if d == "zebra" { "FRR zebra" } else { "FRR bgpd" },
             version.is_some(),
             version.unwrap_or_else(|| format!("{} not found", p.display())),
             "apt-get install -y frr",
@@ -84,12 +80,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "apt-get install -y frr (it creates the user)",
     ));
     let vtysh = std::path::Path::new("/usr/bin/vtysh").exists();
-    v.push(check(
-        "vtysh",
-        vtysh,
-        "/usr/bin/vtysh",
-        "apt-get install -y frr",
-    ));
+    v.push(check("vtysh", vtysh, "/usr/bin/vtysh", "apt-get install -y frr"));
     let tr = ["/usr/bin/traceroute", "/usr/sbin/traceroute"]
         .iter()
         .any(|p| std::path::Path::new(p).exists());
@@ -101,8 +92,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     ));
 
     let routers = lab.map(|l| l.routers.len() as u64).unwrap_or(1000);
-    let (soft, _) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
-        .unwrap_or((0, 0));
+    let (soft, _) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap_or((0, 0));
     v.push(check(
         "fd limit",
         soft >= 2 * routers + 256,
@@ -171,10 +161,7 @@ fn veth_probe() -> (bool, String) {
         if let Err(e) = nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET) {
             return (false, format!("unshare: {e}"));
         }
-        let rt = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => rt,
             Err(e) => return (false, e.to_string()),
         };
@@ -190,10 +177,7 @@ fn veth_probe() -> (bool, String) {
                 .execute()
                 .await
             {
-                Ok(()) => (
-                    true,
-                    "created a veth pair in a throwaway namespace".to_string(),
-                ),
+                Ok(()) => (true, "created a veth pair in a throwaway namespace".to_string()),
                 Err(e) => (false, format!("creating a veth pair failed: {e}")),
             }
         })

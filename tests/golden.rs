@@ -28,10 +28,7 @@ fn check(config_file: &str, golden: &str, routers: &[usize]) {
             let want = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
             if got != want {
-                mismatches.push(format!(
-                    "{}:\n--- want\n{want}\n+++ got\n{got}",
-                    path.display()
-                ));
+                mismatches.push(format!("{}:\n--- want\n{want}\n+++ got\n{got}", path.display()));
             }
         }
     }
@@ -56,11 +53,7 @@ fn chain_1000_ends_and_middle() {
 fn chain_100_mrai30_sets_the_advertisement_interval() {
     check("configs/chain-100-mrai30.toml", "chain-100-mrai30", &[1]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lab = config::load(
-        &root.join("configs/chain-100-mrai30.toml"),
-        &Overrides::default(),
-    )
-    .unwrap();
+    let lab = config::load(&root.join("configs/chain-100-mrai30.toml"), &Overrides::default()).unwrap();
     let conf = nsbgp::render::render(&lab, 1, Daemon::Bgpd, PASSWORD);
     assert!(conf.contains("neighbor 172.31.1.2 advertisement-interval 30"));
 }
@@ -69,12 +62,7 @@ fn chain_100_mrai30_sets_the_advertisement_interval() {
 #[test]
 fn configs_are_not_html_escaped() {
     let text = "name = \"x\"\nrouters = 2\n";
-    let lab = config::validate(
-        "t.toml",
-        config::parse("t.toml", text).unwrap(),
-        &Overrides::default(),
-    )
-    .unwrap();
+    let lab = config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap();
     let conf = nsbgp::render::render(&lab, 0, Daemon::Bgpd, "p<&>\"'");
     assert!(conf.contains("password p<&>\"'"), "{conf}");
 }

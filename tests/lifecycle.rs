@@ -43,11 +43,7 @@ fn chain(tag: &str, n: usize) {
             let pid = pid_of(&lab, &r, d);
             // The daemon runs in its router's namespace, per iproute2 ...
             let ident = stdout(&sh("ip", &["netns", "identify", &pid.to_string()]));
-            assert_eq!(
-                ident.trim(),
-                r,
-                "{d} of {r} (pid {pid}) is in namespace {ident:?}"
-            );
+            assert_eq!(ident.trim(), r, "{d} of {r} (pid {pid}) is in namespace {ident:?}");
             // ... and in its chroot, as the frr user.
             let root = std::fs::read_link(format!("/proc/{pid}/root")).unwrap();
             assert_eq!(root, lab.state_dir().join("routers").join(&r).join("root"));
@@ -60,15 +56,8 @@ fn chain(tag: &str, n: usize) {
                 .nth(2)
                 .unwrap()
                 .to_string();
-            let frr = nix::unistd::User::from_name("frr")
-                .unwrap()
-                .unwrap()
-                .uid
-                .to_string();
-            assert_eq!(
-                uid, frr,
-                "{d} of {r} runs with effective uid {uid}, not frr"
-            );
+            let frr = nix::unistd::User::from_name("frr").unwrap().unwrap().uid.to_string();
+            assert_eq!(uid, frr, "{d} of {r} runs with effective uid {uid}, not frr");
         }
         // Interfaces are named after the neighbour, with the classic addresses.
         let addrs = stdout(&sh("ip", &["-n", &r, "-br", "-4", "addr"]));
@@ -77,10 +66,7 @@ fn chain(tag: &str, n: usize) {
             assert!(addrs.contains(&lab.router(i - 1)), "{r}:\n{addrs}");
         }
         if i + 1 < n {
-            assert!(
-                addrs.contains(&format!("172.31.{}.2/24", i + 1)),
-                "{r}:\n{addrs}"
-            );
+            assert!(addrs.contains(&format!("172.31.{}.2/24", i + 1)), "{r}:\n{addrs}");
         }
         let fwd = stdout(&sh(
             "ip",
@@ -94,11 +80,7 @@ fn chain(tag: &str, n: usize) {
                 "net.ipv4.ip_default_ttl",
             ],
         ));
-        assert_eq!(
-            fwd.split_whitespace().collect::<Vec<_>>(),
-            ["1", "255"],
-            "{r} sysctls"
-        );
+        assert_eq!(fwd.split_whitespace().collect::<Vec<_>>(), ["1", "255"], "{r} sysctls");
     }
 
     // Every session reaches Established (bounded wait), by FRR's own vtysh.
@@ -111,9 +93,7 @@ fn chain(tag: &str, n: usize) {
     assert!(
         ok.is_some(),
         "not all sessions Established: {:?}",
-        (0..n)
-            .map(|i| established(&lab, &lab.router(i)))
-            .collect::<Vec<_>>()
+        (0..n).map(|i| established(&lab, &lab.router(i))).collect::<Vec<_>>()
     );
 
     // The far router learns the default route through BGP, via its upstream neighbour.
@@ -126,18 +106,12 @@ fn chain(tag: &str, n: usize) {
     assert!(def.contains(&format!("via 172.31.{}.2", n - 1)), "{def}");
 
     // Names resolve through /etc/netns/{router}/hosts, as `ip netns exec` provides it.
-    let hosts = stdout(&sh(
-        "ip",
-        &["netns", "exec", &far, "getent", "hosts", &lab.router(0)],
-    ));
+    let hosts = stdout(&sh("ip", &["netns", "exec", &far, "getent", "hosts", &lab.router(0)]));
     assert!(hosts.starts_with("172.31.1.2"), "{hosts}");
 
     // The vty listens on 127.0.0.1 inside the namespace only.
     let ss = stdout(&sh("ip", &["netns", "exec", &far, "ss", "-Hltn"]));
-    assert!(
-        ss.contains("127.0.0.1:2605") && ss.contains("127.0.0.1:2601"),
-        "{ss}"
-    );
+    assert!(ss.contains("127.0.0.1:2605") && ss.contains("127.0.0.1:2601"), "{ss}");
     assert!(
         !stdout(&sh("ss", &["-Hltn"])).contains("127.0.0.1:2605"),
         "bgpd's vty leaked into the root namespace"
@@ -172,18 +146,10 @@ fn a_foreign_namespace_is_refused_and_left_alone() {
     let msg = text(&out);
     let _ = sh("ip", &["netns", "del", &foreign]);
     assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains(&foreign) && msg.contains("router_prefix"), "{msg}");
+    assert!(!lab.state_dir().exists(), "a refused up must not leave state");
     assert!(
-        msg.contains(&foreign) && msg.contains("router_prefix"),
-        "{msg}"
-    );
-    assert!(
-        !lab.state_dir().exists(),
-        "a refused up must not leave state"
-    );
-    assert!(
-        !std::path::Path::new("/run/netns")
-            .join(lab.router(0))
-            .exists(),
+        !std::path::Path::new("/run/netns").join(lab.router(0)).exists(),
         "a refused up must build nothing"
     );
 }
@@ -210,13 +176,7 @@ fn down_leaves_a_recreated_foreign_namespace_alone() {
 #[test]
 fn render_writes_configs_without_root_or_system_changes() {
     let dir = tempdir("render");
-    let out = nsbgp(&[
-        "render",
-        "-c",
-        "configs/chain-3.toml",
-        "-o",
-        dir.0.to_str().unwrap(),
-    ]);
+    let out = nsbgp(&["render", "-c", "configs/chain-3.toml", "-o", dir.0.to_str().unwrap()]);
     assert_ok(&out, "render");
     let bgpd = std::fs::read_to_string(dir.0.join("ROUTER_1/bgpd.conf")).unwrap();
     assert!(
@@ -224,13 +184,7 @@ fn render_writes_configs_without_root_or_system_changes() {
         "{bgpd}"
     );
     // Never overwrites what is there.
-    let again = nsbgp(&[
-        "render",
-        "-c",
-        "configs/chain-3.toml",
-        "-o",
-        dir.0.to_str().unwrap(),
-    ]);
+    let again = nsbgp(&["render", "-c", "configs/chain-3.toml", "-o", dir.0.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
 }
 
@@ -241,14 +195,7 @@ fn doctor_reports_every_check() {
     }
     let out = nsbgp(&["doctor", "-c", "configs/chain-3.toml"]);
     let t = stdout(&out);
-    for name in [
-        "root",
-        "veth support",
-        "FRR bgpd",
-        "frr user",
-        "traceroute",
-        "fd limit",
-    ] {
+    for name in ["root", "veth support", "FRR bgpd", "frr user", "traceroute", "fd limit"] {
         assert!(
             t.lines().any(|l| l.starts_with("OK") && l.contains(name)),
             "doctor: no OK line for {name}:\n{t}"

@@ -17,10 +17,7 @@ pub use validate::{validate, Overrides};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{file}: cannot read it: {source}. Fix: check the path (relative paths are from the current directory).")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
+    Read { file: String, source: std::io::Error },
     #[error("{file}: not a valid lab file: {message}")]
     Parse { file: String, message: String },
     #[error("{file}: `{key}`: {problem}. Fix: {fix}")]

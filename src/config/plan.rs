@@ -72,10 +72,7 @@ mod tests {
         assert_eq!(links.len(), 99);
         for l in &links {
             let k = l.index as u8;
-            assert_eq!(
-                l.subnet,
-                format!("172.31.{k}.0/24").parse::<Ipv4Net>().unwrap()
-            );
+            assert_eq!(l.subnet, format!("172.31.{k}.0/24").parse::<Ipv4Net>().unwrap());
             assert_eq!(l.downstream_addr, Ipv4Addr::new(172, 31, k, 1));
             assert_eq!(l.upstream_addr, Ipv4Addr::new(172, 31, k, 2));
         }

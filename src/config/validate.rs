@@ -59,12 +59,7 @@ impl Ctx<'_> {
             ));
         }
         let a = net.network();
-        if a.is_loopback()
-            || a.is_multicast()
-            || a.is_unspecified()
-            || a.is_broadcast()
-            || a.octets()[0] >= 240
-        {
+        if a.is_loopback() || a.is_multicast() || a.is_unspecified() || a.is_broadcast() || a.octets()[0] >= 240 {
             return Err(self.err(
                 key,
                 format!("{value} is a loopback, multicast, reserved or unspecified range"),
@@ -94,11 +89,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     }
 
     let routers = ov.routers.unwrap_or(f.routers);
-    let routers_key = if ov.routers.is_some() {
-        "--routers"
-    } else {
-        "routers"
-    };
+    let routers_key = if ov.routers.is_some() { "--routers" } else { "routers" };
     if routers < 1 {
         return Err(c.err(
             routers_key,
@@ -108,9 +99,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     }
 
     let prefix = f.router_prefix;
-    if prefix.is_empty()
-        || !prefix.chars().all(is_name_char)
-        || !prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+    if prefix.is_empty() || !prefix.chars().all(is_name_char) || !prefix.starts_with(|c: char| c.is_ascii_alphabetic())
     {
         return Err(c.err(
             "router_prefix",
@@ -150,7 +139,10 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     if routers > capacity {
         return Err(c.err(
             routers_key,
-            format!("{routers} routers need AS {first}..{} but the lab's AS range is {first}..={last} ({capacity} routers)", first + routers - 1),
+            format!(
+                "{routers} routers need AS {first}..{} but the lab's AS range is {first}..={last} ({capacity} routers)",
+                first + routers - 1
+            ),
             format!("use at most {capacity} routers, or widen the range with last_asn"),
         ));
     }
@@ -197,9 +189,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     if (n_links as u64) > cap {
         return Err(c.err(
             "link_pool",
-            format!(
-                "{pool} holds {cap} links of /{len} but a {routers}-router chain needs {n_links}"
-            ),
+            format!("{pool} holds {cap} links of /{len} but a {routers}-router chain needs {n_links}"),
             "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30)",
         ));
     }
@@ -237,13 +227,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     let timers = Timers {
         keepalive_s,
         hold_s,
-        connect_retry_s: c.ranged(
-            "timers.connect_retry_s",
-            t.connect_retry_s,
-            1,
-            65535,
-            "use e.g. 2",
-        )?,
+        connect_retry_s: c.ranged("timers.connect_retry_s", t.connect_retry_s, 1, 65535, "use e.g. 2")?,
         advertisement_interval_s: c.ranged(
             "timers.advertisement_interval_s",
             t.advertisement_interval_s,
@@ -270,10 +254,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     if daemons != [Daemon::Zebra, Daemon::Bgpd] {
         return Err(c.err(
             "daemons.run",
-            format!(
-                "{:?}: every router needs zebra (to install routes) then bgpd",
-                d.run
-            ),
+            format!("{:?}: every router needs zebra (to install routes) then bgpd", d.run),
             "use run = [\"zebra\", \"bgpd\"]",
         ));
     }
@@ -319,13 +300,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     })
 }
 
-fn build_routers(
-    prefix: &str,
-    first_asn: u32,
-    n: usize,
-    links: &[LinkPlan],
-    stub_addr: Ipv4Addr,
-) -> Vec<Router> {
+fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
     let name = |i: usize| format!("{prefix}{i}");
     (0..n)
         .map(|i| {
@@ -386,17 +361,10 @@ mod tests {
         let r = l.router(1);
         assert_eq!(r.asn, 101);
         assert_eq!(r.router_id, Ipv4Addr::new(172, 31, 1, 1));
-        let peers: Vec<_> = r
-            .interfaces
-            .iter()
-            .map(|i| (i.peer_addr, i.peer_asn))
-            .collect();
+        let peers: Vec<_> = r.interfaces.iter().map(|i| (i.peer_addr, i.peer_asn)).collect();
         assert_eq!(
             peers,
-            vec![
-                (Ipv4Addr::new(172, 31, 1, 2), 100),
-                (Ipv4Addr::new(172, 31, 2, 1), 102)
-            ]
+            vec![(Ipv4Addr::new(172, 31, 1, 2), 100), (Ipv4Addr::new(172, 31, 2, 1), 102)]
         );
         assert_eq!(l.router(0).router_id, Ipv4Addr::new(172, 31, 1, 2));
         assert_eq!(l.router(99).interfaces.len(), 1);
@@ -440,37 +408,22 @@ mod tests {
             ("routers = 3\nfirst_asn = 0", "first_asn"),
             ("routers = 3\nfirst_asn = 4294967296", "first_asn"),
             ("routers = 3\nfirst_asn = 23456", "first_asn"),
-            (
-                "routers = 3\nfirst_asn = 64495\nlast_asn = 70000",
-                "first_asn",
-            ),
+            ("routers = 3\nfirst_asn = 64495\nlast_asn = 70000", "first_asn"),
             ("routers = 3\nlink_pool = \"172.31.0.0/33\"", "link_pool"),
             ("routers = 3\nlink_pool = \"nonsense\"", "link_pool"),
             ("routers = 3\nlink_pool = \"172.31.0.1/16\"", "link_pool"),
             ("routers = 100\nlink_pool = \"10.0.0.0/24\"", "link_pool"),
-            (
-                "routers = 3\nstub_prefix = \"172.31.200.0/24\"",
-                "stub_prefix",
-            ),
+            ("routers = 3\nstub_prefix = \"172.31.200.0/24\"", "stub_prefix"),
             ("routers = 3\nlink_pool = \"198.51.0.0/16\"", "stub_prefix"),
-            (
-                "routers = 3\nrouter_prefix = \"VERY_LONG_ROUTER_\"",
-                "router_prefix",
-            ),
-            (
-                "routers = 3\nrouter_prefix = \"R;rm -rf /\"",
-                "router_prefix",
-            ),
+            ("routers = 3\nrouter_prefix = \"VERY_LONG_ROUTER_\"", "router_prefix"),
+            ("routers = 3\nrouter_prefix = \"R;rm -rf /\"", "router_prefix"),
             ("routers = 3\nrouter_prefix = \"9R\"", "router_prefix"),
             ("routers = 3\nframr = 1", "unknown field"),
             ("routers = \"three\"", "invalid type"),
             ("routers = 3\n[timers]\nhold_s = 1", "timers.hold_s"),
             ("routers = 3\n[timers]\nbogus = 1", "unknown field"),
             ("routers = 3\n[daemons]\nrun = [\"bgpd\"]", "daemons.run"),
-            (
-                "routers = 3\n[daemons]\nlog_level = \"loud\"",
-                "daemons.log_level",
-            ),
+            ("routers = 3\n[daemons]\nlog_level = \"loud\"", "daemons.log_level"),
             ("routers = 3\nfrr_dir = \"relative/frr\"", "frr_dir"),
             ("routers = 3\nfrr_dir = \"/usr/lib/frr;reboot\"", "frr_dir"),
             ("routers = 3\nname = \"a b\"", "name"),
@@ -482,10 +435,7 @@ mod tests {
                 format!("name = \"c\"\n{body}")
             };
             let err = lab(&text).expect_err(body).to_string();
-            assert!(
-                err.contains(key),
-                "{body:?}: error {err:?} does not mention {key:?}"
-            );
+            assert!(err.contains(key), "{body:?}: error {err:?} does not mention {key:?}");
             assert!(
                 err.starts_with("t.toml"),
                 "{body:?}: error {err:?} does not name the file"

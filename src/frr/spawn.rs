@@ -134,14 +134,7 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
     if !status.success() {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let last: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let detail = last
-            .iter()
-            .rev()
-            .take(3)
-            .rev()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" | ");
+        let detail = last.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join(" | ");
         return Err(SpawnError::Failed {
             router: launch.router.clone(),
             daemon,

@@ -39,6 +39,11 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     }
     if !opts.dry_run {
         stop_running_up(&dir, &mut rep).await;
+        if !dir.exists() {
+            rep.removed
+                .push("everything: the running `up` stopped and rolled back".into());
+            return rep;
+        }
     }
     let entries = ledger::read(&dir.join("ledger.jsonl")).unwrap_or_default();
 
@@ -58,9 +63,9 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     let mut ours: HashSet<u64> = HashSet::new();
     for (name, want) in &nss {
         match (netns::inode_of(name), want) {
-            (Some(ino), Some(w)) if ino != *w => rep.foreign.push(format!(
-                "namespace {name} (recreated by someone else; left alone)"
-            )),
+            (Some(ino), Some(w)) if ino != *w => rep
+                .foreign
+                .push(format!("namespace {name} (recreated by someone else; left alone)")),
             (Some(ino), _) => {
                 ours.insert(ino);
             }
@@ -76,10 +81,7 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     let mut pids: Vec<u32> = netns::pids_in(&ours);
     for e in &entries {
         if let Entry::Daemon { daemon, pid, .. } = e {
-            if pid_alive(*pid)
-                && super::pid_comm(*pid).as_deref() == Some(daemon.as_str())
-                && !pids.contains(pid)
-            {
+            if pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str()) && !pids.contains(pid) {
                 pids.push(*pid);
             }
         }
@@ -94,11 +96,7 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     }
 
     for (name, want) in &nss {
-        if rep
-            .foreign
-            .iter()
-            .any(|f| f.starts_with(&format!("namespace {name} ")))
-        {
+        if rep.foreign.iter().any(|f| f.starts_with(&format!("namespace {name} "))) {
             continue;
         }
         if opts.dry_run {
@@ -131,14 +129,11 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     }
 
     if opts.dry_run {
-        rep.removed
-            .push(format!("state directory {}", dir.display()));
+        rep.removed.push(format!("state directory {}", dir.display()));
     } else if rep.errors.is_empty() {
         // Keep the ledger while anything failed: a second `down` needs it.
         match remove_tree(&dir) {
-            Ok(()) => rep
-                .removed
-                .push(format!("state directory {}", dir.display())),
+            Ok(()) => rep.removed.push(format!("state directory {}", dir.display())),
             Err(e) => rep.errors.push(format!("{}: {e}", dir.display())),
         }
     }
@@ -153,8 +148,12 @@ async fn stop_running_up(dir: &Path, rep: &mut Report) {
     let Some(state) = read_state(dir) else { return };
     let pid = nix::unistd::Pid::from_raw(state.up_pid as i32);
     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    // `up` rolls back on SIGTERM; wait until it has exited (it may remove the whole dir).
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
+        if !pid_alive(state.up_pid) || !dir.exists() {
+            return;
+        }
         if let Ok(Some(_)) = LabLock::try_acquire(dir) {
             return;
         }
@@ -191,8 +190,7 @@ async fn stop_processes(pids: &[u32], rep: &mut Report) {
         rep.errors.push(format!("process {pid} survived SIGKILL"));
     }
     if !pids.is_empty() {
-        rep.removed
-            .push(format!("{} daemon process(es)", pids.len()));
+        rep.removed.push(format!("{} daemon process(es)", pids.len()));
     }
 }
 
@@ -201,10 +199,8 @@ fn remove_marked_file(path: &Path, marker: &str, opts: Options, rep: &mut Report
         return;
     };
     if text.lines().next() != Some(marker) {
-        rep.foreign.push(format!(
-            "{} (not written by this lab; left alone)",
-            path.display()
-        ));
+        rep.foreign
+            .push(format!("{} (not written by this lab; left alone)", path.display()));
         return;
     }
     if opts.dry_run {
@@ -226,9 +222,7 @@ fn remove_empty_dir(path: &Path, opts: Options, rep: &mut Report) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         // Not empty: the user put something there; leave it.
-        Err(_) => rep
-            .foreign
-            .push(format!("{} (not empty; left alone)", path.display())),
+        Err(_) => rep.foreign.push(format!("{} (not empty; left alone)", path.display())),
     }
 }
 

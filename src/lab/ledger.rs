@@ -12,15 +12,28 @@ use std::sync::Mutex;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Entry {
     /// About to claim `/run/netns/{name}`.
-    Netns { name: String },
+    Netns {
+        name: String,
+    },
     /// The namespace exists and has this inode (its identity).
-    NetnsIno { name: String, ino: u64 },
+    NetnsIno {
+        name: String,
+        ino: u64,
+    },
     /// veth pair of chain link `index` between routers `a` and `b`.
-    Link { index: usize, a: String, b: String },
+    Link {
+        index: usize,
+        a: String,
+        b: String,
+    },
     /// A directory outside the state dir that did not exist before (e.g. `/etc/netns/R_1`).
-    Dir { path: PathBuf },
+    Dir {
+        path: PathBuf,
+    },
     /// A file outside the state dir (e.g. `/etc/netns/R_1/hosts`).
-    File { path: PathBuf },
+    File {
+        path: PathBuf,
+    },
     Daemon {
         router: String,
         daemon: String,
@@ -39,9 +52,7 @@ impl Ledger {
             .create(true)
             .mode(0o600)
             .open(path)?;
-        Ok(Ledger {
-            file: Mutex::new(file),
-        })
+        Ok(Ledger { file: Mutex::new(file) })
     }
 
     /// Appends entries with one write, so a crash never leaves half a line behind.
@@ -62,10 +73,7 @@ impl Ledger {
 /// Reads a ledger; a torn last line (crash mid-write) is skipped, not fatal.
 pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
     let text = std::fs::read_to_string(path)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
+    Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
 }
 
 #[cfg(test)]

@@ -112,12 +112,7 @@ impl Running {
     pub fn password(&self) -> Result<String, LabError> {
         std::fs::read_to_string(self.dir.join("secret"))
             .map(|s| s.trim().to_string())
-            .map_err(|e| {
-                LabError::Runtime(format!(
-                    "lab {}: cannot read its vty password: {e}",
-                    self.lab.name
-                ))
-            })
+            .map_err(|e| LabError::Runtime(format!("lab {}: cannot read its vty password: {e}", self.lab.name)))
     }
 
     /// True when the state comes from an earlier boot: nothing in it can be trusted.
@@ -151,18 +146,11 @@ pub fn open(name: &str) -> Result<Running, LabError> {
         LabError::Input(if known.is_empty() {
             format!("lab {name:?} is not running (no labs are); start one with `nsbgp up -c FILE`")
         } else {
-            format!(
-                "lab {name:?} is not running; running labs: {}",
-                known.join(", ")
-            )
+            format!("lab {name:?} is not running; running labs: {}", known.join(", "))
         })
     })?;
-    let lab: Lab = serde_json::from_slice(&text).map_err(|e| {
-        LabError::Runtime(format!(
-            "{}: unreadable: {e}",
-            dir.join("lab.json").display()
-        ))
-    })?;
+    let lab: Lab = serde_json::from_slice(&text)
+        .map_err(|e| LabError::Runtime(format!("{}: unreadable: {e}", dir.join("lab.json").display())))?;
     Ok(Running {
         lab,
         state: read_state(&dir),
@@ -204,12 +192,7 @@ impl LabLock {
             .mode(0o600)
             .open(dir.join("lock"))?;
         // SAFETY: flock on an fd we own.
-        let r = unsafe {
-            libc::flock(
-                std::os::fd::AsRawFd::as_raw_fd(&file),
-                libc::LOCK_EX | libc::LOCK_NB,
-            )
-        };
+        let r = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX | libc::LOCK_NB) };
         if r == 0 {
             Ok(Some(LabLock { _file: file }))
         } else {

@@ -30,7 +30,9 @@ pub struct UpReport {
 /// Checks that change nothing: root, FRR, the `frr` user, names free, lab not running.
 pub fn preflight(lab: &Lab) -> Result<(), LabError> {
     if !nix::unistd::geteuid().is_root() {
-        return Err(LabError::Input("nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into()));
+        return Err(LabError::Input(
+            "nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into(),
+        ));
     }
     for d in &lab.daemons {
         let p = lab.frr_dir.join(d.name());
@@ -42,7 +44,10 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
         }
     }
     if nix::unistd::User::from_name("frr").ok().flatten().is_none() {
-        return Err(LabError::Input("there is no `frr` user for the daemons to run as; install the frr package (`apt-get install -y frr`)".into()));
+        return Err(LabError::Input(
+            "there is no `frr` user for the daemons to run as; install the frr package (`apt-get install -y frr`)"
+                .into(),
+        ));
     }
     let dir = state_dir(&lab.name);
     if dir.exists() {
@@ -113,12 +118,9 @@ pub async fn up(lab: &Lab, password: &str) -> Result<UpReport, LabError> {
         }
         Err(e) => return Err(rt(format!("{}: {e}", dir.display()))),
     }
-    let lock = LabLock::try_acquire(&dir).map_err(rt)?.ok_or_else(|| {
-        LabError::Input(format!(
-            "lab {} is being started by another nsbgp",
-            lab.name
-        ))
-    })?;
+    let lock = LabLock::try_acquire(&dir)
+        .map_err(rt)?
+        .ok_or_else(|| LabError::Input(format!("lab {} is being started by another nsbgp", lab.name)))?;
     let state = LabState {
         stage: Stage::Starting,
         up_pid: std::process::id(),
@@ -191,12 +193,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn build(
-    lab: &Lab,
-    dir: &Path,
-    ledger: &Ledger,
-    password: &str,
-) -> Result<UpReport, LabError> {
+async fn build(lab: &Lab, dir: &Path, ledger: &Ledger, password: &str) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
 
@@ -208,12 +205,9 @@ async fn build(
         .unwrap_or(2)
         .min(4);
     let record_claim = |name: &str| {
-        let _ = ledger.record(Entry::Netns {
-            name: name.to_string(),
-        });
+        let _ = ledger.record(Entry::Netns { name: name.to_string() });
     };
-    let (mut made, err) =
-        tokio::task::block_in_place(|| netns::create_all(&names, threads, &handle, &record_claim));
+    let (mut made, err) = tokio::task::block_in_place(|| netns::create_all(&names, threads, &handle, &record_claim));
     ledger
         .record_all(
             &made
@@ -240,9 +234,7 @@ async fn build(
             b: names[k].clone(),
         });
     };
-    netns::build_links(lab, &made, &record_link)
-        .await
-        .map_err(rt)?;
+    netns::build_links(lab, &made, &record_link).await.map_err(rt)?;
     report.links_ms = t.elapsed().as_millis() as u64;
     test_pause("links").await;
 
@@ -317,10 +309,7 @@ fn write_hosts_files(lab: &Lab, entries: &mut Vec<Entry>) -> std::io::Result<()>
         let f = d.join("hosts");
         match &first {
             None => {
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&f)?;
+                let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&f)?;
                 std::io::Write::write_all(&mut file, text.as_bytes())?;
                 std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644))?;
                 first = Some(f.clone());
@@ -363,11 +352,7 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
         for &d in &lab.daemons {
             let p = dirs.etc().join(crate::render::file_name(d));
             // 0640 frr: the configs hold the vty password.
-            write_atomic(
-                &p,
-                crate::render::render(lab, r.index, d, password).as_bytes(),
-                0o640,
-            )?;
+            write_atomic(&p, crate::render::render(lab, r.index, d, password).as_bytes(), 0o640)?;
             nix::unistd::chown(&p, Some(uid), Some(gid))?;
         }
     }
@@ -377,12 +362,7 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
 /// How many daemon launches run at once: enough to keep both cores busy with FRR start-up.
 const LAUNCH_PARALLELISM: usize = 8;
 
-async fn start_daemons(
-    lab: &Lab,
-    dir: &Path,
-    ledger: &Ledger,
-    made: Vec<Netns>,
-) -> Result<(), LabError> {
+async fn start_daemons(lab: &Lab, dir: &Path, ledger: &Ledger, made: Vec<Netns>) -> Result<(), LabError> {
     let host = rootfs::RealHost;
     let results: Vec<Result<(), LabError>> = stream::iter(made.into_iter())
         .map(|ns| {
@@ -405,6 +385,9 @@ async fn start_daemons(
                             pid,
                         })
                         .map_err(rt)?;
+                    if lab.resolve_router(&ns.name) == Some(1) {
+                        test_pause("daemons").await;
+                    }
                 }
                 Ok(())
             }
@@ -416,11 +399,7 @@ async fn start_daemons(
 }
 
 /// Starts one daemon of a running lab again, in the same namespace and chroot (`restart`).
-pub async fn restart_daemon(
-    run: &super::Running,
-    router: usize,
-    daemon: Daemon,
-) -> Result<u32, LabError> {
+pub async fn restart_daemon(run: &super::Running, router: usize, daemon: Daemon) -> Result<u32, LabError> {
     let name = &run.lab.routers[router].name;
     let dirs = run.dirs(router);
     let mounts = Arc::new(PreparedMounts::new(&rootfs::plan(&dirs, &rootfs::RealHost)));

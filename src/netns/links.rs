@@ -23,11 +23,7 @@ const IN_FLIGHT: usize = 64;
 
 /// Brings `lo` up everywhere (with the stub address on ROUTER_0's), creates every veth pair
 /// up and addresses both ends. `created(k)` is called once link k exists.
-pub async fn build_links(
-    lab: &Lab,
-    ns: &[Netns],
-    created: &(dyn Fn(usize) + Sync),
-) -> Result<(), LinkError> {
+pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Sync)) -> Result<(), LinkError> {
     fn err(router: &str, step: String) -> impl FnOnce(rtnetlink::Error) -> LinkError + '_ {
         move |source| LinkError {
             router: router.to_string(),

@@ -205,15 +205,9 @@ fn create_one(name: &str) -> Result<Netns, NetnsError> {
         source,
     };
     // create_new claims the name atomically: an existing namespace is never reused.
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-    {
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
         Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(NetnsError::Taken(name.into()))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(NetnsError::Taken(name.into())),
         Err(source) => {
             return Err(NetnsError::Io {
                 name: name.into(),
@@ -246,8 +240,7 @@ fn create_one(name: &str) -> Result<Netns, NetnsError> {
             })
         })?;
     }
-    let fd = open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|e| undo(sys("open", e)))?;
+    let fd = open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| undo(sys("open", e)))?;
     let ino = fstat(fd.as_fd()).map_err(|e| undo(sys("stat", e)))?.st_ino;
     // The socket belongs to the namespace current when it is created: this one.
     let (conn, handle, _) = rtnetlink::new_connection().map_err(|source| {
@@ -268,12 +261,7 @@ fn create_one(name: &str) -> Result<Netns, NetnsError> {
 
 /// Opens an existing named namespace (for commands that act on a running lab).
 pub fn open_named(name: &str) -> Result<OwnedFd, NetnsError> {
-    open(
-        &path_of(name),
-        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|source| NetnsError::Sys {
+    open(&path_of(name), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|source| NetnsError::Sys {
         name: name.into(),
         step: "open",
         source,
@@ -282,10 +270,7 @@ pub fn open_named(name: &str) -> Result<OwnedFd, NetnsError> {
 
 /// Runs `f` on a fresh OS thread inside the namespace `fd`; the thread ends afterwards, so
 /// no thread is ever left in the wrong namespace. Sockets `f` creates stay in the namespace.
-pub fn run_in<T: Send + 'static>(
-    fd: &OwnedFd,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, nix::Error> {
+pub fn run_in<T: Send + 'static>(fd: &OwnedFd, f: impl FnOnce() -> T + Send + 'static) -> Result<T, nix::Error> {
     let fd = fd
         .try_clone()
         .map_err(|e| nix::Error::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)))?;

@@ -150,11 +150,7 @@ pub fn plan(dirs: &RouterDirs, host: &dyn HostView) -> RootfsPlan {
             read_only: false,
         });
     }
-    RootfsPlan {
-        root,
-        entries,
-        mounts,
-    }
+    RootfsPlan { root, entries, mounts }
 }
 
 /// Creates the plan's directories and symlinks on the host (idempotent).
@@ -249,18 +245,8 @@ impl MountOps for Syscalls {
     }
     fn remount_read_only(&mut self, target: &CString) -> Result<(), nix::Error> {
         use nix::mount::{mount, MsFlags};
-        let f = MsFlags::MS_BIND
-            | MsFlags::MS_REMOUNT
-            | MsFlags::MS_RDONLY
-            | MsFlags::MS_NOSUID
-            | MsFlags::MS_NODEV;
-        mount(
-            None::<&str>,
-            target.as_c_str(),
-            None::<&str>,
-            f,
-            None::<&str>,
-        )
+        let f = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+        mount(None::<&str>, target.as_c_str(), None::<&str>, f, None::<&str>)
     }
     fn chroot(&mut self, root: &CString) -> Result<(), nix::Error> {
         nix::unistd::chroot(root.as_c_str())?;
@@ -296,11 +282,8 @@ mod tests {
             Ok(())
         }
         fn bind(&mut self, s: &CString, t: &CString) -> Result<(), nix::Error> {
-            self.0.push(format!(
-                "bind {} {}",
-                s.to_str().unwrap(),
-                t.to_str().unwrap()
-            ));
+            self.0
+                .push(format!("bind {} {}", s.to_str().unwrap(), t.to_str().unwrap()));
             Ok(())
         }
         fn remount_read_only(&mut self, t: &CString) -> Result<(), nix::Error> {
@@ -318,9 +301,7 @@ mod tests {
         let dirs = RouterDirs::new(Path::new("/run/nsbgp/lab"), "R_1");
         let p = plan(&dirs, &FakeHost);
         let root = PathBuf::from("/run/nsbgp/lab/routers/R_1/root");
-        assert!(p
-            .entries
-            .contains(&Entry::Symlink(root.join("bin"), "usr/bin".into())));
+        assert!(p.entries.contains(&Entry::Symlink(root.join("bin"), "usr/bin".into())));
         assert!(p.mounts.contains(&BindMount {
             source: "/usr".into(),
             target: root.join("usr"),
@@ -336,16 +317,8 @@ mod tests {
             "absent host dirs are skipped"
         );
         // Private dirs are writable and come after /etc so /etc/frr shadows the host's.
-        let etc = p
-            .mounts
-            .iter()
-            .position(|m| m.target == root.join("etc"))
-            .unwrap();
-        let etc_frr = p
-            .mounts
-            .iter()
-            .position(|m| m.target == root.join("etc/frr"))
-            .unwrap();
+        let etc = p.mounts.iter().position(|m| m.target == root.join("etc")).unwrap();
+        let etc_frr = p.mounts.iter().position(|m| m.target == root.join("etc/frr")).unwrap();
         assert!(etc < etc_frr);
         assert!(!p.mounts[etc_frr].read_only);
         assert_eq!(p.mounts[etc_frr].source, dirs.etc());
@@ -362,11 +335,7 @@ mod tests {
         assert_eq!(rec.0[0], "private /");
         assert_eq!(rec.0[1], "detach /run/netns");
         assert_eq!(rec.0.last().unwrap(), "chroot /s/routers/R_0/root");
-        let ro_usr = rec
-            .0
-            .iter()
-            .position(|l| l == "ro /s/routers/R_0/root/usr")
-            .unwrap();
+        let ro_usr = rec.0.iter().position(|l| l == "ro /s/routers/R_0/root/usr").unwrap();
         let bind_usr = rec
             .0
             .iter()

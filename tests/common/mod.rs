@@ -61,9 +61,7 @@ impl TestLab {
         let config = dir.0.join("lab.toml");
         std::fs::write(
             &config,
-            format!(
-                "name = \"{name}\"\nrouters = {routers}\nrouter_prefix = \"{prefix}\"\n{extra}\n"
-            ),
+            format!("name = \"{name}\"\nrouters = {routers}\nrouter_prefix = \"{prefix}\"\n{extra}\n"),
         )
         .unwrap();
         TestLab {
@@ -151,12 +149,7 @@ pub fn stdout(o: &Output) -> String {
 }
 
 pub fn assert_ok(o: &Output, what: &str) {
-    assert!(
-        o.status.success(),
-        "{what} failed ({}):\n{}",
-        o.status,
-        text(o)
-    );
+    assert!(o.status.success(), "{what} failed ({}):\n{}", o.status, text(o));
 }
 
 pub fn sh(cmd: &str, args: &[&str]) -> Output {
@@ -170,21 +163,13 @@ pub fn sh(cmd: &str, args: &[&str]) -> Output {
 /// `/etc/netns` entries, the state directory and processes whose root is in it.
 pub fn leftovers(lab: &str, prefix: &str) -> Vec<String> {
     let mut v = Vec::new();
-    for e in std::fs::read_dir("/run/netns")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
+    for e in std::fs::read_dir("/run/netns").into_iter().flatten().flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if n.starts_with(prefix) {
             v.push(format!("namespace {n}"));
         }
     }
-    for e in std::fs::read_dir("/etc/netns")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
+    for e in std::fs::read_dir("/etc/netns").into_iter().flatten().flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if n.starts_with(prefix) {
             v.push(format!("/etc/netns/{n}"));
@@ -212,9 +197,7 @@ pub fn leftovers(lab: &str, prefix: &str) -> Vec<String> {
         };
         if let Ok(root) = std::fs::read_link(format!("/proc/{pid}/root")) {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let zombie = stat
-                .rsplit_once(") ")
-                .is_some_and(|(_, r)| r.starts_with('Z'));
+            let zombie = stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'));
             if root.starts_with(&state) && !zombie {
                 v.push(format!("process {pid} rooted in {}", root.display()));
             }
@@ -243,16 +226,7 @@ pub fn vtysh(lab: &TestLab, router: &str, cmd: &str) -> String {
     let sock = format!("/run/nsbgp/{}/routers/{router}/run", lab.name);
     let o = sh(
         "ip",
-        &[
-            "netns",
-            "exec",
-            router,
-            "vtysh",
-            "--vty_socket",
-            &sock,
-            "-c",
-            cmd,
-        ],
+        &["netns", "exec", router, "vtysh", "--vty_socket", &sock, "-c", cmd],
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

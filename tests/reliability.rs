@@ -1,0 +1,237 @@
+//! Crashes, concurrency and bad input against real labs: `kill -9` of `up` at several
+//! points, two `up`s at once, `down` during `up`, and every bad input exits 2 with no
+//! trace on the host.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Starts `up` paused after `stage`, kills it with SIGKILL there, then `down` must clean up.
+fn killed_at(tag: &str, stage: &str) {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new(tag, 6, "");
+    let mut child = Command::new(NSBGP)
+        .args(["up", "-c", lab.config.to_str().unwrap()])
+        .env("NSBGP_TEST_PAUSE", stage)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let paused = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        paused.contains(&format!("paused after {stage}")),
+        "up did not reach {stage}: {paused:?}"
+    );
+    // Something was built, and the lab is listed as crashed.
+    assert!(std::path::Path::new("/run/netns").join(lab.router(0)).exists());
+    let list = stdout(&nsbgp(&["list"]));
+    assert!(
+        list.lines().any(|l| l.starts_with(&lab.name) && l.contains("crashed")),
+        "{list}"
+    );
+    let out = lab.on_lab(&["down"]);
+    assert_ok(&out, "down after kill -9");
+    lab.assert_clean();
+}
+
+#[test]
+fn kill_9_after_namespaces_then_down_cleans_everything() {
+    killed_at("kna", "namespaces");
+}
+
+#[test]
+fn kill_9_after_links_then_down_cleans_everything() {
+    killed_at("knb", "links");
+}
+
+#[test]
+fn kill_9_after_files_then_down_cleans_everything() {
+    killed_at("knc", "files");
+}
+
+#[test]
+fn kill_9_while_daemons_start_then_down_cleans_everything() {
+    killed_at("knd", "daemons");
+}
+
+#[test]
+fn two_ups_of_one_lab_exactly_one_wins() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("two", 4, "");
+    let spawn = || {
+        Command::new(NSBGP)
+            .args(["up", "-c", lab.config.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let codes = [a.status.code(), b.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(2)),
+        "codes {codes:?}:\n{}\n{}",
+        text(&a),
+        text(&b)
+    );
+    let loser = if a.status.code() == Some(2) { &a } else { &b };
+    assert!(text(loser).contains("already running"), "{}", text(loser));
+    // The winner's lab is intact: every router's bgpd is alive.
+    let list = stdout(&nsbgp(&["list"]));
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&lab.name) && l.contains(" 8/8 ") && l.contains("running")),
+        "{list}"
+    );
+}
+
+#[test]
+fn down_during_up_stops_up_and_cleans_up() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("dwu", 4, "");
+    let mut child = Command::new(NSBGP)
+        .args(["up", "-c", lab.config.to_str().unwrap()])
+        .env("NSBGP_TEST_PAUSE", "links")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let _ = lines.next();
+    let out = lab.on_lab(&["down"]);
+    let status = wait_for(Duration::from_secs(30), || child.try_wait().unwrap());
+    assert_ok(&out, "down during up");
+    let status = status.expect("up still running 30 s after down");
+    assert_eq!(status.code(), Some(1), "up, stopped by down, reports a runtime failure");
+    lab.assert_clean();
+}
+
+#[test]
+fn bad_input_exits_2_and_changes_nothing() {
+    if !root_or_skip() {
+        return;
+    }
+    let dir = tempdir("bad");
+    let cases: &[(&str, &str)] = &[
+        ("name = \"bi\"\nrouters = 0", "routers"),
+        ("name = \"bi\"\nrouters = -1", "routers"),
+        ("name = \"bi\"\nrouters = 1001", "routers"),
+        ("name = \"bi\"\nrouters = 3\nfirst_asn = 0", "first_asn"),
+        ("name = \"bi\"\nrouters = 3\nlink_pool = \"10.0.0.0/33\"", "link_pool"),
+        (
+            "name = \"bi\"\nrouters = 3\nstub_prefix = \"172.31.9.0/24\"",
+            "stub_prefix",
+        ),
+        (
+            "name = \"bi\"\nrouters = 3\nrouter_prefix = \"A_VERY_LONG_NAME_\"",
+            "router_prefix",
+        ),
+        ("name = \"bi\"\nrouters = 3\nrouter_prefix = \"a/b\"", "router_prefix"),
+        ("name = \"bi\"\nrouters = 3\ncolour = \"red\"", "unknown field"),
+        ("name = \"bi\"\nrouters = \"3\"", "invalid type"),
+        (
+            "name = \"bi\"\nrouters = 3\nfrr_dir = \"/nonexistent/frr\"",
+            "apt-get install -y frr",
+        ),
+    ];
+    let before = leftovers("bi", "ROUTER_");
+    for (i, (body, needle)) in cases.iter().enumerate() {
+        let f = dir.0.join(format!("bad{i}.toml"));
+        std::fs::write(&f, body).unwrap();
+        let out = nsbgp(&["up", "-c", f.to_str().unwrap()]);
+        let msg = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{body:?}: {msg}");
+        assert!(
+            msg.contains(needle),
+            "{body:?}: message does not mention {needle:?}: {msg}"
+        );
+        assert!(
+            !std::path::Path::new("/run/nsbgp/bi").exists(),
+            "{body:?} left a state directory"
+        );
+    }
+    let missing = nsbgp(&["up", "-c", "/nonexistent/lab.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing).contains("/nonexistent/lab.toml"), "{}", text(&missing));
+    let nolab = nsbgp(&["down", "--lab", "no-such-lab-here"]);
+    assert!(
+        nolab.status.success(),
+        "down of an absent lab is a no-op: {}",
+        text(&nolab)
+    );
+    assert_eq!(leftovers("bi", "ROUTER_"), before);
+}
+
+#[test]
+fn same_lab_twice_is_refused() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("twi", 2, "");
+    lab.up();
+    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("already running"), "{}", text(&out));
+}
+
+#[test]
+fn daemons_cannot_write_the_hosts_system_dirs_or_see_other_routers() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("iso", 2, "");
+    lab.up();
+    let r0 = lab.router(0);
+    let pid = std::fs::read_to_string(lab.state_dir().join("routers").join(&r0).join("run/bgpd.pid"))
+        .unwrap()
+        .trim()
+        .to_string();
+    // A shell as the frr user in bgpd's own mount namespace and root: what a compromised
+    // daemon sees (nsenter and setpriv are util-linux, independent of nsbgp).
+    let as_daemon = |script: &str| {
+        sh(
+            "nsenter",
+            &[
+                "-t",
+                &pid,
+                "-m",
+                "-r",
+                "--",
+                "setpriv",
+                "--reuid=frr",
+                "--regid=frr",
+                "--clear-groups",
+                "sh",
+                "-c",
+                script,
+            ],
+        )
+    };
+    for p in ["/etc/nsbgp-test", "/usr/nsbgp-test", "/usr/lib/frr/nsbgp-test"] {
+        let o = as_daemon(&format!("echo x > {p}"));
+        assert!(!o.status.success(), "frr could write {p} in the chroot");
+        assert!(!std::path::Path::new(p).exists(), "{p} appeared on the host");
+    }
+    let o = as_daemon("echo x > /var/log/frr/probe && echo x > /tmp/probe");
+    assert_ok(&o, "frr writes its own log and tmp dirs");
+    assert!(lab.state_dir().join("routers").join(&r0).join("log/probe").exists());
+    // Another router's files are not in this router's view at all.
+    let o = as_daemon(&format!("ls /run/nsbgp/{}", lab.name));
+    assert!(
+        !o.status.success(),
+        "router 0 can see the lab's state directory: {}",
+        text(&o)
+    );
+}
