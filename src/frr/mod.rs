@@ -1,4 +1,6 @@
-//! FRR: launching daemons (`spawn`), the vty client (`vty`, `telnet`) and parsers of FRR's
-//! JSON output (`parse`).
-
+//! FRR: launching zebra/bgpd in a router's namespace and chroot, talking to their vty,
+//! and reading their JSON output.
+pub mod parse;
 pub mod spawn;
+pub mod telnet;
+pub mod vty;
