@@ -93,6 +93,42 @@ pub enum Command {
         #[arg(long)]
         lab: Option<String>,
     },
+    /// Convergence report: per router daemons, sessions, prefixes, default route, timing.
+    Status {
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Refresh every SECS seconds (default 1) until Ctrl-C.
+        #[arg(long, num_args = 0..=1, default_missing_value = "1", value_name = "SECS")]
+        watch: Option<f64>,
+        /// Every router, also in large labs (which otherwise show only those not converged).
+        #[arg(long)]
+        all: bool,
+        /// When each router's sessions came up, it had the default route, it converged.
+        #[arg(long)]
+        timeline: bool,
+    },
+    /// Interactive session on a router's vty, logged in (Ctrl-] leaves).
+    Attach {
+        router: String,
+        #[arg(default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
+        daemon: String,
+        #[arg(long)]
+        lab: Option<String>,
+    },
+    /// Run vty commands on a router (or `all`) and print their output.
+    Vty {
+        router: String,
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(short = 'd', long = "daemon", default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
+        daemon: String,
+        #[arg(short = 'c', long = "command", required = true)]
+        commands: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Run FRR's vtysh against a router (inside its namespace and chroot).
     Vtysh {
         router: String,
@@ -163,6 +199,21 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             c::exec(lab.as_deref(), &router, &[shell])
         }
         Command::Vtysh { router, lab, args } => c::vtysh(lab.as_deref(), &router, &args),
+        Command::Status {
+            lab,
+            json,
+            watch,
+            all,
+            timeline,
+        } => c::status(lab.as_deref(), json, watch, all, timeline).await,
+        Command::Attach { router, daemon, lab } => c::attach(lab.as_deref(), &router, &daemon).await,
+        Command::Vty {
+            router,
+            lab,
+            daemon,
+            commands,
+            json,
+        } => c::vty(lab.as_deref(), &router, &daemon, &commands, json).await,
     }
 }
 
@@ -197,6 +248,25 @@ mod tests {
             &["exec", "ROUTER_2", "--", "ip", "-br", "addr"],
             &["shell", "5"],
             &["vtysh", "AS101", "--", "-c", "show ip bgp summary"],
+            &["status"],
+            &["status", "--lab", "x", "--json"],
+            &["status", "--watch"],
+            &["status", "--watch", "2", "--all"],
+            &["status", "--timeline", "--json"],
+            &["attach", "ROUTER_5"],
+            &["attach", "50", "zebra", "--lab", "x"],
+            &["vty", "ROUTER_1", "-c", "show ip bgp summary"],
+            &[
+                "vty",
+                "all",
+                "-d",
+                "zebra",
+                "-c",
+                "show ip route",
+                "-c",
+                "show interface",
+                "--json",
+            ],
         ];
         for args in ok {
             let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();
@@ -210,6 +280,10 @@ mod tests {
             &["restart", "R", "ospfd"],
             &["exec", "R"],
             &["frobnicate"],
+            &["status", "--watch", "x"],
+            &["attach", "R", "ospfd"],
+            &["vty", "R"],
+            &["vty", "R", "-d", "ripd", "-c", "x"],
         ];
         for args in bad {
             let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();

@@ -34,7 +34,8 @@ pub async fn up(config: &Path, ov: Overrides, wait: bool, timeout: Option<f64>) 
         report.daemons_ms as f64 / 1000.0
     );
     if wait {
-        crate::monitor::wait_converged(&lab.name, timeout).await?;
+        let st = crate::monitor::wait_converged(&lab.name, timeout).await?;
+        println!("{}", crate::monitor::view::summary(&st));
     }
     Ok(())
 }
@@ -158,6 +159,211 @@ pub fn list(json: bool) -> Result<(), LabError> {
                 r.lab, r.routers, r.daemons_alive, r.daemons_total, r.state
             );
         }
+    }
+    Ok(())
+}
+
+/// `status`: one poll (or `--watch`: a poll every SECS seconds until Ctrl-C).
+pub async fn status(
+    lab_name: Option<&str>,
+    json: bool,
+    watch: Option<f64>,
+    all: bool,
+    timeline: bool,
+) -> Result<(), LabError> {
+    use crate::monitor::{self, poll::Poller, view};
+    let run = lab::select(lab_name)?;
+    if run.is_stale() {
+        return Err(LabError::Runtime(format!(
+            "lab {} is left over from an earlier boot; clean it with `nsbgp down --lab {}`",
+            run.lab.name, run.lab.name
+        )));
+    }
+    if let Some(s) = watch {
+        if !(s > 0.0 && s.is_finite()) {
+            return Err(LabError::Input(format!(
+                "--watch {s}: give a positive number of seconds"
+            )));
+        }
+    }
+    let mut poller = Poller::open(&run).await?;
+    let tty = std::io::stdout().is_terminal();
+    loop {
+        let poll = poller.poll().await;
+        let st = monitor::lab_status(&poller, &poll);
+        let frame = if timeline && json {
+            serde_json::to_string_pretty(&poller.timeline).expect("timeline serializes")
+        } else if timeline {
+            view::timeline(&poller.timeline, all)
+        } else if json && watch.is_some() {
+            // One object per line: a stream other tools can follow.
+            serde_json::to_string(&st).expect("status serializes")
+        } else if json {
+            serde_json::to_string_pretty(&st).expect("status serializes")
+        } else {
+            view::table(&st, all)
+        };
+        let Some(secs) = watch else {
+            println!("{}", frame.trim_end());
+            return Ok(());
+        };
+        if tty && !json {
+            // Redraw in place: home, clear, frame.
+            print!("\x1b[H\x1b[2J{}\n(every {secs} s; Ctrl-C stops)\n", frame.trim_end());
+        } else {
+            println!("{}", frame.trim_end());
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs_f64(secs)) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+/// `vty`: commands on one router or on `all` (concurrently, printed in chain order).
+pub async fn vty(
+    lab_name: Option<&str>,
+    router: &str,
+    daemon: &str,
+    commands: &[String],
+    json: bool,
+) -> Result<(), LabError> {
+    use crate::frr::vty::{Vty, VtyError};
+    use futures::StreamExt;
+    let run = lab::select(lab_name)?;
+    let d = daemon_arg(daemon)?;
+    let targets: Vec<usize> = if router == "all" {
+        (0..run.lab.routers.len()).collect()
+    } else {
+        vec![router_arg(&run, router)?]
+    };
+    let password = run.password()?;
+    struct Out {
+        outputs: Vec<(String, Result<String, VtyError>)>,
+    }
+    let results: Vec<(usize, Out)> = futures::stream::iter(targets.iter().copied())
+        .map(|i| {
+            let name = run.lab.routers[i].name.clone();
+            let password = password.clone();
+            async move {
+                let mut outputs = Vec::new();
+                match Vty::connect(&name, d, &password).await {
+                    Err(e) => outputs.push((String::new(), Err(e))),
+                    Ok(mut v) => {
+                        for c in commands {
+                            let r = v.run(c).await;
+                            let stop = matches!(&r, Err(e) if e.is_connection_lost());
+                            outputs.push((c.clone(), r));
+                            if stop {
+                                break;
+                            }
+                        }
+                    }
+                }
+                (i, Out { outputs })
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    let mut failed = 0usize;
+    if json {
+        let v: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(i, o)| {
+                let r = &run.lab.routers[*i];
+                let cmds: Vec<serde_json::Value> = o
+                    .outputs
+                    .iter()
+                    .map(|(c, res)| match res {
+                        Ok(text) => {
+                            let parsed = c
+                                .trim_end()
+                                .ends_with(" json")
+                                .then(|| serde_json::from_str::<serde_json::Value>(text).ok())
+                                .flatten();
+                            match parsed {
+                                Some(p) => serde_json::json!({"command": c, "ok": true, "json": p}),
+                                None => serde_json::json!({"command": c, "ok": true, "output": text}),
+                            }
+                        }
+                        Err(e) => serde_json::json!({"command": c, "ok": false, "error": e.to_string()}),
+                    })
+                    .collect();
+                serde_json::json!({"router": r.name, "asn": r.asn, "daemon": d.name(), "results": cmds})
+            })
+            .collect();
+        failed = results
+            .iter()
+            .map(|(_, o)| o.outputs.iter().filter(|(_, r)| r.is_err()).count())
+            .sum();
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        let grouped = targets.len() > 1;
+        for (i, o) in &results {
+            let r = &run.lab.routers[*i];
+            if grouped {
+                println!("===== {} (AS {}) {d} =====", r.name, r.asn);
+            }
+            for (c, res) in &o.outputs {
+                match res {
+                    Ok(text) => print!("{text}"),
+                    Err(VtyError::Rejected { message, .. }) => {
+                        failed += 1;
+                        eprintln!("{}: `{c}` rejected: {message}", r.name);
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{}: {e}", r.name);
+                    }
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        Err(LabError::Runtime(format!("{failed} command(s) failed")))
+    } else {
+        Ok(())
+    }
+}
+
+/// `attach`: an interactive, logged-in vty session in the router's namespace.
+pub async fn attach(lab_name: Option<&str>, router: &str, daemon: &str) -> Result<(), LabError> {
+    use crate::frr::attach;
+    let run = lab::select(lab_name)?;
+    let idx = router_arg(&run, router)?;
+    let d = daemon_arg(daemon)?;
+    let r = run.lab.routers[idx].clone();
+    if !std::io::stdin().is_terminal() {
+        return Err(LabError::Input(format!(
+            "attach needs a terminal; for scripts use `nsbgp vty {} -d {d} -c 'COMMAND'`",
+            r.name
+        )));
+    }
+    let pid = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(idx), d));
+    if !pid.is_some_and(|p| lab::pid_alive(p) && lab::pid_comm(p).as_deref() == Some(d.name())) {
+        return Err(LabError::Runtime(format!(
+            "{d} on {} is not running; start it with `nsbgp restart {} {d}`",
+            r.name, r.name
+        )));
+    }
+    let password = run.password()?;
+    let name = r.name.clone();
+    let stream = tokio::task::spawn_blocking(move || crate::frr::vty::connect_raw(&name, d))
+        .await
+        .expect("connect task")
+        .map_err(rt)?;
+    let end = attach::run(stream, &password, &attach::banner(&r.name, r.asn, d))
+        .await
+        .map_err(|e| LabError::Runtime(format!("attach to {d} on {}: {e}", r.name)))?;
+    match end {
+        attach::End::Escape => eprintln!("\nleft {d} on {}", r.name),
+        attach::End::Closed => eprintln!("\n{d} on {} closed the connection", r.name),
+        attach::End::Signal => eprintln!("\nsession ended by a signal"),
     }
     Ok(())
 }

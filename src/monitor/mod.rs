@@ -1,5 +1,179 @@
-//! Convergence monitoring (work in progress in this commit series).
-use crate::lab::LabError;
-pub async fn wait_converged(_lab: &str, _timeout: Option<f64>) -> Result<(), LabError> {
-    Err(LabError::Runtime("--wait is not implemented yet".into()))
+//! Convergence monitoring: polls every router's daemons through the vty (`poll`), judges
+//! each router against the address plan (`rule`), keeps the convergence timeline
+//! (`timeline`) and shows it (`view`). Used by `status` and `up --wait`.
+
+pub mod poll;
+pub mod rule;
+pub mod timeline;
+pub mod view;
+
+use crate::lab::{self, LabError};
+use poll::{Poll, Poller};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// How long every router must stay converged before `up --wait` calls the lab converged:
+/// long enough to see a session flap or a late withdrawal, short against a chain's settle.
+pub const SETTLE: Duration = Duration::from_secs(1);
+/// Poll interval of `up --wait`: the resolution of the timeline it records.
+pub const WAIT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// `status --json`: one object per lab. Field names are a contract (see README).
+#[derive(Debug, Serialize)]
+pub struct LabStatus {
+    pub lab: String,
+    pub routers_total: usize,
+    pub converged: bool,
+    pub converged_routers: usize,
+    pub converged_after_s: Option<f64>,
+    pub slowest_router: Option<String>,
+    pub started_unix_ms: u64,
+    pub polled_unix_ms: u64,
+    pub poll_ms: u64,
+    pub routers: Vec<RouterStatus>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RouterStatus {
+    pub name: String,
+    pub index: usize,
+    pub asn: u32,
+    pub netns: String,
+    pub bgpd_pid: Option<u32>,
+    pub zebra_pid: Option<u32>,
+    pub bgpd_alive: bool,
+    pub zebra_alive: bool,
+    pub neighbors: usize,
+    pub established: usize,
+    pub prefixes_received: u32,
+    pub bgp_routes: Option<u32>,
+    pub bgp_routes_expected: u32,
+    pub has_default: bool,
+    pub default_as_path_len: Option<u32>,
+    pub default_nexthop: Option<String>,
+    pub rss_kb: u64,
+    pub cpu_s: f64,
+    pub converged: bool,
+    pub converged_after_s: Option<f64>,
+    pub sessions_up_after_s: Option<f64>,
+    pub default_after_s: Option<f64>,
+    /// Why the router has not converged (empty when it has).
+    pub problems: Vec<String>,
+}
+
+pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
+    let routers: Vec<RouterStatus> = p
+        .lab
+        .routers
+        .iter()
+        .zip(&poll.obs)
+        .zip(&p.expected)
+        .enumerate()
+        .map(|(i, ((r, o), e))| {
+            let t = &p.timeline.routers[i];
+            let converged = poll.converged(i);
+            RouterStatus {
+                name: r.name.clone(),
+                index: i,
+                asn: r.asn,
+                netns: r.name.clone(),
+                bgpd_pid: o.bgpd.pid,
+                zebra_pid: o.zebra.pid,
+                bgpd_alive: o.bgpd.alive,
+                zebra_alive: o.zebra.alive,
+                neighbors: e.peers.len(),
+                established: o.established(),
+                prefixes_received: o.prefixes_received(),
+                bgp_routes: o.bgp_fib_routes,
+                bgp_routes_expected: e.bgp_routes,
+                has_default: o.has_default(),
+                default_as_path_len: o.default_path_len(),
+                default_nexthop: match &o.default_route {
+                    Some(Some(r)) => r.nexthop.map(|a| a.to_string()),
+                    _ => None,
+                },
+                rss_kb: o.bgpd.rss_kb + o.zebra.rss_kb,
+                cpu_s: (o.bgpd.cpu_ms + o.zebra.cpu_ms) as f64 / 1000.0,
+                converged,
+                converged_after_s: t.converged_after_s.filter(|_| converged),
+                sessions_up_after_s: t.sessions_up_after_s,
+                default_after_s: t.default_after_s,
+                problems: poll.problems[i].clone(),
+            }
+        })
+        .collect();
+    let all = poll.all_converged();
+    LabStatus {
+        lab: p.lab.name.clone(),
+        routers_total: routers.len(),
+        converged: all,
+        converged_routers: poll.converged_count(),
+        converged_after_s: p.timeline.converged_after_s.filter(|_| all),
+        slowest_router: p.timeline.slowest().map(|(n, _)| n.to_string()).filter(|_| all),
+        started_unix_ms: p.started_unix_ms,
+        polled_unix_ms: lab::now_unix_ms(),
+        poll_ms: poll.took_ms,
+        routers,
+    }
+}
+
+/// `up --wait`: polls until every router has converged and stayed so for `SETTLE`, showing
+/// progress on a terminal. On timeout, the error lists who is not converged and why.
+pub async fn wait_converged(lab_name: &str, timeout: Option<f64>) -> Result<LabStatus, LabError> {
+    let run = lab::open(lab_name)?;
+    let n = run.lab.routers.len();
+    // A chain needs roughly 50-60 ms per hop once all sessions are up; leave ample room.
+    let timeout = Duration::from_secs_f64(timeout.unwrap_or(60.0 + 0.3 * n as f64));
+    let deadline = tokio::time::Instant::now() + timeout;
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(n as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} converged · {msg}",
+            )
+            .expect("valid template"),
+        );
+        b.enable_steady_tick(Duration::from_millis(120));
+        b
+    });
+    let mut poller = Poller::open(&run).await?;
+    let mut steady_since: Option<tokio::time::Instant> = None;
+    loop {
+        let poll = poller.poll().await;
+        let now = tokio::time::Instant::now();
+        if let Some(b) = &bar {
+            let alive = poll.obs.iter().filter(|o| o.bgpd.alive && o.zebra.alive).count();
+            let sessions = poll
+                .obs
+                .iter()
+                .zip(&poller.expected)
+                .filter(|(o, e)| o.established() == e.peers.len())
+                .count();
+            b.set_position(poll.converged_count() as u64);
+            b.set_message(format!("routers running {alive}/{n}, sessions up {sessions}/{n}"));
+        }
+        if poll.all_converged() {
+            let since = *steady_since.get_or_insert(now);
+            if now.duration_since(since) >= SETTLE {
+                if let Some(b) = &bar {
+                    b.finish_and_clear();
+                }
+                return Ok(lab_status(&poller, &poll));
+            }
+        } else {
+            steady_since = None;
+        }
+        if now >= deadline {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            let st = lab_status(&poller, &poll);
+            return Err(LabError::Runtime(view::not_converged_report(
+                &st,
+                timeout.as_secs_f64(),
+            )));
+        }
+        tokio::time::sleep_until((now + WAIT_INTERVAL).min(deadline)).await;
+    }
 }

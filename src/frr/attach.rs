@@ -1,0 +1,152 @@
+//! `nsbgp attach`: the user's terminal wired to a daemon's vty inside a router's namespace,
+//! logged in already. Raw mode while attached, restored on every exit path (the guard's
+//! Drop runs on return, error and panic; signals end the session through the same path).
+
+use super::telnet::{self, Telnet};
+use crate::config::Daemon;
+use nix::sys::termios::{self, SetArg, Termios};
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Ctrl-], telnet's escape character.
+pub const ESCAPE: u8 = 0x1d;
+
+/// Puts the terminal in raw mode and restores the saved settings when dropped.
+pub struct RawMode {
+    saved: Termios,
+}
+
+impl RawMode {
+    pub fn enter(fd: BorrowedFd<'_>) -> nix::Result<RawMode> {
+        let saved = termios::tcgetattr(fd)?;
+        let mut raw = saved.clone();
+        termios::cfmakeraw(&mut raw);
+        termios::tcsetattr(fd, SetArg::TCSADRAIN, &raw)?;
+        Ok(RawMode { saved })
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = termios::tcsetattr(std::io::stdin().as_fd(), SetArg::TCSADRAIN, &self.saved);
+    }
+}
+
+nix::ioctl_read_bad!(tiocgwinsz, libc::TIOCGWINSZ, libc::winsize);
+
+/// The terminal's size (columns, rows), if it has one.
+pub fn window_size() -> Option<(u16, u16)> {
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ fills a winsize struct we own.
+    unsafe { tiocgwinsz(libc::STDOUT_FILENO, &mut ws) }.ok()?;
+    (ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
+}
+
+/// Why the session ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum End {
+    Escape,
+    Closed,
+    Signal,
+}
+
+/// Logs in on `stream` and relays the terminal until Ctrl-], the daemon closing, or a
+/// signal. `banner` is printed once logged in, before raw mode.
+pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> Result<End, String> {
+    let mut sock = tokio::net::TcpStream::from_std(stream).map_err(|e| e.to_string())?;
+    let mut tn = Telnet::new(Some(window_size().unwrap_or((80, 24))));
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut shown = Vec::new();
+    // Log in before touching the terminal, so a refused login leaves it as it was.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let n = tokio::time::timeout_at(deadline, sock.read(&mut buf))
+            .await
+            .map_err(|_| "the vty did not ask for a password within 5 s".to_string())?
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the daemon closed the connection before login".into());
+        }
+        tn.feed(&buf[..n], &mut shown);
+        if !tn.replies.is_empty() {
+            let r = std::mem::take(&mut tn.replies);
+            sock.write_all(&r).await.map_err(|e| e.to_string())?;
+        }
+        if shown.ends_with(b"Password: ") {
+            break;
+        }
+    }
+    sock.write_all(format!("{password}\n").as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+
+    println!("{banner}");
+    let stdin_fd = std::io::stdin();
+    let _raw = RawMode::enter(stdin_fd.as_fd()).map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
+
+    // A plain thread reads the terminal: a blocked read must not hold the runtime open.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    std::thread::spawn(move || {
+        let mut b = [0u8; 1024];
+        loop {
+            match std::io::Read::read(&mut std::io::stdin(), &mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if tx.blocking_send(b[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let mut winch =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).map_err(|e| e.to_string())?;
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout();
+    loop {
+        tokio::select! {
+            r = sock.read(&mut buf) => {
+                let n = match r { Ok(0) | Err(_) => return Ok(End::Closed), Ok(n) => n };
+                let mut data = Vec::new();
+                tn.feed(&buf[..n], &mut data);
+                if !tn.replies.is_empty() {
+                    let r = std::mem::take(&mut tn.replies);
+                    if sock.write_all(&r).await.is_err() { return Ok(End::Closed); }
+                }
+                let _ = out.write_all(&data);
+                let _ = out.flush();
+            }
+            input = rx.recv() => {
+                let Some(input) = input else { return Ok(End::Closed) };
+                let (data, escaped) = match input.iter().position(|&b| b == ESCAPE) {
+                    Some(i) => (&input[..i], true),
+                    None => (&input[..], false),
+                };
+                if !data.is_empty() && sock.write_all(&telnet::escape(data)).await.is_err() {
+                    return Ok(End::Closed);
+                }
+                if escaped { return Ok(End::Escape); }
+            }
+            _ = winch.recv() => {
+                if let Some((c, r)) = window_size() {
+                    if let Some(b) = tn.resize(c, r) {
+                        let _ = sock.write_all(&b).await;
+                    }
+                }
+            }
+            _ = term.recv() => return Ok(End::Signal),
+            _ = hup.recv() => return Ok(End::Signal),
+        }
+    }
+}
+
+/// The one-line banner shown before the session starts.
+pub fn banner(router: &str, asn: u32, daemon: Daemon) -> String {
+    format!(
+        "Connected to {daemon} on {router} (AS {asn}), 127.0.0.1:{} in its namespace. Ctrl-] leaves.",
+        daemon.vty_port()
+    )
+}
