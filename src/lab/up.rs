@@ -364,7 +364,7 @@ const LAUNCH_PARALLELISM: usize = 8;
 
 async fn start_daemons(lab: &Lab, dir: &Path, ledger: &Ledger, made: Vec<Netns>) -> Result<(), LabError> {
     let host = rootfs::RealHost;
-    let results: Vec<Result<(), LabError>> = stream::iter(made.into_iter())
+    let results: Vec<Result<(), LabError>> = stream::iter(made)
         .map(|ns| {
             let dirs = RouterDirs::new(dir, &ns.name);
             let mounts = Arc::new(PreparedMounts::new(&rootfs::plan(&dirs, &host)));

@@ -138,7 +138,7 @@ impl Poller {
                 .flat_map(|(z, b)| [z, b])
                 .filter(|p| p.alive)
                 .filter_map(|p| p.pid)
-                .map(|p| sysinfo::Pid::from_u32(p))
+                .map(sysinfo::Pid::from_u32)
                 .collect();
             let kind = sysinfo::ProcessRefreshKind::nothing()
                 .with_memory()

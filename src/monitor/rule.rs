@@ -254,7 +254,8 @@ mod tests {
         let l = lab(5);
         let e = &expected(&l)[3];
         let base = converged_obs(e);
-        let cases: Vec<(&str, Box<dyn Fn(&mut Observation)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Observation)>;
+        let cases: Vec<(&str, Change, &str)> = vec![
             ("bgpd dead", Box::new(|o| o.bgpd.alive = false), "bgpd (pid 1) is dead"),
             (
                 "zebra gone",
