@@ -94,6 +94,7 @@ pub struct Timers {
     pub hold_s: u32,
     pub connect_retry_s: u32,
     pub advertisement_interval_s: u32,
+    pub coalesce_time_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

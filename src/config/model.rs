@@ -53,6 +53,9 @@ pub struct Timers {
     pub connect_retry_s: i64,
     /// eBGP minimum route advertisement interval; 30 reproduces Quagga-era routers.
     pub advertisement_interval_s: i64,
+    /// How long bgpd batches a new session's first updates (`bgp coalesce-time`); FRR's
+    /// default (1000 ms) adds a second per hop to a cold chain's start-up.
+    pub coalesce_time_ms: i64,
 }
 
 impl Default for Timers {
@@ -62,6 +65,7 @@ impl Default for Timers {
             hold_s: 30,
             connect_retry_s: 2,
             advertisement_interval_s: 0,
+            coalesce_time_ms: 0,
         }
     }
 }

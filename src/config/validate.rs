@@ -235,6 +235,13 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             600,
             "use 0 (FRR) or 30 (classic eBGP)",
         )?,
+        coalesce_time_ms: c.ranged(
+            "timers.coalesce_time_ms",
+            t.coalesce_time_ms,
+            0,
+            60_000,
+            "use 0 (announce at once) or FRR's 1000",
+        )?,
     };
 
     let d = f.daemons;

@@ -362,8 +362,23 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
 /// How many daemon launches run at once: enough to keep both cores busy with FRR start-up.
 const LAUNCH_PARALLELISM: usize = 8;
 
+/// Launch order: from both ends of the chain inwards (0, N-1, 1, N-2, …). The last routers
+/// to start then sit in the middle, so once they are up every announcement has at most
+/// half the chain left to cross; starting 0…N-1 in order leaves the whole chain to cross
+/// after the last router starts (about 55 ms per hop in FRR 8.4's bgpd).
+pub fn launch_order(n: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..n).collect();
+    v.sort_by_key(|&i| (i.min(n - 1 - i), i));
+    v
+}
+
 async fn start_daemons(lab: &Lab, dir: &Path, ledger: &Ledger, made: Vec<Netns>) -> Result<(), LabError> {
     let host = rootfs::RealHost;
+    let mut slots: Vec<Option<Netns>> = made.into_iter().map(Some).collect();
+    let made: Vec<Netns> = launch_order(slots.len())
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect();
     let results: Vec<Result<(), LabError>> = stream::iter(made)
         .map(|ns| {
             let dirs = RouterDirs::new(dir, &ns.name);
@@ -420,4 +435,20 @@ pub async fn restart_daemon(run: &super::Running, router: usize, daemon: Daemon)
         })
         .map_err(rt)?;
     Ok(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::launch_order;
+
+    #[test]
+    fn launch_order_goes_from_both_ends_inwards() {
+        assert_eq!(launch_order(6), [0, 5, 1, 4, 2, 3]);
+        assert_eq!(launch_order(5), [0, 4, 1, 3, 2]);
+        assert_eq!(launch_order(1), [0]);
+        assert!(launch_order(0).is_empty());
+        let mut all = launch_order(1000);
+        all.sort();
+        assert_eq!(all, (0..1000).collect::<Vec<_>>());
+    }
 }
