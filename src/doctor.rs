@@ -102,27 +102,19 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         ),
         "ulimit -n 65536 (nsbgp raises its soft limit to the hard one itself)",
     ));
-    let pid_max = read_num("/proc/sys/kernel/pid_max");
-    v.push(check(
-        "pid limit",
-        pid_max >= 4 * routers + 1024,
-        format!("kernel.pid_max {pid_max}"),
-        "sysctl -w kernel.pid_max=4194304",
-    ));
-    let threads = read_num("/proc/sys/kernel/threads-max");
-    v.push(check(
-        "thread limit",
-        threads >= 8 * routers,
-        format!("kernel.threads-max {threads}"),
-        "sysctl -w kernel.threads-max=200000",
-    ));
-    let mnt = read_num("/proc/sys/fs/mount-max");
-    v.push(check(
-        "mount limit",
-        mnt >= routers + 1000,
-        format!("fs.mount-max {mnt} (one /run/netns mount per router)"),
-        "sysctl -w fs.mount-max=100000",
-    ));
+    for l in crate::lab::host::needed(routers, &crate::lab::host::read_sysctl) {
+        let detail = match (l.ok(), l.raise) {
+            (true, _) => format!("{} (need {} for {routers} routers)", l.current, l.wanted),
+            (false, true) => format!("{} is too low for {routers} routers: `up` raises it to {}", l.current, l.wanted),
+            (false, false) => format!("{} is too low: {routers} routers need {}", l.current, l.wanted),
+        };
+        v.push(Check {
+            name: l.key,
+            ok: l.ok() || l.raise,
+            detail,
+            fix: format!("sysctl -w {}={}", l.key, l.wanted),
+        });
+    }
     let avail_mb = meminfo_kb("MemAvailable") / 1024;
     let need = routers * MB_PER_ROUTER;
     v.push(check(
@@ -134,12 +126,6 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     v
 }
 
-fn read_num(p: &str) -> u64 {
-    std::fs::read_to_string(p)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
-}
 
 pub fn meminfo_kb(key: &str) -> u64 {
     let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();

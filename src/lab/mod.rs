@@ -6,6 +6,7 @@
 //! `routers/{router}/` (chroot, configs, pid files, logs).
 
 pub mod down;
+pub mod host;
 pub mod ledger;
 pub mod up;
 

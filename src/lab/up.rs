@@ -104,6 +104,17 @@ fn rt(e: impl std::fmt::Display) -> LabError {
 /// Builds the lab. On failure everything built so far is torn down before returning.
 pub async fn up(lab: &Lab, password: &str) -> Result<UpReport, LabError> {
     preflight(lab)?;
+    let (raised, problems) = super::host::raise(lab.routers.len() as u64);
+    for m in &raised {
+        eprintln!("nsbgp: {m}");
+    }
+    if !problems.is_empty() {
+        return Err(LabError::Runtime(format!(
+            "this host cannot hold lab {} yet:\n  {}",
+            lab.name,
+            problems.join("\n  ")
+        )));
+    }
     let t0 = Instant::now();
     let dir = state_dir(&lab.name);
     std::fs::create_dir_all(super::state_root()).map_err(rt)?;
