@@ -12,7 +12,13 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# A Rust toolchain: Debian's packaged cargo is too old for nsbgp's dependencies, so use rustup.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "nsbgp needs a Rust toolchain (cargo 1.80 or newer): install it with rustup, then run this again" >&2
-  exit 1
+  command -v curl >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq curl ca-certificates >/dev/null; }
+  echo "installing a Rust toolchain with rustup (minimal profile + rustfmt)"
+  curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt >/dev/null
+  export PATH="$HOME/.cargo/bin:$PATH"
 fi

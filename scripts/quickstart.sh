@@ -4,13 +4,17 @@
 # The lab stays up for you to explore; `target/release/nsbgp down --lab chain-100` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+source scripts/install-deps.sh
 cargo build --release --quiet
 nsbgp=target/release/nsbgp
 $nsbgp doctor -c configs/chain-100.toml
-$nsbgp up -c configs/chain-100.toml --wait --timeout 180
-$nsbgp status
-$nsbgp trace --from ROUTER_99 --to world --expect-hops 99
+if $nsbgp list --json | grep -q '"lab": "chain-100"'; then
+  echo "chain-100 is already up: reusing it (take it down with \`$nsbgp down --lab chain-100\`)"
+else
+  $nsbgp up -c configs/chain-100.toml --wait --timeout 180
+fi
+$nsbgp status --lab chain-100
+$nsbgp trace --lab chain-100 --from ROUTER_99 --to world --expect-hops 99
 cat <<MSG
 
 The lab is up. Try:

@@ -4,7 +4,7 @@
 # its lab even when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+source scripts/install-deps.sh
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; fi
 cargo build --quiet --all-targets
 # Two at a time: each integration test runs a real lab on this 2-core machine.

@@ -129,6 +129,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Traceroute inside a router's namespace; hops mapped to routers.
+    Trace {
+        #[arg(long)]
+        from: String,
+        /// `world`, a router (name, index, ASnnn) or an IPv4 address of the lab.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        lab: Option<String>,
+        /// Fail (exit 1) unless the trace has exactly N hops.
+        #[arg(long, value_name = "N")]
+        expect_hops: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The hop-count test suite: traces across the chain against the topology's hop counts.
+    Check {
+        #[arg(long)]
+        lab: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Trace from K routers spread across the chain (both ends included) instead of all.
+        #[arg(long, value_name = "K")]
+        sample: Option<usize>,
+    },
     /// Run FRR's vtysh against a router (inside its namespace and chroot).
     Vtysh {
         router: String,
@@ -199,6 +224,14 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             c::exec(lab.as_deref(), &router, &[shell])
         }
         Command::Vtysh { router, lab, args } => c::vtysh(lab.as_deref(), &router, &args),
+        Command::Trace {
+            from,
+            to,
+            lab,
+            expect_hops,
+            json,
+        } => c::trace(lab.as_deref(), &from, &to, expect_hops, json).await,
+        Command::Check { lab, json, sample } => c::check(lab.as_deref(), json, sample).await,
         Command::Status {
             lab,
             json,
@@ -249,6 +282,10 @@ mod tests {
             &["shell", "5"],
             &["vtysh", "AS101", "--", "-c", "show ip bgp summary"],
             &["status"],
+            &["trace", "--from", "ROUTER_99", "--to", "world", "--expect-hops", "99"],
+            &["trace", "--from", "5", "--to", "AS101", "--lab", "x", "--json"],
+            &["check"],
+            &["check", "--lab", "x", "--json", "--sample", "10"],
             &["status", "--lab", "x", "--json"],
             &["status", "--watch"],
             &["status", "--watch", "2", "--all"],
@@ -281,6 +318,9 @@ mod tests {
             &["exec", "R"],
             &["frobnicate"],
             &["status", "--watch", "x"],
+            &["trace", "--from", "1"],
+            &["trace", "--from", "1", "--to", "world", "--expect-hops", "-1"],
+            &["check", "--sample", "many"],
             &["attach", "R", "ospfd"],
             &["vty", "R"],
             &["vty", "R", "-d", "ripd", "-c", "x"],

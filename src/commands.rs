@@ -368,6 +368,174 @@ pub async fn attach(lab_name: Option<&str>, router: &str, daemon: &str) -> Resul
     Ok(())
 }
 
+/// `trace`: one traceroute inside the source router's namespace.
+pub async fn trace(
+    lab_name: Option<&str>,
+    from: &str,
+    to: &str,
+    expect_hops: Option<usize>,
+    json: bool,
+) -> Result<(), LabError> {
+    use crate::trace;
+    let run = lab::select(lab_name)?;
+    let k = router_arg(&run, from)?;
+    let mut target = trace::resolve_target(&run.lab, k, to)?;
+    trace::check_cap(&run.lab, k, &target)?;
+    if let Some(e) = expect_hops.filter(|&e| e > trace::MAX_TTL) {
+        return Err(LabError::Input(format!(
+            "--expect-hops {e}: IP's 8-bit TTL caps any path at {} hops",
+            trace::MAX_TTL
+        )));
+    }
+    let rule = target.expected;
+    // Probe a little past what the user expects, too.
+    target.expected = match (rule, expect_hops) {
+        (Some(r), Some(e)) => Some(r.max(e)),
+        (r, e) => r.or(e),
+    };
+    let mut res = trace::trace(&run.lab, k, &target).await?;
+    res.expected_hops = expect_hops;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&res).expect("trace serializes"));
+    } else {
+        println!("trace {} → {} ({})", res.from, res.to, res.target_addr);
+        for h in &res.hops {
+            println!(
+                "{:>4}  {:<16} {:<14} {}",
+                h.ttl,
+                h.addr.as_deref().unwrap_or("*"),
+                h.router.as_deref().unwrap_or("-"),
+                h.rtt_ms.map_or(String::new(), |r| format!("{r:.3} ms"))
+            );
+        }
+        if let Some(e) = &res.error {
+            println!("traceroute: {e}");
+        }
+        let verdict = if res.passed() { "PASS" } else { "FAIL" };
+        let exp = match (expect_hops, rule) {
+            (Some(e), _) => format!("expected {e}"),
+            (None, Some(r)) => format!("the topology predicts {r}"),
+            (None, None) => "no expectation".into(),
+        };
+        if res.reached {
+            println!(
+                "{verdict}: reached {} in {} hops ({exp})",
+                res.target_addr, res.hop_count
+            );
+        } else {
+            println!("{verdict}: did not reach {} ({exp})", res.target_addr);
+        }
+    }
+    if res.passed() {
+        Ok(())
+    } else {
+        Err(LabError::Runtime(if res.reached {
+            format!("{} hops, not {}", res.hop_count, expect_hops.unwrap_or(0))
+        } else {
+            format!("{} not reached from {}", res.target_addr, res.from)
+        }))
+    }
+}
+
+/// `check`: the hop-count suite, traces run concurrently with a bound.
+pub async fn check(lab_name: Option<&str>, json: bool, sample: Option<usize>) -> Result<(), LabError> {
+    use crate::trace::{self, Case};
+    use futures::StreamExt;
+    let run = lab::select(lab_name)?;
+    let lab = &run.lab;
+    let n = lab.routers.len();
+    if sample == Some(0) {
+        return Err(LabError::Input("--sample 0: give at least 1 router".into()));
+    }
+    let plan = trace::cases(n, &trace::sample(n, sample));
+    let started = std::time::Instant::now();
+    let results: Vec<(usize, Case)> = futures::stream::iter(plan.into_iter().enumerate())
+        .map(|(i, (k, to))| async move {
+            let spec = to.map_or("world".to_string(), |j| j.to_string());
+            let target = trace::resolve_target(lab, k, &spec).expect("planned targets are in the lab");
+            let expected = target.expected.expect("planned targets have a rule");
+            let mut case = Case {
+                from: lab.routers[k].name.clone(),
+                to: target.label.clone(),
+                expected,
+                got: None,
+                reached: false,
+                pass: false,
+                note: None,
+            };
+            if expected > trace::MAX_TTL {
+                case.note = Some(format!(
+                    "skipped: {expected} hops exceed IP's {}-hop TTL cap",
+                    trace::MAX_TTL
+                ));
+                return (i, case);
+            }
+            match trace::trace(lab, k, &target).await {
+                Ok(r) => {
+                    case.reached = r.reached;
+                    case.got = r.reached.then_some(r.hop_count);
+                    case.pass = r.reached && r.hop_count == expected;
+                    case.note = r.error;
+                }
+                Err(e) => case.note = Some(e.to_string()),
+            }
+            (i, case)
+        })
+        .buffer_unordered(trace::CHECK_CONCURRENCY)
+        .collect()
+        .await;
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    let cases: Vec<Case> = results.into_iter().map(|(_, c)| c).collect();
+    let skipped = cases
+        .iter()
+        .filter(|c| c.note.as_deref().is_some_and(|n| n.starts_with("skipped")))
+        .count();
+    let total = cases.len() - skipped;
+    let passed = cases.iter().filter(|c| c.pass).count();
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        let v = serde_json::json!({
+            "lab": lab.name, "total": total, "passed": passed, "failed": total - passed,
+            "skipped": skipped, "seconds": secs, "cases": cases,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        println!("{:<14} {:<14} {:>8} {:>5}  RESULT", "FROM", "TO", "EXPECTED", "GOT");
+        for c in &cases {
+            let result = match (&c.note, c.pass) {
+                (Some(n), _) if n.starts_with("skipped") => "SKIP".to_string(),
+                (_, true) => "PASS".into(),
+                (Some(n), false) => format!("FAIL ({n})"),
+                (None, false) => "FAIL".into(),
+            };
+            println!(
+                "{:<14} {:<14} {:>8} {:>5}  {result}",
+                c.from,
+                c.to,
+                c.expected,
+                c.got.map_or("-".into(), |g| g.to_string())
+            );
+        }
+        let mut line = format!("check: {passed}/{total} passed in {secs:.1} s");
+        if skipped > 0 {
+            line.push_str(&format!(
+                "; {skipped} case(s) skipped: paths over {} hops cannot be traced (IP TTL is 8 bits)",
+                trace::MAX_TTL
+            ));
+        }
+        println!("{line}");
+    }
+    if passed == total {
+        Ok(())
+    } else {
+        Err(LabError::Runtime(format!(
+            "{} of {total} hop-count case(s) failed",
+            total - passed
+        )))
+    }
+}
+
 pub fn render(config: &Path, out: &Path, ov: Overrides) -> Result<(), LabError> {
     let lab = load(config, &ov)?;
     // A placeholder, not a secret: `up` puts a random per-lab password in its place.

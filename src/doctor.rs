@@ -105,7 +105,10 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     for l in crate::lab::host::needed(routers, &crate::lab::host::read_sysctl) {
         let detail = match (l.ok(), l.raise) {
             (true, _) => format!("{} (need {} for {routers} routers)", l.current, l.wanted),
-            (false, true) => format!("{} is too low for {routers} routers: `up` raises it to {}", l.current, l.wanted),
+            (false, true) => format!(
+                "{} is too low for {routers} routers: `up` raises it to {}",
+                l.current, l.wanted
+            ),
             (false, false) => format!("{} is too low: {routers} routers need {}", l.current, l.wanted),
         };
         v.push(Check {
@@ -125,7 +128,6 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     ));
     v
 }
-
 
 pub fn meminfo_kb(key: &str) -> u64 {
     let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();

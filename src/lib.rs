@@ -11,3 +11,4 @@ pub mod monitor;
 pub mod netns;
 pub mod render;
 pub mod rootfs;
+pub mod trace;

@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn defaults_suffice_for_small_labs_not_for_1000() {
         let defaults = |k: &str| match k {
-                "net.ipv4.neigh.default.gc_thresh2" => 512,
+            "net.ipv4.neigh.default.gc_thresh2" => 512,
             "net.ipv4.neigh.default.gc_thresh3" => 1024,
             "kernel.pid_max" => 32768,
             "kernel.threads-max" => 192_729,
@@ -109,8 +109,14 @@ mod tests {
             big,
             ["net.ipv4.neigh.default.gc_thresh2", "net.ipv4.neigh.default.gc_thresh3"]
         );
-        let t3 = needed(1000, &defaults).into_iter().find(|l| l.key.ends_with("thresh3")).unwrap();
-        assert_eq!((t3.wanted, t3.path().as_str()), (4256, "/proc/sys/net/ipv4/neigh/default/gc_thresh3"));
+        let t3 = needed(1000, &defaults)
+            .into_iter()
+            .find(|l| l.key.ends_with("thresh3"))
+            .unwrap();
+        assert_eq!(
+            (t3.wanted, t3.path().as_str()),
+            (4256, "/proc/sys/net/ipv4/neigh/default/gc_thresh3")
+        );
     }
 
     #[test]

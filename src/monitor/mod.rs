@@ -174,6 +174,9 @@ pub async fn wait_converged(lab_name: &str, timeout: Option<f64>) -> Result<LabS
                 timeout.as_secs_f64(),
             )));
         }
-        tokio::time::sleep_until((now + WAIT_INTERVAL).min(deadline)).await;
+        // Polling must not starve the daemons it waits for: on a big, busy lab a poll takes
+        // long, so wait at least as long again before the next one.
+        let pause = WAIT_INTERVAL.max(Duration::from_millis(poll.took_ms));
+        tokio::time::sleep_until((now + pause).min(deadline)).await;
     }
 }
