@@ -117,7 +117,7 @@ pub struct TraceResult {
 
 impl TraceResult {
     pub fn passed(&self) -> bool {
-        self.reached && self.expected_hops.is_none_or(|e| e == self.hop_count)
+        self.reached && self.expected_hops.map_or(true, |e| e == self.hop_count)
     }
 }
 
