@@ -154,6 +154,18 @@ pub enum Command {
         #[arg(long, value_name = "K")]
         sample: Option<usize>,
     },
+    /// Route-propagation experiment: steps, kernel-timed arrivals per router, results dir.
+    Experiment {
+        file: PathBuf,
+        #[arg(long)]
+        lab: Option<String>,
+        /// Runs (overrides the file's `repeat`).
+        #[arg(long, value_name = "R")]
+        repeat: Option<usize>,
+        /// Results directory (default results/{experiment}-{timestamp}); never overwritten.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Run FRR's vtysh against a router (inside its namespace and chroot).
     Vtysh {
         router: String,
@@ -231,6 +243,11 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             expect_hops,
             json,
         } => c::trace(lab.as_deref(), &from, &to, expect_hops, json).await,
+        Command::Experiment { file, lab, repeat, out } => {
+            let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
+            print!("{}", crate::experiment::table(&o));
+            Ok(())
+        }
         Command::Check { lab, json, sample } => c::check(lab.as_deref(), json, sample).await,
         Command::Status {
             lab,
@@ -285,6 +302,8 @@ mod tests {
             &["trace", "--from", "ROUTER_99", "--to", "world", "--expect-hops", "99"],
             &["trace", "--from", "5", "--to", "AS101", "--lab", "x", "--json"],
             &["check"],
+            &["experiment", "configs/experiments/announce-chain-100.toml"],
+            &["experiment", "e.toml", "--lab", "x", "--repeat", "5", "--out", "r"],
             &["check", "--lab", "x", "--json", "--sample", "10"],
             &["status", "--lab", "x", "--json"],
             &["status", "--watch"],
@@ -321,6 +340,8 @@ mod tests {
             &["trace", "--from", "1"],
             &["trace", "--from", "1", "--to", "world", "--expect-hops", "-1"],
             &["check", "--sample", "many"],
+            &["experiment"],
+            &["experiment", "e.toml", "--repeat", "-2"],
             &["attach", "R", "ospfd"],
             &["vty", "R"],
             &["vty", "R", "-d", "ripd", "-c", "x"],

@@ -1,0 +1,597 @@
+//! Route-propagation experiments: run steps against a lab (announce, withdraw, link down/up,
+//! kill/restart a daemon, wait), time when the measured prefix arrives at or leaves every
+//! router's FIB (kernel events, not vty polling), repeat, and write events, a summary and a
+//! plot. Between runs the lab is put back as it was.
+
+pub mod model;
+pub mod output;
+pub mod spec;
+pub mod stats;
+pub mod watch;
+
+use crate::config::{Daemon, Lab, Overrides, IFINDEX_DOWN, IFINDEX_UP};
+use crate::frr::spawn::{pid_file, read_pid};
+use crate::lab::{self, LabError, Running};
+use ipnet::Ipv4Net;
+use model::World;
+use output::Event;
+use spec::{Measure, Spec, Step};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn rt(e: impl std::fmt::Display) -> LabError {
+    LabError::Runtime(e.to_string())
+}
+
+pub struct Options {
+    pub lab: Option<String>,
+    pub repeat: Option<usize>,
+    pub out: Option<PathBuf>,
+}
+
+/// What `run_file` produced.
+pub struct Outcome {
+    pub dir: PathBuf,
+    pub summary: output::Summary,
+}
+
+/// Loads, checks and runs an experiment file (bringing its lab up and down if it names one).
+pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
+    let spec = spec::load(file).map_err(|e| LabError::Input(e.to_string()))?;
+    let repeat = match opts.repeat {
+        Some(0) => return Err(LabError::Input("--repeat 0: give at least 1 run".into())),
+        Some(r) => r,
+        None => spec.repeat,
+    };
+    let out = opts.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!(
+            "{}-{}",
+            spec.name,
+            output::timestamp(lab::now_unix_ms() / 1000)
+        ))
+    });
+    if out.exists() {
+        return Err(LabError::Input(format!(
+            "{} already exists: nsbgp never overwrites results; choose another --out",
+            out.display()
+        )));
+    }
+    match spec.lab.clone() {
+        Some(lab_file) => {
+            let lab = crate::config::load(
+                &lab_file,
+                &Overrides {
+                    routers: None,
+                    name: opts.lab.clone(),
+                },
+            )
+            .map_err(|e| LabError::Input(format!("{} (named by {}): {e}", lab_file.display(), spec.file)))?;
+            let resolved = spec::resolve(&spec, &lab).map_err(|e| LabError::Input(e.to_string()))?;
+            lab::up::up(&lab, &crate::commands::new_password()).await?;
+            let result = tokio::select! {
+                r = async {
+                    crate::monitor::wait_converged(&lab.name, None).await?;
+                    let run = lab::open(&lab.name)?;
+                    execute(&run, &resolved, repeat, &out).await
+                } => r,
+                _ = tokio::signal::ctrl_c() => Err(LabError::Runtime("interrupted".into())),
+            };
+            let rep = lab::down::teardown(&lab.name, lab::down::Options { dry_run: false }).await;
+            for e in &rep.errors {
+                eprintln!("nsbgp: taking lab {} down: {e}", lab.name);
+            }
+            result
+        }
+        None => {
+            let run = lab::select(opts.lab.as_deref())?;
+            let resolved = spec::resolve(&spec, &run.lab).map_err(|e| LabError::Input(e.to_string()))?;
+            execute(&run, &resolved, repeat, &out).await
+        }
+    }
+}
+
+/// The lab's state as the experiment changed it, so it can be put back.
+#[derive(Default)]
+struct Changes {
+    announced: BTreeSet<(usize, Ipv4Net)>,
+    links_down: BTreeSet<(usize, usize)>,
+    stopped: BTreeSet<(usize, Daemon)>,
+}
+
+struct Ctx<'a> {
+    run: &'a Running,
+    password: String,
+    handles: BTreeMap<usize, rtnetlink::Handle>,
+    _conns: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Ctx<'_> {
+    fn lab(&self) -> &Lab {
+        &self.run.lab
+    }
+
+    async fn bgp(&mut self, r: usize, lines: &[String]) -> Result<(), LabError> {
+        let name = self.lab().routers[r].name.clone();
+        // A fresh login per action: cheap, and right after a restart of bgpd.
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let mut vty = crate::frr::vty::Vty::connect(&name, Daemon::Bgpd, &self.password)
+            .await
+            .map_err(|e| rt(format!("{name}: {e}")))?;
+        vty.configure(&lines).await.map_err(|e| rt(format!("{name}: {e}")))
+    }
+
+    async fn handle(&mut self, r: usize) -> Result<rtnetlink::Handle, LabError> {
+        if let Some(h) = self.handles.get(&r) {
+            return Ok(h.clone());
+        }
+        let name = self.lab().routers[r].name.clone();
+        let fd = crate::netns::open_named(&name).map_err(rt)?;
+        let tokio_rt = tokio::runtime::Handle::current();
+        let (conn, handle, _) = crate::netns::run_in(&fd, move || {
+            let _g = tokio_rt.enter();
+            rtnetlink::new_connection()
+        })
+        .map_err(rt)?
+        .map_err(rt)?;
+        self._conns.push(tokio::spawn(conn));
+        self.handles.insert(r, handle.clone());
+        Ok(handle)
+    }
+
+    async fn stop(&self, r: usize, d: Daemon, signal: nix::sys::signal::Signal) {
+        let Some(pid) = read_pid(&pid_file(&self.run.dirs(r), d)) else {
+            return;
+        };
+        if !(lab::pid_alive(pid) && lab::pid_comm(pid).as_deref() == Some(d.name())) {
+            return;
+        }
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
+        for _ in 0..200 {
+            if !lab::pid_alive(pid) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+
+    async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
+        match *step {
+            Step::Announce { router, prefix } => {
+                let h = self.handle(router).await?;
+                let host = if prefix.prefix_len() >= 31 {
+                    prefix.network()
+                } else {
+                    (u32::from(prefix.network()) + 1).into()
+                };
+                match h
+                    .address()
+                    .add(1, IpAddr::V4(host), prefix.prefix_len())
+                    .execute()
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
+                    Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
+                }
+                let asn = self.lab().routers[router].asn;
+                self.bgp(
+                    router,
+                    &[
+                        format!("router bgp {asn}"),
+                        "address-family ipv4 unicast".into(),
+                        format!("network {prefix}"),
+                    ],
+                )
+                .await?;
+                ch.announced.insert((router, prefix));
+            }
+            Step::Withdraw { router, prefix } => {
+                let asn = self.lab().routers[router].asn;
+                self.bgp(
+                    router,
+                    &[
+                        format!("router bgp {asn}"),
+                        "address-family ipv4 unicast".into(),
+                        format!("no network {prefix}"),
+                    ],
+                )
+                .await?;
+                let h = self.handle(router).await?;
+                let host = if prefix.prefix_len() >= 31 {
+                    prefix.network()
+                } else {
+                    (u32::from(prefix.network()) + 1).into()
+                };
+                let msg = rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
+                    .index(1)
+                    .address(host, prefix.prefix_len())
+                    .build();
+                // Absent already is fine: the point is that it is gone.
+                let _ = h.address().del(msg).execute().await;
+                ch.announced.remove(&(router, prefix));
+            }
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
+                let up = matches!(step, Step::LinkUp { .. });
+                let ifindex = if b + 1 == a { IFINDEX_UP } else { IFINDEX_DOWN };
+                let h = self.handle(a).await?;
+                let msg = rtnetlink::LinkUnspec::new_with_index(ifindex);
+                let msg = if up { msg.up() } else { msg.down() };
+                h.link().set(msg.build()).execute().await.map_err(rt)?;
+                let key = (a.min(b), a.max(b));
+                if up {
+                    ch.links_down.remove(&key);
+                } else {
+                    ch.links_down.insert(key);
+                }
+            }
+            Step::Kill { router, daemon } => {
+                self.stop(router, daemon, nix::sys::signal::Signal::SIGKILL).await;
+                ch.stopped.insert((router, daemon));
+            }
+            Step::Restart { router, daemon } => {
+                self.stop(router, daemon, nix::sys::signal::Signal::SIGTERM).await;
+                lab::up::restart_daemon(self.run, router, daemon).await?;
+                ch.stopped.remove(&(router, daemon));
+            }
+            Step::WaitSeconds(_) | Step::WaitConverged => {}
+        }
+        Ok(())
+    }
+
+    /// Puts the lab back: withdraw announcements, links up, daemons restarted (zebra first).
+    async fn restore(&mut self, ch: &mut Changes) -> Result<bool, LabError> {
+        let structural = !ch.links_down.is_empty() || !ch.stopped.is_empty();
+        for (r, p) in ch.announced.clone() {
+            self.perform(&Step::Withdraw { router: r, prefix: p }, ch).await?;
+        }
+        for (a, b) in ch.links_down.clone() {
+            // Both ends: a link_down acted on one end; bring that one up.
+            self.perform(&Step::LinkUp { a, b }, ch).await?;
+            self.perform(&Step::LinkUp { a: b, b: a }, ch).await?;
+        }
+        let mut stopped: Vec<(usize, Daemon)> = ch.stopped.iter().copied().collect();
+        stopped.sort_by_key(|&(r, d)| (r, d != Daemon::Zebra));
+        for (r, d) in stopped {
+            self.perform(&Step::Restart { router: r, daemon: d }, ch).await?;
+        }
+        Ok(structural)
+    }
+}
+
+/// Receives route events until `done(present)` holds or `deadline` passes, recording the
+/// ones that change a router's state against the current action.
+fn record(
+    ev: watch::RouteEvent,
+    present: &mut [bool],
+    events: &mut Vec<Event>,
+    lab: &Lab,
+    ctx: Option<(usize, usize, Instant, &Step<usize>)>,
+) {
+    if present[ev.router] == ev.present {
+        return; // a route replaced in place, not an arrival or departure
+    }
+    present[ev.router] = ev.present;
+    if let Some((run, step, t0, s)) = ctx {
+        events.push(Event {
+            run,
+            router: lab.routers[ev.router].name.clone(),
+            index: ev.router,
+            hop: World::hop(s, ev.router),
+            event: if ev.present { "arrival" } else { "departure" },
+            t_ms: ev.at.saturating_duration_since(t0).as_secs_f64() * 1000.0,
+            step,
+        });
+    }
+}
+
+/// Waits (bounded) until the FIB presence matches `want`, or, with `want = None`, until no
+/// route event came for `QUIET`.
+async fn settle(
+    w: &mut watch::Watcher,
+    present: &mut [bool],
+    events: &mut Vec<Event>,
+    lab: &Lab,
+    ctx: Option<(usize, usize, Instant, &Step<usize>)>,
+    want: Option<&[bool]>,
+    limit: Duration,
+) -> bool {
+    const QUIET: Duration = Duration::from_secs(2);
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(want) = want {
+            if present == want {
+                return true;
+            }
+        }
+        let wait_until = match want {
+            Some(_) => deadline,
+            None => (tokio::time::Instant::now() + QUIET).min(deadline),
+        };
+        match tokio::time::timeout_at(wait_until, w.rx.recv()).await {
+            Ok(Some(ev)) => record(ev, present, events, lab, ctx),
+            Ok(None) => return false,
+            Err(_) => {
+                // Some removals reach no monitor (a device set down flushes its routes
+                // silently): ask the kernels that disagree, fix the state, record nothing.
+                if let Some(want) = want {
+                    let differ: Vec<usize> = (0..present.len()).filter(|&k| present[k] != want[k]).collect();
+                    for k in differ {
+                        if let Ok(now) = w.present_now(k).await {
+                            present[k] = now;
+                        }
+                    }
+                    return present == want;
+                }
+                return tokio::time::Instant::now() < deadline;
+            }
+        }
+    }
+}
+
+async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -> Result<Outcome, LabError> {
+    let lab = &run.lab;
+    let n = lab.routers.len();
+    let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
+    let measured = spec.measure.net();
+    let base = match spec.measure {
+        Measure::Default => World::new(n, vec![0], false),
+        // An announced prefix lives on the origin's `lo`: the kernel puts it in the local
+        // table, so only the other routers' main tables show it arriving.
+        Measure::Prefix(_) => World::new(n, vec![], false),
+    };
+    let mut w = watch::watch(&names, measured).await.map_err(rt)?;
+    let mut present = w.initial.clone();
+    let baseline = base.presence();
+    if let Some(k) = (0..n).find(|&k| present[k] != baseline[k]) {
+        return Err(LabError::Runtime(format!(
+            "before the experiment {} is {} at {}, which a converged lab would not show; \
+             wait for convergence (`nsbgp status`) or remove it, then run again",
+            spec.measure,
+            if present[k] { "present" } else { "missing" },
+            names[k]
+        )));
+    }
+    let mut ctx = Ctx {
+        run,
+        password: run.password()?,
+        handles: BTreeMap::new(),
+        _conns: Vec::new(),
+    };
+    // Which routers the measured step should change, and how.
+    let mut before = base.clone();
+    for s in &spec.steps[..spec.measure_step] {
+        before.apply(s, measured);
+    }
+    let mut after = before.clone();
+    let mstep = &spec.steps[spec.measure_step];
+    after.apply(mstep, measured);
+    let (pb, pa) = (before.presence(), after.presence());
+    let mut expected: Vec<(usize, String, usize)> = (0..n)
+        .filter(|&k| pb[k] != pa[k])
+        .map(|k| (k, names[k].clone(), World::hop(mstep, k)))
+        .collect();
+    let kind = match expected.first() {
+        Some(&(k, _, _)) if pa[k] => "arrival",
+        Some(_) => "departure",
+        None if matches!(
+            mstep,
+            Step::Announce { .. } | Step::LinkUp { .. } | Step::Restart { .. }
+        ) =>
+        {
+            "arrival"
+        }
+        None => "departure",
+    };
+
+    let mut events: Vec<Event> = Vec::new();
+    let mut ch = Changes::default();
+    let mut poller: Option<crate::monitor::poll::Poller> = None;
+    for r in 0..repeat {
+        let mut world = base.clone();
+        let mut last: Option<(usize, Instant)> = None;
+        for (si, step) in spec.steps.iter().enumerate() {
+            match step {
+                Step::WaitSeconds(s) => {
+                    let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
+                    let end = tokio::time::Instant::now() + Duration::from_secs_f64(*s);
+                    while let Ok(Some(ev)) = tokio::time::timeout_at(end, w.rx.recv()).await {
+                        record(ev, &mut present, &mut events, lab, c);
+                    }
+                }
+                Step::WaitConverged => {
+                    let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
+                    let want = world.presence();
+                    let want = world.predictable.then_some(want.as_slice());
+                    settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
+                }
+                action => {
+                    world.apply(action, measured);
+                    let t0 = Instant::now();
+                    last = Some((si, t0));
+                    ctx.perform(action, &mut ch).await?;
+                    let want = world.presence();
+                    let want = world.predictable.then_some(want.as_slice());
+                    let c = Some((r, si, t0, action));
+                    settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
+                }
+            }
+        }
+        // Back to the initial state before the next run (and after the last one).
+        let structural = ctx.restore(&mut ch).await?;
+        let ok = settle(
+            &mut w,
+            &mut present,
+            &mut events,
+            lab,
+            None,
+            Some(&baseline),
+            spec.timeout,
+        )
+        .await;
+        if structural {
+            // Sessions must be back too, not just the measured prefix.
+            if poller.is_none() {
+                poller = Some(crate::monitor::poll::Poller::open(run).await?);
+            }
+            let p = poller.as_mut().expect("opened");
+            let deadline = Instant::now() + spec.timeout;
+            while !p.poll().await.all_converged() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+        if !ok {
+            return Err(LabError::Runtime(format!(
+                "after run {} the lab did not return to its initial state within {:?}; inspect it with `nsbgp status`",
+                r + 1,
+                spec.timeout
+            )));
+        }
+    }
+    if !after.predictable || !before.predictable {
+        // The model could not say who changes: take whoever did.
+        let seen: BTreeSet<usize> = events
+            .iter()
+            .filter(|e| e.step == spec.measure_step)
+            .map(|e| e.index)
+            .collect();
+        expected = seen
+            .into_iter()
+            .map(|k| (k, names[k].clone(), World::hop(mstep, k)))
+            .collect();
+    }
+    let per = output::per_router(&events, &expected, repeat, spec.measure_step, kind);
+    let (total, slope) = output::totals(&per);
+    let summary = output::Summary {
+        experiment: spec.name.clone(),
+        lab: lab.name.clone(),
+        runs: repeat,
+        frr_version: frr_version(lab),
+        kernel: nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        measure: spec.measure.to_string(),
+        event: kind.to_string(),
+        measured_step: spec.measure_step + 1,
+        per_router: per,
+        total_median_ms: total,
+        per_hop_median_ms: slope,
+    };
+    write_results(out, spec, &events, &summary, repeat)?;
+    Ok(Outcome {
+        dir: out.to_path_buf(),
+        summary,
+    })
+}
+
+fn frr_version(lab: &Lab) -> String {
+    std::process::Command::new(lab.frr_dir.join("bgpd"))
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .and_then(|l| l.split_whitespace().last().map(str::to_string))
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn write_results(
+    out: &Path,
+    spec: &Spec<usize>,
+    events: &[Event],
+    summary: &output::Summary,
+    runs: usize,
+) -> Result<(), LabError> {
+    std::fs::create_dir_all(out.parent().unwrap_or(Path::new("."))).map_err(rt)?;
+    // create_dir, not _all: never write into a directory someone else made meanwhile.
+    std::fs::create_dir(out).map_err(|e| rt(format!("{}: {e}", out.display())))?;
+    let write = |name: &str, data: &[u8]| {
+        std::fs::write(out.join(name), data).map_err(|e| rt(format!("{}: {e}", out.join(name).display())))
+    };
+    write("events.csv", output::events_csv(events).as_bytes())?;
+    write(
+        "summary.json",
+        &serde_json::to_vec_pretty(summary).expect("summary serializes"),
+    )?;
+    let per_run: Vec<Vec<(usize, f64)>> = (0..runs)
+        .map(|r| {
+            let mut first: BTreeMap<usize, (usize, f64)> = BTreeMap::new();
+            for e in events
+                .iter()
+                .filter(|e| e.run == r && e.step == spec.measure_step && e.event == summary.event)
+            {
+                let slot = first.entry(e.index).or_insert((e.hop, e.t_ms));
+                slot.1 = slot.1.min(e.t_ms);
+            }
+            first.into_values().collect()
+        })
+        .collect();
+    let median: Vec<(usize, f64)> = summary
+        .per_router
+        .iter()
+        .filter_map(|r| Some((r.hop, r.median_ms?)))
+        .collect();
+    let title = format!("{}: {} of {} ({} runs)", spec.name, summary.event, spec.measure, runs);
+    write(
+        "propagation.svg",
+        output::svg(&title, &summary.event, &per_run, &median).as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// The short table the command prints.
+pub fn table(o: &Outcome) -> String {
+    use std::fmt::Write;
+    let s = &o.summary;
+    let mut t = format!(
+        "experiment {} on lab {}: {} of {}, {} run(s)\n{:<14} {:>4} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
+        s.experiment,
+        s.lab,
+        s.event,
+        s.measure,
+        s.runs,
+        "ROUTER",
+        "HOP",
+        "MEDIAN_MS",
+        "P95_MS",
+        "MIN_MS",
+        "MAX_MS",
+        "MISSING"
+    );
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
+    let n = s.per_router.len();
+    for (i, r) in s.per_router.iter().enumerate() {
+        if n > 40 && i % 10 != 0 && i + 1 != n {
+            continue;
+        }
+        writeln!(
+            t,
+            "{:<14} {:>4} {:>10} {:>10} {:>10} {:>10} {:>8}",
+            r.router,
+            r.hop,
+            f(r.median_ms),
+            f(r.p95_ms),
+            f(r.min_ms),
+            f(r.max_ms),
+            r.missing_runs
+        )
+        .unwrap();
+    }
+    writeln!(
+        t,
+        "farthest router: median {} ms; per hop: {} ms (least-squares fit of median against hop)",
+        f(s.total_median_ms),
+        f(s.per_hop_median_ms)
+    )
+    .unwrap();
+    writeln!(t, "results: {}", o.dir.display()).unwrap();
+    t
+}

@@ -1,0 +1,324 @@
+//! Results of an experiment: `events.csv`, `summary.json` and `propagation.svg`.
+
+use super::stats;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// One FIB change at one router.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub run: usize,
+    pub router: String,
+    pub index: usize,
+    pub hop: usize,
+    /// `arrival` or `departure`.
+    pub event: &'static str,
+    /// Milliseconds since the action of the step it followed.
+    pub t_ms: f64,
+    /// Step (0-based) whose action it followed.
+    pub step: usize,
+}
+
+pub fn events_csv(events: &[Event]) -> String {
+    let mut s = String::from("run,router,hop,event,t_ms\n");
+    for e in events {
+        writeln!(s, "{},{},{},{},{:.3}", e.run, e.router, e.hop, e.event, e.t_ms).unwrap();
+    }
+    s
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RouterSummary {
+    pub router: String,
+    pub hop: usize,
+    pub median_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub missing_runs: usize,
+}
+
+/// `summary.json`. Field names are a contract (see README).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub experiment: String,
+    pub lab: String,
+    pub runs: usize,
+    pub frr_version: String,
+    pub kernel: String,
+    pub measure: String,
+    pub event: String,
+    pub measured_step: usize,
+    pub per_router: Vec<RouterSummary>,
+    pub total_median_ms: Option<f64>,
+    pub per_hop_median_ms: Option<f64>,
+}
+
+fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Per-router statistics over runs for the routers expected to change in the measured step
+/// (`expected`: (index, name, hop)), from that step's events of kind `kind`.
+pub fn per_router(
+    events: &[Event],
+    expected: &[(usize, String, usize)],
+    runs: usize,
+    step: usize,
+    kind: &str,
+) -> Vec<RouterSummary> {
+    expected
+        .iter()
+        .map(|(idx, name, hop)| {
+            let times: Vec<f64> = (0..runs)
+                .filter_map(|run| {
+                    events
+                        .iter()
+                        .filter(|e| e.run == run && e.index == *idx && e.step == step && e.event == kind)
+                        .map(|e| e.t_ms)
+                        .reduce(f64::min)
+                })
+                .collect();
+            RouterSummary {
+                router: name.clone(),
+                hop: *hop,
+                median_ms: stats::median(&times).map(r3),
+                p95_ms: stats::percentile(&times, 95.0).map(r3),
+                min_ms: times.iter().copied().reduce(f64::min).map(r3),
+                max_ms: times.iter().copied().reduce(f64::max).map(r3),
+                missing_runs: runs - times.len(),
+            }
+        })
+        .collect()
+}
+
+/// Median time of the farthest router with data, and the slope of medians against hop.
+pub fn totals(per: &[RouterSummary]) -> (Option<f64>, Option<f64>) {
+    let total = per
+        .iter()
+        .filter(|r| r.median_ms.is_some())
+        .max_by_key(|r| r.hop)
+        .and_then(|r| r.median_ms);
+    let pts: Vec<(f64, f64)> = per.iter().filter_map(|r| Some((r.hop as f64, r.median_ms?))).collect();
+    (total, stats::fit(&pts).map(|(a, _)| r3(a)))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Arrival (or departure) time against hop: one grey line per run, the median in red.
+/// `runs[i]` holds (hop, t_ms) points of run i.
+pub fn svg(title: &str, kind: &str, runs: &[Vec<(usize, f64)>], median: &[(usize, f64)]) -> String {
+    let (w, h, ml, mr, mt, mb) = (800.0, 480.0, 70.0, 20.0, 40.0, 60.0);
+    let max_hop = runs
+        .iter()
+        .flatten()
+        .chain(median)
+        .map(|p| p.0)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let max_t = runs
+        .iter()
+        .flatten()
+        .chain(median)
+        .map(|p| p.1)
+        .fold(0.0f64, f64::max)
+        .max(1.0)
+        * 1.05;
+    let x = |hop: f64| ml + hop / max_hop * (w - ml - mr);
+    let y = |t: f64| h - mb - t / max_t * (h - mt - mb);
+    let mut s = String::new();
+    writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
+    )
+    .unwrap();
+    writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#).unwrap();
+    writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
+        w / 2.0,
+        esc(title)
+    )
+    .unwrap();
+    // Axes with five ticks each.
+    writeln!(
+        s,
+        r#"<g stroke="black"><line x1="{ml}" y1="{}" x2="{}" y2="{}"/><line x1="{ml}" y1="{mt}" x2="{ml}" y2="{}"/></g>"#,
+        h - mb,
+        w - mr,
+        h - mb,
+        h - mb
+    )
+    .unwrap();
+    for i in 0..=5 {
+        let hv = max_hop * i as f64 / 5.0;
+        let tv = max_t * i as f64 / 5.0;
+        writeln!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{:.0}</text><text x="{}" y="{:.1}" text-anchor="end">{:.0}</text>"#,
+            x(hv),
+            h - mb + 18.0,
+            hv,
+            ml - 6.0,
+            y(tv) + 4.0,
+            tv
+        )
+        .unwrap();
+    }
+    writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">hop (routers away from the change)</text>"#,
+        (ml + w - mr) / 2.0,
+        h - 15.0
+    )
+    .unwrap();
+    writeln!(
+        s,
+        r#"<text transform="translate(18 {}) rotate(-90)" text-anchor="middle">{} time since the action (ms)</text>"#,
+        (mt + h - mb) / 2.0,
+        esc(kind)
+    )
+    .unwrap();
+    let line = |pts: &[(usize, f64)]| {
+        let mut p = pts.to_vec();
+        p.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        p.iter()
+            .map(|(hp, t)| format!("{:.1},{:.1}", x(*hp as f64), y(*t)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for (i, r) in runs.iter().enumerate() {
+        writeln!(
+            s,
+            r##"<polyline class="run" data-run="{i}" fill="none" stroke="#8c8c8c" stroke-opacity="0.7" stroke-width="1" points="{}"/>"##,
+            line(r)
+        )
+        .unwrap();
+    }
+    writeln!(
+        s,
+        r##"<polyline class="median" fill="none" stroke="#d62728" stroke-width="3" points="{}"/>"##,
+        line(median)
+    )
+    .unwrap();
+    writeln!(
+        s,
+        r##"<g font-size="12"><line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#8c8c8c"/><text x="{3}" y="{4}">each run ({5})</text><line x1="{0}" y1="{6}" x2="{2}" y2="{6}" stroke="#d62728" stroke-width="3"/><text x="{3}" y="{7}">median</text></g>"##,
+        ml + 15.0,
+        mt + 10.0,
+        ml + 45.0,
+        ml + 50.0,
+        mt + 14.0,
+        runs.len(),
+        mt + 28.0,
+        mt + 32.0
+    )
+    .unwrap();
+    s.push_str("</svg>\n");
+    s
+}
+
+/// `YYYYmmdd-HHMMSS` (UTC) for results directory names.
+pub fn timestamp(unix_s: u64) -> String {
+    let days = (unix_s / 86400) as i64;
+    let secs = unix_s % 86400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(run: usize, index: usize, t: f64) -> Event {
+        Event {
+            run,
+            router: format!("R{index}"),
+            index,
+            hop: index,
+            event: "arrival",
+            t_ms: t,
+            step: 0,
+        }
+    }
+
+    #[test]
+    fn csv_has_the_contract_header() {
+        let s = events_csv(&[ev(0, 1, 55.25), ev(1, 2, 110.0)]);
+        assert_eq!(
+            s,
+            "run,router,hop,event,t_ms\n0,R1,1,arrival,55.250\n1,R2,2,arrival,110.000\n"
+        );
+    }
+
+    #[test]
+    fn per_router_stats_and_missing_runs() {
+        let events = vec![
+            ev(0, 1, 50.0),
+            ev(1, 1, 70.0),
+            ev(2, 1, 60.0),
+            ev(0, 2, 120.0),
+            ev(2, 2, 100.0),
+        ];
+        let exp = vec![(1, "R1".to_string(), 1), (2, "R2".to_string(), 2)];
+        let per = per_router(&events, &exp, 3, 0, "arrival");
+        assert_eq!(per[0].median_ms, Some(60.0));
+        assert_eq!(
+            (per[0].min_ms, per[0].max_ms, per[0].p95_ms),
+            (Some(50.0), Some(70.0), Some(70.0))
+        );
+        assert_eq!(per[0].missing_runs, 0);
+        assert_eq!((per[1].median_ms, per[1].missing_runs), (Some(110.0), 1));
+        let (total, slope) = totals(&per);
+        assert_eq!(total, Some(110.0));
+        assert_eq!(slope, Some(50.0));
+        // Another kind or step is not counted.
+        assert_eq!(per_router(&events, &exp, 3, 1, "arrival")[0].missing_runs, 3);
+    }
+
+    #[test]
+    fn svg_is_well_formed_with_one_line_per_run_and_a_median() {
+        let runs = vec![
+            vec![(0, 0.1), (1, 50.0), (2, 100.0)],
+            vec![(0, 0.2), (1, 60.0), (2, 115.0)],
+        ];
+        let median = vec![(0, 0.15), (1, 55.0), (2, 107.5)];
+        let s = svg("t <&> x", "arrival", &runs, &median);
+        assert!(s.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(s.trim_end().ends_with("</svg>"));
+        assert_eq!(s.matches("class=\"run\"").count(), 2);
+        assert_eq!(s.matches("class=\"median\"").count(), 1);
+        assert!(s.contains("t &lt;&amp;&gt; x") && s.contains("(ms)") && s.contains("hop"));
+        // Every element opened is closed: a cheap well-formedness check.
+        let opens = s.matches('<').count();
+        let closes = s.matches("/>").count() + s.matches("</").count();
+        assert_eq!(opens, closes + s.matches("</").count(), "{s}");
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(0), "19700101-000000");
+        assert_eq!(timestamp(1_795_488_459), "20261124-024739");
+        assert_eq!(timestamp(951_782_400), "20000229-000000");
+    }
+}

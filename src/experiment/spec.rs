@@ -1,0 +1,616 @@
+//! Experiment files (TOML): what to do to a lab, step by step, and which prefix to time.
+//! Parsing checks the file on its own; `resolve` checks it against the lab (routers exist,
+//! links are adjacent, prefixes are safe and do not collide with the lab's address plan).
+
+use crate::config::{Daemon, Lab};
+use ipnet::Ipv4Net;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {place}{key}: {problem}\n  fix: {fix}")]
+pub struct SpecError {
+    pub file: String,
+    /// "step 3: " or "".
+    pub place: String,
+    pub key: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    name: Option<String>,
+    description: Option<String>,
+    lab: Option<PathBuf>,
+    measure: String,
+    repeat: Option<i64>,
+    timeout_s: Option<f64>,
+    measure_step: Option<i64>,
+    #[serde(default, rename = "step")]
+    steps: Vec<StepFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    action: String,
+    router: Option<String>,
+    prefix: Option<String>,
+    routers: Option<Vec<String>>,
+    daemon: Option<String>,
+    seconds: Option<f64>,
+    until: Option<String>,
+}
+
+/// What is timed at every router: a prefix, or the default route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Default,
+    Prefix(Ipv4Net),
+}
+
+impl Measure {
+    pub fn net(&self) -> Ipv4Net {
+        match self {
+            Measure::Default => "0.0.0.0/0".parse().expect("valid"),
+            Measure::Prefix(p) => *p,
+        }
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Measure::Default => f.write_str("the default route"),
+            Measure::Prefix(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// A step with router names as written (resolved to indexes by `resolve`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step<R> {
+    Announce { router: R, prefix: Ipv4Net },
+    Withdraw { router: R, prefix: Ipv4Net },
+    LinkDown { a: R, b: R },
+    LinkUp { a: R, b: R },
+    Kill { router: R, daemon: Daemon },
+    Restart { router: R, daemon: Daemon },
+    WaitSeconds(f64),
+    WaitConverged,
+}
+
+impl<R> Step<R> {
+    pub fn is_action(&self) -> bool {
+        !matches!(self, Step::WaitSeconds(_) | Step::WaitConverged)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Spec<R> {
+    pub file: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Lab file to bring up (relative paths are relative to the experiment file).
+    pub lab: Option<PathBuf>,
+    pub measure: Measure,
+    pub repeat: usize,
+    pub timeout: Duration,
+    /// Index (0-based) of the step whose effect is summarised.
+    pub measure_step: usize,
+    pub steps: Vec<Step<R>>,
+}
+
+fn err(file: &str, step: Option<usize>, key: &str, problem: impl Into<String>, fix: impl Into<String>) -> SpecError {
+    SpecError {
+        file: file.into(),
+        place: step.map_or(String::new(), |i| format!("step {}: ", i + 1)),
+        key: key.into(),
+        problem: problem.into(),
+        fix: fix.into(),
+    }
+}
+
+pub fn load(path: &Path) -> Result<Spec<String>, SpecError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        err(
+            &file,
+            None,
+            "file",
+            format!("cannot read it: {e}"),
+            "check the path (examples are in configs/experiments/)",
+        )
+    })?;
+    let mut spec = parse(&file, &text)?;
+    if spec.name.is_empty() {
+        spec.name = path
+            .file_stem()
+            .map_or("experiment".into(), |s| s.to_string_lossy().into_owned());
+    }
+    if let Some(l) = &spec.lab {
+        if l.is_relative() {
+            spec.lab = Some(path.parent().unwrap_or(Path::new(".")).join(l));
+        }
+    }
+    Ok(spec)
+}
+
+pub fn parse(file: &str, text: &str) -> Result<Spec<String>, SpecError> {
+    let f: SpecFile = toml::from_str(text).map_err(|e| {
+        err(
+            file,
+            None,
+            "toml",
+            e.to_string().trim_end().replace('\n', "\n  "),
+            "see configs/experiments/README.md for the format",
+        )
+    })?;
+    let measure = match f.measure.as_str() {
+        "default" | "0.0.0.0/0" => Measure::Default,
+        p => Measure::Prefix(p.parse().map_err(|_| {
+            err(
+                file,
+                None,
+                "measure",
+                format!("{p:?} is not a prefix"),
+                "use \"default\" or a prefix such as \"203.0.113.0/24\"",
+            )
+        })?),
+    };
+    if let Some(n) = &f.name {
+        if n.is_empty()
+            || !n
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(err(
+                file,
+                None,
+                "name",
+                format!("{n:?} is not a plain name"),
+                "use letters, digits, '-', '_' and '.' (it names the results directory)",
+            ));
+        }
+    }
+    let repeat = match f.repeat {
+        None => 1,
+        Some(r) if (1..=1000).contains(&r) => r as usize,
+        Some(r) => {
+            return Err(err(
+                file,
+                None,
+                "repeat",
+                format!("{r} is outside 1..=1000"),
+                "use e.g. 5",
+            ))
+        }
+    };
+    let timeout_s = f.timeout_s.unwrap_or(60.0);
+    if !(timeout_s > 0.0 && timeout_s <= 3600.0) {
+        return Err(err(
+            file,
+            None,
+            "timeout_s",
+            format!("{timeout_s} is outside (0, 3600]"),
+            "use e.g. 60",
+        ));
+    }
+    if f.steps.is_empty() {
+        return Err(err(
+            file,
+            None,
+            "step",
+            "no steps",
+            "add [[step]] tables, e.g. action = \"announce\", router = \"ROUTER_0\", prefix = \"203.0.113.0/24\"",
+        ));
+    }
+    let mut steps = Vec::new();
+    for (i, s) in f.steps.iter().enumerate() {
+        steps.push(parse_step(file, i, s)?);
+    }
+    let measure_step = match f.measure_step {
+        Some(m) if m >= 1 && (m as usize) <= steps.len() && steps[m as usize - 1].is_action() => m as usize - 1,
+        Some(m) => {
+            return Err(err(
+                file,
+                None,
+                "measure_step",
+                format!("{m} is not the number of an action step"),
+                format!("use the number (1..={}) of a step that is not a wait", steps.len()),
+            ))
+        }
+        None => steps.iter().position(Step::is_action).ok_or_else(|| {
+            err(
+                file,
+                None,
+                "step",
+                "only wait steps: nothing to measure",
+                "add an action step",
+            )
+        })?,
+    };
+    Ok(Spec {
+        file: file.into(),
+        name: f.name.unwrap_or_default(),
+        description: f.description,
+        lab: f.lab,
+        measure,
+        repeat,
+        timeout: Duration::from_secs_f64(timeout_s),
+        measure_step,
+        steps,
+    })
+}
+
+fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecError> {
+    let need = |key: &str, v: &Option<String>, fix: &str| {
+        v.clone()
+            .ok_or_else(|| err(file, Some(i), key, format!("`{}` needs `{key}`", s.action), fix))
+    };
+    let prefix = |v: &Option<String>| -> Result<Ipv4Net, SpecError> {
+        let p = need("prefix", v, "add prefix = \"203.0.113.0/24\"")?;
+        p.parse::<Ipv4Net>().map(|n| n.trunc()).map_err(|_| {
+            err(
+                file,
+                Some(i),
+                "prefix",
+                format!("{p:?} is not an IPv4 prefix"),
+                "use e.g. \"203.0.113.0/24\"",
+            )
+        })
+    };
+    let daemon = || -> Result<Daemon, SpecError> {
+        let d = need("daemon", &s.daemon, "add daemon = \"bgpd\" (or \"zebra\")")?;
+        Daemon::parse(&d).ok_or_else(|| {
+            err(
+                file,
+                Some(i),
+                "daemon",
+                format!("unknown daemon {d:?}"),
+                "use \"bgpd\" or \"zebra\"",
+            )
+        })
+    };
+    let pair = || -> Result<(String, String), SpecError> {
+        match s.routers.as_deref() {
+            Some([a, b]) => Ok((a.clone(), b.clone())),
+            _ => Err(err(
+                file,
+                Some(i),
+                "routers",
+                format!("`{}` needs the two routers at the ends of a link", s.action),
+                "add routers = [\"ROUTER_4\", \"ROUTER_5\"]",
+            )),
+        }
+    };
+    let router = || {
+        need(
+            "router",
+            &s.router,
+            "add router = \"ROUTER_0\" (a name, an index or ASnnn)",
+        )
+    };
+    Ok(match s.action.as_str() {
+        "announce" => Step::Announce {
+            router: router()?,
+            prefix: prefix(&s.prefix)?,
+        },
+        "withdraw" => Step::Withdraw {
+            router: router()?,
+            prefix: prefix(&s.prefix)?,
+        },
+        "link_down" => {
+            let (a, b) = pair()?;
+            Step::LinkDown { a, b }
+        }
+        "link_up" => {
+            let (a, b) = pair()?;
+            Step::LinkUp { a, b }
+        }
+        "kill" => Step::Kill {
+            router: router()?,
+            daemon: daemon()?,
+        },
+        "restart" => Step::Restart {
+            router: router()?,
+            daemon: daemon()?,
+        },
+        "wait" => match (s.seconds, s.until.as_deref()) {
+            (Some(x), None) if x > 0.0 && x <= 3600.0 => Step::WaitSeconds(x),
+            (None, Some("converged")) => Step::WaitConverged,
+            _ => {
+                return Err(err(
+                    file,
+                    Some(i),
+                    "wait",
+                    "a wait needs either seconds (0 < s ≤ 3600) or until = \"converged\"",
+                    "write seconds = 5 or until = \"converged\"",
+                ))
+            }
+        },
+        other => {
+            return Err(err(
+                file,
+                Some(i),
+                "action",
+                format!("unknown action {other:?}"),
+                "use announce, withdraw, link_down, link_up, kill, restart or wait",
+            ))
+        }
+    })
+}
+
+/// Documentation and benchmarking ranges: the only prefixes an experiment may announce.
+const SAFE: &[&str] = &[
+    "192.0.2.0/24",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "198.18.0.0/15",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+];
+
+/// Checks the spec against the lab and resolves router names to indexes.
+pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError> {
+    let file = spec.file.as_str();
+    let router = |i: usize, key: &str, r: &str| {
+        lab.resolve_router(r).ok_or_else(|| {
+            err(
+                file,
+                Some(i),
+                key,
+                format!("lab {} has no router {r:?}", lab.name),
+                format!(
+                    "use {}0 … {}{} (or an index, or AS{} …)",
+                    lab.router_prefix,
+                    lab.router_prefix,
+                    lab.routers.len() - 1,
+                    lab.first_asn
+                ),
+            )
+        })
+    };
+    let safe = |i: usize, p: &Ipv4Net| -> Result<(), SpecError> {
+        let inside = SAFE.iter().any(|s| s.parse::<Ipv4Net>().expect("valid").contains(p));
+        let clash = [lab.link_pool, lab.stub_prefix]
+            .into_iter()
+            .find(|n| n.contains(&p.network()) || p.contains(&n.network()));
+        if !inside {
+            return Err(err(
+                file,
+                Some(i),
+                "prefix",
+                format!("{p} is not a documentation or private range"),
+                "announce inside 203.0.113.0/24, 192.0.2.0/24, 198.18.0.0/15 or RFC 1918 space",
+            ));
+        }
+        if let Some(n) = clash {
+            return Err(err(
+                file,
+                Some(i),
+                "prefix",
+                format!("{p} overlaps the lab's own {n}"),
+                "pick a prefix outside the lab's link pool and stub, e.g. 203.0.113.0/24",
+            ));
+        }
+        if p.prefix_len() == 0 {
+            return Err(err(
+                file,
+                Some(i),
+                "prefix",
+                "cannot announce 0.0.0.0/0",
+                "ROUTER_0 already originates the default",
+            ));
+        }
+        Ok(())
+    };
+    let mut steps = Vec::new();
+    for (i, s) in spec.steps.iter().enumerate() {
+        steps.push(match s {
+            Step::Announce { router: r, prefix } => {
+                safe(i, prefix)?;
+                Step::Announce {
+                    router: router(i, "router", r)?,
+                    prefix: *prefix,
+                }
+            }
+            Step::Withdraw { router: r, prefix } => {
+                safe(i, prefix)?;
+                Step::Withdraw {
+                    router: router(i, "router", r)?,
+                    prefix: *prefix,
+                }
+            }
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
+                let (x, y) = (router(i, "routers", a)?, router(i, "routers", b)?);
+                if x.abs_diff(y) != 1 {
+                    return Err(err(
+                        file,
+                        Some(i),
+                        "routers",
+                        format!("{a} and {b} are not joined by a link"),
+                        "name two neighbours in the chain, e.g. [\"ROUTER_4\", \"ROUTER_5\"]",
+                    ));
+                }
+                if matches!(s, Step::LinkDown { .. }) {
+                    Step::LinkDown { a: x, b: y }
+                } else {
+                    Step::LinkUp { a: x, b: y }
+                }
+            }
+            Step::Kill { router: r, daemon } => Step::Kill {
+                router: router(i, "router", r)?,
+                daemon: *daemon,
+            },
+            Step::Restart { router: r, daemon } => Step::Restart {
+                router: router(i, "router", r)?,
+                daemon: *daemon,
+            },
+            Step::WaitSeconds(s) => Step::WaitSeconds(*s),
+            Step::WaitConverged => Step::WaitConverged,
+        });
+    }
+    if let Measure::Prefix(p) = spec.measure {
+        let announced = steps
+            .iter()
+            .any(|s| matches!(s, Step::Announce { prefix, .. } if *prefix == p));
+        if !announced {
+            return Err(err(
+                file,
+                None,
+                "measure",
+                format!("{p} is never announced by a step"),
+                "measure a prefix an announce step announces, or \"default\"",
+            ));
+        }
+    }
+    Ok(Spec {
+        file: spec.file.clone(),
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        lab: spec.lab.clone(),
+        measure: spec.measure,
+        repeat: spec.repeat,
+        timeout: spec.timeout,
+        measure_step: spec.measure_step,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Overrides};
+
+    fn lab(n: usize) -> Lab {
+        let f = config::parse("t.toml", &format!("name = \"t\"\nrouters = {n}\n")).unwrap();
+        config::validate("t.toml", f, &Overrides::default()).unwrap()
+    }
+
+    const GOOD: &str = r#"
+measure = "203.0.113.0/24"
+repeat = 3
+[[step]]
+action = "announce"
+router = "ROUTER_0"
+prefix = "203.0.113.0/24"
+[[step]]
+action = "wait"
+until = "converged"
+[[step]]
+action = "link_down"
+routers = ["ROUTER_4", "5"]
+[[step]]
+action = "kill"
+router = "AS103"
+daemon = "bgpd"
+"#;
+
+    #[test]
+    fn a_good_file_resolves() {
+        let s = parse("e.toml", GOOD).unwrap();
+        assert_eq!((s.repeat, s.measure_step, s.steps.len()), (3, 0, 4));
+        let r = resolve(&s, &lab(10)).unwrap();
+        assert_eq!(
+            r.steps,
+            vec![
+                Step::Announce {
+                    router: 0,
+                    prefix: "203.0.113.0/24".parse().unwrap()
+                },
+                Step::WaitConverged,
+                Step::LinkDown { a: 4, b: 5 },
+                Step::Kill {
+                    router: 3,
+                    daemon: Daemon::Bgpd
+                },
+            ]
+        );
+    }
+
+    /// Table: (change to the good file, where the error points, words in the problem).
+    #[test]
+    fn bad_files_name_the_step_and_key() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            ("repeat = 3", "repeat = 0", "repeat", "outside"),
+            (
+                "measure = \"203.0.113.0/24\"",
+                "measure = \"x\"",
+                "measure",
+                "not a prefix",
+            ),
+            (
+                "action = \"kill\"",
+                "action = \"explode\"",
+                "step 4: action",
+                "unknown action",
+            ),
+            (
+                "routers = [\"ROUTER_4\", \"5\"]",
+                "routers = [\"ROUTER_4\"]",
+                "step 3: routers",
+                "two routers",
+            ),
+            ("until = \"converged\"", "until = \"later\"", "step 2: wait", "seconds"),
+            (
+                "daemon = \"bgpd\"",
+                "daemon = \"ospfd\"",
+                "step 4: daemon",
+                "unknown daemon",
+            ),
+            (
+                "prefix = \"203.0.113.0/24\"",
+                "prefix = \"203.0.113.0/33\"",
+                "step 1: prefix",
+                "not an IPv4",
+            ),
+            ("repeat = 3", "repeat = 3\ncolour = 1", "toml", "unknown field"),
+            ("repeat = 3", "repeat = \"3\"", "toml", "invalid type"),
+        ];
+        for (from, to, place, words) in cases {
+            let text = GOOD.replace(from, to);
+            let e = parse("e.toml", &text).expect_err(to);
+            let msg = e.to_string();
+            assert!(msg.starts_with("e.toml: "), "{msg}");
+            assert!(
+                msg.contains(place) && msg.contains(words) && msg.contains("fix: "),
+                "{to}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn lab_checks() {
+        let l = lab(10);
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "router = \"ROUTER_0\"",
+                "router = \"ROUTER_10\"",
+                "has no router \"ROUTER_10\"",
+            ),
+            ("[\"ROUTER_4\", \"5\"]", "[\"ROUTER_4\", \"6\"]", "not joined by a link"),
+            (
+                "prefix = \"203.0.113.0/24\"",
+                "prefix = \"8.8.8.0/24\"",
+                "not a documentation",
+            ),
+            ("prefix = \"203.0.113.0/24\"", "prefix = \"172.31.5.0/24\"", "overlaps"),
+        ];
+        for (from, to, words) in cases {
+            let text = GOOD
+                .replace(from, to)
+                .replace("measure = \"203.0.113.0/24\"", "measure = \"default\"");
+            let s = parse("e.toml", &text).unwrap();
+            let e = resolve(&s, &l).expect_err(to).to_string();
+            assert!(e.contains(words) && e.contains("e.toml: step "), "{to}: {e}");
+        }
+        let never = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"192.0.2.0/24\"");
+        let e = resolve(&parse("e.toml", &never).unwrap(), &l).unwrap_err().to_string();
+        assert!(e.contains("never announced"), "{e}");
+    }
+}
