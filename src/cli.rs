@@ -221,7 +221,7 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             all,
             dry_run,
         } => c::down(config, lab, all, dry_run).await,
-        Command::List { json } => c::list(json),
+        Command::List { json } => c::list(json).await,
         Command::Render {
             config,
             out,

@@ -115,10 +115,27 @@ struct ListRow {
     up_pid: Option<u32>,
 }
 
-pub fn list(json: bool) -> Result<(), LabError> {
+pub async fn list(json: bool) -> Result<(), LabError> {
     let mut rows = Vec::new();
     for name in lab::lab_names() {
         let Ok(run) = lab::open(&name) else { continue };
+        if run.is_stale() {
+            // Left by an earlier boot: nothing of it runs; remove its files, trust nothing else.
+            let rep = down::teardown(&name, down::Options { dry_run: false }).await;
+            eprintln!(
+                "lab {name}: stale state from an earlier boot cleaned up ({} object(s) removed{})",
+                rep.removed.len(),
+                if rep.errors.is_empty() {
+                    String::new()
+                } else {
+                    format!("; errors: {}", rep.errors.join("; "))
+                }
+            );
+            for f in &rep.foreign {
+                eprintln!("lab {name}: left alone: {f}");
+            }
+            continue;
+        }
         let total = run.lab.routers.len() * run.lab.daemons.len();
         let mut alive = 0;
         for i in 0..run.lab.routers.len() {
@@ -127,16 +144,12 @@ pub fn list(json: bool) -> Result<(), LabError> {
                 alive += pid.is_some_and(lab::pid_alive) as usize;
             }
         }
-        let state = if run.is_stale() {
-            "stale (earlier boot): run `nsbgp down`".to_string()
-        } else {
-            match &run.state {
-                Some(s) if s.stage == lab::Stage::Starting && !lab::pid_alive(s.up_pid) => {
-                    "crashed during up: run `nsbgp down`".into()
-                }
-                Some(s) => format!("{:?}", s.stage).to_lowercase(),
-                None => "unknown".into(),
+        let state = match &run.state {
+            Some(s) if s.stage == lab::Stage::Starting && !lab::pid_alive(s.up_pid) => {
+                "crashed during up: run `nsbgp down`".into()
             }
+            Some(s) => format!("{:?}", s.stage).to_lowercase(),
+            None => "unknown".into(),
         };
         rows.push(ListRow {
             lab: name,

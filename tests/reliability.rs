@@ -235,3 +235,57 @@ fn daemons_cannot_write_the_hosts_system_dirs_or_see_other_routers() {
         text(&o)
     );
 }
+
+/// A lab left by an earlier boot (simulated: daemons and namespaces gone, the state's boot id
+/// changed, and a namespace of the same name made by someone else since): `list` notices,
+/// cleans the lab's files, trusts none of its pids or namespaces, leaves the stranger alone.
+#[test]
+fn stale_state_from_an_earlier_boot_is_cleaned_not_trusted() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("stl", 2, "");
+    lab.up();
+    let dir = lab.state_dir();
+    // "Reboot": every process and namespace of the lab disappears.
+    for i in 0..2 {
+        let r = lab.router(i);
+        for d in ["bgpd", "zebra"] {
+            let pid: i32 = std::fs::read_to_string(dir.join(format!("routers/{r}/run/{d}.pid")))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for i in 0..2 {
+        assert_ok(&sh("ip", &["netns", "del", &lab.router(i)]), "ip netns del");
+    }
+    let state_file = dir.join("state.json");
+    let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    state["boot_id"] = "an-earlier-boot".into();
+    // Its `up` pid now names an unrelated process: ours. It must not be signalled.
+    state["up_pid"] = std::process::id().into();
+    std::fs::write(&state_file, serde_json::to_vec(&state).unwrap()).unwrap();
+    // After the reboot someone else created a namespace with one of the lab's names.
+    let stranger = lab.router(1);
+    assert_ok(&sh("ip", &["netns", "add", &stranger]), "ip netns add");
+
+    let out = nsbgp(&["list"]);
+    assert_ok(&out, "list");
+    assert!(text(&out).contains("earlier boot"), "{}", text(&out));
+    assert!(
+        !text(&out).contains(&format!("\n{} ", lab.name)),
+        "stale lab still listed:\n{}",
+        text(&out)
+    );
+    assert!(!dir.exists(), "stale state directory not removed");
+    assert!(!std::path::Path::new("/etc/netns").join(lab.router(0)).exists());
+    // The stranger's namespace is untouched.
+    assert!(stdout(&sh("ip", &["netns", "list"]))
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some(&stranger)));
+    assert_ok(&sh("ip", &["netns", "del", &stranger]), "remove the stranger");
+}

@@ -115,7 +115,10 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
                 "router name {longest:?} is {} characters; routers name namespaces and interfaces, which Linux limits to {IFNAME_MAX}",
                 longest.len()
             ),
-            format!("shorten router_prefix to at most {} characters", IFNAME_MAX - (routers - 1).to_string().len()),
+            match IFNAME_MAX.saturating_sub((routers - 1).to_string().len()) {
+                0 => "use fewer routers (at most 1000 with the default AS range)".to_string(),
+                n => format!("shorten router_prefix to at most {n} characters"),
+            },
         ));
     }
 
@@ -141,7 +144,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             routers_key,
             format!(
                 "{routers} routers need AS {first}..{} but the lab's AS range is {first}..={last} ({capacity} routers)",
-                first + routers - 1
+                first.saturating_add(routers - 1)
             ),
             format!("use at most {capacity} routers, or widen the range with last_asn"),
         ));

@@ -107,10 +107,18 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
         .kill_on_drop(false);
     let netns = launch.netns.as_raw_fd();
     let mounts = launch.mounts.clone();
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs between fork and exec; it only makes syscalls on data
     // prepared before the fork (C strings, an fd) and allocates nothing.
     unsafe {
         cmd.pre_exec(move || {
+            // If `up` dies (kill -9) before the daemon has daemonized, take this child with
+            // it: `down` could not see it yet, as it has not entered the namespace. The
+            // setting ends at FRR's own fork and when it drops to the frr user.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("nsbgp exited while starting the daemon"));
+            }
             nix::unistd::setsid()?;
             setns(BorrowedFd::borrow_raw(netns), CloneFlags::CLONE_NEWNET)?;
             unshare(CloneFlags::CLONE_NEWNS)?;

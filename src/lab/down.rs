@@ -37,7 +37,14 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     if !rep.found {
         return rep;
     }
-    if !opts.dry_run {
+    // State from an earlier boot: its pids and namespace inodes name other things now.
+    // Only its files are ours to remove; namespaces and processes are not trusted.
+    let stale = read_state(&dir).is_some_and(|s| s.boot_id != super::boot_id());
+    if stale {
+        rep.removed
+            .push("nothing running: the state is from an earlier boot (stale)".into());
+    }
+    if !opts.dry_run && !stale {
         stop_running_up(&dir, &mut rep).await;
         if !dir.exists() {
             rep.removed
@@ -62,6 +69,14 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
     }
     let mut ours: HashSet<u64> = HashSet::new();
     for (name, want) in &nss {
+        if stale {
+            if netns::inode_of(name).is_some() {
+                rep.foreign.push(format!(
+                    "namespace {name} (the lab's is gone since the reboot; this one is not ours)"
+                ));
+            }
+            continue;
+        }
         match (netns::inode_of(name), want) {
             (Some(ino), Some(w)) if ino != *w => rep
                 .foreign
@@ -77,21 +92,42 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         }
     }
 
-    // Daemons: every process in one of our namespaces, plus recorded pids still alive.
-    let mut pids: Vec<u32> = netns::pids_in(&ours);
-    for e in &entries {
-        if let Entry::Daemon { daemon, pid, .. } = e {
-            if pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str()) && !pids.contains(pid) {
-                pids.push(*pid);
+    // Daemons: every process in one of our namespaces or rooted in our state directory,
+    // plus recorded pids still alive. Again until none is left: a daemon that was starting
+    // when `up` died may fork (daemonize) after a scan.
+    let recorded: Vec<u32> = entries
+        .iter()
+        .filter(|_| !stale)
+        .filter_map(|e| match e {
+            Entry::Daemon { daemon, pid, .. }
+                if pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str()) =>
+            {
+                Some(*pid)
             }
+            _ => None,
+        })
+        .collect();
+    for round in 0..5 {
+        let mut pids: Vec<u32> = netns::pids_in(&ours);
+        if !stale {
+            pids.extend(rooted_in(&dir));
         }
-    }
-    if opts.dry_run {
-        rep.removed.extend(
-            pids.iter()
-                .map(|p| format!("process {p} ({})", super::pid_comm(*p).unwrap_or_default())),
-        );
-    } else {
+        if round == 0 {
+            pids.extend(recorded.iter().copied().filter(|p| pid_alive(*p)));
+        }
+        pids.sort_unstable();
+        pids.dedup();
+        pids.retain(|&p| p != std::process::id());
+        if pids.is_empty() {
+            break;
+        }
+        if opts.dry_run {
+            rep.removed.extend(
+                pids.iter()
+                    .map(|p| format!("process {p} ({})", super::pid_comm(*p).unwrap_or_default())),
+            );
+            break;
+        }
         stop_processes(&pids, &mut rep).await;
     }
 
@@ -138,6 +174,19 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         }
     }
     rep
+}
+
+/// Live processes whose root directory is inside `dir` (the routers' chroots).
+fn rooted_in(dir: &Path) -> Vec<u32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    procs
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            std::fs::read_link(format!("/proc/{pid}/root")).is_ok_and(|r| r.starts_with(dir)) && pid_alive(pid)
+        })
+        .collect()
 }
 
 /// `down` while `up` runs: ask that `up` to stop (it rolls back), then wait for its lock.

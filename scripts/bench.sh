@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Benchmark: builds release, then for each size runs `up --wait`, `status --json`, `down`
+# (repeated; medians reported) and, side by side, the classic shell-script baseline for 100
+# routers (scripts/baseline/classic-chain.sh). Prints a markdown table for BENCHMARKS.md.
+#   BENCH_SIZES="10 100 1000"  sizes (default: 10 100 1000)
+#   BENCH_REPEAT=3             runs per size below 1000 (1000 runs once: it takes minutes)
+#   BENCH_BASELINE=1           run the classic baseline for 100 routers (0 to skip)
+# Root only. Labs are named bench-N-$$ and always taken down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/install-deps.sh
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
+cargo build --release --quiet
+nsbgp=$PWD/target/release/nsbgp
+sizes=${BENCH_SIZES:-10 100 1000}
+repeat=${BENCH_REPEAT:-3}
+work=$(mktemp -d)
+current=""
+cleanup() {
+  [ -n "$current" ] && "$nsbgp" down --lab "$current" >/dev/null 2>&1 || true
+  scripts/baseline/classic-chain.sh down "${BASE_N:-100}" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mem_avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) {print "-"} else if (NR % 2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
+fmt() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.2f", x }'; }
+
+config_for() {
+  case $1 in
+    1000) echo configs/chain-1000.toml ;;
+    *) echo configs/chain-100.toml ;;
+  esac
+}
+
+one_run() { # size run -> appends "launch converge status down mem_per_router_mb peak_rss_mb" to $work/$size
+  local n=$1 lab="bench-$1-$$-$2" cfg out before after t0 t1
+  cfg=$(config_for "$n")
+  sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
+  sleep 2
+  before=$(mem_avail_kb)
+  current=$lab
+  t0=$(now)
+  /usr/bin/time -f "%M" -o "$work/rss" "$nsbgp" up -c "$cfg" --routers "$n" --lab "$lab" --wait --timeout 900 > "$work/up.out"
+  t1=$(now)
+  launch=$(sed -n 's/.* up in \([0-9.]*\) s .*/\1/p' "$work/up.out")
+  converge=$("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["converged_after_s"])')
+  sleep 3
+  after=$(mem_avail_kb)
+  local st=()
+  for _ in 1 2 3; do
+    local s0 s1; s0=$(now); "$nsbgp" status --lab "$lab" --json > /dev/null; s1=$(now)
+    st+=("$(echo "$s1 - $s0" | bc -l)")
+  done
+  status_t=$(printf '%s\n' "${st[@]}" | median)
+  local d0 d1; d0=$(now); "$nsbgp" down --lab "$lab" > /dev/null; d1=$(now); current=""
+  mem=$(echo "($before - $after) / 1024 / $n" | bc -l)
+  rss=$(echo "$(cat "$work/rss") / 1024" | bc -l)
+  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l)" >> "$work/$n"
+  echo "  run $2: launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router, nsbgp peak RSS $(fmt "$rss") MB" >&2
+}
+
+col() { awk -v c="$1" '{print $c}' "$2" | median; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r), FRR $($nsbgp doctor 2>/dev/null | sed -n 's/.*bgpd version \([0-9.]*\).*/\1/p'), $(date -u +%Y-%m-%d)" >&2
+for n in $sizes; do
+  runs=$repeat; [ "$n" -ge 1000 ] && runs=1
+  echo "size $n: $runs run(s)" >&2
+  for ((r = 1; r <= runs; r++)); do one_run "$n" "$r"; done
+done
+
+base=""
+if [ "${BENCH_BASELINE:-1}" = 1 ]; then
+  BASE_N=100
+  echo "baseline: classic shell script, 100 routers" >&2
+  sync; sleep 2
+  before=$(mem_avail_kb)
+  t0=$(now); scripts/baseline/classic-chain.sh up 100; t1=$(now)
+  scripts/baseline/classic-chain.sh wait 100 600 && t2=$(now) || t2=""
+  sleep 3; after=$(mem_avail_kb)
+  d0=$(now); scripts/baseline/classic-chain.sh down 100; d1=$(now)
+  b_launch=$(echo "$t1 - $t0" | bc -l)
+  b_conv=$([ -n "$t2" ] && echo "$t2 - $t0" | bc -l || echo "-")
+  b_down=$(echo "$d1 - $d0" | bc -l)
+  b_mem=$(echo "($before - $after) / 1024 / 100" | bc -l)
+  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - |"
+  echo "  launch ${b_launch}s, default at far end ${b_conv}s after start, down ${b_down}s" >&2
+fi
+
+echo
+echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | nsbgp peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|"
+for n in $sizes; do
+  f=$work/$n
+  echo "| $n | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 6 "$f")") |"
+done
+[ -n "$base" ] && echo "$base"
+if [ -n "$base" ] && [ -f "$work/100" ]; then
+  echo
+  echo "ratios at 100 routers (classic / nsbgp, medians): launch $(echo "$b_launch / $(col 1 "$work/100")" | bc -l | xargs printf '%.1f')x, down $(echo "$b_down / $(col 4 "$work/100")" | bc -l | xargs printf '%.1f')x"
+fi

@@ -1,0 +1,138 @@
+//! Property tests (proptest): no input makes the lab-file or experiment-file loaders panic;
+//! every rejection is an error that names the file. Pure: no root, nothing on the host.
+
+use nsbgp::config::{self, Overrides};
+use proptest::prelude::*;
+
+/// Values that sit near the edges of what the validator accepts.
+fn edge_int() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        Just(0i64),
+        Just(-1),
+        Just(1),
+        Just(1000),
+        Just(1001),
+        Just(i64::MAX),
+        Just(i64::MIN),
+        Just(4294967295),
+        Just(4294967296),
+        Just(23456),
+        Just(65535),
+        -5i64..2000,
+    ]
+}
+
+fn edge_str() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("ROUTER_".to_string()),
+        Just("172.31.0.0/16".to_string()),
+        Just("198.51.100.0/24".to_string()),
+        Just("10.0.0.0/31".to_string()),
+        Just("0.0.0.0/0".to_string()),
+        Just("a/b".to_string()),
+        Just("x".repeat(40)),
+        Just("../../etc".to_string()),
+        Just("r;rm -rf /".to_string()),
+        "[ -~]{0,20}",
+    ]
+}
+
+fn lab_toml() -> impl Strategy<Value = String> {
+    (
+        edge_str(),
+        edge_int(),
+        proptest::option::of(edge_str()),
+        proptest::option::of(edge_int()),
+        proptest::option::of(edge_int()),
+        proptest::option::of(edge_str()),
+        proptest::option::of(edge_int()),
+        proptest::option::of(edge_str()),
+        proptest::option::of((edge_int(), edge_int(), edge_int(), edge_int(), edge_int())),
+        proptest::option::of(edge_int()),
+    )
+        .prop_map(|(name, routers, prefix, first, last, pool, plen, stub, timers, fds)| {
+            let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+            let mut t = format!("name = {}\nrouters = {routers}\n", q(&name));
+            if let Some(p) = prefix {
+                t += &format!("router_prefix = {}\n", q(&p));
+            }
+            if let Some(f) = first {
+                t += &format!("first_asn = {f}\n");
+            }
+            if let Some(l) = last {
+                t += &format!("last_asn = {l}\n");
+            }
+            if let Some(p) = pool {
+                t += &format!("link_pool = {}\n", q(&p));
+            }
+            if let Some(l) = plen {
+                t += &format!("link_prefix_len = {l}\n");
+            }
+            if let Some(s) = stub {
+                t += &format!("stub_prefix = {}\n", q(&s));
+            }
+            if let Some((k, h, c, a, co)) = timers {
+                t += &format!(
+                    "[timers]\nkeepalive_s = {k}\nhold_s = {h}\nconnect_retry_s = {c}\nadvertisement_interval_s = {a}\ncoalesce_time_ms = {co}\n"
+                );
+            }
+            if let Some(f) = fds {
+                t += &format!("[daemons]\nlimit_fds = {f}\n");
+            }
+            t
+        })
+}
+
+fn check(text: &str) {
+    match config::parse("fuzz.toml", text) {
+        Err(e) => assert!(e.to_string().contains("fuzz.toml"), "{e}"),
+        Ok(file) => match config::validate("fuzz.toml", file, &Overrides::default()) {
+            Err(e) => assert!(e.to_string().contains("fuzz.toml"), "{e}"),
+            Ok(lab) => {
+                // What validation accepts is safe to use: bounded size, plain names.
+                assert!(!lab.routers.is_empty() && lab.routers.len() <= 1000);
+                for r in &lab.routers {
+                    assert!(
+                        r.name.len() <= 15
+                            && r.name
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    );
+                }
+                assert!(lab
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+            }
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn structured_lab_files_never_panic(text in lab_toml()) {
+        check(&text);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        check(&text);
+    }
+
+    #[test]
+    fn experiment_files_never_panic(text in "(measure = \"[a-z0-9./]{0,16}\"\n)?(repeat = -?[0-9]{1,4}\n)?(\\[\\[step\\]\\]\naction = \"(announce|withdraw|link_down|wait|kill|x)\"\n(router = \"[A-Z_0-9]{0,10}\"\n)?(prefix = \"[0-9./]{0,18}\"\n)?(routers = \\[\"[0-9]\", \"[0-9]\"\\]\n)?(seconds = -?[0-9.]{1,4}\n)?(daemon = \"[a-z]{0,5}\"\n)?){0,3}") {
+        match nsbgp::experiment::spec::parse("e.toml", &text) {
+            Err(e) => prop_assert!(e.to_string().starts_with("e.toml: "), "{}", e),
+            Ok(spec) => {
+                let lab_text = "name = \"t\"\nrouters = 10\n";
+                let lab = config::validate("t.toml", config::parse("t.toml", lab_text).unwrap(), &Overrides::default()).unwrap();
+                if let Err(e) = nsbgp::experiment::spec::resolve(&spec, &lab) {
+                    prop_assert!(e.to_string().starts_with("e.toml: "), "{}", e);
+                }
+            }
+        }
+    }
+}
