@@ -43,7 +43,19 @@ one_run() { # size run -> appends "launch converge status down mem_per_router_mb
   before=$(mem_avail_kb)
   current=$lab
   t0=$(now)
-  /usr/bin/time -f "%M" -o "$work/rss" "$nsbgp" up -c "$cfg" --routers "$n" --lab "$lab" --wait --timeout 900 > "$work/up.out"
+  # Guard: a lab that outgrows the machine is taken down before the OOM killer picks victims.
+  ( while sleep 5; do
+      [ "$(mem_avail_kb)" -lt "${BENCH_MIN_FREE_KB:-1500000}" ] || continue
+      echo "  MemAvailable below ${BENCH_MIN_FREE_KB:-1500000} kB: taking $lab down" >&2
+      "$nsbgp" down --lab "$lab" >/dev/null 2>&1; break
+    done ) & local guard=$!
+  if ! /usr/bin/time -f "%M" -o "$work/rss" "$nsbgp" up -c "$cfg" --routers "$n" --lab "$lab" --wait --timeout 900 > "$work/up.out" 2> "$work/up.err"; then
+    kill "$guard" 2>/dev/null || true
+    echo "  run $2: did not converge: $(head -c 300 "$work/up.err")" >&2
+    "$nsbgp" down --lab "$lab" >/dev/null 2>&1 || true; current=""
+    return 0
+  fi
+  kill "$guard" 2>/dev/null || true
   t1=$(now)
   launch=$(sed -n 's/.* up in \([0-9.]*\) s .*/\1/p' "$work/up.out")
   converge=$("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["converged_after_s"])')
@@ -94,6 +106,7 @@ echo "| routers | runs | launch s | up --wait converged s | status s | down s | 
 echo "|---|---|---|---|---|---|---|---|"
 for n in $sizes; do
   f=$work/$n
+  [ -s "$f" ] || { echo "| $n | 0 | (did not converge: see the log above) | | | | | |"; continue; }
   echo "| $n | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 6 "$f")") |"
 done
 [ -n "$base" ] && echo "$base"
