@@ -370,9 +370,22 @@ pub async fn attach(lab_name: Option<&str>, router: &str, daemon: &str) -> Resul
         .await
         .expect("connect task")
         .map_err(rt)?;
+    let dirs = run.dirs(idx);
     let end = attach::run(stream, &password, &attach::banner(&r.name, r.asn, d))
         .await
-        .map_err(|e| LabError::Runtime(format!("attach to {d} on {}: {e}", r.name)))?;
+        .map_err(|e| {
+            // The daemon may have died between the check above and the login.
+            let alive = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&dirs, d))
+                .is_some_and(|p| lab::pid_alive(p) && lab::pid_comm(p).as_deref() == Some(d.name()));
+            if alive {
+                LabError::Runtime(format!("attach to {d} on {}: {e}", r.name))
+            } else {
+                LabError::Runtime(format!(
+                    "{d} on {} is not running (it stopped while attaching: {e}); start it with `nsbgp restart {} {d}`",
+                    r.name, r.name
+                ))
+            }
+        })?;
     match end {
         attach::End::Escape => eprintln!("\nleft {d} on {}", r.name),
         attach::End::Closed => eprintln!("\n{d} on {} closed the connection", r.name),
@@ -601,26 +614,7 @@ pub async fn restart(lab_name: Option<&str>, router: &str, daemon: &str) -> Resu
     let name = run.lab.routers[idx].name.clone();
     // Stop what runs first (bgpd before zebra), then start in order (zebra before bgpd).
     for &d in daemons.iter().rev() {
-        if let Some(pid) = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(idx), d)) {
-            if lab::pid_alive(pid) && lab::pid_comm(pid).as_deref() == Some(d.name()) {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid as i32),
-                    nix::sys::signal::Signal::SIGTERM,
-                );
-                for _ in 0..100 {
-                    if !lab::pid_alive(pid) {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-                }
-                if lab::pid_alive(pid) {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
-            }
-        }
+        crate::frr::spawn::stop(&run.dirs(idx), d, nix::sys::signal::Signal::SIGTERM).await;
     }
     for d in daemons {
         let pid = lab::up::restart_daemon(&run, idx, d).await?;

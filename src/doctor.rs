@@ -55,16 +55,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         .unwrap_or_else(|| crate::config::model::DEFAULT_FRR_DIR.into());
     for d in ["zebra", "bgpd"] {
         let p = frr_dir.join(d);
-        let version = std::process::Command::new(&p)
-            .arg("--version")
-            .output()
-            .ok()
-            .and_then(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .map(|l| l.trim().to_string())
-            });
+        let version = crate::frr::spawn::version_line(&p);
         v.push(check(
             if d == "zebra" { "FRR zebra" } else { "FRR bgpd" },
             version.is_some(),

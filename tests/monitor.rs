@@ -85,6 +85,21 @@ fn ten_routers_wait_status_kill_restart() {
     assert!(s <= c && d <= c + 1.0, "far router timeline: {far}");
     assert!(std::fs::metadata(lab.state_dir().join("timeline.json")).is_ok());
 
+    // --watch keeps polling (one JSON object per line) until interrupted, then exits 0.
+    let w = sh(
+        "timeout",
+        &[
+            "-s", "INT", "3.5", NSBGP, "status", "--lab", &lab.name, "--watch", "1", "--json",
+        ],
+    );
+    assert_eq!(w.status.code(), Some(0), "{}", text(&w));
+    let frames: Vec<Value> = stdout(&w)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(frames.len() >= 2, "expected several frames, got {}", frames.len());
+    assert!(frames.iter().all(|f| f["converged"] == true && f["routers_total"] == n));
+
     // kill -9 one bgpd: the next status shows it dead and the lab not converged.
     let victim = lab.router(5);
     let pid = routers[5]["bgpd_pid"].as_u64().unwrap();

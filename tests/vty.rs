@@ -186,6 +186,12 @@ fn attach_errors_leave_the_terminal_alone() {
         .parse()
         .unwrap();
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    // SIGKILL is asynchronous: wait (bounded) until the process is gone or a zombie.
+    wait_for(Duration::from_secs(5), || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        (stat.is_empty() || stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))).then_some(())
+    })
+    .expect("killed bgpd still running after 5 s");
     let pty = openpty(None, None).unwrap();
     let before = termios::tcgetattr(pty.slave.as_fd()).unwrap();
     let out = Command::new(NSBGP)

@@ -10,7 +10,6 @@ pub mod stats;
 pub mod watch;
 
 use crate::config::{Daemon, Lab, Overrides, IFINDEX_DOWN, IFINDEX_UP};
-use crate::frr::spawn::{pid_file, read_pid};
 use crate::lab::{self, LabError, Running};
 use ipnet::Ipv4Net;
 use model::World;
@@ -140,26 +139,6 @@ impl Ctx<'_> {
         Ok(handle)
     }
 
-    async fn stop(&self, r: usize, d: Daemon, signal: nix::sys::signal::Signal) {
-        let Some(pid) = read_pid(&pid_file(&self.run.dirs(r), d)) else {
-            return;
-        };
-        if !(lab::pid_alive(pid) && lab::pid_comm(pid).as_deref() == Some(d.name())) {
-            return;
-        }
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
-        for _ in 0..200 {
-            if !lab::pid_alive(pid) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
         match *step {
             Step::Announce { router, prefix } => {
@@ -231,11 +210,11 @@ impl Ctx<'_> {
                 }
             }
             Step::Kill { router, daemon } => {
-                self.stop(router, daemon, nix::sys::signal::Signal::SIGKILL).await;
+                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
                 ch.stopped.insert((router, daemon));
             }
             Step::Restart { router, daemon } => {
-                self.stop(router, daemon, nix::sys::signal::Signal::SIGTERM).await;
+                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
                 lab::up::restart_daemon(self.run, router, daemon).await?;
                 ch.stopped.remove(&(router, daemon));
             }
@@ -490,16 +469,8 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
 }
 
 fn frr_version(lab: &Lab) -> String {
-    std::process::Command::new(lab.frr_dir.join("bgpd"))
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .and_then(|l| l.split_whitespace().last().map(str::to_string))
-        })
+    crate::frr::spawn::version_line(&lab.frr_dir.join("bgpd"))
+        .and_then(|l| l.split_whitespace().last().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
 }
 

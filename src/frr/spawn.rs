@@ -173,3 +173,32 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
 pub fn read_pid(path: &std::path::Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
+
+/// First line of `PROGRAM --version` ("bgpd version 8.4.4"), if the program runs.
+pub fn version_line(program: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new(program).arg("--version").output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(|l| l.trim().to_string())
+}
+
+/// Stops a router's daemon if it runs: `signal`, then SIGKILL if it has not exited within 3 s.
+pub async fn stop(dirs: &RouterDirs, daemon: Daemon, signal: nix::sys::signal::Signal) {
+    use crate::lab::{pid_alive, pid_comm};
+    let Some(pid) = read_pid(&pid_file(dirs, daemon)) else {
+        return;
+    };
+    if !(pid_alive(pid) && pid_comm(pid).as_deref() == Some(daemon.name())) {
+        return;
+    }
+    let p = nix::unistd::Pid::from_raw(pid as i32);
+    let _ = nix::sys::signal::kill(p, signal);
+    for _ in 0..300 {
+        if !pid_alive(pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGKILL);
+}
