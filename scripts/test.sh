@@ -8,4 +8,4 @@ source scripts/install-deps.sh
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; fi
 cargo build --quiet --all-targets
 # Two at a time: each integration test runs a real lab on this 2-core machine.
-cargo test --quiet -- --test-threads=2
+cargo test --quiet --no-fail-fast -- --test-threads=2

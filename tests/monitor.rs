@@ -89,10 +89,25 @@ fn ten_routers_wait_status_kill_restart() {
     let w = sh(
         "timeout",
         &[
-            "-s", "INT", "3.5", NSBGP, "status", "--lab", &lab.name, "--watch", "1", "--json",
+            "--preserve-status",
+            "-s",
+            "INT",
+            "3.5",
+            NSBGP,
+            "status",
+            "--lab",
+            &lab.name,
+            "--watch",
+            "1",
+            "--json",
         ],
     );
-    assert_eq!(w.status.code(), Some(0), "{}", text(&w));
+    assert_eq!(
+        w.status.code(),
+        Some(0),
+        "status --watch after SIGINT: {}",
+        String::from_utf8_lossy(&w.stderr)
+    );
     let frames: Vec<Value> = stdout(&w)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
