@@ -8,6 +8,11 @@
 # Root only. Labs are named bench-N-$$ and always taken down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Labs need root (namespaces, mounts): become root through sudo when there is one.
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "$0: run as root (namespaces and mounts need it)" >&2; exit 2; }
+  exec sudo -E env "PATH=$PATH" "$0" "$@"
+fi
 source scripts/install-deps.sh
 command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 cargo build --release --quiet
