@@ -8,11 +8,8 @@
 # Root only. Labs are named bench-N-$$ and always taken down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Labs need root (namespaces, mounts): become root through sudo when there is one.
-if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "$0: run as root (namespaces and mounts need it)" >&2; exit 2; }
-  exec sudo -E env "PATH=$PATH" "$0" "$@"
-fi
+source scripts/common.sh
+become_root "$0" "$@"
 source scripts/install-deps.sh
 command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 cargo build --release --quiet
@@ -35,7 +32,7 @@ fmt() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.2f", x }'
 
 config_for() {
   case $1 in
-    1000) echo configs/chain-1000.toml ;;
+    [5-9][0-9][0-9] | 1000) echo configs/chain-1000.toml ;; # long chains: its slower timers
     *) echo configs/chain-100.toml ;;
   esac
 }

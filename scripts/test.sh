@@ -4,11 +4,8 @@
 # its lab even when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Labs need root (namespaces, mounts): become root through sudo when there is one.
-if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "$0: run as root (namespaces and mounts need it)" >&2; exit 2; }
-  exec sudo -E env "PATH=$PATH" "$0" "$@"
-fi
+source scripts/common.sh
+become_root "$0" "$@"
 source scripts/install-deps.sh
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; fi
 cargo build --quiet --all-targets
