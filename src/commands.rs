@@ -22,7 +22,33 @@ pub fn new_password() -> String {
 pub async fn up(config: &Path, ov: Overrides, wait: bool, timeout: Option<f64>) -> Result<(), LabError> {
     let lab = load(config, &ov)?;
     raise_fd_limit();
-    let report = lab::up::up(&lab, &new_password()).await?;
+    let progress = lab::up::Progress::default();
+    let password = new_password();
+    let report = if std::io::stdout().is_terminal() {
+        // Routers started so far, while the launch runs (quiet when not on a terminal).
+        let bar = indicatif::ProgressBar::new(lab.routers.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} routers started",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let work = lab::up::up_with_progress(&lab, &password, &progress);
+        tokio::pin!(work);
+        let r = loop {
+            tokio::select! {
+                r = &mut work => break r,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {
+                    bar.set_position(progress.routers_started.load(std::sync::atomic::Ordering::Relaxed) as u64);
+                }
+            }
+        };
+        bar.finish_and_clear();
+        r?
+    } else {
+        lab::up::up_with_progress(&lab, &password, &progress).await?
+    };
     println!(
         "lab {}: {} routers up in {:.1} s (namespaces {:.1} s, links {:.1} s, files {:.1} s, daemons {:.1} s)",
         lab.name,

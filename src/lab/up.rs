@@ -103,6 +103,17 @@ fn rt(e: impl std::fmt::Display) -> LabError {
 
 /// Builds the lab. On failure everything built so far is torn down before returning.
 pub async fn up(lab: &Lab, password: &str) -> Result<UpReport, LabError> {
+    up_with_progress(lab, password, &Progress::default()).await
+}
+
+/// Routers whose daemons have all started, for a progress display while `up` runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub routers_started: std::sync::atomic::AtomicUsize,
+}
+
+/// `up`, counting started routers into `progress`.
+pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) -> Result<UpReport, LabError> {
     preflight(lab)?;
     let (raised, problems) = super::host::raise(lab.routers.len() as u64);
     for m in &raised {
@@ -157,7 +168,7 @@ pub async fn up(lab: &Lab, password: &str) -> Result<UpReport, LabError> {
     };
 
     let result = tokio::select! {
-        r = build(lab, &dir, &ledger, password) => r,
+        r = build(lab, &dir, &ledger, password, progress) => r,
         _ = shutdown_signal() => Err(LabError::Runtime("interrupted".into())),
     };
     match result {
@@ -204,7 +215,13 @@ async fn shutdown_signal() {
     }
 }
 
-async fn build(lab: &Lab, dir: &Path, ledger: &Ledger, password: &str) -> Result<UpReport, LabError> {
+async fn build(
+    lab: &Lab,
+    dir: &Path,
+    ledger: &Ledger,
+    password: &str,
+    progress: &Progress,
+) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
 
@@ -269,7 +286,7 @@ async fn build(lab: &Lab, dir: &Path, ledger: &Ledger, password: &str) -> Result
     test_pause("files").await;
 
     let t = Instant::now();
-    start_daemons(lab, dir, ledger, made).await?;
+    start_daemons(lab, dir, ledger, made, progress).await?;
     report.daemons_ms = t.elapsed().as_millis() as u64;
     Ok(report)
 }
@@ -383,7 +400,13 @@ pub fn launch_order(n: usize) -> Vec<usize> {
     v
 }
 
-async fn start_daemons(lab: &Lab, dir: &Path, ledger: &Ledger, made: Vec<Netns>) -> Result<(), LabError> {
+async fn start_daemons(
+    lab: &Lab,
+    dir: &Path,
+    ledger: &Ledger,
+    made: Vec<Netns>,
+    progress: &Progress,
+) -> Result<(), LabError> {
     let host = rootfs::RealHost;
     let mut slots: Vec<Option<Netns>> = made.into_iter().map(Some).collect();
     let made: Vec<Netns> = launch_order(slots.len())
@@ -415,6 +438,9 @@ async fn start_daemons(lab: &Lab, dir: &Path, ledger: &Ledger, made: Vec<Netns>)
                         test_pause("daemons").await;
                     }
                 }
+                progress
+                    .routers_started
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Ok(())
             }
         })
