@@ -59,6 +59,16 @@ fn chain(tag: &str, n: usize) {
             let frr = nix::unistd::User::from_name("frr").unwrap().unwrap().uid.to_string();
             assert_eq!(uid, frr, "{d} of {r} runs with effective uid {uid}, not frr");
         }
+        // FRR accepted every line nsbgp rendered (it logs and skips what it does not know).
+        for d in ["zebra", "bgpd"] {
+            let log = lab.state_dir().join(format!("routers/{r}/log/{d}.log"));
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let bad: Vec<&str> = text
+                .lines()
+                .filter(|l| l.contains("No such command") || l.contains("Unknown command") || l.contains("Error"))
+                .collect();
+            assert!(bad.is_empty(), "{d} of {r} rejected config lines:\n{}", bad.join("\n"));
+        }
         // Interfaces are named after the neighbour, with the classic addresses.
         let addrs = stdout(&sh("ip", &["-n", &r, "-br", "-4", "addr"]));
         if i > 0 {
