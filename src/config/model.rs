@@ -53,7 +53,7 @@ pub struct Timers {
     pub connect_retry_s: i64,
     /// eBGP minimum route advertisement interval; 30 reproduces Quagga-era routers.
     pub advertisement_interval_s: i64,
-    /// How long bgpd batches a new session's first updates (`bgp coalesce-time`); FRR's
+    /// How long bgpd batches a new session's first updates (`coalesce-time`); FRR's
     /// default (1000 ms) adds a second per hop to a cold chain's start-up.
     pub coalesce_time_ms: i64,
 }
