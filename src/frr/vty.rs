@@ -364,6 +364,12 @@ impl Session {
         self.conn.is_some()
     }
 
+    /// Drops the connection (e.g. after a command was abandoned half-way, whose late answer
+    /// would otherwise be read as the next command's); the next command reconnects.
+    pub fn reset(&mut self) {
+        self.conn = None;
+    }
+
     pub async fn run(&mut self, cmd: &str) -> Result<String, VtyError> {
         for attempt in 0..2 {
             if self.conn.is_none() {

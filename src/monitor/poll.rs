@@ -13,7 +13,11 @@ use std::path::PathBuf;
 
 /// Routers asked at once: enough to hide vty round trips, few enough not to starve the
 /// daemons of a 2-core machine.
-const CONCURRENCY: usize = 64;
+const CONCURRENCY: usize = 128;
+/// How long one router may take to answer a poll. A daemon busy with a route storm answers
+/// its vty only between BGP work; rather than wait for it, the poll reports it busy, so
+/// `status` on a large, loaded lab stays bounded.
+const ROUTER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct RouterSessions {
     zebra: Session,
@@ -167,7 +171,24 @@ impl Poller {
         let mut obs: Vec<(usize, Observation)> = futures::stream::iter(self.sessions.iter_mut().zip(procs).enumerate())
             .map(|(i, (rs, (zp, bp)))| {
                 let stub = stub.clone();
-                async move { (i, observe(rs, zp, bp, &stub).await) }
+                async move {
+                    match tokio::time::timeout(ROUTER_DEADLINE, observe(rs, zp, bp, &stub)).await {
+                        Ok(o) => (i, o),
+                        Err(_) => {
+                            // Abandoned mid-command: those connections are out of step now.
+                            rs.zebra.reset();
+                            rs.bgpd.reset();
+                            let o = Observation {
+                                at_ms: lab::now_unix_ms(),
+                                zebra: zp,
+                                bgpd: bp,
+                                errors: vec![format!("busy: its vtys did not answer within {ROUTER_DEADLINE:?}")],
+                                ..Default::default()
+                            };
+                            (i, o)
+                        }
+                    }
+                }
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
