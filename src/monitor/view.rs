@@ -70,7 +70,7 @@ pub fn summary(s: &LabStatus) -> String {
     }
     let dead = s.routers.iter().filter(|r| !r.bgpd_alive || !r.zebra_alive).count();
     if dead > 0 {
-        write!(line, "; {dead} router(s) with a dead daemon").unwrap();
+        write!(line, "; {dead} router(s) with a daemon not running").unwrap();
     }
     let rss: u64 = s.routers.iter().map(|r| r.rss_kb).sum();
     write!(
@@ -230,7 +230,7 @@ mod tests {
             lines[3].contains("BGPD!") && lines[3].contains("no: bgpd (pid 10) is dead"),
             "{t}"
         );
-        assert!(lines[4].starts_with("lab t: converged 2/3 routers (not converged); 1 router(s) with a dead daemon"));
+        assert!(lines[4].starts_with("lab t: converged 2/3 routers (not converged); 1 router(s) with a daemon not running"));
     }
 
     #[test]
