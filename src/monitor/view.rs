@@ -230,7 +230,9 @@ mod tests {
             lines[3].contains("BGPD!") && lines[3].contains("no: bgpd (pid 10) is dead"),
             "{t}"
         );
-        assert!(lines[4].starts_with("lab t: converged 2/3 routers (not converged); 1 router(s) with a daemon not running"));
+        assert!(
+            lines[4].starts_with("lab t: converged 2/3 routers (not converged); 1 router(s) with a daemon not running")
+        );
     }
 
     #[test]
