@@ -113,6 +113,9 @@ pub async fn down(config: Option<PathBuf>, lab: Option<String>, all: bool, dry_r
         for f in &rep.foreign {
             println!("lab {name}: left alone: {f}");
         }
+        for n in &rep.notes {
+            println!("lab {name}: {n}");
+        }
         for e in &rep.errors {
             eprintln!("lab {name}: error: {e}");
         }

@@ -109,6 +109,19 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
             fix: format!("sysctl -w {}={}", l.key, l.wanted),
         });
     }
+    let ksm = std::path::Path::new(crate::lab::ksm::SYSFS);
+    let merge = lab.map(|l| l.merge_memory);
+    v.push(check(
+        "KSM (merge_memory)",
+        crate::lab::ksm::available(ksm) || merge != Some(true),
+        if crate::lab::ksm::available(ksm) {
+            let run = std::fs::read_to_string(ksm.join("run")).unwrap_or_default();
+            format!("available, ksmd run={}", run.trim())
+        } else {
+            format!("{} missing: labs cannot merge daemon memory", ksm.display())
+        },
+        "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
+    ));
     let avail_mb = meminfo_kb("MemAvailable") / 1024;
     let need = routers * MB_PER_ROUTER;
     v.push(check(

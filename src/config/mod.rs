@@ -84,6 +84,9 @@ pub struct Lab {
     pub daemons: Vec<Daemon>,
     pub limit_fds: u32,
     pub log_level: String,
+    /// Whether the daemons run without address-space randomisation and opted in to KSM, so
+    /// the kernel can merge the pages every zebra (every bgpd) builds identically at start.
+    pub merge_memory: bool,
     pub routers: Vec<Router>,
     pub links: Vec<plan::LinkPlan>,
 }
@@ -123,6 +126,10 @@ pub struct Interface {
     pub peer_asn: u32,
     pub peer_addr: Ipv4Addr,
 }
+
+/// `merge_memory = "auto"` turns merging on from this many routers. Below it the lab fits
+/// easily and ksmd's CPU (5–25 % of a core while it scans) is better spent on BGP.
+pub const MERGE_AUTO_MIN_ROUTERS: usize = 200;
 
 /// ifindex of the interface towards ROUTER_{k-1} and towards ROUTER_{k+1}.
 pub const IFINDEX_UP: u32 = 2;

@@ -79,6 +79,9 @@ pub struct Daemons {
     pub limit_fds: i64,
     /// FRR log level for `log file`.
     pub log_level: String,
+    /// Share the daemons' identical memory pages between routers: "auto", "on" or "off".
+    /// See `config::MERGE_AUTO_MIN_ROUTERS` and configs/README.md.
+    pub merge_memory: String,
 }
 
 impl Default for Daemons {
@@ -87,6 +90,7 @@ impl Default for Daemons {
             run: vec!["zebra".into(), "bgpd".into()],
             limit_fds: 128,
             log_level: "informational".into(),
+            merge_memory: "auto".into(),
         }
     }
 }

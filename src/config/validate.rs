@@ -286,6 +286,18 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             format!("use one of {}", LEVELS.join(", ")),
         ));
     }
+    let merge_memory = match d.merge_memory.as_str() {
+        "auto" => routers as usize >= super::MERGE_AUTO_MIN_ROUTERS,
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(c.err(
+                "daemons.merge_memory",
+                format!("{other:?} is not a setting"),
+                "use \"auto\" (on from 200 routers), \"on\" or \"off\"",
+            ))
+        }
+    };
 
     let links = plan::chain_links(pool, len, routers as usize);
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
@@ -305,6 +317,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         daemons,
         limit_fds,
         log_level: d.log_level,
+        merge_memory,
         routers,
         links,
     })

@@ -108,6 +108,7 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
     let netns = launch.netns.as_raw_fd();
     let mounts = launch.mounts.clone();
     let parent = std::process::id() as libc::pid_t;
+    let merge = lab.merge_memory;
     // SAFETY: the closure runs between fork and exec; it only makes syscalls on data
     // prepared before the fork (C strings, an fd) and allocates nothing.
     unsafe {
@@ -120,6 +121,16 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
                 return Err(std::io::Error::other("nsbgp exited while starting the daemon"));
             }
             nix::unistd::setsid()?;
+            if merge {
+                // Same addresses in every daemon make their start-up heaps identical page
+                // for page, so KSM can merge them (lab::ksm). Both settings survive exec and
+                // FRR's own fork.
+                let persona = libc::personality(0xffff_ffff);
+                if persona != -1 {
+                    libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
+                }
+                libc::prctl(libc::PR_SET_MEMORY_MERGE, 1, 0, 0, 0);
+            }
             setns(BorrowedFd::borrow_raw(netns), CloneFlags::CLONE_NEWNET)?;
             unshare(CloneFlags::CLONE_NEWNS)?;
             rootfs::apply(&mounts, &mut rootfs::Syscalls)?;

@@ -22,6 +22,8 @@ pub struct Report {
     /// Things that look like the lab's but are not ours: left alone.
     pub foreign: Vec<String>,
     pub errors: Vec<String>,
+    /// Other things done on the way, for the user (host settings restored).
+    pub notes: Vec<String>,
     pub found: bool,
 }
 
@@ -171,6 +173,11 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         match remove_tree(&dir) {
             Ok(()) => rep.removed.push(format!("state directory {}", dir.display())),
             Err(e) => rep.errors.push(format!("{}: {e}", dir.display())),
+        }
+        match super::ksm::restore_if_last(Path::new(super::ksm::SYSFS), &super::state_root()) {
+            Ok(Some(m)) => rep.notes.push(m),
+            Ok(None) => {}
+            Err(e) => rep.errors.push(e),
         }
     }
     rep

@@ -7,6 +7,7 @@
 
 pub mod down;
 pub mod host;
+pub mod ksm;
 pub mod ledger;
 pub mod up;
 

@@ -49,6 +49,14 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
                 .into(),
         ));
     }
+    if lab.merge_memory && !super::ksm::available(Path::new(super::ksm::SYSFS)) {
+        return Err(LabError::Input(format!(
+            "merge_memory is on ({} routers) but this kernel has no KSM ({} is missing); \
+             set merge_memory = \"off\" under [daemons] in the lab file",
+            lab.routers.len(),
+            super::ksm::SYSFS
+        )));
+    }
     let dir = state_dir(&lab.name);
     if dir.exists() {
         return Err(LabError::Input(format!(
@@ -166,6 +174,24 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             return Err(rt(format!("{}: {e}", dir.display())));
         }
     };
+    if lab.merge_memory {
+        // After the lab's directory exists, so a concurrent `down` of the last other lab
+        // does not restore ksmd under us.
+        match super::ksm::enable(Path::new(super::ksm::SYSFS), &super::state_root(), lab.routers.len()) {
+            Ok(changed) if !changed.is_empty() => {
+                eprintln!(
+                    "nsbgp: merging identical daemon memory: set ksmd {}",
+                    changed.join(", ")
+                )
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                let _ = super::ksm::restore_if_last(Path::new(super::ksm::SYSFS), &super::state_root());
+                return Err(rt(e));
+            }
+        }
+    }
 
     let result = tokio::select! {
         r = build(lab, &dir, &ledger, password, progress) => r,
