@@ -174,7 +174,7 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
             Ok(()) => rep.removed.push(format!("state directory {}", dir.display())),
             Err(e) => rep.errors.push(format!("{}: {e}", dir.display())),
         }
-        match super::ksm::restore_if_last(Path::new(super::ksm::SYSFS), &super::state_root()) {
+        match super::ksm::restore_if_last(Path::new(super::ksm::SYSFS), &super::state_root(), super::ksm::find_ksmd()) {
             Ok(Some(m)) => rep.notes.push(m),
             Ok(None) => {}
             Err(e) => rep.errors.push(e),

@@ -177,7 +177,12 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     if lab.merge_memory {
         // After the lab's directory exists, so a concurrent `down` of the last other lab
         // does not restore ksmd under us.
-        match super::ksm::enable(Path::new(super::ksm::SYSFS), &super::state_root(), lab.routers.len()) {
+        match super::ksm::enable(
+            Path::new(super::ksm::SYSFS),
+            &super::state_root(),
+            lab.routers.len(),
+            super::ksm::find_ksmd(),
+        ) {
             Ok(changed) if !changed.is_empty() => {
                 eprintln!(
                     "nsbgp: merging identical daemon memory: set ksmd {}",
@@ -187,7 +192,11 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             Ok(_) => {}
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&dir);
-                let _ = super::ksm::restore_if_last(Path::new(super::ksm::SYSFS), &super::state_root());
+                let _ = super::ksm::restore_if_last(
+                    Path::new(super::ksm::SYSFS),
+                    &super::state_root(),
+                    super::ksm::find_ksmd(),
+                );
                 return Err(rt(e));
             }
         }
