@@ -32,6 +32,7 @@ const GRACE: Duration = Duration::from_secs(3);
 
 pub async fn teardown(lab: &str, opts: Options) -> Report {
     let dir = state_dir(lab);
+    let t0 = Instant::now();
     let mut rep = Report {
         found: dir.exists(),
         ..Default::default()
@@ -109,8 +110,14 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
             _ => None,
         })
         .collect();
+    tracing::info!("down {lab}: ledger read, {} namespaces ({:?})", nss.len(), t0.elapsed());
     for round in 0..5 {
         let mut pids: Vec<u32> = netns::pids_in(&ours);
+        tracing::info!(
+            "down {lab}: round {round}: {} processes found ({:?})",
+            pids.len(),
+            t0.elapsed()
+        );
         if !stale {
             pids.extend(rooted_in(&dir));
         }
@@ -150,6 +157,7 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         }
     }
 
+    tracing::info!("down {lab}: namespaces deleted ({:?})", t0.elapsed());
     // Files and directories outside the state dir, newest first.
     let marker = hosts_marker(lab);
     for e in entries.iter().rev() {
@@ -166,6 +174,7 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         remove_empty_dir(&d, opts, &mut rep);
     }
 
+    tracing::info!("down {lab}: files removed ({:?})", t0.elapsed());
     if opts.dry_run {
         rep.removed.push(format!("state directory {}", dir.display()));
     } else if rep.errors.is_empty() {
@@ -174,7 +183,11 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
             Ok(()) => rep.removed.push(format!("state directory {}", dir.display())),
             Err(e) => rep.errors.push(format!("{}: {e}", dir.display())),
         }
-        match super::ksm::restore_if_last(Path::new(super::ksm::SYSFS), &super::state_root(), super::ksm::find_ksmd()) {
+        match super::ksm::restore_if_last(
+            Path::new(super::ksm::SYSFS),
+            &super::state_root(),
+            super::ksm::find_ksmd(),
+        ) {
             Ok(Some(m)) => rep.notes.push(m),
             Ok(None) => {}
             Err(e) => rep.errors.push(e),
@@ -225,14 +238,25 @@ async fn stop_running_up(dir: &Path, rep: &mut Report) {
 async fn stop_processes(pids: &[u32], rep: &mut Report) {
     use nix::sys::signal::{kill, Signal};
     let p = |pid: u32| nix::unistd::Pid::from_raw(pid as i32);
+    // Freeze them all, then let them go with SIGTERM pending. Terminated one after another,
+    // each router would see its neighbours' sessions drop first and push the withdrawals
+    // through the rest of the chain (at 1000 routers, a million route changes as the lab
+    // dies); resumed together, each handles its own SIGTERM first.
+    for &pid in pids {
+        let _ = kill(p(pid), Signal::SIGSTOP);
+    }
     for &pid in pids {
         let _ = kill(p(pid), Signal::SIGTERM);
+    }
+    for &pid in pids {
+        let _ = kill(p(pid), Signal::SIGCONT);
     }
     let deadline = Instant::now() + GRACE;
     let mut left: Vec<u32> = pids.to_vec();
     while !left.is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
         left.retain(|&pid| pid_alive(pid));
+        tracing::debug!("{} process(es) left", left.len());
     }
     for &pid in &left {
         let _ = kill(p(pid), Signal::SIGKILL);

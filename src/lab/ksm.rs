@@ -45,7 +45,10 @@ fn nice_of(pid: u32) -> Option<i32> {
 fn set_nice(pid: u32, nice: i32) -> Result<(), String> {
     // SAFETY: plain syscall on a pid.
     if unsafe { libc::setpriority(libc::PRIO_PROCESS, pid, nice) } != 0 {
-        return Err(format!("cannot set ksmd's nice to {nice}: {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "cannot set ksmd's nice to {nice}: {}",
+            std::io::Error::last_os_error()
+        ));
     }
     Ok(())
 }
