@@ -60,7 +60,18 @@ pub async fn up(config: &Path, ov: Overrides, wait: bool, timeout: Option<f64>) 
         report.daemons_ms as f64 / 1000.0
     );
     if wait {
-        let st = crate::monitor::wait_converged(&lab.name, timeout).await?;
+        // The build's signal handler stays installed: without this, Ctrl-C would do nothing
+        // while waiting.
+        let st = tokio::select! {
+            r = crate::monitor::wait_converged(&lab.name, timeout) => r?,
+            _ = lab::up::shutdown_signal() => {
+                return Err(LabError::Runtime(format!(
+                    "interrupted while waiting; lab {} is still up: `nsbgp status --lab {0}`, \
+                     `nsbgp down --lab {0}`",
+                    lab.name
+                )))
+            }
+        };
         println!("{}", crate::monitor::view::summary(&st));
     }
     Ok(())

@@ -19,8 +19,13 @@ fn check(name: &'static str, ok: bool, detail: impl Into<String>, fix: impl Into
     }
 }
 
-/// Memory one router costs (zebra + bgpd + kernel objects), measured on FRR 8.4.
-const MB_PER_ROUTER: u64 = 18;
+/// Memory a lab needs, in MB, measured on FRR 8.4 (BENCHMARKS.md): an idle router costs
+/// ~15 MB (zebra + bgpd + kernel objects), ~5 MB once KSM merged its daemons' identical
+/// pages; every route costs ~8 KB in each router, and each of the N routers holds ~N routes.
+pub fn estimate_mb(routers: u64, merge: bool) -> u64 {
+    let base = if merge { 5 } else { 15 };
+    routers * base + routers * routers * 8 / 1024
+}
 
 pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let mut v = Vec::new();
@@ -111,6 +116,8 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     }
     let ksm = std::path::Path::new(crate::lab::ksm::SYSFS);
     let merge = lab.map(|l| l.merge_memory);
+    // Without a lab file: chain-1000, where merge_memory = "auto" is on.
+    let merging = merge.unwrap_or(routers as usize >= crate::config::MERGE_AUTO_MIN_ROUTERS);
     v.push(check(
         "KSM (merge_memory)",
         crate::lab::ksm::available(ksm) || merge != Some(true),
@@ -123,7 +130,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
     ));
     let avail_mb = meminfo_kb("MemAvailable") / 1024;
-    let need = routers * MB_PER_ROUTER;
+    let need = estimate_mb(routers, merging);
     v.push(check(
         "memory",
         avail_mb >= need,
@@ -176,4 +183,16 @@ fn veth_probe() -> (bool, String) {
     })
     .join()
     .unwrap_or((false, "probe thread panicked".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memory_estimate_matches_the_measured_labs() {
+        // BENCHMARKS.md: chain-100 ~14 MB/router, 500 routers 18 MB/router without merging,
+        // chain-1000 13.1 MB/router with it.
+        assert_eq!(super::estimate_mb(100, false), 1578);
+        assert_eq!(super::estimate_mb(500, false), 9453);
+        assert_eq!(super::estimate_mb(1000, true), 12812);
+    }
 }

@@ -79,12 +79,6 @@ fn args(lab: &Lab, daemon: Daemon) -> Vec<String> {
     if daemon == Daemon::Bgpd {
         a.extend(["-p".into(), "179".into()]);
     }
-    if daemon == Daemon::Zebra {
-        // Leave the routes in the kernel when zebra exits: the namespace goes with it at
-        // `down`, and deleting ~N routes one netlink message at a time in each of N routers
-        // is most of a big lab's teardown. A restarted zebra sweeps them itself.
-        a.push("--retain".into());
-    }
     a
 }
 

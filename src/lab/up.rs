@@ -208,6 +208,13 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     };
     match result {
         Ok(mut report) => {
+            if lab.merge_memory {
+                if let Err(e) =
+                    super::ksm::settle(Path::new(super::ksm::SYSFS), &super::state_root(), lab.routers.len())
+                {
+                    eprintln!("nsbgp: warning: {e}");
+                }
+            }
             let state = LabState {
                 stage: Stage::Running,
                 ..state
@@ -241,7 +248,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     }
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).expect("signal handler");
     tokio::select! {

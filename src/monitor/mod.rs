@@ -18,6 +18,8 @@ use std::time::Duration;
 pub const SETTLE: Duration = Duration::from_secs(1);
 /// Poll interval of `up --wait`: the resolution of the timeline it records.
 pub const WAIT_INTERVAL: Duration = Duration::from_millis(250);
+/// Longest pause between two polls of `up --wait`, however slow the last poll was.
+pub const MAX_PAUSE: Duration = Duration::from_secs(5);
 
 /// `status --json`: one object per lab. Field names are a contract (see README).
 #[derive(Debug, Serialize)]
@@ -180,7 +182,9 @@ pub async fn wait_converged(lab_name: &str, timeout: Option<f64>) -> Result<LabS
         }
         // Polling must not starve the daemons it waits for: on a big, busy lab a poll takes
         // long, so wait at least as long again before the next one.
-        let pause = WAIT_INTERVAL.max(Duration::from_millis(poll.took_ms));
+        // Capped: on a 1000-router lab at load ~1000, nsbgp's own share of the CPU made one
+        // poll take 2 minutes, and `up --wait` then slept 2 minutes more after convergence.
+        let pause = WAIT_INTERVAL.max(Duration::from_millis(poll.took_ms)).min(MAX_PAUSE);
         let wake = if now < deadline {
             (now + pause).min(deadline)
         } else {

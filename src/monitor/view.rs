@@ -72,10 +72,11 @@ pub fn summary(s: &LabStatus) -> String {
     if dead > 0 {
         write!(line, "; {dead} router(s) with a daemon not running").unwrap();
     }
+    // RSS, not use: pages KSM merged (merge_memory) count once in every daemon holding them.
     let rss: u64 = s.routers.iter().map(|r| r.rss_kb).sum();
     write!(
         line,
-        "; daemons use {:.0} MB; polled in {} ms",
+        "; daemons' RSS {:.0} MB; polled in {} ms",
         rss as f64 / 1024.0,
         s.poll_ms
     )
