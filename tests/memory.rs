@@ -94,7 +94,9 @@ fn merge_memory_shares_daemon_pages_and_down_restores_ksmd() {
         "up (on)",
     );
     assert_eq!(ksm("run"), "1", "up must start ksmd");
-    assert!(ksm("pages_to_scan").parse::<u64>().unwrap() >= 300);
+    // Back to the steady rate once the daemons have started (never below what was set).
+    let before_pages: u64 = before.1.parse().unwrap();
+    assert_eq!(ksm("pages_to_scan").parse::<u64>().unwrap(), before_pages.max(100));
     if before.2.is_some_and(|n| n > -10) {
         assert_eq!(ksmd_nice(), Some(-10));
     }
