@@ -5,7 +5,7 @@
 //! daemons run without address-space randomisation, so the pointers inside those pages agree.
 //! With `merge_memory` on, the daemons start that way and opted in to KSM
 //! (`PR_SET_MEMORY_MERGE`, see `frr::spawn`), and `up` makes sure ksmd runs and scans fast
-//! enough for the lab. Measured on chain-100: 15.7 → 5.0 MB per router.
+//! enough for the lab. Measured on chain-100: 15.7 → 3.8–5.0 MB per router.
 //!
 //! ksmd runs at nice 5: on a 2-core host busy with hundreds of starting daemons it got
 //! ~1 % of a CPU and fell minutes behind (1000 routers: 2 GB merged of ~11 GB mergeable at
