@@ -82,6 +82,13 @@ fn saved_path(state_root: &Path) -> PathBuf {
     state_root.join(SAVED)
 }
 
+/// `key=value` from the saved settings' text.
+fn saved_value(text: &str, key: &str) -> Option<i64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// Starts ksmd for a lab of `routers`; returns what it changed, for the user. `ksmd` is the
 /// kernel thread to renice (None: leave priorities alone, as unit tests do).
 pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>) -> Result<Vec<String>, String> {
@@ -125,11 +132,8 @@ pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>
 pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), String> {
     let saved = std::fs::read_to_string(saved_path(state_root))
         .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("pages_to_scan="))
-                .and_then(|v| v.trim().parse().ok())
-        })
+        .and_then(|t| saved_value(&t, "pages_to_scan"))
+        .and_then(|v| u64::try_from(v).ok())
         .unwrap_or(100);
     let pages = steady_pages(routers, saved);
     std::fs::write(sysfs.join("pages_to_scan"), pages.to_string())
@@ -149,11 +153,7 @@ pub fn restore_if_last(sysfs: &Path, state_root: &Path, ksmd: Option<u32>) -> Re
     if labs_left {
         return Ok(None);
     }
-    let value_of = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-            .and_then(|v| v.trim().parse::<i64>().ok())
-    };
+    let value_of = |key: &str| saved_value(&text, key);
     let mut restored = Vec::new();
     if let (Some(pid), Some(n)) = (ksmd, value_of("nice")) {
         if nice_of(pid) != Some(n as i32) {
