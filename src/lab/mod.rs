@@ -186,10 +186,20 @@ pub struct LabLock {
 
 impl LabLock {
     pub fn try_acquire(dir: &Path) -> std::io::Result<Option<LabLock>> {
+        Self::try_lock(dir, true)
+    }
+
+    /// Like `try_acquire`, but never creates the lock file: for watching an `up` whose
+    /// rollback may be removing the directory (a new file there would make that fail).
+    pub fn try_acquire_existing(dir: &Path) -> std::io::Result<Option<LabLock>> {
+        Self::try_lock(dir, false)
+    }
+
+    fn try_lock(dir: &Path, create: bool) -> std::io::Result<Option<LabLock>> {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
+            .create(create)
             .truncate(false)
             .mode(0o600)
             .open(dir.join("lock"))?;

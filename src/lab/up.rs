@@ -233,8 +233,8 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
                     ..state
                 },
             );
-            drop(lock);
             let report = super::down::teardown(&lab.name, super::down::Options::default()).await;
+            drop(lock);
             let mut msg = format!("{e}\nnsbgp rolled back what it had built");
             if !report.errors.is_empty() {
                 msg.push_str(&format!(
