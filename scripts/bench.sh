@@ -5,6 +5,7 @@
 #   BENCH_SIZES="10 100 1000"  sizes (default: 10 100 1000)
 #   BENCH_REPEAT=3             runs per size below 1000 (1000 runs once: it takes minutes)
 #   BENCH_BASELINE=1           run the classic baseline for 100 routers (0 to skip)
+#   BENCH_KSM_WAIT=1500        longest wait (s) for ksmd's two passes on a merging lab
 # Root only. Labs are named bench-N-$$ and always taken down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ config_for() {
   esac
 }
 
-one_run() { # size run -> appends "launch converge status down mem_per_router_mb peak_rss_mb" to $work/$size
+one_run() { # size run -> appends "launch converge status down mem_mb peak_rss_mb wall merged_mem_mb" to $work/$size
   local n=$1 lab="bench-$1-$$-$2" cfg out before after t0 t1
   cfg=$(config_for "$n")
   sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
@@ -62,17 +63,20 @@ one_run() { # size run -> appends "launch converge status down mem_per_router_mb
   launch=$(sed -n 's/.* up in \([0-9.]*\) s .*/\1/p' "$work/up.out")
   converge=$("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["converged_after_s"])')
   sleep 3
-  # With merge_memory on (from 200 routers), memory is measured once ksmd has caught up:
-  # pages_sharing grew by less than 1 % in 10 s (at most 3 minutes).
-  if [ "$(cat /sys/kernel/mm/ksm/run 2>/dev/null)" = 1 ]; then
-    local prev=0 cur
-    for _ in $(seq 18); do
-      cur=$(cat /sys/kernel/mm/ksm/pages_sharing)
-      [ "$cur" -gt 0 ] && [ $(( (cur - prev) * 100 )) -lt "$cur" ] && break
-      prev=$cur; sleep 10
-    done
-  fi
   after=$(mem_avail_kb)
+  # With merge_memory on (from 200 routers) ksmd goes on merging long after convergence, at
+  # its steady (low) rate: memory is measured again once it has finished two full passes since
+  # convergence (a page is merged by the second pass that finds it unchanged), at most
+  # BENCH_KSM_WAIT seconds (default 1500).
+  merged="-"
+  if [ "$(cat /sys/kernel/mm/ksm/run 2>/dev/null)" = 1 ]; then
+    local f0 k0
+    f0=$(cat /sys/kernel/mm/ksm/full_scans); k0=$(now)
+    while [ $(( $(cat /sys/kernel/mm/ksm/full_scans) - f0 )) -lt 2 ] &&
+      [ "$(echo "$(now) - $k0 < ${BENCH_KSM_WAIT:-1500}" | bc -l)" = 1 ]; do sleep 10; done
+    merged=$(echo "($before - $(mem_avail_kb)) / 1024 / $n" | bc -l)
+    echo "  ksmd: $(( $(cat /sys/kernel/mm/ksm/full_scans) - f0 )) full pass(es) in $(fmt "$(echo "$(now) - $k0" | bc -l)") s after convergence" >&2
+  fi
   local st=()
   for _ in 1 2 3; do
     local s0 s1; s0=$(now); "$nsbgp" status --lab "$lab" --json > /dev/null; s1=$(now)
@@ -82,8 +86,8 @@ one_run() { # size run -> appends "launch converge status down mem_per_router_mb
   local d0 d1; d0=$(now); "$nsbgp" down --lab "$lab" > /dev/null; d1=$(now); current=""
   mem=$(echo "($before - $after) / 1024 / $n" | bc -l)
   rss=$(echo "$(cat "$work/rss") / 1024" | bc -l)
-  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l)" >> "$work/$n"
-  echo "  run $2: launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router, nsbgp peak RSS $(fmt "$rss") MB" >&2
+  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l) $merged" >> "$work/$n"
+  echo "  run $2: launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router ($(fmt "$merged") after ksmd's passes), nsbgp peak RSS $(fmt "$rss") MB" >&2
 }
 
 col() { awk -v c="$1" '{print $c}' "$2" | median; }
@@ -109,17 +113,17 @@ if [ "${BENCH_BASELINE:-1}" = 1 ]; then
   b_conv=$([ -n "$t2" ] && echo "$t2 - $t0" | bc -l || echo "-")
   b_down=$(echo "$d1 - $d0" | bc -l)
   b_mem=$(echo "($before - $after) / 1024 / 100" | bc -l)
-  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - |"
+  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - | - |"
   echo "  launch ${b_launch}s, default at far end ${b_conv}s after start, down ${b_down}s" >&2
 fi
 
 echo
-echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | nsbgp peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | MB per router after ksmd | nsbgp peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for n in $sizes; do
   f=$work/$n
-  [ -s "$f" ] || { echo "| $n | 0 | (did not converge: see the log above) | | | | | |"; continue; }
-  echo "| $n | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 6 "$f")") |"
+  [ -s "$f" ] || { echo "| $n | 0 | (did not converge: see the log above) | | | | | | |"; continue; }
+  echo "| $n | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 8 "$f")") | $(fmt "$(col 6 "$f")") |"
 done
 [ -n "$base" ] && echo "$base"
 if [ -n "$base" ] && [ -f "$work/100" ]; then
