@@ -123,7 +123,12 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         crate::lab::ksm::available(ksm) || merge != Some(true),
         if crate::lab::ksm::available(ksm) {
             let run = std::fs::read_to_string(ksm.join("run")).unwrap_or_default();
-            format!("available, ksmd run={}", run.trim())
+            let rate = if crate::lab::ksm::advisor_on(ksm) {
+                ", scan rate set by the kernel's advisor (advisor_mode=scan-time)"
+            } else {
+                ""
+            };
+            format!("available, ksmd run={}{rate}", run.trim())
         } else {
             format!("{} missing: labs cannot merge daemon memory", ksm.display())
         },

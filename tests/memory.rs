@@ -17,6 +17,17 @@ fn ksm(key: &str) -> String {
         .to_string()
 }
 
+/// The kernel's KSM advisor settings, where it has one (6.9+): mode and its two parameters.
+fn advisor() -> Option<(String, String, String)> {
+    Path::new(KSM).join("advisor_mode").exists().then(|| {
+        (
+            ksm("advisor_mode"),
+            ksm("advisor_target_scan_time"),
+            ksm("advisor_max_cpu"),
+        )
+    })
+}
+
 fn ksmd_nice() -> Option<i32> {
     let pid = nsbgp_ksmd()?;
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -74,6 +85,7 @@ fn merge_memory_shares_daemon_pages_and_down_restores_ksmd() {
         return;
     }
     let before = (ksm("run"), ksm("pages_to_scan"), ksmd_nice());
+    let advisor_before = advisor();
 
     // Off (the default below 200 routers): ordinary daemons.
     let off = TestLab::new("mof", 3, "");
@@ -94,9 +106,19 @@ fn merge_memory_shares_daemon_pages_and_down_restores_ksmd() {
         "up (on)",
     );
     assert_eq!(ksm("run"), "1", "up must start ksmd");
-    // Back to the steady rate once the daemons have started (never below what was set).
-    let before_pages: u64 = before.1.parse().unwrap();
-    assert_eq!(ksm("pages_to_scan").parse::<u64>().unwrap(), before_pages.max(100));
+    match &advisor_before {
+        // The kernel's advisor picks the scan rate.
+        Some(_) => assert!(
+            ksm("advisor_mode").contains("[scan-time]"),
+            "advisor_mode: {}",
+            ksm("advisor_mode")
+        ),
+        // Back to the steady rate once the daemons have started (never below what was set).
+        None => {
+            let before_pages: u64 = before.1.parse().unwrap();
+            assert_eq!(ksm("pages_to_scan").parse::<u64>().unwrap(), before_pages.max(100));
+        }
+    }
     if before.2.is_some_and(|n| n > -10) {
         assert_eq!(ksmd_nice(), Some(-10));
     }
@@ -134,6 +156,7 @@ fn merge_memory_shares_daemon_pages_and_down_restores_ksmd() {
     } else {
         assert!(text(&out).contains("restored ksmd settings"), "{}", text(&out));
         assert_eq!((ksm("run"), ksm("pages_to_scan"), ksmd_nice()), before);
+        assert_eq!(advisor(), advisor_before);
         assert!(!Path::new("/run/nsbgp/ksm.saved").exists());
     }
     lab.assert_clean();
