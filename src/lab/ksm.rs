@@ -12,6 +12,13 @@
 //! the end of launch). `up` raises it to nice -10, so it gets a share while the lab starts;
 //! `pages_to_scan` still bounds what it can take.
 //!
+//! How fast ksmd scans: `up` sets a launch rate and lowers it to a steady rate once the
+//! daemons have started — unless the host runs the kernel's KSM advisor (6.9+), which then
+//! owns `pages_to_scan`. Tried and not adopted: turning the advisor on (60 s passes, 30 %
+//! CPU cap). 300 routers settled at 6.2 MB per router 60 s after convergence instead of
+//! ~6 minutes, but at 1000 it drove `pages_to_scan` to its 30 000 maximum and the chain
+//! converged after 758 s instead of ~350.
+//!
 //! ksmd is host-wide, so `up` saves its previous settings once (`ksm.saved` in the state
 //! root) and the `down` that leaves no lab behind puts them back.
 
@@ -83,14 +90,6 @@ pub fn advisor_on(sysfs: &Path) -> bool {
         .is_ok_and(|m| m.contains("[scan-time]") || m.trim() == "scan-time")
 }
 
-/// Where the kernel has the advisor, `up` turns it on instead of setting rates itself: it
-/// picks `pages_to_scan` so a pass over all mergeable pages takes `ADVISOR_TARGET_S`, within
-/// `ADVISOR_MAX_CPU` % of a core. Measured on 300 routers: 6.2 MB per router 60 s after
-/// convergence (the fixed launch/steady rates: 13.8 MB then, 6.3 MB only ~6 minutes later),
-/// ksmd at ~10 % of a core, convergence unchanged (37.7 vs 38.6 s).
-const ADVISOR_TARGET_S: u64 = 60;
-const ADVISOR_MAX_CPU: u64 = 30;
-
 fn read(sysfs: &Path, key: &str) -> Option<u64> {
     std::fs::read_to_string(sysfs.join(key)).ok()?.trim().parse().ok()
 }
@@ -123,39 +122,15 @@ pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>
     let run = read(sysfs, "run").unwrap_or(0);
     let pages = read(sysfs, "pages_to_scan").unwrap_or(100);
     let nice = ksmd.and_then(nice_of);
-    let has_advisor = sysfs.join("advisor_mode").exists();
-    let advisor_was_on = advisor_on(sysfs);
     let saved = saved_path(state_root);
     if !saved.exists() {
         let mut text = format!("run={run}\npages_to_scan={pages}\n");
         if let Some(n) = nice {
             text.push_str(&format!("nice={n}\n"));
         }
-        if has_advisor {
-            text.push_str(&format!("advisor_mode={}\n", u8::from(advisor_was_on)));
-            for key in ["advisor_target_scan_time", "advisor_max_cpu"] {
-                if let Some(v) = read(sysfs, key) {
-                    text.push_str(&format!("{key}={v}\n"));
-                }
-            }
-        }
         std::fs::write(&saved, text).map_err(|e| format!("{}: {e}", saved.display()))?;
     }
     let mut changed = Vec::new();
-    // An advisor the host already runs is left as it is configured.
-    if has_advisor && !advisor_was_on {
-        for (key, value) in [
-            ("advisor_target_scan_time", ADVISOR_TARGET_S),
-            ("advisor_max_cpu", ADVISOR_MAX_CPU),
-        ] {
-            if read(sysfs, key) != Some(value) {
-                write_key(sysfs, key, &value.to_string())?;
-                changed.push(format!("{key}={value}"));
-            }
-        }
-        write_key(sysfs, "advisor_mode", "scan-time")?;
-        changed.push("advisor_mode=scan-time".into());
-    }
     let advisor = advisor_on(sysfs);
     for (key, value) in wanted(routers, pages) {
         if read(sysfs, key) == Some(value) || (advisor && key == "pages_to_scan") {
@@ -209,32 +184,18 @@ pub fn restore_if_last(sysfs: &Path, state_root: &Path, ksmd: Option<u32>) -> Re
             restored.push(format!("nice={n}"));
         }
     }
-    // The advisor first (pages_to_scan is writable only without it), run=0 last: ksmd stops
-    // before anything else changes.
-    let keys = [
-        "advisor_mode",
-        "advisor_target_scan_time",
-        "advisor_max_cpu",
-        "pages_to_scan",
-        "run",
-    ];
-    for key in keys {
+    // pages_to_scan first: with run=0 last, ksmd stops before anything else changes.
+    for key in ["pages_to_scan", "run"] {
         let Some(value) = value_of(key).and_then(|v| u64::try_from(v).ok()) else {
             continue;
         };
-        let (now, text) = match key {
-            "advisor_mode" => (
-                Some(u64::from(advisor_on(sysfs))),
-                if value == 1 { "scan-time" } else { "none" }.to_string(),
-            ),
-            // The host's own advisor sets it; writing it would fail.
-            "pages_to_scan" if advisor_on(sysfs) => continue,
-            _ => (read(sysfs, key), value.to_string()),
-        };
-        if now != Some(value) {
-            std::fs::write(sysfs.join(key), &text)
-                .map_err(|e| format!("cannot restore {}/{key} to {text}: {e}", sysfs.display()))?;
-            restored.push(format!("{key}={text}"));
+        // Under the host's advisor the kernel sets the rate; writing it would fail.
+        if key == "pages_to_scan" && advisor_on(sysfs) {
+            continue;
+        }
+        if read(sysfs, key) != Some(value) {
+            write_key(sysfs, key, &value.to_string())?;
+            restored.push(format!("{key}={value}"));
         }
     }
     std::fs::remove_file(&saved).map_err(|e| format!("{}: {e}", saved.display()))?;
@@ -315,39 +276,6 @@ mod tests {
         assert_eq!(read(sys.path(), "pages_to_scan"), Some(4321));
         // Off, as on most hosts: nsbgp sets the rate itself.
         std::fs::write(sys.path().join("advisor_mode"), "[none] scan-time\n").unwrap();
-        assert!(!advisor_on(sys.path()));
-    }
-
-    #[test]
-    fn where_the_kernel_has_the_advisor_up_uses_it_and_down_puts_it_back() {
-        let sys = fake_sysfs(0, 100);
-        for (k, v) in [
-            ("advisor_mode", "[none] scan-time"),
-            ("advisor_target_scan_time", "200"),
-            ("advisor_max_cpu", "70"),
-        ] {
-            std::fs::write(sys.path().join(k), format!("{v}\n")).unwrap();
-        }
-        let root = tempfile::tempdir().unwrap();
-        let changed = enable(sys.path(), root.path(), 1000, None).unwrap();
-        assert_eq!(
-            changed,
-            [
-                "advisor_target_scan_time=60",
-                "advisor_max_cpu=30",
-                "advisor_mode=scan-time",
-                "run=1"
-            ]
-        );
-        assert!(advisor_on(sys.path()));
-        assert_eq!(read(sys.path(), "pages_to_scan"), Some(100), "the advisor's to set");
-        settle(sys.path(), root.path(), 1000).unwrap();
-        assert_eq!(read(sys.path(), "pages_to_scan"), Some(100));
-        let msg = restore_if_last(sys.path(), root.path(), None).unwrap().unwrap();
-        assert_eq!(
-            msg,
-            "restored ksmd settings (advisor_mode=none, advisor_target_scan_time=200, advisor_max_cpu=70, run=0)"
-        );
         assert!(!advisor_on(sys.path()));
     }
 
