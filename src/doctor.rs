@@ -120,8 +120,10 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let merging = merge.unwrap_or(routers as usize >= crate::config::MERGE_AUTO_MIN_ROUTERS);
     v.push(check(
         "KSM (merge_memory)",
-        crate::lab::ksm::available(ksm) || merge != Some(true),
-        if crate::lab::ksm::available(ksm) {
+        (crate::lab::ksm::available(ksm) && crate::lab::ksm::process_merge_supported()) || merge != Some(true),
+        if !crate::lab::ksm::process_merge_supported() {
+            "no PR_SET_MEMORY_MERGE (Linux 6.4): labs cannot merge daemon memory".to_string()
+        } else if crate::lab::ksm::available(ksm) {
             let run = std::fs::read_to_string(ksm.join("run")).unwrap_or_default();
             let rate = if crate::lab::ksm::advisor_on(ksm) {
                 ", scan rate set by the kernel's advisor (advisor_mode=scan-time)"

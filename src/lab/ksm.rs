@@ -83,6 +83,13 @@ pub fn available(sysfs: &Path) -> bool {
     sysfs.join("run").exists()
 }
 
+/// Can a process opt in to merging (`PR_SET_MEMORY_MERGE`, Linux 6.4)? On older kernels
+/// with KSM the daemons' opt-in fails silently and nothing would merge.
+pub fn process_merge_supported() -> bool {
+    // SAFETY: a read-only prctl on this process.
+    unsafe { libc::prctl(libc::PR_GET_MEMORY_MERGE, 0, 0, 0, 0) >= 0 }
+}
+
 /// Is the kernel's KSM advisor (6.9+) choosing `pages_to_scan`? Then the kernel refuses
 /// writes to it (EINVAL) and the rate is the advisor's business.
 pub fn advisor_on(sysfs: &Path) -> bool {
@@ -277,6 +284,13 @@ mod tests {
         // Off, as on most hosts: nsbgp sets the rate itself.
         std::fs::write(sys.path().join("advisor_mode"), "[none] scan-time\n").unwrap();
         assert!(!advisor_on(sys.path()));
+    }
+
+    #[test]
+    fn the_per_process_opt_in_is_detected_as_the_kernel_reports_it() {
+        // Linux 6.4 added PR_SET_MEMORY_MERGE and `ksm_merge_any` in /proc/PID/ksm_stat together.
+        let stat = std::fs::read_to_string("/proc/self/ksm_stat").unwrap_or_default();
+        assert_eq!(process_merge_supported(), stat.contains("ksm_merge_any"), "{stat}");
     }
 
     #[test]

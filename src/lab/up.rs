@@ -57,6 +57,14 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             super::ksm::SYSFS
         )));
     }
+    if lab.merge_memory && !super::ksm::process_merge_supported() {
+        return Err(LabError::Input(format!(
+            "merge_memory is on ({} routers) but this kernel cannot merge a process's memory \
+             (PR_SET_MEMORY_MERGE needs Linux 6.4); set merge_memory = \"off\" under [daemons] \
+             in the lab file",
+            lab.routers.len()
+        )));
+    }
     let dir = state_dir(&lab.name);
     if dir.exists() {
         return Err(LabError::Input(format!(
