@@ -49,8 +49,13 @@ pub async fn up(config: &Path, ov: Overrides, wait: bool, timeout: Option<f64>) 
     } else {
         lab::up::up_with_progress(&lab, &password, &progress).await?
     };
+    let raised = if lab.hold_links {
+        format!(", links raised {:.1} s", report.raise_ms as f64 / 1000.0)
+    } else {
+        String::new()
+    };
     println!(
-        "lab {}: {} routers up in {:.1} s (namespaces {:.1} s, links {:.1} s, files {:.1} s, daemons {:.1} s)",
+        "lab {}: {} routers up in {:.1} s (namespaces {:.1} s, links {:.1} s, files {:.1} s, daemons {:.1} s{raised})",
         lab.name,
         lab.routers.len(),
         report.total_ms as f64 / 1000.0,

@@ -3,6 +3,8 @@
 
 mod common;
 use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn pid_of(lab: &TestLab, router: &str, daemon: &str) -> u32 {
@@ -212,4 +214,86 @@ fn doctor_reports_every_check() {
         );
     }
     assert_ok(&out, "doctor");
+}
+
+/// `ip -br link` flags (`<…>`, the last column) of the interface in `router` that faces
+/// `towards`.
+fn link_flags(router: &str, towards: &str) -> String {
+    let out = stdout(&sh("ip", &["-n", router, "-br", "link", "show", "dev", towards]));
+    let flags = out.split_whitespace().last().unwrap_or_default().to_string();
+    assert!(flags.starts_with('<'), "{router}: no flags for {towards} in {out:?}");
+    flags
+}
+
+/// `daemons.hold_links`: while the daemons start, every link's downstream end is down (so
+/// its upstream end has no carrier and no BGP session can start); when `up` returns, all
+/// ends are up with carrier and the chain converges as usual.
+#[test]
+fn held_links_stay_down_while_daemons_start_then_come_up() {
+    if !root_or_skip() {
+        return;
+    }
+    const HOLD: &str = "[daemons]\nhold_links = \"on\"";
+    let n = 4;
+
+    // Paused in the middle of starting daemons (after ROUTER_1's first daemon).
+    let lab = TestLab::new("hld", n, HOLD);
+    let mut child = Command::new(NSBGP)
+        .args(["up", "-c", lab.config.to_str().unwrap()])
+        .env("NSBGP_TEST_PAUSE", "daemons")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let paused = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let flags: Vec<(String, String)> = (1..n)
+        .map(|k| {
+            (
+                link_flags(&lab.router(k), &lab.router(k - 1)),
+                link_flags(&lab.router(k - 1), &lab.router(k)),
+            )
+        })
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(paused.contains("paused after daemons"), "up did not pause: {paused:?}");
+    for (k, (down_end, up_end)) in flags.iter().enumerate() {
+        assert!(
+            !down_end.contains(",UP") && !down_end.contains("<UP"),
+            "link {}: downstream end is up during launch: {down_end}",
+            k + 1
+        );
+        assert!(
+            up_end.contains("NO-CARRIER"),
+            "link {}: upstream end has carrier during launch: {up_end}",
+            k + 1
+        );
+    }
+    assert_ok(&lab.on_lab(&["down"]), "down after kill");
+    lab.assert_clean();
+
+    // A whole `up`: links raised, every end up with carrier, converged.
+    let lab = TestLab::new("hlu", n, HOLD);
+    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "90"]);
+    assert_ok(&out, "up --wait with held links");
+    assert!(stdout(&out).contains("links raised"), "{}", text(&out));
+    assert!(
+        stdout(&out).contains(&format!("converged {n}/{n} routers")),
+        "{}",
+        text(&out)
+    );
+    for k in 1..n {
+        for (a, b) in [(k, k - 1), (k - 1, k)] {
+            let f = link_flags(&lab.router(a), &lab.router(b));
+            assert!(
+                f.contains("LOWER_UP"),
+                "{} towards {}: {f}",
+                lab.router(a),
+                lab.router(b)
+            );
+        }
+    }
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    lab.assert_clean();
 }

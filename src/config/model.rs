@@ -82,6 +82,9 @@ pub struct Daemons {
     /// Share the daemons' identical memory pages between routers: "auto", "on" or "off".
     /// See `config::MERGE_AUTO_MIN_ROUTERS` and configs/README.md.
     pub merge_memory: String,
+    /// Keep the chain's links down until every router's daemons have started, then raise
+    /// them together: "auto", "on" or "off". See `config::HOLD_LINKS_AUTO_MIN_ROUTERS`.
+    pub hold_links: String,
 }
 
 impl Default for Daemons {
@@ -91,6 +94,7 @@ impl Default for Daemons {
             limit_fds: 128,
             log_level: "informational".into(),
             merge_memory: "auto".into(),
+            hold_links: "auto".into(),
         }
     }
 }

@@ -298,6 +298,18 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             ))
         }
     };
+    let hold_links = match d.hold_links.as_str() {
+        "auto" => routers as usize >= super::HOLD_LINKS_AUTO_MIN_ROUTERS,
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(c.err(
+                "daemons.hold_links",
+                format!("{other:?} is not a setting"),
+                "use \"auto\" (on from 200 routers), \"on\" or \"off\"",
+            ))
+        }
+    };
 
     let links = plan::chain_links(pool, len, routers as usize);
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
@@ -318,6 +330,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         limit_fds,
         log_level: d.log_level,
         merge_memory,
+        hold_links,
         routers,
         links,
     })
@@ -447,6 +460,8 @@ mod tests {
             ("routers = 3\n[timers]\nbogus = 1", "unknown field"),
             ("routers = 3\n[daemons]\nrun = [\"bgpd\"]", "daemons.run"),
             ("routers = 3\n[daemons]\nlog_level = \"loud\"", "daemons.log_level"),
+            ("routers = 3\n[daemons]\nmerge_memory = \"yes\"", "daemons.merge_memory"),
+            ("routers = 3\n[daemons]\nhold_links = \"true\"", "daemons.hold_links"),
             ("routers = 3\nfrr_dir = \"relative/frr\"", "frr_dir"),
             ("routers = 3\nfrr_dir = \"/usr/lib/frr;reboot\"", "frr_dir"),
             ("routers = 3\nname = \"a b\"", "name"),
@@ -471,5 +486,23 @@ mod tests {
         let l = lab("name = \"big\"\nrouters = 1000\n").unwrap();
         assert_eq!(l.routers.last().unwrap().asn, 1099);
         assert_eq!(l.link_prefix_len, 30);
+    }
+
+    #[test]
+    fn hold_links_auto_holds_from_the_threshold_and_on_off_override() {
+        let n = crate::config::HOLD_LINKS_AUTO_MIN_ROUTERS;
+        let cases = [
+            (n - 1, "auto", false),
+            (n, "auto", true),
+            (3, "on", true),
+            (1000, "off", false),
+        ];
+        for (routers, setting, held) in cases {
+            let text = format!("name = \"c\"\nrouters = {routers}\n[daemons]\nhold_links = \"{setting}\"\n");
+            assert_eq!(lab(&text).unwrap().hold_links, held, "{routers} routers, {setting}");
+        }
+        // The default is "auto".
+        assert!(!lab("name = \"c\"\nrouters = 100\n").unwrap().hold_links);
+        assert!(lab("name = \"c\"\nrouters = 1000\n").unwrap().hold_links);
     }
 }

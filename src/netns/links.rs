@@ -22,7 +22,9 @@ pub struct LinkError {
 const IN_FLIGHT: usize = 64;
 
 /// Brings `lo` up everywhere (with the stub address on ROUTER_0's), creates every veth pair
-/// up and addresses both ends. `created(k)` is called once link k exists.
+/// and addresses both ends. The pairs are up, or with `lab.hold_links` one end stays down
+/// (no carrier, so no BGP session can start) until `raise_links`. `created(k)` is called
+/// once link k exists.
 pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Sync)) -> Result<(), LinkError> {
     fn err(router: &str, step: String) -> impl FnOnce(rtnetlink::Error) -> LinkError + '_ {
         move |source| LinkError {
@@ -80,12 +82,9 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
                 .map_err(err(&up.name, format!("create veth pair to {}", down.name)))?;
             created(l.index);
             // The peer cannot be created up: veth refuses to open before both ends exist.
-            down.handle
-                .link()
-                .set(LinkUnspec::new_with_index(IFINDEX_UP).up().build())
-                .execute()
-                .await
-                .map_err(err(&down.name, format!("set {} up", up.name)))?;
+            if !lab.hold_links {
+                set_up(&down.handle, &down.name, &up.name).await?;
+            }
             let len = l.subnet.prefix_len();
             up.handle
                 .address()
@@ -106,4 +105,32 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
         .await
         .into_iter()
         .collect::<Result<(), _>>()
+}
+
+/// Raises the downstream end of every link, left down by `build_links` with `hold_links`.
+pub async fn raise_links(lab: &Lab, ns: &[(String, rtnetlink::Handle)]) -> Result<(), LinkError> {
+    stream::iter(lab.links.iter())
+        .map(|l| async move {
+            let (down, handle) = &ns[l.index];
+            set_up(handle, down, &ns[l.index - 1].0).await
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<(), _>>()
+}
+
+/// Sets the interface towards `upstream` up inside router `router`.
+async fn set_up(handle: &rtnetlink::Handle, router: &str, upstream: &str) -> Result<(), LinkError> {
+    handle
+        .link()
+        .set(LinkUnspec::new_with_index(IFINDEX_UP).up().build())
+        .execute()
+        .await
+        .map_err(|source| LinkError {
+            router: router.to_string(),
+            step: format!("set {upstream} up"),
+            source,
+        })
 }

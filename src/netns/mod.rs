@@ -8,7 +8,7 @@
 
 mod links;
 
-pub use links::{build_links, LinkError};
+pub use links::{build_links, raise_links, LinkError};
 
 use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
