@@ -3,8 +3,6 @@
 
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn pid_of(lab: &TestLab, router: &str, daemon: &str) -> u32 {
@@ -238,15 +236,7 @@ fn held_links_stay_down_while_daemons_start_then_come_up() {
 
     // Paused in the middle of starting daemons (after ROUTER_1's first daemon).
     let lab = TestLab::new("hld", n, HOLD);
-    let mut child = Command::new(NSBGP)
-        .args(["up", "-c", lab.config.to_str().unwrap()])
-        .env("NSBGP_TEST_PAUSE", "daemons")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let paused = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let (mut child, paused) = lab.up_paused("daemons");
     let flags: Vec<(String, String)> = (1..n)
         .map(|k| {
             (

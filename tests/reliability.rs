@@ -4,7 +4,6 @@
 
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -14,15 +13,7 @@ fn killed_at(tag: &str, stage: &str) {
         return;
     }
     let lab = TestLab::new(tag, 6, "");
-    let mut child = Command::new(NSBGP)
-        .args(["up", "-c", lab.config.to_str().unwrap()])
-        .env("NSBGP_TEST_PAUSE", stage)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let paused = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    let (mut child, paused) = lab.up_paused(stage);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(
@@ -101,15 +92,7 @@ fn down_during_up_stops_up_and_cleans_up() {
         return;
     }
     let lab = TestLab::new("dwu", 4, "");
-    let mut child = Command::new(NSBGP)
-        .args(["up", "-c", lab.config.to_str().unwrap()])
-        .env("NSBGP_TEST_PAUSE", "links")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let _ = lines.next();
+    let (mut child, _) = lab.up_paused("links");
     let out = lab.on_lab(&["down"]);
     let status = wait_for(Duration::from_secs(30), || child.try_wait().unwrap());
     assert_ok(&out, "down during up");

@@ -43,6 +43,20 @@ impl Ctx<'_> {
         }
     }
 
+    /// An "auto" / "on" / "off" setting; "auto" is on from `auto_min` routers.
+    fn auto_on_off(&self, key: &str, value: &str, routers: usize, auto_min: usize) -> Result<bool, ConfigError> {
+        match value {
+            "auto" => Ok(routers >= auto_min),
+            "on" => Ok(true),
+            "off" => Ok(false),
+            other => Err(self.err(
+                key,
+                format!("{other:?} is not a setting"),
+                format!("use \"auto\" (on from {auto_min} routers), \"on\" or \"off\""),
+            )),
+        }
+    }
+
     fn net(&self, key: &str, value: &str) -> Result<Ipv4Net, ConfigError> {
         let net: Ipv4Net = value.parse().map_err(|_| {
             self.err(
@@ -286,30 +300,18 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             format!("use one of {}", LEVELS.join(", ")),
         ));
     }
-    let merge_memory = match d.merge_memory.as_str() {
-        "auto" => routers as usize >= super::MERGE_AUTO_MIN_ROUTERS,
-        "on" => true,
-        "off" => false,
-        other => {
-            return Err(c.err(
-                "daemons.merge_memory",
-                format!("{other:?} is not a setting"),
-                "use \"auto\" (on from 200 routers), \"on\" or \"off\"",
-            ))
-        }
-    };
-    let hold_links = match d.hold_links.as_str() {
-        "auto" => routers as usize >= super::HOLD_LINKS_AUTO_MIN_ROUTERS,
-        "on" => true,
-        "off" => false,
-        other => {
-            return Err(c.err(
-                "daemons.hold_links",
-                format!("{other:?} is not a setting"),
-                "use \"auto\" (on from 200 routers), \"on\" or \"off\"",
-            ))
-        }
-    };
+    let merge_memory = c.auto_on_off(
+        "daemons.merge_memory",
+        &d.merge_memory,
+        routers as usize,
+        super::MERGE_AUTO_MIN_ROUTERS,
+    )?;
+    let hold_links = c.auto_on_off(
+        "daemons.hold_links",
+        &d.hold_links,
+        routers as usize,
+        super::HOLD_LINKS_AUTO_MIN_ROUTERS,
+    )?;
 
     let links = plan::chain_links(pool, len, routers as usize);
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);

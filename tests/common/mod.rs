@@ -94,6 +94,25 @@ impl TestLab {
         out
     }
 
+    /// Starts `up` with `NSBGP_TEST_PAUSE=stage` and waits for its first stderr line (the
+    /// pause, or an early error); the rest of stderr is drained. The caller ends the child.
+    pub fn up_paused(&self, stage: &str) -> (std::process::Child, String) {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut child = Command::new(NSBGP)
+            .args(["up", "-c", self.config.to_str().unwrap()])
+            .env("NSBGP_TEST_PAUSE", stage)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+        // Keep reading: with the pipe closed, `up`'s later messages would fail with EPIPE.
+        std::thread::spawn(move || lines.for_each(drop));
+        (child, first)
+    }
+
     pub fn state_dir(&self) -> PathBuf {
         Path::new("/run/nsbgp").join(&self.name)
     }
