@@ -17,7 +17,7 @@
 //! owns `pages_to_scan`. Tried and not adopted: turning the advisor on (60 s passes, 30 %
 //! CPU cap). 300 routers settled at 6.2 MB per router 60 s after convergence instead of
 //! ~6 minutes, but at 1000 it drove `pages_to_scan` to its 30 000 maximum and the chain
-//! converged after 758 s instead of ~350.
+//! converged after 758 s instead of ~350 (the fixed rates that day; ~250–270 s since).
 //!
 //! ksmd is host-wide, so `up` saves its previous settings once (`ksm.saved` in the state
 //! root) and the `down` that leaves no lab behind puts them back.
@@ -166,8 +166,7 @@ pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), Str
         .and_then(|v| u64::try_from(v).ok())
         .unwrap_or(100);
     let pages = steady_pages(routers, saved);
-    std::fs::write(sysfs.join("pages_to_scan"), pages.to_string())
-        .map_err(|e| format!("cannot set {}/pages_to_scan to {pages}: {e}", sysfs.display()))
+    write_key(sysfs, "pages_to_scan", &pages.to_string())
 }
 
 /// After a lab's state directory is gone: when no lab is left under `state_root`, restores
