@@ -87,25 +87,32 @@ fn lab_toml() -> impl Strategy<Value = String> {
 fn check(text: &str) {
     match config::parse("fuzz.toml", text) {
         Err(e) => assert!(e.to_string().contains("fuzz.toml"), "{e}"),
-        Ok(file) => match config::validate("fuzz.toml", file, &Overrides::default()) {
-            Err(e) => assert!(e.to_string().contains("fuzz.toml"), "{e}"),
-            Ok(lab) => {
-                // What validation accepts is safe to use: bounded size, plain names.
-                assert!(!lab.routers.is_empty() && lab.routers.len() <= 1000);
-                for r in &lab.routers {
-                    assert!(
-                        r.name.len() <= 15
-                            && r.name
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                    );
+        Ok(file) => {
+            let (first, last) = (file.first_asn, file.last_asn);
+            match config::validate("fuzz.toml", file, &Overrides::default()) {
+                Err(e) => assert!(e.to_string().contains("fuzz.toml"), "{e}"),
+                Ok(lab) => {
+                    // What validation accepts is safe to use: bounded size, plain names. The size
+                    // bound is the AS range (one AS per router): 1000 routers with the default
+                    // 100–1099, more only where the file widens it.
+                    assert!(!lab.routers.is_empty());
+                    assert!(lab.routers.len() as i64 <= last - first + 1, "{text:?}");
+                    assert!(lab.routers.iter().all(|r| (first..=last).contains(&(r.asn as i64))));
+                    for r in &lab.routers {
+                        assert!(
+                            r.name.len() <= 15
+                                && r.name
+                                    .chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                        );
+                    }
+                    assert!(lab
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
                 }
-                assert!(lab
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
             }
-        },
+        }
     }
 }
 
@@ -135,4 +142,11 @@ proptest! {
             }
         }
     }
+}
+
+/// Inputs the fuzzer found, kept as plain cases (proptest cannot persist them here).
+#[test]
+fn found_cases() {
+    // A wider AS range admits more than 1000 routers; validation bounds the count by it.
+    check("name = \"ROUTER_\"\nrouters = 1001\nlast_asn = 23456\n");
 }
