@@ -1,8 +1,7 @@
 //! Command-line interface (clap derive) and dispatch. Exit codes: 0 success, 1 runtime
 //! failure, 2 bad input (nothing on the system changed).
 
-use crate::config::{self, Daemon, Overrides};
-use crate::lab::{self, LabError};
+use crate::lab::LabError;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -176,35 +175,6 @@ pub enum Command {
     },
 }
 
-pub fn overrides(routers: Option<i64>, lab: Option<String>) -> Overrides {
-    Overrides { routers, name: lab }
-}
-
-pub fn load(config: &std::path::Path, ov: &Overrides) -> Result<config::Lab, LabError> {
-    config::load(config, ov).map_err(|e| LabError::Input(e.to_string()))
-}
-
-/// Resolves a router argument (`ROUTER_5`, `5`, `AS105`) or explains the accepted forms.
-pub fn router_arg(run: &lab::Running, spec: &str) -> Result<usize, LabError> {
-    run.lab.resolve_router(spec).ok_or_else(|| {
-        let n = run.lab.routers.len();
-        LabError::Input(format!(
-            "lab {} has no router {spec:?}; use a name ({}0 … {}{}), an index (0 … {}) or an AS (AS{} … AS{})",
-            run.lab.name,
-            run.lab.router_prefix,
-            run.lab.router_prefix,
-            n - 1,
-            n - 1,
-            run.lab.first_asn,
-            run.lab.first_asn + n as u32 - 1
-        ))
-    })
-}
-
-pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {
-    Daemon::parse(s).ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd or zebra")))
-}
-
 pub async fn run(cli: Cli) -> Result<(), LabError> {
     use crate::commands as c;
     match cli.command {
@@ -214,56 +184,56 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             lab,
             wait,
             timeout,
-        } => c::up(&config, overrides(routers, lab), wait, timeout).await,
+        } => c::up::up(&config, c::overrides(routers, lab), wait, timeout).await,
         Command::Down {
             config,
             lab,
             all,
             dry_run,
-        } => c::down(config, lab, all, dry_run).await,
-        Command::List { json } => c::list(json).await,
+        } => c::down::down(config, lab, all, dry_run).await,
+        Command::List { json } => c::list::list(json).await,
         Command::Render {
             config,
             out,
             routers,
             lab,
-        } => c::render(&config, &out, overrides(routers, lab)),
-        Command::Doctor { config } => c::doctor(config.as_deref()).await,
-        Command::Restart { router, daemon, lab } => c::restart(lab.as_deref(), &router, &daemon).await,
-        Command::Exec { router, lab, program } => c::exec(lab.as_deref(), &router, &program),
+        } => c::render::render(&config, &out, c::overrides(routers, lab)),
+        Command::Doctor { config } => c::doctor::doctor(config.as_deref()).await,
+        Command::Restart { router, daemon, lab } => c::restart::restart(lab.as_deref(), &router, &daemon).await,
+        Command::Exec { router, lab, program } => c::exec::exec(lab.as_deref(), &router, &program),
         Command::Shell { router, lab } => {
             let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
-            c::exec(lab.as_deref(), &router, &[shell])
+            c::exec::exec(lab.as_deref(), &router, &[shell])
         }
-        Command::Vtysh { router, lab, args } => c::vtysh(lab.as_deref(), &router, &args),
+        Command::Vtysh { router, lab, args } => c::vtysh::vtysh(lab.as_deref(), &router, &args),
         Command::Trace {
             from,
             to,
             lab,
             expect_hops,
             json,
-        } => c::trace(lab.as_deref(), &from, &to, expect_hops, json).await,
+        } => c::trace::trace(lab.as_deref(), &from, &to, expect_hops, json).await,
         Command::Experiment { file, lab, repeat, out } => {
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
             print!("{}", crate::experiment::table(&o));
             Ok(())
         }
-        Command::Check { lab, json, sample } => c::check(lab.as_deref(), json, sample).await,
+        Command::Check { lab, json, sample } => c::check::check(lab.as_deref(), json, sample).await,
         Command::Status {
             lab,
             json,
             watch,
             all,
             timeline,
-        } => c::status(lab.as_deref(), json, watch, all, timeline).await,
-        Command::Attach { router, daemon, lab } => c::attach(lab.as_deref(), &router, &daemon).await,
+        } => c::status::status(lab.as_deref(), json, watch, all, timeline).await,
+        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_deref(), &router, &daemon).await,
         Command::Vty {
             router,
             lab,
             daemon,
             commands,
             json,
-        } => c::vty(lab.as_deref(), &router, &daemon, &commands, json).await,
+        } => c::vty::vty(lab.as_deref(), &router, &daemon, &commands, json).await,
     }
 }
 

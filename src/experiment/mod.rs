@@ -68,7 +68,7 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
             )
             .map_err(|e| LabError::Input(format!("{} (named by {}): {e}", lab_file.display(), spec.file)))?;
             let resolved = spec::resolve(&spec, &lab).map_err(|e| LabError::Input(e.to_string()))?;
-            lab::up::up(&lab, &crate::commands::new_password()).await?;
+            lab::up::up(&lab, &lab::new_password()).await?;
             let result = tokio::select! {
                 r = async {
                     crate::monitor::wait_converged(&lab.name, None).await?;

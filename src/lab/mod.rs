@@ -62,6 +62,13 @@ pub struct LabState {
     pub boot_id: String,
 }
 
+/// A random vty password for a new lab (hex, 20 chars).
+pub fn new_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..20).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
+}
+
 pub fn boot_id() -> String {
     std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .unwrap_or_default()

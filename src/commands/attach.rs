@@ -1,0 +1,55 @@
+//! `nsbgp attach`: an interactive vty session.
+
+use super::{daemon_arg, router_arg, rt};
+use crate::lab::{self, LabError};
+use std::io::IsTerminal;
+
+/// `attach`: an interactive, logged-in vty session in the router's namespace.
+pub async fn attach(lab_name: Option<&str>, router: &str, daemon: &str) -> Result<(), LabError> {
+    use crate::frr::attach;
+    let run = lab::select(lab_name)?;
+    let idx = router_arg(&run, router)?;
+    let d = daemon_arg(daemon)?;
+    let r = run.lab.routers[idx].clone();
+    if !std::io::stdin().is_terminal() {
+        return Err(LabError::Input(format!(
+            "attach needs a terminal; for scripts use `nsbgp vty {} -d {d} -c 'COMMAND'`",
+            r.name
+        )));
+    }
+    let pid = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(idx), d));
+    if !pid.is_some_and(|p| lab::pid_alive(p) && lab::pid_comm(p).as_deref() == Some(d.name())) {
+        return Err(LabError::Runtime(format!(
+            "{d} on {} is not running; start it with `nsbgp restart {} {d}`",
+            r.name, r.name
+        )));
+    }
+    let password = run.password()?;
+    let name = r.name.clone();
+    let stream = tokio::task::spawn_blocking(move || crate::frr::vty::connect_raw(&name, d))
+        .await
+        .expect("connect task")
+        .map_err(rt)?;
+    let dirs = run.dirs(idx);
+    let end = attach::run(stream, &password, &attach::banner(&r.name, r.asn, d))
+        .await
+        .map_err(|e| {
+            // The daemon may have died between the check above and the login.
+            let alive = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&dirs, d))
+                .is_some_and(|p| lab::pid_alive(p) && lab::pid_comm(p).as_deref() == Some(d.name()));
+            if alive {
+                LabError::Runtime(format!("attach to {d} on {}: {e}", r.name))
+            } else {
+                LabError::Runtime(format!(
+                    "{d} on {} is not running (it stopped while attaching: {e}); start it with `nsbgp restart {} {d}`",
+                    r.name, r.name
+                ))
+            }
+        })?;
+    match end {
+        attach::End::Escape => eprintln!("\nleft {d} on {}", r.name),
+        attach::End::Closed => eprintln!("\n{d} on {} closed the connection", r.name),
+        attach::End::Signal => eprintln!("\nsession ended by a signal"),
+    }
+    Ok(())
+}

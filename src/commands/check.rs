@@ -1,0 +1,102 @@
+//! `nsbgp check`: the hop-count suite.
+
+use crate::lab::{self, LabError};
+
+/// `check`: the hop-count suite, traces run concurrently with a bound.
+pub async fn check(lab_name: Option<&str>, json: bool, sample: Option<usize>) -> Result<(), LabError> {
+    use crate::trace::{self, Case};
+    use futures::StreamExt;
+    let run = lab::select(lab_name)?;
+    let lab = &run.lab;
+    let n = lab.routers.len();
+    if sample == Some(0) {
+        return Err(LabError::Input("--sample 0: give at least 1 router".into()));
+    }
+    let plan = trace::cases(n, &trace::sample(n, sample));
+    let started = std::time::Instant::now();
+    let results: Vec<(usize, Case)> = futures::stream::iter(plan.into_iter().enumerate())
+        .map(|(i, (k, to))| async move {
+            let spec = to.map_or("world".to_string(), |j| j.to_string());
+            let target = trace::resolve_target(lab, k, &spec).expect("planned targets are in the lab");
+            let expected = target.expected.expect("planned targets have a rule");
+            let mut case = Case {
+                from: lab.routers[k].name.clone(),
+                to: target.label.clone(),
+                expected,
+                got: None,
+                reached: false,
+                pass: false,
+                note: None,
+            };
+            if expected > trace::MAX_TTL {
+                case.note = Some(format!(
+                    "skipped: {expected} hops exceed IP's {}-hop TTL cap",
+                    trace::MAX_TTL
+                ));
+                return (i, case);
+            }
+            match trace::trace(lab, k, &target).await {
+                Ok(r) => {
+                    case.reached = r.reached;
+                    case.got = r.reached.then_some(r.hop_count);
+                    case.pass = r.reached && r.hop_count == expected;
+                    case.note = r.error;
+                }
+                Err(e) => case.note = Some(e.to_string()),
+            }
+            (i, case)
+        })
+        .buffer_unordered(trace::CHECK_CONCURRENCY)
+        .collect()
+        .await;
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    let cases: Vec<Case> = results.into_iter().map(|(_, c)| c).collect();
+    let skipped = cases
+        .iter()
+        .filter(|c| c.note.as_deref().is_some_and(|n| n.starts_with("skipped")))
+        .count();
+    let total = cases.len() - skipped;
+    let passed = cases.iter().filter(|c| c.pass).count();
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        let v = serde_json::json!({
+            "lab": lab.name, "total": total, "passed": passed, "failed": total - passed,
+            "skipped": skipped, "seconds": secs, "cases": cases,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        println!("{:<14} {:<14} {:>8} {:>5}  RESULT", "FROM", "TO", "EXPECTED", "GOT");
+        for c in &cases {
+            let result = match (&c.note, c.pass) {
+                (Some(n), _) if n.starts_with("skipped") => "SKIP".to_string(),
+                (_, true) => "PASS".into(),
+                (Some(n), false) => format!("FAIL ({n})"),
+                (None, false) => "FAIL".into(),
+            };
+            println!(
+                "{:<14} {:<14} {:>8} {:>5}  {result}",
+                c.from,
+                c.to,
+                c.expected,
+                c.got.map_or("-".into(), |g| g.to_string())
+            );
+        }
+        let mut line = format!("check: {passed}/{total} passed in {secs:.1} s");
+        if skipped > 0 {
+            line.push_str(&format!(
+                "; {skipped} case(s) skipped: paths over {} hops cannot be traced (IP TTL is 8 bits)",
+                trace::MAX_TTL
+            ));
+        }
+        println!("{line}");
+    }
+    if passed == total {
+        Ok(())
+    } else {
+        Err(LabError::Runtime(format!(
+            "{} of {total} hop-count case(s) failed",
+            total - passed
+        )))
+    }
+}

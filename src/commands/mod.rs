@@ -1,0 +1,52 @@
+//! One file per subcommand: what each does, on top of the library modules. `cli` parses
+//! and calls in here; nothing below `commands` imports from it.
+
+pub mod attach;
+pub mod check;
+pub mod doctor;
+pub mod down;
+pub mod exec;
+pub mod list;
+pub mod render;
+pub mod restart;
+pub mod status;
+pub mod trace;
+pub mod up;
+pub mod vty;
+pub mod vtysh;
+
+use crate::config::{self, Daemon, Overrides};
+use crate::lab::{self, LabError};
+
+pub(crate) fn rt(e: impl std::fmt::Display) -> LabError {
+    LabError::Runtime(e.to_string())
+}
+
+pub fn overrides(routers: Option<i64>, lab: Option<String>) -> Overrides {
+    Overrides { routers, name: lab }
+}
+
+pub fn load(config: &std::path::Path, ov: &Overrides) -> Result<config::Lab, LabError> {
+    config::load(config, ov).map_err(|e| LabError::Input(e.to_string()))
+}
+
+/// Resolves a router argument (`ROUTER_5`, `5`, `AS105`) or explains the accepted forms.
+pub fn router_arg(run: &lab::Running, spec: &str) -> Result<usize, LabError> {
+    run.lab.resolve_router(spec).ok_or_else(|| {
+        let n = run.lab.routers.len();
+        LabError::Input(format!(
+            "lab {} has no router {spec:?}; use a name ({}0 … {}{}), an index (0 … {}) or an AS (AS{} … AS{})",
+            run.lab.name,
+            run.lab.router_prefix,
+            run.lab.router_prefix,
+            n - 1,
+            n - 1,
+            run.lab.first_asn,
+            run.lab.first_asn + n as u32 - 1
+        ))
+    })
+}
+
+pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {
+    Daemon::parse(s).ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd or zebra")))
+}
