@@ -1,9 +1,35 @@
 //! Command-line interface (clap derive) and dispatch. Exit codes: 0 success, 1 runtime
 //! failure, 2 bad input (nothing on the system changed).
 
+use crate::config::{LabName, MAX_ROUTERS};
 use crate::lab::LabError;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+
+fn routers_range() -> clap::builder::RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(1..=MAX_ROUTERS as i64)
+}
+
+/// Seconds as a finite number in `lo..=hi`: NaN, infinities, negatives and zero are input
+/// errors before anything is built (a NaN timeout once panicked after `up` had built a lab).
+fn secs(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !v.is_finite() || v < lo || v > hi {
+        return Err(format!("{s} is outside {lo} … {hi} seconds"));
+    }
+    Ok(v)
+}
+
+fn timeout_secs(s: &str) -> Result<f64, String> {
+    secs(s, 0.001, 86_400.0)
+}
+
+fn watch_secs(s: &str) -> Result<f64, String> {
+    secs(s, 0.1, 3600.0)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,25 +48,28 @@ pub enum Command {
     Up {
         #[arg(short = 'c', long = "config")]
         config: PathBuf,
-        /// Override the file's router count.
-        #[arg(long, allow_negative_numbers = true)]
+        /// Override the file's router count (1 … 2000).
+        #[arg(long, value_parser = routers_range())]
         routers: Option<i64>,
         /// Override the file's lab name.
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
         /// Wait until BGP has converged everywhere.
         #[arg(long)]
         wait: bool,
-        /// With --wait: give up after this many seconds (exit 1).
-        #[arg(long, requires = "wait")]
+        /// With --wait: give up after this many seconds (exit 1); up to 86400.
+        #[arg(long, requires = "wait", value_parser = timeout_secs)]
         timeout: Option<f64>,
+        /// Start even when the lab's memory estimate exceeds MemAvailable.
+        #[arg(long)]
+        ignore_memory: bool,
     },
     /// Take a lab down and remove everything it created.
     Down {
         #[arg(short = 'c', long = "config", conflicts_with_all = ["lab", "all"])]
         config: Option<PathBuf>,
         #[arg(long, conflicts_with = "all")]
-        lab: Option<String>,
+        lab: Option<LabName>,
         /// Every lab nsbgp knows of.
         #[arg(long)]
         all: bool,
@@ -59,10 +88,10 @@ pub enum Command {
         config: PathBuf,
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
-        #[arg(long, allow_negative_numbers = true)]
+        #[arg(long, value_parser = routers_range())]
         routers: Option<i64>,
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
     },
     /// Preflight checks of this host, each with a fix hint.
     Doctor {
@@ -76,13 +105,13 @@ pub enum Command {
         #[arg(default_value = "all", value_parser = ["bgpd", "zebra", "all"])]
         daemon: String,
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
     },
     /// Run a program inside a router's network namespace (as `ip netns exec` does).
     Exec {
         router: String,
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
         #[arg(last = true, required = true)]
         program: Vec<String>,
     },
@@ -90,16 +119,16 @@ pub enum Command {
     Shell {
         router: String,
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
     },
     /// Convergence report: per router daemons, sessions, prefixes, default route, timing.
     Status {
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
         #[arg(long)]
         json: bool,
-        /// Refresh every SECS seconds (default 1) until Ctrl-C.
-        #[arg(long, num_args = 0..=1, default_missing_value = "1", value_name = "SECS")]
+        /// Refresh every SECS seconds (default 1, 0.1 … 3600) until Ctrl-C.
+        #[arg(long, num_args = 0..=1, default_missing_value = "1", value_name = "SECS", value_parser = watch_secs)]
         watch: Option<f64>,
         /// Every router, also in large labs (which otherwise show only those not converged).
         #[arg(long)]
@@ -114,15 +143,17 @@ pub enum Command {
         #[arg(default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
         daemon: String,
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
     },
     /// Run vty commands on a router (or `all`) and print their output.
     Vty {
         router: String,
         #[arg(long)]
-        lab: Option<String>,
-        #[arg(short = 'd', long = "daemon", default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
-        daemon: String,
+        lab: Option<LabName>,
+        /// Send every command to this daemon; without it each goes to the daemon that
+        /// knows it (as vtysh does: `show ip route` to zebra, `show ip bgp …` to bgpd).
+        #[arg(short = 'd', long = "daemon", value_parser = ["bgpd", "zebra"])]
+        daemon: Option<String>,
         #[arg(short = 'c', long = "command", required = true)]
         commands: Vec<String>,
         #[arg(long)]
@@ -136,31 +167,31 @@ pub enum Command {
         #[arg(long)]
         to: String,
         #[arg(long)]
-        lab: Option<String>,
-        /// Fail (exit 1) unless the trace has exactly N hops.
-        #[arg(long, value_name = "N")]
-        expect_hops: Option<usize>,
+        lab: Option<LabName>,
+        /// Fail (exit 1) unless the trace has exactly N hops (0 … 255: IP's TTL is 8 bits).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=255))]
+        expect_hops: Option<u16>,
         #[arg(long)]
         json: bool,
     },
     /// The hop-count test suite: traces across the chain against the topology's hop counts.
     Check {
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
         #[arg(long)]
         json: bool,
         /// Trace from K routers spread across the chain (both ends included) instead of all.
-        #[arg(long, value_name = "K")]
-        sample: Option<usize>,
+        #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_ROUTERS as i64))]
+        sample: Option<u32>,
     },
     /// Route-propagation experiment: steps, kernel-timed arrivals per router, results dir.
     Experiment {
         file: PathBuf,
         #[arg(long)]
-        lab: Option<String>,
-        /// Runs (overrides the file's `repeat`).
-        #[arg(long, value_name = "R")]
-        repeat: Option<usize>,
+        lab: Option<LabName>,
+        /// Runs (overrides the file's `repeat`), 1 … 1000.
+        #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        repeat: Option<u32>,
         /// Results directory (default results/{experiment}-{timestamp}); never overwritten.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -169,7 +200,7 @@ pub enum Command {
     Vtysh {
         router: String,
         #[arg(long)]
-        lab: Option<String>,
+        lab: Option<LabName>,
         #[arg(last = true)]
         args: Vec<String>,
     },
@@ -184,7 +215,8 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             lab,
             wait,
             timeout,
-        } => c::up::up(&config, c::overrides(routers, lab), wait, timeout).await,
+            ignore_memory,
+        } => c::up::up(&config, c::overrides(routers, lab), wait, timeout, ignore_memory).await,
         Command::Down {
             config,
             lab,
@@ -199,41 +231,42 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             lab,
         } => c::render::render(&config, &out, c::overrides(routers, lab)),
         Command::Doctor { config } => c::doctor::doctor(config.as_deref()).await,
-        Command::Restart { router, daemon, lab } => c::restart::restart(lab.as_deref(), &router, &daemon).await,
-        Command::Exec { router, lab, program } => c::exec::exec(lab.as_deref(), &router, &program),
+        Command::Restart { router, daemon, lab } => c::restart::restart(lab.as_ref(), &router, &daemon).await,
+        Command::Exec { router, lab, program } => c::exec::exec(lab.as_ref(), &router, &program),
         Command::Shell { router, lab } => {
             let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
-            c::exec::exec(lab.as_deref(), &router, &[shell])
+            c::exec::exec(lab.as_ref(), &router, &[shell])
         }
-        Command::Vtysh { router, lab, args } => c::vtysh::vtysh(lab.as_deref(), &router, &args),
+        Command::Vtysh { router, lab, args } => c::vtysh::vtysh(lab.as_ref(), &router, &args),
         Command::Trace {
             from,
             to,
             lab,
             expect_hops,
             json,
-        } => c::trace::trace(lab.as_deref(), &from, &to, expect_hops, json).await,
+        } => c::trace::trace(lab.as_ref(), &from, &to, expect_hops.map(usize::from), json).await,
         Command::Experiment { file, lab, repeat, out } => {
+            let repeat = repeat.map(|r| r as usize);
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
             print!("{}", crate::experiment::table(&o));
             Ok(())
         }
-        Command::Check { lab, json, sample } => c::check::check(lab.as_deref(), json, sample).await,
+        Command::Check { lab, json, sample } => c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await,
         Command::Status {
             lab,
             json,
             watch,
             all,
             timeline,
-        } => c::status::status(lab.as_deref(), json, watch, all, timeline).await,
-        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_deref(), &router, &daemon).await,
+        } => c::status::status(lab.as_ref(), json, watch, all, timeline).await,
+        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_ref(), &router, &daemon).await,
         Command::Vty {
             router,
             lab,
             daemon,
             commands,
             json,
-        } => c::vty::vty(lab.as_deref(), &router, &daemon, &commands, json).await,
+        } => c::vty::vty(lab.as_ref(), &router, daemon.as_deref(), &commands, json).await,
     }
 }
 
@@ -258,6 +291,9 @@ mod tests {
                 "--timeout",
                 "30",
             ],
+            &["up", "-c", "f.toml", "--ignore-memory", "--routers", "2000"],
+            &["status", "--watch", "0.5"],
+            &["trace", "--from", "1", "--to", "1", "--expect-hops", "0"],
             &["down", "-c", "f.toml"],
             &["down", "--lab", "x"],
             &["down", "--all", "--dry-run"],
@@ -315,6 +351,36 @@ mod tests {
             &["attach", "R", "ospfd"],
             &["vty", "R"],
             &["vty", "R", "-d", "ripd", "-c", "x"],
+            // Lab names are one harmless path component.
+            &["down", "--lab", ".."],
+            &["down", "--lab", "."],
+            &["down", "--lab", ""],
+            &["down", "--lab", "/abs"],
+            &["down", "--lab", "a/b"],
+            &["down", "--lab", "x/.."],
+            &["down", "--lab", "lab name"],
+            &["status", "--lab", "läb"],
+            // Numbers: NaN, infinities, negatives, zero where meaningless, absurd sizes.
+            &["up", "-c", "f", "--wait", "--timeout", "nan"],
+            &["up", "-c", "f", "--wait", "--timeout", "inf"],
+            &["up", "-c", "f", "--wait", "--timeout", "-1"],
+            &["up", "-c", "f", "--wait", "--timeout", "0"],
+            &["up", "-c", "f", "--wait", "--timeout", "1e300"],
+            &["up", "-c", "f", "--routers", "0"],
+            &["up", "-c", "f", "--routers", "-1"],
+            &["up", "-c", "f", "--routers", "500000000"],
+            &["render", "-c", "f", "-o", "o", "--routers", "2001"],
+            &["status", "--watch", "nan"],
+            &["status", "--watch", "1e300"],
+            &["status", "--watch", "0"],
+            &["status", "--watch", "-inf"],
+            &["check", "--sample", "0"],
+            &["check", "--sample", "-1"],
+            &["check", "--sample", "99999999999"],
+            &["experiment", "e.toml", "--repeat", "0"],
+            &["experiment", "e.toml", "--repeat", "1e300"],
+            &["trace", "--from", "1", "--to", "world", "--expect-hops", "256"],
+            &["trace", "--from", "1", "--to", "world", "--expect-hops", "nan"],
         ];
         for args in bad {
             let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();

@@ -5,7 +5,7 @@ use crate::lab::{self, LabError};
 use std::io::IsTerminal;
 
 /// `attach`: an interactive, logged-in vty session in the router's namespace.
-pub async fn attach(lab_name: Option<&str>, router: &str, daemon: &str) -> Result<(), LabError> {
+pub async fn attach(lab_name: Option<&crate::config::LabName>, router: &str, daemon: &str) -> Result<(), LabError> {
     use crate::frr::attach;
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;

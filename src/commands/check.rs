@@ -3,7 +3,11 @@
 use crate::lab::{self, LabError};
 
 /// `check`: the hop-count suite, traces run concurrently with a bound.
-pub async fn check(lab_name: Option<&str>, json: bool, sample: Option<usize>) -> Result<(), LabError> {
+pub async fn check(
+    lab_name: Option<&crate::config::LabName>,
+    json: bool,
+    sample: Option<usize>,
+) -> Result<(), LabError> {
     use crate::trace::{self, Case};
     use futures::StreamExt;
     let run = lab::select(lab_name)?;

@@ -1,12 +1,12 @@
 //! `nsbgp down`: take labs down, reporting every error together.
 
 use super::load;
-use crate::config::Overrides;
+use crate::config::{LabName, Overrides};
 use crate::lab::{self, down, LabError};
 use std::path::PathBuf;
 
-pub async fn down(config: Option<PathBuf>, lab: Option<String>, all: bool, dry_run: bool) -> Result<(), LabError> {
-    let names: Vec<String> = if all {
+pub async fn down(config: Option<PathBuf>, lab: Option<LabName>, all: bool, dry_run: bool) -> Result<(), LabError> {
+    let names: Vec<LabName> = if all {
         lab::lab_names()
     } else if let Some(c) = config {
         vec![load(&c, &Overrides::default())?.name]
@@ -23,7 +23,15 @@ pub async fn down(config: Option<PathBuf>, lab: Option<String>, all: bool, dry_r
     }
     let mut failures = 0;
     for name in names {
-        let rep = down::teardown(&name, down::Options { dry_run }).await;
+        let rep = match down::teardown(&name, down::Options { dry_run }).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Refused: nothing of this lab was touched.
+                eprintln!("lab {name}: error: {e}");
+                failures += 1;
+                continue;
+            }
+        };
         if !rep.found {
             println!("lab {name}: not running; nothing to do");
             continue;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Runs a program in a router's namespace with its `/etc/netns` files, like `ip netns exec`:
 /// a private mount namespace where those files cover `/etc`'s and `/sys` shows the router.
-pub fn exec(lab_name: Option<&str>, router: &str, program: &[String]) -> Result<(), LabError> {
+pub fn exec(lab_name: Option<&crate::config::LabName>, router: &str, program: &[String]) -> Result<(), LabError> {
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();

@@ -18,7 +18,13 @@ pub async fn list(json: bool) -> Result<(), LabError> {
         let Ok(run) = lab::open(&name) else { continue };
         if run.is_stale() {
             // Left by an earlier boot: nothing of it runs; remove its files, trust nothing else.
-            let rep = down::teardown(&name, down::Options { dry_run: false }).await;
+            let rep = match down::teardown(&name, down::Options { dry_run: false }).await {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("lab {name}: stale state from an earlier boot left alone: {e}");
+                    continue;
+                }
+            };
             eprintln!(
                 "lab {name}: stale state from an earlier boot cleaned up ({} object(s) removed{})",
                 rep.removed.len(),
@@ -49,7 +55,7 @@ pub async fn list(json: bool) -> Result<(), LabError> {
             None => "unknown".into(),
         };
         rows.push(ListRow {
-            lab: name,
+            lab: name.to_string(),
             routers: run.lab.routers.len(),
             state,
             daemons_alive: alive,

@@ -22,12 +22,12 @@ pub(crate) fn rt(e: impl std::fmt::Display) -> LabError {
     LabError::Runtime(e.to_string())
 }
 
-pub fn overrides(routers: Option<i64>, lab: Option<String>) -> Overrides {
+pub fn overrides(routers: Option<i64>, lab: Option<config::LabName>) -> Overrides {
     Overrides { routers, name: lab }
 }
 
 pub fn load(config: &std::path::Path, ov: &Overrides) -> Result<config::Lab, LabError> {
-    config::load(config, ov).map_err(|e| LabError::Input(e.to_string()))
+    Ok(config::load(config, ov)?)
 }
 
 /// Resolves a router argument (`ROUTER_5`, `5`, `AS105`) or explains the accepted forms.

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 /// `status`: one poll (or `--watch`: a poll every SECS seconds until Ctrl-C).
 pub async fn status(
-    lab_name: Option<&str>,
+    lab_name: Option<&crate::config::LabName>,
     json: bool,
     watch: Option<f64>,
     all: bool,

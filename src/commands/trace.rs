@@ -5,7 +5,7 @@ use crate::lab::{self, LabError};
 
 /// `trace`: one traceroute inside the source router's namespace.
 pub async fn trace(
-    lab_name: Option<&str>,
+    lab_name: Option<&crate::config::LabName>,
     from: &str,
     to: &str,
     expect_hops: Option<usize>,

@@ -6,8 +6,17 @@ use crate::lab::{self, LabError};
 use std::io::IsTerminal;
 use std::path::Path;
 
-pub async fn up(config: &Path, ov: Overrides, wait: bool, timeout: Option<f64>) -> Result<(), LabError> {
+pub async fn up(
+    config: &Path,
+    ov: Overrides,
+    wait: bool,
+    timeout: Option<f64>,
+    ignore_memory: bool,
+) -> Result<(), LabError> {
     let lab = load(config, &ov)?;
+    if !ignore_memory {
+        lab::up::memory_check(&lab)?;
+    }
     raise_fd_limit();
     let progress = lab::up::Progress::default();
     let password = lab::new_password();

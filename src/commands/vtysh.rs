@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 
 /// FRR's vtysh inside the router's namespace and chroot, where it finds the daemons' sockets.
-pub fn vtysh(lab_name: Option<&str>, router: &str, args: &[String]) -> Result<(), LabError> {
+pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[String]) -> Result<(), LabError> {
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();

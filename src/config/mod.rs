@@ -2,6 +2,7 @@
 //! (`validate`), and the address plan (`plan`). Nothing here touches the system.
 
 pub mod model;
+pub mod name;
 pub mod plan;
 mod validate;
 
@@ -11,7 +12,8 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 pub use model::LabFile;
-pub use validate::{validate, Overrides};
+pub use name::{LabName, LabNameError, LAB_NAME_RULE};
+pub use validate::{revalidate, validate, Overrides};
 
 /// A config problem: which file, which key, what is wrong, and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +72,7 @@ impl std::fmt::Display for Daemon {
 /// Saved as `lab.json` in the state directory so later commands need no config file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lab {
-    pub name: String,
+    pub name: LabName,
     pub source: Option<PathBuf>,
     pub router_prefix: String,
     pub first_asn: u32,
@@ -130,6 +132,11 @@ pub struct Interface {
     pub peer_asn: u32,
     pub peer_addr: Ipv4Addr,
 }
+
+/// The most routers one lab may have: `up`, `render` and `doctor -c` refuse more before
+/// building anything. 1000 is the largest lab measured (BENCHMARKS.md, ~14 MB a router);
+/// twice that leaves room, beyond it nothing about this host is known.
+pub const MAX_ROUTERS: usize = 2000;
 
 /// `merge_memory = "auto"` turns merging on from this many routers. Below it the lab fits
 /// easily and ksmd's CPU (5–25 % of a core while it scans) is better spent on BGP.

@@ -2,8 +2,9 @@
 //! Every value that later reaches a template, a path or a command line is checked here.
 
 use super::model::LabFile;
+use super::name::{LabName, LAB_NAME_RULE};
 use super::plan::{self, LinkPlan};
-use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP};
+use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP, MAX_ROUTERS};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -12,12 +13,11 @@ use std::path::PathBuf;
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub routers: Option<i64>,
-    pub name: Option<String>,
+    pub name: Option<LabName>,
 }
 
 /// Linux interface names are at most 15 bytes (IFNAMSIZ - 1); routers name their interfaces.
 const IFNAME_MAX: usize = 15;
-const LAB_NAME_MAX: usize = 32;
 
 /// AS numbers a lab must not use: 0, AS_TRANS, documentation and last ones (RFC 7607,
 /// 6793, 5398, 7300).
@@ -93,14 +93,16 @@ impl Ctx<'_> {
 
 pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigError> {
     let c = Ctx { file };
-    let name = ov.name.clone().unwrap_or(f.name);
-    if name.is_empty() || name.len() > LAB_NAME_MAX || !name.chars().all(is_name_char) {
-        return Err(c.err(
-            "name",
-            format!("lab name {name:?} must be 1-{LAB_NAME_MAX} characters of [A-Za-z0-9_-]"),
-            "pick a name like \"chain-100\"",
-        ));
-    }
+    let name: LabName = match &ov.name {
+        Some(n) => n.clone(),
+        None => f.name.parse().map_err(|e: super::name::LabNameError| {
+            c.err(
+                "name",
+                format!("lab name {:?} must be {LAB_NAME_RULE}", e.given),
+                "pick a name like \"chain-100\"",
+            )
+        })?,
+    };
 
     let routers = ov.routers.unwrap_or(f.routers);
     let routers_key = if ov.routers.is_some() { "--routers" } else { "routers" };
@@ -109,6 +111,15 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             routers_key,
             format!("{routers} routers: a chain needs at least 1"),
             "set routers to a count from 1 up, e.g. routers = 100",
+        ));
+    }
+    // Before anything is sized by the count: a huge AS range and pool would otherwise let
+    // 500 million routers through to the address plan.
+    if routers > MAX_ROUTERS as i64 {
+        return Err(c.err(
+            routers_key,
+            format!("{routers} routers is above nsbgp's limit of {MAX_ROUTERS} routers per lab"),
+            format!("use at most {MAX_ROUTERS} routers (1000 is the largest lab measured; see README, Safety)"),
         ));
     }
 
@@ -338,6 +349,52 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     })
 }
 
+/// Validates a resolved lab again (as read back from `lab.json`): the file it came from is
+/// rebuilt from its keys, validated like any lab file, and must resolve to exactly this lab.
+/// Any value changed by hand (a program path, a router name, an address) fails here.
+pub fn revalidate(lab: &Lab) -> Result<(), ConfigError> {
+    let on_off = |b: bool| if b { "on" } else { "off" }.to_string();
+    let n = lab.routers.len() as i64;
+    let f = LabFile {
+        name: lab.name.to_string(),
+        routers: n,
+        router_prefix: lab.router_prefix.clone(),
+        first_asn: lab.first_asn as i64,
+        last_asn: (lab.first_asn as i64 + n - 1).max(lab.first_asn as i64),
+        link_pool: lab.link_pool.to_string(),
+        link_prefix_len: Some(lab.link_prefix_len as i64),
+        stub_prefix: lab.stub_prefix.to_string(),
+        frr_dir: lab.frr_dir.to_string_lossy().into_owned(),
+        timers: super::model::Timers {
+            keepalive_s: lab.timers.keepalive_s as i64,
+            hold_s: lab.timers.hold_s as i64,
+            connect_retry_s: lab.timers.connect_retry_s as i64,
+            advertisement_interval_s: lab.timers.advertisement_interval_s as i64,
+            coalesce_time_ms: lab.timers.coalesce_time_ms as i64,
+        },
+        daemons: super::model::Daemons {
+            run: lab.daemons.iter().map(|d| d.name().to_string()).collect(),
+            limit_fds: lab.limit_fds as i64,
+            log_level: lab.log_level.clone(),
+            merge_memory: on_off(lab.merge_memory),
+            hold_links: on_off(lab.hold_links),
+        },
+    };
+    let file = "lab.json";
+    let again = validate(file, f, &Overrides::default())?;
+    let mut theirs = lab.clone();
+    theirs.source = None;
+    if again != theirs {
+        return Err(ConfigError::Invalid {
+            file: file.into(),
+            key: "(resolved lab)".into(),
+            problem: "its routers, addresses or settings differ from what its own keys resolve to".into(),
+            fix: "take the lab down and up again from its lab file".into(),
+        });
+    }
+    Ok(())
+}
+
 fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
     let name = |i: usize| format!("{prefix}{i}");
     (0..n)
@@ -429,7 +486,7 @@ mod tests {
             f,
             &Overrides {
                 routers: Some(3),
-                name: Some("other".into()),
+                name: Some("other".parse().unwrap()),
             },
         )
         .unwrap();
@@ -481,6 +538,43 @@ mod tests {
                 "{body:?}: error {err:?} does not name the file"
             );
         }
+    }
+
+    #[test]
+    fn a_lab_revalidates_and_a_doctored_one_does_not() {
+        for text in [
+            "name = \"c\"\nrouters = 100\n",
+            "name = \"big\"\nrouters = 1000\n",
+            "name = \"x\"\nrouters = 3\nlink_pool = \"10.9.0.0/16\"\nlink_prefix_len = 30\n[daemons]\nmerge_memory = \"on\"\n",
+        ] {
+            revalidate(&lab(text).unwrap()).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+        let good = lab("name = \"c\"\nrouters = 3\n").unwrap();
+        let mut l = good.clone();
+        l.frr_dir = "/tmp/evil".into();
+        assert!(revalidate(&l).is_ok(), "frr_dir is a key: any valid path revalidates");
+        l.frr_dir = "/tmp/../bin;sh".into();
+        assert!(revalidate(&l).is_err());
+        let mut l = good.clone();
+        l.routers[1].name = "../../etc".into();
+        assert!(revalidate(&l).is_err());
+        let mut l = good.clone();
+        l.routers[2].interfaces[0].addr = "8.8.8.8".parse().unwrap();
+        assert!(revalidate(&l).is_err());
+        let mut l = good;
+        l.routers.clear();
+        assert!(revalidate(&l).is_err());
+    }
+
+    #[test]
+    fn the_router_limit_holds_before_anything_is_sized() {
+        let text = "name = \"huge\"\nrouters = 500000000\nlast_asn = 4000000000\nlink_pool = \"10.0.0.0/8\"\n";
+        let e = lab(text).unwrap_err().to_string();
+        assert!(e.contains("limit of 2000"), "{e}");
+        assert!(lab(&format!(
+            "name = \"l\"\nrouters = {MAX_ROUTERS}\nlast_asn = 100000\nlink_pool = \"10.0.0.0/8\"\n"
+        ))
+        .is_ok());
     }
 
     #[test]

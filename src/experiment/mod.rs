@@ -25,7 +25,7 @@ fn rt(e: impl std::fmt::Display) -> LabError {
 }
 
 pub struct Options {
-    pub lab: Option<String>,
+    pub lab: Option<crate::config::LabName>,
     pub repeat: Option<usize>,
     pub out: Option<PathBuf>,
 }
@@ -68,6 +68,10 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
             )
             .map_err(|e| LabError::Input(format!("{} (named by {}): {e}", lab_file.display(), spec.file)))?;
             let resolved = spec::resolve(&spec, &lab).map_err(|e| LabError::Input(e.to_string()))?;
+            lab::up::memory_check(&lab)?;
+            // Handlers first: SIGINT, SIGTERM and SIGHUP end the experiment and take its lab
+            // down, wherever they arrive (`up` rolls back by itself).
+            let shutdown = lab::up::Shutdown::install();
             lab::up::up(&lab, &lab::new_password()).await?;
             let result = tokio::select! {
                 r = async {
@@ -75,16 +79,20 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
                     let run = lab::open(&lab.name)?;
                     execute(&run, &resolved, repeat, &out).await
                 } => r,
-                _ = tokio::signal::ctrl_c() => Err(LabError::Runtime("interrupted".into())),
+                _ = shutdown.wait() => Err(LabError::Runtime(format!("interrupted; taking lab {} down", lab.name))),
             };
-            let rep = lab::down::teardown(&lab.name, lab::down::Options { dry_run: false }).await;
-            for e in &rep.errors {
-                eprintln!("nsbgp: taking lab {} down: {e}", lab.name);
+            match lab::down::teardown(&lab.name, lab::down::Options { dry_run: false }).await {
+                Ok(rep) => {
+                    for e in &rep.errors {
+                        eprintln!("nsbgp: taking lab {} down: {e}", lab.name);
+                    }
+                }
+                Err(e) => eprintln!("nsbgp: taking lab {} down: {e}", lab.name),
             }
             result
         }
         None => {
-            let run = lab::select(opts.lab.as_deref())?;
+            let run = lab::select(opts.lab.as_ref())?;
             let resolved = spec::resolve(&spec, &run.lab).map_err(|e| LabError::Input(e.to_string()))?;
             execute(&run, &resolved, repeat, &out).await
         }
@@ -448,7 +456,7 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
     let (total, slope) = output::totals(&per);
     let summary = output::Summary {
         experiment: spec.name.clone(),
-        lab: lab.name.clone(),
+        lab: lab.name.to_string(),
         runs: repeat,
         frr_version: frr_version(lab),
         kernel: nix::sys::utsname::uname()

@@ -309,6 +309,43 @@ pub fn prompt_host(b: &[u8]) -> Option<&str> {
     valid.then_some(host)
 }
 
+/// Commands only zebra knows, word by word (vtysh sends these to zebra). Every other
+/// command goes to bgpd first, which also answers those both daemons know.
+const ZEBRA_COMMANDS: &[&[&str]] = &[
+    &["show", "ip", "route"],
+    &["show", "ipv6", "route"],
+    &["show", "interface"],
+    &["show", "zebra"],
+    &["show", "ip", "nht"],
+    &["show", "ip", "protocol"],
+    &["show", "nexthop-group"],
+    &["show", "ip", "fib"],
+];
+
+/// The daemon a command goes to when the user names none, as vtysh decides: zebra for the
+/// routing table and interfaces, bgpd for everything else. Abbreviations count as vtysh
+/// counts them (`sh ip ro` is `show ip route`).
+pub fn daemon_for(cmd: &str) -> Daemon {
+    let words: Vec<String> = cmd.split_whitespace().map(str::to_ascii_lowercase).collect();
+    let zebra = ZEBRA_COMMANDS.iter().any(|pat| {
+        words.len() >= pat.len()
+            && pat
+                .iter()
+                .zip(&words)
+                .all(|(p, w)| !w.is_empty() && p.starts_with(w.as_str()))
+    });
+    if zebra {
+        Daemon::Zebra
+    } else {
+        Daemon::Bgpd
+    }
+}
+
+/// True when the daemon said it does not know the command (so the other one may).
+pub fn is_unknown_command(e: &VtyError) -> bool {
+    matches!(e, VtyError::Rejected { message, .. } if message.contains("Unknown command"))
+}
+
 /// Output text of one command: CRLF → LF, without the echoed command line and the prompt.
 pub fn clean_output(raw: &[u8]) -> String {
     let s = String::from_utf8_lossy(raw).replace("\r\n", "\n").replace('\r', "");
@@ -394,6 +431,26 @@ impl Session {
 mod tests {
     use super::*;
     use tokio::net::TcpListener;
+
+    #[test]
+    fn commands_go_to_the_daemon_that_knows_them() {
+        for (cmd, d) in [
+            ("show ip route", Daemon::Zebra),
+            ("sh ip ro", Daemon::Zebra),
+            ("show ip route 0.0.0.0/0 json", Daemon::Zebra),
+            ("SHOW INTERFACE brief", Daemon::Zebra),
+            ("show ipv6 route", Daemon::Zebra),
+            ("show ip bgp", Daemon::Bgpd),
+            ("show ip bgp summary json", Daemon::Bgpd),
+            ("show bgp summary", Daemon::Bgpd),
+            ("show running-config", Daemon::Bgpd),
+            ("show version", Daemon::Bgpd),
+            ("show ip", Daemon::Bgpd),
+            ("", Daemon::Bgpd),
+        ] {
+            assert_eq!(daemon_for(cmd), d, "{cmd:?}");
+        }
+    }
 
     #[test]
     fn prompts() {

@@ -4,7 +4,8 @@
 
 use super::ledger::{self, Entry};
 use super::up::hosts_marker;
-use super::{pid_alive, read_state, state_dir, LabLock};
+use super::{pid_alive, read_state, state, state_dir, LabError, LabLock};
+use crate::config::LabName;
 use crate::netns;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -30,15 +31,18 @@ pub struct Report {
 /// How long killed daemons get to leave the process table.
 const GRACE: Duration = Duration::from_secs(5);
 
-pub async fn teardown(lab: &str, opts: Options) -> Report {
+/// Takes lab `lab` down. Refuses (an error, nothing touched) when its state directory fails
+/// the checks of [`state::check_lab`] or its ledger cannot be read; otherwise keeps going past
+/// every error and reports them all.
+pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> {
     let dir = state_dir(lab);
     let t0 = Instant::now();
     let mut rep = Report {
-        found: dir.exists(),
+        found: state::check_lab(lab)?,
         ..Default::default()
     };
     if !rep.found {
-        return rep;
+        return Ok(rep);
     }
     // State from an earlier boot: its pids and namespace inodes name other things now.
     // Only its files are ours to remove; namespaces and processes are not trusted.
@@ -47,15 +51,17 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         rep.removed
             .push("nothing running: the state is from an earlier boot (stale)".into());
     }
+    // Held until the end: a `restart` or a second `down` waits for this one.
+    let mut _lock = None;
     if !opts.dry_run && !stale {
-        stop_running_up(&dir, &mut rep).await;
-        if !dir.exists() {
+        _lock = stop_running_up(&dir, &mut rep).await;
+        if !state::check_lab(lab)? {
             rep.removed
                 .push("everything: the running `up` stopped and rolled back".into());
-            return rep;
+            return Ok(rep);
         }
     }
-    let entries = ledger::read(&dir.join("ledger.jsonl")).unwrap_or_default();
+    let entries = ledger::read(&dir.join("ledger.jsonl"))?;
 
     // Namespaces: claimed names and their identities.
     let mut nss: BTreeMap<String, Option<u64>> = BTreeMap::new();
@@ -84,13 +90,16 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
             (Some(ino), Some(w)) if ino != *w => rep
                 .foreign
                 .push(format!("namespace {name} (recreated by someone else; left alone)")),
-            (Some(ino), _) => {
-                ours.insert(ino);
-            }
-            (None, Some(w)) => {
-                // Gone from /run/netns, but a daemon may still hold it alive.
+            (_, Some(w)) => {
+                // Gone from /run/netns, a daemon may still hold it alive.
                 ours.insert(*w);
             }
+            // Claimed but never recorded as created: the name may be another lab's, which won
+            // the race for it. Never touched.
+            (Some(_), None) => rep.foreign.push(format!(
+                "namespace {name} (this lab claimed the name but never recorded creating it; \
+                 left alone: if it is this lab's, `ip netns del {name}`)"
+            )),
             (None, None) => {}
         }
     }
@@ -144,8 +153,9 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         if rep.foreign.iter().any(|f| f.starts_with(&format!("namespace {name} "))) {
             continue;
         }
+        let Some(want) = want else { continue };
         if opts.dry_run {
-            if netns::path_of(name).exists() {
+            if netns::inode_of(name) == Some(*want) {
                 rep.removed.push(format!("namespace {name}"));
             }
             continue;
@@ -179,9 +189,9 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
         rep.removed.push(format!("state directory {}", dir.display()));
     } else if rep.errors.is_empty() {
         // Keep the ledger while anything failed: a second `down` needs it.
-        match remove_tree(&dir) {
+        match state::remove_lab(lab) {
             Ok(()) => rep.removed.push(format!("state directory {}", dir.display())),
-            Err(e) => rep.errors.push(format!("{}: {e}", dir.display())),
+            Err(e) => rep.errors.push(e.to_string()),
         }
         tracing::info!("down {lab}: state directory removed ({:?})", t0.elapsed());
         match super::ksm::restore_if_last(
@@ -194,7 +204,7 @@ pub async fn teardown(lab: &str, opts: Options) -> Report {
             Err(e) => rep.errors.push(e),
         }
     }
-    rep
+    Ok(rep)
 }
 
 /// Live processes whose root directory is inside `dir` (the routers' chroots).
@@ -211,35 +221,57 @@ fn rooted_in(dir: &Path) -> Vec<u32> {
 }
 
 /// `down` while `up` runs: ask that `up` to stop (it rolls back), then wait for its lock.
-async fn stop_running_up(dir: &Path, rep: &mut Report) {
+/// Returns the lab's lock, for the caller to hold until it is done.
+async fn stop_running_up(dir: &Path, rep: &mut Report) -> Option<LabLock> {
     let state = read_state(dir);
     // An `up` rolling back calls this teardown itself, still holding the lock so that a
     // `down` waiting for it cannot start a second teardown of the same tree.
     if state.as_ref().is_some_and(|s| s.up_pid == std::process::id()) {
-        return;
+        return None;
     }
-    if let Ok(Some(_)) = LabLock::try_acquire(dir) {
-        return;
+    match LabLock::try_acquire_existing(dir) {
+        Ok(Some(l)) => return Some(l),
+        // No lock file: no `up` got as far as locking, so none to wait for.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        _ => {}
     }
-    let Some(state) = state else { return };
-    let pid = nix::unistd::Pid::from_raw(state.up_pid as i32);
-    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-    // `up` rolls back on SIGTERM; wait until it has exited (it may remove the whole dir).
     let deadline = Instant::now() + Duration::from_secs(30);
+    if let Some(s) = state
+        .as_ref()
+        .filter(|s| s.stage == super::Stage::Starting && pid_alive(s.up_pid))
+    {
+        // `up` rolls back on SIGTERM; wait until it has exited (it may remove the whole dir).
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(s.up_pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    // Otherwise another `down` or a `restart` holds the lock: wait for it.
     while Instant::now() < deadline {
-        if !pid_alive(state.up_pid) || !dir.exists() {
-            return;
+        if !dir.exists() {
+            return None;
         }
-        if let Ok(Some(_)) = LabLock::try_acquire_existing(dir) {
-            return;
+        match LabLock::try_acquire_existing(dir) {
+            Ok(Some(l)) => return Some(l),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            _ => {}
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-    rep.errors.push(format!(
-        "`nsbgp up` (pid {}) did not stop within 30 s and was killed",
-        state.up_pid
-    ));
+    if let Some(s) = state.filter(|s| s.stage == super::Stage::Starting && pid_alive(s.up_pid)) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(s.up_pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        rep.errors.push(format!(
+            "`nsbgp up` (pid {}) did not stop within 30 s and was killed",
+            s.up_pid
+        ));
+    } else {
+        rep.errors
+            .push("another nsbgp held the lab's lock for 30 s; going ahead".into());
+    }
+    None
 }
 
 async fn stop_processes(pids: &[u32], rep: &mut Report) {
@@ -299,84 +331,6 @@ fn remove_empty_dir(path: &Path, opts: Options, rep: &mut Report) {
     }
 }
 
-/// Removes the state directory without ever crossing into another filesystem: if a bind
-/// mount were left in a chroot, a plain recursive delete would empty the host's /usr.
-pub fn remove_tree(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let mounts = mounts_under(dir);
-    if !mounts.is_empty() {
-        return Err(std::io::Error::other(format!(
-            "still has mounts ({}); unmount them (`umount -l PATH`) and run `nsbgp down` again",
-            mounts
-                .iter()
-                .map(|m| m.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let dev = std::fs::symlink_metadata(dir)?.dev();
-    empty_dir(dir, dev)?;
-    std::fs::remove_dir(dir)
-}
-
-/// Directories with more entries than this (the `routers` directory) are emptied by
-/// several threads. Removing a file can wait on the disk (ext4 mounted with `discard` waits
-/// for every freed block), so the waits overlap: 300 routers' trees took 1.3 s one by one.
-const PARALLEL_MIN: usize = 16;
-const REMOVE_THREADS: usize = 16;
-
-fn empty_dir(dir: &Path, dev: u64) -> std::io::Result<()> {
-    let entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    if entries.len() < PARALLEL_MIN {
-        return entries.iter().try_for_each(|p| remove_entry(p, dev));
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let workers: Vec<_> = (0..REMOVE_THREADS)
-            .map(|_| {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    match entries.get(i) {
-                        Some(p) => remove_entry(p, dev)?,
-                        None => return Ok(()),
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().try_for_each(|w| {
-            w.join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("removal thread panicked")))
-        })
-    })
-}
-
-/// Removes one entry below the root. Something already gone is fine: a rolling-back `up`
-/// may be removing the same tree.
-fn remove_entry(path: &Path, dev: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let gone_is_fine = |r: std::io::Result<()>| match r {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        r => r,
-    };
-    let md = match path.symlink_metadata() {
-        Ok(md) => md,
-        Err(e) => return gone_is_fine(Err(e)),
-    };
-    if !md.is_dir() {
-        return gone_is_fine(std::fs::remove_file(path));
-    }
-    if md.dev() != dev {
-        return Err(std::io::Error::other(format!(
-            "{} is another filesystem",
-            path.display()
-        )));
-    }
-    gone_is_fine(empty_dir(path, dev))?;
-    gone_is_fine(std::fs::remove_dir(path))
-}
-
 /// Mount points at or below `dir` in this process's mount table.
 pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
     let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
@@ -385,38 +339,4 @@ pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
         .map(PathBuf::from)
         .filter(|m| m.starts_with(dir))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remove_tree_empties_a_wide_tree_with_several_threads() {
-        let root = tempfile::tempdir().unwrap();
-        let state = root.path().join("lab");
-        let outside = root.path().join("outside");
-        std::fs::create_dir_all(&outside).unwrap();
-        std::fs::write(outside.join("keep"), "the user's").unwrap();
-        // Wider than PARALLEL_MIN at the `routers` level, as in a real lab.
-        for r in 0..40 {
-            let d = state.join("routers").join(format!("ROUTER_{r}"));
-            std::fs::create_dir_all(d.join("root/var/run/frr")).unwrap();
-            std::fs::create_dir_all(d.join("log")).unwrap();
-            std::fs::write(d.join("log/bgpd.log"), "x").unwrap();
-            std::os::unix::fs::symlink(&outside, d.join("root/link-out")).unwrap();
-        }
-        std::fs::write(state.join("ledger.jsonl"), "{}").unwrap();
-        remove_tree(&state).unwrap();
-        assert!(!state.exists());
-        // Symlinks are removed, never followed.
-        assert_eq!(std::fs::read_to_string(outside.join("keep")).unwrap(), "the user's");
-    }
-
-    #[test]
-    fn remove_tree_reports_what_it_could_not_remove() {
-        let root = tempfile::tempdir().unwrap();
-        let err = remove_tree(&root.path().join("missing")).unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
-    }
 }

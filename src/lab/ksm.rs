@@ -112,6 +112,27 @@ fn saved_value(text: &str, key: &str) -> Option<i64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// ksmd is host-wide: every `up` and `down` reads and writes its settings and `ksm.saved`
+/// under this one lock (`ksm.lock` in the state root), held until the returned file drops.
+fn host_lock(state_root: &Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let p = state_root.join("ksm.lock");
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&p)
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    // SAFETY: flock on an fd we own; blocks only for another nsbgp's few sysfs writes.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) } != 0 {
+        return Err(format!("{}: {}", p.display(), std::io::Error::last_os_error()));
+    }
+    Ok(f)
+}
+
 fn write_key(sysfs: &Path, key: &str, value: &str) -> Result<(), String> {
     std::fs::write(sysfs.join(key), value).map_err(|e| format!("cannot set {}/{key} to {value}: {e}", sysfs.display()))
 }
@@ -126,6 +147,7 @@ pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>
             sysfs.display()
         ));
     }
+    let _lock = host_lock(state_root)?;
     let run = read(sysfs, "run").unwrap_or(0);
     let pages = read(sysfs, "pages_to_scan").unwrap_or(100);
     let nice = ksmd.and_then(nice_of);
@@ -160,6 +182,7 @@ pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), Str
     if advisor_on(sysfs) {
         return Ok(());
     }
+    let _lock = host_lock(state_root)?;
     let saved = std::fs::read_to_string(saved_path(state_root))
         .ok()
         .and_then(|t| saved_value(&t, "pages_to_scan"))
@@ -173,6 +196,10 @@ pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), Str
 /// the ksmd settings `enable` saved. Returns a message when it restored something.
 pub fn restore_if_last(sysfs: &Path, state_root: &Path, ksmd: Option<u32>) -> Result<Option<String>, String> {
     let saved = saved_path(state_root);
+    if !saved.exists() {
+        return Ok(None);
+    }
+    let _lock = host_lock(state_root)?;
     let Ok(text) = std::fs::read_to_string(&saved) else {
         return Ok(None);
     };

@@ -70,10 +70,53 @@ impl Ledger {
     }
 }
 
-/// Reads a ledger; a torn last line (crash mid-write) is skipped, not fatal.
-pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
-    let text = std::fs::read_to_string(path)?;
-    Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{path}: cannot read the lab's ledger: {source}. nsbgp keeps the lab's state and deletes nothing on a guess. Fix: make the file readable and run `nsbgp down` again; or remove the lab's namespaces (`ip netns list`), processes and state directory by hand")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: line {line} of the lab's ledger is corrupt ({message}); only a torn last line is expected after a crash. nsbgp keeps the lab's state and deletes nothing on a guess. Fix: repair or delete that line (each line is one JSON object) and run `nsbgp down` again")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// Reads a ledger. A missing file is an empty ledger (it is created before anything outside
+/// the state directory is built). A torn last line (crash mid-write: no newline after it)
+/// is skipped; any other unparsable line is an error, so nothing is deleted on a guess.
+pub fn read(path: &Path) -> Result<Vec<Entry>, LedgerError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(source) => {
+            return Err(LedgerError::Read {
+                path: path.into(),
+                source,
+            })
+        }
+    };
+    let text = String::from_utf8(bytes).map_err(|e| LedgerError::Read {
+        path: path.into(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+    })?;
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let mut v = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        match serde_json::from_str(l) {
+            Ok(e) => v.push(e),
+            Err(_) if i + 1 == lines.len() && !complete => {}
+            Err(e) => {
+                return Err(LedgerError::Corrupt {
+                    path: path.into(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -99,7 +142,29 @@ mod tests {
             .unwrap()
             .write_all(b"{\"kind\":\"dae")
             .unwrap();
-        assert_eq!(read(&p).unwrap(), vec![a, b]);
+        assert_eq!(read(&p).unwrap(), vec![a.clone(), b.clone()]);
+        // Completed with a newline, the same bytes are a corrupt line, not a torn one.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"\n")
+            .unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("corrupt"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_middle_line_is_an_error_and_a_missing_ledger_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ledger.jsonl");
+        assert!(read(&p).unwrap().is_empty());
+        std::fs::write(
+            &p,
+            "{\"kind\":\"netns\",\"name\":\"R_0\"}\ngarbage\n{\"kind\":\"netns\",\"name\":\"R_1\"}\n",
+        )
+        .unwrap();
+        assert!(matches!(read(&p), Err(LedgerError::Corrupt { line: 2, .. })));
     }
 }

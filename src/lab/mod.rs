@@ -9,39 +9,51 @@ pub mod down;
 pub mod host;
 pub mod ksm;
 pub mod ledger;
+pub mod state;
 pub mod up;
 
-use crate::config::Lab;
+pub use state::{lab_dir as state_dir, state_root, StateError};
+
+use crate::config::{ConfigError, Lab, LabName, LabNameError};
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// A failure and the exit code it maps to: input errors (2) change nothing on the system.
+/// Module errors keep their cause; [`LabError::exit_code`] is the one place that maps them.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
     #[error("{0}")]
     Input(String),
     #[error("{0}")]
     Runtime(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Name(#[from] LabNameError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Ledger(#[from] ledger::LedgerError),
+    #[error(transparent)]
+    Netns(#[from] crate::netns::NetnsError),
+    #[error(transparent)]
+    Spawn(#[from] crate::frr::spawn::SpawnError),
 }
 
 impl LabError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            LabError::Input(_) => 2,
-            LabError::Runtime(_) => 1,
+            LabError::Input(_) | LabError::Config(_) | LabError::Name(_) => 2,
+            // Another lab's namespace holds the name: a clash of inputs, nothing of ours built.
+            LabError::Netns(crate::netns::NetnsError::Taken(_)) => 2,
+            LabError::Runtime(_)
+            | LabError::State(_)
+            | LabError::Ledger(_)
+            | LabError::Netns(_)
+            | LabError::Spawn(_) => 1,
         }
     }
-}
-
-pub fn state_root() -> PathBuf {
-    std::env::var_os("NSBGP_STATE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/run/nsbgp"))
-}
-
-pub fn state_dir(lab: &str) -> PathBuf {
-    state_root().join(lab)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,13 +146,17 @@ impl Running {
     }
 }
 
-/// Names of every lab that has a state directory.
-pub fn lab_names() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(state_root())
+/// Names of every lab that has a state directory. Entries whose names are not lab names
+/// are not nsbgp's and are ignored.
+pub fn lab_names() -> Vec<LabName> {
+    if !matches!(state::check_root(), Ok(Some(_))) {
+        return vec![];
+    }
+    let mut v: Vec<LabName> = std::fs::read_dir(state_root())
         .map(|d| {
             d.filter_map(|e| e.ok())
-                .filter(|e| e.path().join("lab.json").exists())
-                .filter_map(|e| e.file_name().into_string().ok())
+                .filter_map(|e| e.file_name().into_string().ok()?.parse().ok())
+                .filter(|n: &LabName| state_dir(n).join("lab.json").exists())
                 .collect()
         })
         .unwrap_or_default();
@@ -148,18 +164,58 @@ pub fn lab_names() -> Vec<String> {
     v
 }
 
-pub fn open(name: &str) -> Result<Running, LabError> {
-    let dir = state_dir(name);
-    let text = std::fs::read(dir.join("lab.json")).map_err(|_| {
+fn join_names(v: &[LabName]) -> String {
+    v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Opens a running lab: its directory checked ([`state::check_lab`]) and its `lab.json`
+/// validated again, as a lab file would be, so a doctored file cannot point commands at
+/// another program or path.
+pub fn open(name: &LabName) -> Result<Running, LabError> {
+    let not_running = || {
         let known = lab_names();
         LabError::Input(if known.is_empty() {
-            format!("lab {name:?} is not running (no labs are); start one with `nsbgp up -c FILE`")
+            format!("lab {name} is not running (no labs are); start one with `nsbgp up -c FILE`")
         } else {
-            format!("lab {name:?} is not running; running labs: {}", known.join(", "))
+            format!("lab {name} is not running; running labs: {}", join_names(&known))
         })
+    };
+    if !state::check_lab(name)? {
+        return Err(not_running());
+    }
+    let dir = state_dir(name);
+    let path = dir.join("lab.json");
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_running()),
+        Err(e) => return Err(LabError::Runtime(format!("{}: unreadable: {e}", path.display()))),
+    };
+    let lab: Lab = serde_json::from_slice(&text).map_err(|e| {
+        LabError::Runtime(format!(
+            "{}: unreadable: {e}; remove the lab with `nsbgp down --lab {name}`",
+            path.display()
+        ))
     })?;
-    let lab: Lab = serde_json::from_slice(&text)
-        .map_err(|e| LabError::Runtime(format!("{}: unreadable: {e}", dir.join("lab.json").display())))?;
+    if lab.name != *name {
+        return Err(LabError::Runtime(format!(
+            "{}: names lab {:?}, not {name}: the file was changed by hand; nsbgp will not act on it",
+            path.display(),
+            lab.name.as_str()
+        )));
+    }
+    crate::config::revalidate(&lab).map_err(|e| {
+        LabError::Runtime(format!(
+            "{}: no longer the lab nsbgp wrote ({e}); nsbgp will not act on it. \
+             Fix: `nsbgp down --lab {name}` removes what its ledger recorded",
+            path.display()
+        ))
+    })?;
+    // The namespaces this lab may enter are those whose identity its ledger recorded.
+    let entries = ledger::read(&dir.join("ledger.jsonl"))?;
+    crate::netns::expect_identities(entries.into_iter().filter_map(|e| match e {
+        ledger::Entry::NetnsIno { name, ino } => Some((name, ino)),
+        _ => None,
+    }));
     Ok(Running {
         lab,
         state: read_state(&dir),
@@ -168,7 +224,7 @@ pub fn open(name: &str) -> Result<Running, LabError> {
 }
 
 /// The lab a command acts on: `--lab NAME`, or the only running lab.
-pub fn select(name: Option<&str>) -> Result<Running, LabError> {
+pub fn select(name: Option<&LabName>) -> Result<Running, LabError> {
     if let Some(n) = name {
         return open(n);
     }
@@ -181,7 +237,7 @@ pub fn select(name: Option<&str>) -> Result<Running, LabError> {
         many => Err(LabError::Input(format!(
             "{} labs are running ({}); choose one with --lab NAME",
             many.len(),
-            many.join(", ")
+            join_names(many)
         ))),
     }
 }
@@ -194,6 +250,20 @@ pub struct LabLock {
 impl LabLock {
     pub fn try_acquire(dir: &Path) -> std::io::Result<Option<LabLock>> {
         Self::try_lock(dir, true)
+    }
+
+    /// Waits up to `limit` for the lock (polling: flock has no timeout).
+    pub async fn acquire_within(dir: &Path, limit: std::time::Duration) -> std::io::Result<Option<LabLock>> {
+        let end = std::time::Instant::now() + limit;
+        loop {
+            if let Some(l) = Self::try_lock(dir, true)? {
+                return Ok(Some(l));
+            }
+            if std::time::Instant::now() >= end {
+                return Ok(None);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// Like `try_acquire`, but never creates the lock file: for watching an `up` whose

@@ -3,7 +3,7 @@
 //! the same teardown `down` uses.
 
 use super::ledger::{Entry, Ledger};
-use super::{state_dir, write_atomic, write_state, LabError, LabLock, LabState, Stage};
+use super::{state, state_dir, write_atomic, write_state, LabError, LabLock, LabState, Stage};
 use crate::config::{Daemon, Lab};
 use crate::frr::spawn::{self, RouterLaunch};
 use crate::netns::{self, Netns};
@@ -68,7 +68,8 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
         )));
     }
     let dir = state_dir(&lab.name);
-    if dir.exists() {
+    // A directory that fails the checks is refused (exit 1) before anything is built.
+    if state::check_lab(&lab.name)? {
         return Err(LabError::Input(format!(
             "lab {} is already running (state in {}); take it down first with `nsbgp down --lab {}`",
             lab.name,
@@ -107,6 +108,22 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
     Ok(())
 }
 
+/// Refuses a lab whose memory estimate (see `doctor::estimate_mb`) exceeds MemAvailable.
+/// `up --ignore-memory` skips it.
+pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
+    let need = crate::doctor::estimate_mb(lab.routers.len() as u64, lab.merge_memory);
+    let avail = crate::doctor::meminfo_kb("MemAvailable") / 1024;
+    if need > avail {
+        return Err(LabError::Input(format!(
+            "lab {} needs about {need} MB ({} routers) but this host has {avail} MB available (MemAvailable); \
+             use fewer routers (`--routers N`), free memory, or pass --ignore-memory if you know better",
+            lab.name,
+            lab.routers.len()
+        )));
+    }
+    Ok(())
+}
+
 fn list_some(v: &[&str]) -> String {
     if v.len() <= 5 {
         v.join(", ")
@@ -132,6 +149,8 @@ pub struct Progress {
 
 /// `up`, counting started routers into `progress`.
 pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) -> Result<UpReport, LabError> {
+    // Installed first: from here on SIGINT, SIGTERM and SIGHUP roll back instead of killing.
+    let shutdown = Shutdown::install();
     preflight(lab)?;
     let (raised, problems) = super::host::raise(lab.routers.len() as u64);
     for m in &raised {
@@ -146,17 +165,12 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     }
     let t0 = Instant::now();
     let dir = state_dir(&lab.name);
-    std::fs::create_dir_all(super::state_root()).map_err(rt)?;
-    // create_dir (not _all) is the claim: of two concurrent `up`s exactly one succeeds.
-    match std::fs::create_dir(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(LabError::Input(format!(
-                "lab {} is already running or starting; see `nsbgp list`",
-                lab.name
-            )));
-        }
-        Err(e) => return Err(rt(format!("{}: {e}", dir.display()))),
+    // Creating the directory is the claim: of two concurrent `up`s exactly one succeeds.
+    if !state::create_lab(&lab.name)? {
+        return Err(LabError::Input(format!(
+            "lab {} is already running or starting; see `nsbgp list`",
+            lab.name
+        )));
     }
     let lock = LabLock::try_acquire(&dir)
         .map_err(rt)?
@@ -173,14 +187,14 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
         write_atomic(
             &dir.join("lab.json"),
             &serde_json::to_vec_pretty(lab).expect("lab serializes"),
-            0o644,
+            0o600,
         )?;
         Ledger::create(&dir.join("ledger.jsonl"))
     })();
     let ledger = match setup {
         Ok(l) => l,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = state::remove_lab(&lab.name);
             return Err(rt(format!("{}: {e}", dir.display())));
         }
     };
@@ -201,7 +215,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             }
             Ok(_) => {}
             Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
+                let _ = state::remove_lab(&lab.name);
                 let _ = super::ksm::restore_if_last(
                     Path::new(super::ksm::SYSFS),
                     &super::state_root(),
@@ -213,8 +227,8 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     }
 
     let result = tokio::select! {
-        r = build(lab, &dir, &ledger, password, progress) => r,
-        _ = shutdown_signal() => Err(LabError::Runtime("interrupted".into())),
+        r = build(lab, &dir, &ledger, password, progress, &shutdown) => r,
+        _ = shutdown.wait() => Err(LabError::Runtime("interrupted".into())),
     };
     match result {
         Ok(mut report) => {
@@ -246,24 +260,82 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             let report = super::down::teardown(&lab.name, super::down::Options::default()).await;
             drop(lock);
             let mut msg = format!("{e}\nnsbgp rolled back what it had built");
-            if !report.errors.is_empty() {
-                msg.push_str(&format!(
+            match report {
+                Ok(r) if r.errors.is_empty() => {}
+                Ok(r) => msg.push_str(&format!(
                     ", with {} problem(s):\n  {}",
-                    report.errors.len(),
-                    report.errors.join("\n  ")
-                ));
+                    r.errors.len(),
+                    r.errors.join("\n  ")
+                )),
+                Err(te) => msg.push_str(&format!(", but could not finish: {te}")),
             }
-            Err(LabError::Runtime(msg))
+            // A namespace name held by another lab is a clash of inputs: exit 2.
+            Err(match e {
+                LabError::Netns(n @ netns::NetnsError::Taken(_)) => {
+                    LabError::Input(format!("{n}\n{}", msg.lines().skip(1).collect::<Vec<_>>().join("\n")))
+                }
+                _ => LabError::Runtime(msg),
+            })
         }
     }
 }
 
+/// SIGINT, SIGTERM or SIGHUP, whichever comes first.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).expect("signal handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    let streams = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()].map(signal);
+    let mut streams: Vec<_> = streams.into_iter().filter_map(|s| s.ok()).collect();
+    if streams.is_empty() {
+        return std::future::pending().await;
+    }
+    let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+    futures::future::select_all(waits).await;
+}
+
+/// A stop request from a signal, seen both by async code ([`Shutdown::wait`]) and by the
+/// namespace threads, which check [`Shutdown::flag`] between namespaces.
+#[derive(Clone)]
+pub struct Shutdown {
+    flag: Arc<std::sync::atomic::AtomicBool>,
+    rx: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Shutdown {
+    /// Registers the handlers now (a signal before this point kills the process, as before
+    /// anything is built) and watches for them from a task.
+    pub fn install() -> Shutdown {
+        use tokio::signal::unix::{signal, SignalKind};
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let mut streams: Vec<_> = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()]
+            .map(signal)
+            .into_iter()
+            .filter_map(|s| s.ok())
+            .collect();
+        let f = flag.clone();
+        tokio::spawn(async move {
+            if streams.is_empty() {
+                return;
+            }
+            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(waits).await;
+            f.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = tx.send(true);
+        });
+        Shutdown { flag, rx }
+    }
+
+    pub fn flag(&self) -> &std::sync::atomic::AtomicBool {
+        &self.flag
+    }
+
+    pub fn requested(&self) -> bool {
+        self.flag.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub async fn wait(&self) {
+        let mut rx = self.rx.clone();
+        let _ = rx.wait_for(|v| *v).await;
     }
 }
 
@@ -273,6 +345,7 @@ async fn build(
     ledger: &Ledger,
     password: &str,
     progress: &Progress,
+    shutdown: &Shutdown,
 ) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
@@ -284,23 +357,44 @@ async fn build(
         .map(|n| n.get())
         .unwrap_or(2)
         .min(4);
+    let ledger_failed = std::sync::atomic::AtomicBool::new(false);
     let record_claim = |name: &str| {
-        let _ = ledger.record(Entry::Netns { name: name.to_string() });
+        if ledger.record(Entry::Netns { name: name.to_string() }).is_err() {
+            ledger_failed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
     };
-    let (mut made, err) = tokio::task::block_in_place(|| netns::create_all(&names, threads, &handle, &record_claim));
-    ledger
-        .record_all(
-            &made
-                .iter()
-                .map(|n| Entry::NetnsIno {
-                    name: n.name.clone(),
-                    ino: n.ino,
-                })
-                .collect::<Vec<_>>(),
+    // The identity goes to the ledger the moment the namespace exists: a rollback or `down`
+    // deletes only namespaces whose inode it recorded.
+    let record_created = |name: &str, ino: u64| {
+        if ledger
+            .record(Entry::NetnsIno {
+                name: name.to_string(),
+                ino,
+            })
+            .is_err()
+        {
+            ledger_failed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        test_pause_blocking("mid-namespaces", shutdown);
+    };
+    let (mut made, err) = tokio::task::block_in_place(|| {
+        netns::create_all(
+            &names,
+            threads,
+            &handle,
+            &record_claim,
+            &record_created,
+            shutdown.flag(),
         )
-        .map_err(rt)?;
+    });
     if let Some(e) = err {
-        return Err(rt(e));
+        return Err(e.into());
+    }
+    if ledger_failed.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(rt("cannot write the lab's ledger"));
+    }
+    if shutdown.requested() {
+        return Err(rt("interrupted while creating namespaces"));
     }
     made.sort_by_key(|n| lab.resolve_router(&n.name).unwrap_or(usize::MAX));
     report.namespaces_ms = t.elapsed().as_millis() as u64;
@@ -360,6 +454,23 @@ async fn test_pause(stage: &str) {
     if std::env::var("NSBGP_TEST_PAUSE").is_ok_and(|s| s == stage) {
         eprintln!("nsbgp-test: paused after {stage}");
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+}
+
+/// The crash-test seam inside namespace creation (a namespace thread): with
+/// `NSBGP_TEST_PAUSE=mid-namespaces`, the first namespace created waits there until a
+/// signal asks `up` to stop (or 600 s), so a test can signal `up` in the middle.
+fn test_pause_blocking(stage: &str, shutdown: &Shutdown) {
+    static ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !std::env::var("NSBGP_TEST_PAUSE").is_ok_and(|s| s == stage)
+        || ONCE.swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        return;
+    }
+    eprintln!("nsbgp-test: paused after {stage}");
+    let end = Instant::now() + std::time::Duration::from_secs(600);
+    while !shutdown.requested() && Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -489,7 +600,7 @@ async fn start_daemons(
                 };
                 // zebra first: bgpd connects to its zserv socket at start.
                 for &d in &lab.daemons {
-                    let pid = spawn::start(lab, &launch, d).await.map_err(rt)?;
+                    let pid = spawn::start(lab, &launch, d).await?;
                     ledger
                         .record(Entry::Daemon {
                             router: ns.name.clone(),

@@ -107,7 +107,7 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
         .collect();
     let all = poll.all_converged();
     LabStatus {
-        lab: p.lab.name.clone(),
+        lab: p.lab.name.to_string(),
         routers_total: routers.len(),
         converged: all,
         converged_routers: poll.converged_count(),
@@ -122,7 +122,7 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
 
 /// `up --wait`: polls until every router has converged and stayed so for `SETTLE`, showing
 /// progress on a terminal. On timeout, the error lists who is not converged and why.
-pub async fn wait_converged(lab_name: &str, timeout: Option<f64>) -> Result<LabStatus, LabError> {
+pub async fn wait_converged(lab_name: &crate::config::LabName, timeout: Option<f64>) -> Result<LabStatus, LabError> {
     let run = lab::open(lab_name)?;
     let n = run.lab.routers.len();
     // A chain needs roughly 50-60 ms per hop once all sessions are up; leave ample room.

@@ -23,6 +23,12 @@ pub const NETNS_DIR: &str = "/run/netns";
 pub enum NetnsError {
     #[error("network namespace {0} already exists and is not part of this lab; remove it (`ip netns del {0}`) or choose another router_prefix")]
     Taken(String),
+    #[error("network namespace {name} is not the one this lab created (its inode is {found:?}, the lab's ledger recorded {recorded:?}); nsbgp will not enter or delete it")]
+    NotOurs {
+        name: String,
+        found: Option<u64>,
+        recorded: Option<u64>,
+    },
     #[error("namespace {name}: {step}: {source}")]
     Sys {
         name: String,
@@ -51,7 +57,12 @@ pub fn path_of(name: &str) -> PathBuf {
 
 /// Inode of a named namespace, if it exists (its identity: names can be reused).
 pub fn inode_of(name: &str) -> Option<u64> {
-    let f = std::fs::File::open(path_of(name)).ok()?;
+    let f = open(
+        &path_of(name),
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW,
+        Mode::empty(),
+    )
+    .ok()?;
     let st = fstat(f.as_fd()).ok()?;
     // A plain file left behind by a crash is not a namespace: nsfs has its own device.
     is_nsfs(f.as_raw_fd()).then_some(st.st_ino)
@@ -117,24 +128,26 @@ const ROUTER_SYSCTLS: &[(&str, &str)] = &[
 ];
 
 /// Creates the namespaces on `threads` dedicated threads. `claimed` is called with each
-/// name just before it is claimed, so the caller can record it in its ledger first.
-/// Returns the namespaces created, and the first error (creation stops at the first one).
+/// name just before it is claimed, and `created` with its name and inode the moment the
+/// namespace exists, so the caller's ledger knows its identity before anything else happens.
+/// Creation stops at the first error, or once `stop` is set (a signal).
+/// Returns the namespaces created, and the first error.
 pub fn create_all(
     names: &[String],
     threads: usize,
     rt: &tokio::runtime::Handle,
     claimed: &(dyn Fn(&str) + Sync),
+    created: &(dyn Fn(&str, u64) + Sync),
+    stop: &std::sync::atomic::AtomicBool,
 ) -> (Vec<Netns>, Option<NetnsError>) {
     let threads = threads.clamp(1, names.len().max(1));
     let chunk = names.len().div_ceil(threads).max(1);
-    let stop = std::sync::atomic::AtomicBool::new(false);
     let mut made = Vec::with_capacity(names.len());
     let mut first_err = None;
     std::thread::scope(|s| {
         let workers: Vec<_> = names
             .chunks(chunk)
             .map(|part| {
-                let stop = &stop;
                 s.spawn(move || {
                     let _rt = rt.enter();
                     let mut out = Vec::with_capacity(part.len());
@@ -160,7 +173,7 @@ pub fn create_all(
                             break;
                         }
                         claimed(name);
-                        let r = create_one(name);
+                        let r = create_one(name, created);
                         // Back to the host namespace whatever happened.
                         if let Err(source) = setns(host.as_fd(), CloneFlags::CLONE_NEWNET) {
                             stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -197,7 +210,7 @@ pub fn create_all(
 }
 
 /// Runs on a dedicated thread, which it leaves inside the new namespace.
-fn create_one(name: &str) -> Result<Netns, NetnsError> {
+fn create_one(name: &str, created: &(dyn Fn(&str, u64) + Sync)) -> Result<Netns, NetnsError> {
     let path = path_of(name);
     let sys = |step, source| NetnsError::Sys {
         name: name.to_string(),
@@ -230,6 +243,10 @@ fn create_one(name: &str) -> Result<Netns, NetnsError> {
         None::<&str>,
     )
     .map_err(|e| undo(sys("bind mount", e)))?;
+    let fd = open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| undo(sys("open", e)))?;
+    let ino = fstat(fd.as_fd()).map_err(|e| undo(sys("stat", e)))?.st_ino;
+    // From here on the namespace is the lab's: its identity goes to the ledger at once.
+    created(name, ino);
     for (key, value) in ROUTER_SYSCTLS {
         let p = format!("/proc/sys/{key}");
         std::fs::write(&p, value).map_err(|source| {
@@ -240,8 +257,6 @@ fn create_one(name: &str) -> Result<Netns, NetnsError> {
             })
         })?;
     }
-    let fd = open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| undo(sys("open", e)))?;
-    let ino = fstat(fd.as_fd()).map_err(|e| undo(sys("stat", e)))?.st_ino;
     // The socket belongs to the namespace current when it is created: this one.
     let (conn, handle, _) = rtnetlink::new_connection().map_err(|source| {
         undo(NetnsError::Io {
@@ -259,13 +274,51 @@ fn create_one(name: &str) -> Result<Netns, NetnsError> {
     })
 }
 
-/// Opens an existing named namespace (for commands that act on a running lab).
+/// Identities (inodes) of the namespaces a running lab's ledger recorded, registered by
+/// `lab::open`: [`open_named`] enters only these.
+static EXPECTED: std::sync::Mutex<Option<std::collections::HashMap<String, u64>>> = std::sync::Mutex::new(None);
+
+/// Registers namespace identities from a lab's ledger, for [`open_named`].
+pub fn expect_identities(ids: impl IntoIterator<Item = (String, u64)>) {
+    let mut g = EXPECTED.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(Default::default).extend(ids);
+}
+
+/// Opens an existing named namespace (for commands that act on a running lab), only when
+/// it is the namespace the lab's ledger recorded: same name, nsfs, same inode.
 pub fn open_named(name: &str) -> Result<OwnedFd, NetnsError> {
-    open(&path_of(name), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|source| NetnsError::Sys {
+    let recorded = EXPECTED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(name).copied());
+    open_checked(name, recorded)
+}
+
+/// Opens `/run/netns/NAME` and checks it is the namespace with inode `recorded`.
+pub fn open_checked(name: &str, recorded: Option<u64>) -> Result<OwnedFd, NetnsError> {
+    let fd = open(
+        &path_of(name),
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW,
+        Mode::empty(),
+    )
+    .map_err(|source| NetnsError::Sys {
         name: name.into(),
         step: "open",
         source,
-    })
+    })?;
+    let found = fstat(fd.as_fd())
+        .ok()
+        .filter(|_| is_nsfs(fd.as_raw_fd()))
+        .map(|st| st.st_ino);
+    match (found, recorded) {
+        (Some(f), Some(r)) if f == r => Ok(fd),
+        _ => Err(NetnsError::NotOurs {
+            name: name.into(),
+            found,
+            recorded,
+        }),
+    }
 }
 
 /// Runs `f` on a fresh OS thread inside the namespace `fd`; the thread ends afterwards, so
@@ -284,12 +337,18 @@ pub fn run_in<T: Send + 'static>(fd: &OwnedFd, f: impl FnOnce() -> T + Send + 's
 
 /// Deletes a named namespace, but only if it is the one we created (same inode).
 /// Returns Ok(false) when there was nothing of ours to delete.
-pub fn delete(name: &str, expected_ino: Option<u64>) -> Result<bool, NetnsError> {
+pub fn delete(name: &str, expected_ino: u64) -> Result<bool, NetnsError> {
     let path = path_of(name);
-    match (inode_of(name), expected_ino) {
-        (Some(ino), Some(want)) if ino != want => return Err(NetnsError::Taken(name.into())),
-        (None, _) if !path.exists() => return Ok(false),
-        _ => {}
+    match inode_of(name) {
+        Some(ino) if ino == expected_ino => {}
+        None if std::fs::symlink_metadata(&path).is_err() => return Ok(false),
+        found => {
+            return Err(NetnsError::NotOurs {
+                name: name.into(),
+                found,
+                recorded: Some(expected_ino),
+            })
+        }
     }
     match umount2(&path, MntFlags::MNT_DETACH) {
         Ok(()) | Err(nix::Error::EINVAL) | Err(nix::Error::ENOENT) => {}
