@@ -12,4 +12,5 @@ pub mod monitor;
 pub mod netns;
 pub mod render;
 pub mod rootfs;
+pub mod runner;
 pub mod trace;

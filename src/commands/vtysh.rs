@@ -4,36 +4,25 @@ use super::{router_arg, rt};
 use crate::lab::{self, LabError};
 use crate::rootfs;
 use std::io::IsTerminal;
-use std::os::unix::process::CommandExt;
+use std::sync::Arc;
 
 /// FRR's vtysh inside the router's namespace and chroot, where it finds the daemons' sockets.
 pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[String]) -> Result<(), LabError> {
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();
-    let fd = crate::netns::open_named(&name).map_err(rt)?;
-    let mounts = rootfs::PreparedMounts::new(&rootfs::plan(&run.dirs(idx), &rootfs::RealHost));
-    let mut cmd = std::process::Command::new("/usr/bin/vtysh");
-    cmd.args(args);
     if args.is_empty() && !std::io::stdin().is_terminal() {
         return Err(LabError::Input(
             "vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into(),
         ));
     }
-    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
-    // SAFETY: only syscalls on data prepared before fork.
-    unsafe {
-        cmd.pre_exec(move || {
-            nix::sched::setns(
-                std::os::fd::BorrowedFd::borrow_raw(raw),
-                nix::sched::CloneFlags::CLONE_NEWNET,
-            )?;
-            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
-            rootfs::apply(&mounts, &mut rootfs::Syscalls)?;
-            Ok(())
-        });
-    }
-    let status = cmd
+    let fd = crate::netns::open_named(&name).map_err(rt)?;
+    let mounts = rootfs::PreparedMounts::new(&rootfs::plan(&run.dirs(idx), &rootfs::RealHost));
+    let status = crate::runner::InRouter::new("/usr/bin/vtysh")
+        .args(args)
+        .netns(fd)
+        .chroot(Arc::new(mounts))
+        .command()
         .status()
         .map_err(|e| rt(format!("cannot run vtysh in {name}: {e}")))?;
     std::process::exit(status.code().unwrap_or(1));

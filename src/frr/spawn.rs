@@ -6,9 +6,8 @@
 //! vty, so a zero exit status means "ready". The daemon drops to the `frr` user itself.
 
 use crate::config::{Daemon, Lab};
-use crate::rootfs::{self, PreparedMounts, RouterDirs};
-use nix::sched::{setns, unshare, CloneFlags};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use crate::rootfs::{PreparedMounts, RouterDirs};
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,48 +94,28 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
         source,
     };
     let stderr = std::fs::File::create(&log).map_err(exec_err)?;
-    let mut cmd = tokio::process::Command::new(&program);
-    cmd.args(args(lab, daemon))
+    check_program(&program).map_err(exec_err)?;
+    let netns = launch.netns.try_clone().map_err(exec_err)?;
+    // The daemon drops to the `frr` user itself (-u/-g), after binding its ports.
+    let cmd = crate::runner::InRouter::new(&program)
+        .args(args(lab, daemon))
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         // Many small processes: one malloc arena each keeps their footprint small.
         .env("MALLOC_ARENA_MAX", "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(stderr)
-        .kill_on_drop(false);
-    let netns = launch.netns.as_raw_fd();
-    let mounts = launch.mounts.clone();
-    let parent = std::process::id() as libc::pid_t;
-    let merge = lab.merge_memory;
-    // SAFETY: the closure runs between fork and exec; it only makes syscalls on data
-    // prepared before the fork (C strings, an fd) and allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            // If `up` dies (kill -9) before the daemon has daemonized, take this child with
-            // it: `down` could not see it yet, as it has not entered the namespace. The
-            // setting ends at FRR's own fork and when it drops to the frr user.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-            if libc::getppid() != parent {
-                return Err(std::io::Error::other("nsbgp exited while starting the daemon"));
-            }
-            nix::unistd::setsid()?;
-            if merge {
-                // Same addresses in every daemon make their start-up heaps identical page
-                // for page, so KSM can merge them (lab::ksm). Both settings survive exec and
-                // FRR's own fork.
-                let persona = libc::personality(0xffff_ffff);
-                if persona != -1 {
-                    libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
-                }
-                libc::prctl(libc::PR_SET_MEMORY_MERGE, 1, 0, 0, 0);
-            }
-            setns(BorrowedFd::borrow_raw(netns), CloneFlags::CLONE_NEWNET)?;
-            unshare(CloneFlags::CLONE_NEWNS)?;
-            rootfs::apply(&mounts, &mut rootfs::Syscalls)?;
-            Ok(())
-        });
-    }
+        .stderr(stderr.into())
+        // If `up` dies (kill -9) before the daemon has daemonized, take this child with it:
+        // `down` could not see it yet. The setting ends at FRR's own fork and user switch.
+        .parent_death(nix::sys::signal::Signal::SIGKILL)
+        .new_session()
+        .merge_memory(lab.merge_memory)
+        .netns(netns)
+        .chroot(launch.mounts.clone())
+        .command();
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.kill_on_drop(false);
     let mut child = cmd.spawn().map_err(exec_err)?;
     let status = match tokio::time::timeout(START_TIMEOUT, child.wait()).await {
         Ok(s) => s.map_err(exec_err)?,
@@ -179,6 +158,32 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
         timeout: Duration::from_secs(2),
         log: pidf,
     })
+}
+
+/// A program nsbgp runs as root must be root's: a regular file owned by root, writable by
+/// nobody else (and so must its directory be), or anyone could swap what runs.
+pub fn check_program(program: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let bad = |what: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("{what}; nsbgp runs only programs that only root can change"),
+        )
+    };
+    let md = std::fs::metadata(program)?;
+    if !md.is_file() || md.uid() != 0 || md.mode() & 0o022 != 0 {
+        return Err(bad(format!(
+            "{} is not a root-owned file that only root can write",
+            program.display()
+        )));
+    }
+    if let Some(dir) = program.parent() {
+        let d = std::fs::metadata(dir)?;
+        if d.uid() != 0 || d.mode() & 0o022 != 0 {
+            return Err(bad(format!("{} is writable by others than root", dir.display())));
+        }
+    }
+    Ok(())
 }
 
 pub fn read_pid(path: &std::path::Path) -> Option<u32> {

@@ -11,7 +11,6 @@ use crate::config::Lab;
 use crate::lab::LabError;
 use serde::Serialize;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Duration;
 
 pub const TRACEROUTE: &str = "/usr/sbin/traceroute";
@@ -149,27 +148,22 @@ pub async fn trace(lab: &Lab, from: usize, target: &Target) -> Result<TraceResul
     }
     let m = max_ttl(lab, target.expected);
     let fd = crate::netns::open_named(&src.name).map_err(|e| LabError::Runtime(e.to_string()))?;
-    let mut cmd = tokio::process::Command::new(TRACEROUTE);
-    cmd.args([
-        "-n",
-        "-q",
-        "1",
-        "-w",
-        "1",
-        "-m",
-        &m.to_string(),
-        &target.addr.to_string(),
-    ])
-    .stdin(std::process::Stdio::null())
-    .kill_on_drop(true);
-    let raw = fd.as_raw_fd();
-    // SAFETY: between fork and exec only setns on an fd opened before the fork.
-    unsafe {
-        cmd.pre_exec(move || {
-            nix::sched::setns(BorrowedFd::borrow_raw(raw), nix::sched::CloneFlags::CLONE_NEWNET)?;
-            Ok(())
-        });
-    }
+    let cmd = crate::runner::InRouter::new(TRACEROUTE)
+        .args([
+            "-n",
+            "-q",
+            "1",
+            "-w",
+            "1",
+            "-m",
+            &m.to_string(),
+            &target.addr.to_string(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .netns(fd)
+        .command();
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.kill_on_drop(true);
     // Probes go out 16 at a time with a 1 s wait: a silent path costs about m/16 + 1 s.
     let limit = Duration::from_secs(5 + m as u64 / 4);
     let out = tokio::time::timeout(limit, cmd.output())
