@@ -15,7 +15,13 @@ struct ListRow {
 pub async fn list(json: bool) -> Result<(), LabError> {
     let mut rows = Vec::new();
     for name in lab::lab_names() {
-        let Ok(run) = lab::open(&name) else { continue };
+        let run = match lab::open(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("lab {name}: not listed: {e}");
+                continue;
+            }
+        };
         if run.is_stale() {
             // Left by an earlier boot: nothing of it runs; remove its files, trust nothing else.
             let rep = match down::teardown(&name, down::Options { dry_run: false }).await {

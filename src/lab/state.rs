@@ -181,6 +181,34 @@ pub fn create_lab(lab: &LabName) -> Result<bool, StateError> {
     }
 }
 
+/// A host-wide lock (`NAME` in the state root), polled so that `stop` (a signal) can end
+/// the wait. `Ok(None)` when `stop` was set first.
+pub fn host_lock(name: &str, stop: &std::sync::atomic::AtomicBool) -> std::io::Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(state_root().join(name))?;
+    loop {
+        // SAFETY: flock on an fd we own.
+        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(Some(f));
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::WouldBlock {
+            return Err(e);
+        }
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Opening below a directory fd: no symbolic link anywhere, no mount crossed.
 fn open_beneath(dir: BorrowedFd<'_>, name: &CStr) -> nix::Result<OwnedFd> {
     let how = OpenHow::new()

@@ -270,12 +270,10 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
                 Err(te) => msg.push_str(&format!(", but could not finish: {te}")),
             }
             // A namespace name held by another lab is a clash of inputs: exit 2.
-            Err(match e {
-                LabError::Netns(n @ netns::NetnsError::Taken(_)) => {
-                    LabError::Input(format!("{n}\n{}", msg.lines().skip(1).collect::<Vec<_>>().join("\n")))
-                }
-                _ => LabError::Runtime(msg),
-            })
+            if matches!(e, LabError::Netns(netns::NetnsError::Taken(_))) {
+                return Err(LabError::Input(msg));
+            }
+            Err(LabError::Runtime(msg))
         }
     }
 }
@@ -378,14 +376,34 @@ async fn build(
         test_pause_blocking("mid-namespaces", shutdown);
     };
     let (mut made, err) = tokio::task::block_in_place(|| {
-        netns::create_all(
-            &names,
-            threads,
-            &handle,
-            &record_claim,
-            &record_created,
-            shutdown.flag(),
-        )
+        // Namespace creation is serialized host-wide, so of two labs that share router
+        // names one gets them all and the other none (exit 2, nothing of the first touched);
+        // without it each could win some names and both would roll back.
+        let lock = state::host_lock("netns.lock", shutdown.flag());
+        match lock {
+            Ok(Some(_lock)) => {
+                if let Some(n) = names.iter().find(|n| netns::path_of(n).exists()) {
+                    return (vec![], Some(netns::NetnsError::Taken(n.clone())));
+                }
+                netns::create_all(
+                    &names,
+                    threads,
+                    &handle,
+                    &record_claim,
+                    &record_created,
+                    shutdown.flag(),
+                )
+            }
+            Ok(None) => (vec![], None),
+            Err(source) => (
+                vec![],
+                Some(netns::NetnsError::Io {
+                    name: "netns.lock".into(),
+                    step: "lock",
+                    source,
+                }),
+            ),
+        }
     });
     if let Some(e) = err {
         return Err(e.into());

@@ -297,6 +297,13 @@ pub fn open_named(name: &str) -> Result<OwnedFd, NetnsError> {
 
 /// Opens `/run/netns/NAME` and checks it is the namespace with inode `recorded`.
 pub fn open_checked(name: &str, recorded: Option<u64>) -> Result<OwnedFd, NetnsError> {
+    if recorded.is_none() {
+        return Err(NetnsError::NotOurs {
+            name: name.into(),
+            found: inode_of(name),
+            recorded,
+        });
+    }
     let fd = open(
         &path_of(name),
         OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW,
