@@ -140,8 +140,10 @@ pub enum Command {
     /// Interactive session on a router's vty, logged in (Ctrl-] leaves).
     Attach {
         router: String,
-        #[arg(default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
-        daemon: String,
+        /// Only this daemon; without it the session is bgpd's and commands bgpd does not
+        /// know (`show ip route`, `show interface`) go to zebra, as in vtysh.
+        #[arg(value_parser = ["bgpd", "zebra"])]
+        daemon: Option<String>,
         #[arg(long)]
         lab: Option<LabName>,
     },
@@ -259,7 +261,7 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             all,
             timeline,
         } => c::status::status(lab.as_ref(), json, watch, all, timeline).await,
-        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_ref(), &router, &daemon).await,
+        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_ref(), &router, daemon.as_deref()).await,
         Command::Vty {
             router,
             lab,

@@ -386,3 +386,99 @@ fn sigterm_to_experiment_takes_its_lab_down() {
     assert!(!findmnt_targets().contains(&format!("/run/nsbgp/{}", lab.name)));
     lab.assert_clean();
 }
+
+/// Reads the pty master until `want` appears or `limit` passes (bounded).
+fn read_pty_until(master: &mut std::fs::File, want: &str, limit: Duration) -> String {
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    let end = std::time::Instant::now() + limit;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < end {
+        let mut fds = [nix::poll::PollFd::new(master.as_fd(), nix::poll::PollFlags::POLLIN)];
+        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) == 0 {
+            continue;
+        }
+        match master.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if String::from_utf8_lossy(&got).contains(want) {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[test]
+fn vty_and_attach_send_each_command_to_the_daemon_that_knows_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("svr", 3, "");
+    assert_ok(
+        &nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]),
+        "up --wait",
+    );
+    // The first command most users type, on every router: zebra answers it.
+    let o = lab.on_lab(&["vty", "all", "-c", "show ip route"]);
+    assert_ok(&o, "vty all -c 'show ip route'");
+    assert_eq!(stdout(&o).matches("0.0.0.0/0").count(), 2, "{}", stdout(&o));
+    // --json names the daemon that answered each command.
+    let o = lab.on_lab(&[
+        "vty",
+        "1",
+        "--json",
+        "-c",
+        "show ip route json",
+        "-c",
+        "show interface brief",
+        "-c",
+        "show ip bgp summary json",
+        "-c",
+        "show version",
+    ]);
+    assert_ok(&o, "vty --json");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let daemons: Vec<&str> = v[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["daemon"].as_str().unwrap())
+        .collect();
+    assert_eq!(daemons, ["zebra", "zebra", "bgpd", "bgpd"]);
+    // The same routes as FRR's own vtysh shows (an independent client).
+    let ours = &v[0]["results"][0]["json"];
+    let theirs: serde_json::Value = serde_json::from_str(&vtysh(&lab, &lab.router(1), "show ip route json")).unwrap();
+    let keys = |j: &serde_json::Value| j.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(ours), keys(&theirs));
+    // -d still pins the daemon: bgpd does not know `show ip route`.
+    let o = lab.on_lab(&["vty", "1", "-d", "bgpd", "-c", "show ip route"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    // attach without a daemon: bgpd's session, and `show ip route` answered by zebra.
+    use std::os::fd::AsFd;
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let slave = |fd: &std::os::fd::OwnedFd| Stdio::from(fd.try_clone().unwrap());
+    let mut child = Command::new(NSBGP)
+        .args(["attach", &lab.router(2), "--lab", &lab.name])
+        .stdin(slave(&pty.slave))
+        .stdout(slave(&pty.slave))
+        .stderr(slave(&pty.slave))
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let prompt = format!("{}> ", lab.router(2));
+    let greet = read_pty_until(&mut master, &prompt, Duration::from_secs(20));
+    assert!(greet.contains("go to zebra"), "{greet}");
+    std::io::Write::write_all(&mut master, b"show ip route\r").unwrap();
+    let out = read_pty_until(&mut master, "0.0.0.0/0", Duration::from_secs(20));
+    assert!(out.contains("0.0.0.0/0") && !out.contains("Unknown command"), "{out}");
+    std::io::Write::write_all(&mut master, b"show ip bgp summary\r").unwrap();
+    let out = read_pty_until(&mut master, "Total number of neighbors 1", Duration::from_secs(20));
+    assert!(out.contains("Total number of neighbors 1"), "{out}");
+    std::io::Write::write_all(&mut master, &[0x1d]).unwrap();
+    let status = wait_exit(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "attach exit {status}");
+    let _ = pty.slave.as_fd();
+}

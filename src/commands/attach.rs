@@ -5,11 +5,18 @@ use crate::lab::{self, LabError};
 use std::io::IsTerminal;
 
 /// `attach`: an interactive, logged-in vty session in the router's namespace.
-pub async fn attach(lab_name: Option<&crate::config::LabName>, router: &str, daemon: &str) -> Result<(), LabError> {
+/// Without `daemon`, the session is bgpd's and a command bgpd does not know is run on zebra
+/// (as vtysh sends `show ip route` to zebra); with it, that daemon alone.
+pub async fn attach(
+    lab_name: Option<&crate::config::LabName>,
+    router: &str,
+    daemon: Option<&str>,
+) -> Result<(), LabError> {
+    use crate::config::Daemon;
     use crate::frr::attach;
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
-    let d = daemon_arg(daemon)?;
+    let d = daemon.map(daemon_arg).transpose()?.unwrap_or(Daemon::Bgpd);
     let r = run.lab.routers[idx].clone();
     if !std::io::stdin().is_terminal() {
         return Err(LabError::Input(format!(
@@ -31,21 +38,27 @@ pub async fn attach(lab_name: Option<&crate::config::LabName>, router: &str, dae
         .expect("connect task")
         .map_err(rt)?;
     let dirs = run.dirs(idx);
-    let end = attach::run(stream, &password, &attach::banner(&r.name, r.asn, d))
-        .await
-        .map_err(|e| {
-            // The daemon may have died between the check above and the login.
-            let alive = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&dirs, d))
-                .is_some_and(|p| lab::pid_alive(p) && lab::pid_comm(p).as_deref() == Some(d.name()));
-            if alive {
-                LabError::Runtime(format!("attach to {d} on {}: {e}", r.name))
-            } else {
-                LabError::Runtime(format!(
-                    "{d} on {} is not running (it stopped while attaching: {e}); start it with `nsbgp restart {} {d}`",
-                    r.name, r.name
-                ))
-            }
-        })?;
+    // zebra for what bgpd does not know; if zebra is down, the session is bgpd's alone.
+    let other = match daemon {
+        Some(_) => None,
+        None => crate::frr::vty::Vty::connect(&r.name, Daemon::Zebra, &password)
+            .await
+            .ok(),
+    };
+    let banner = attach::banner(&r.name, r.asn, d, other.as_ref().map(|_| Daemon::Zebra));
+    let end = attach::run(stream, &password, &banner, other).await.map_err(|e| {
+        // The daemon may have died between the check above and the login.
+        let alive = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&dirs, d))
+            .is_some_and(|p| lab::pid_alive(p) && lab::pid_comm(p).as_deref() == Some(d.name()));
+        if alive {
+            LabError::Runtime(format!("attach to {d} on {}: {e}", r.name))
+        } else {
+            LabError::Runtime(format!(
+                "{d} on {} is not running (it stopped while attaching: {e}); start it with `nsbgp restart {} {d}`",
+                r.name, r.name
+            ))
+        }
+    })?;
     match end {
         attach::End::Escape => eprintln!("\nleft {d} on {}", r.name),
         attach::End::Closed => eprintln!("\n{d} on {} closed the connection", r.name),

@@ -51,9 +51,34 @@ pub enum End {
     Signal,
 }
 
+/// The command in a line where the daemon says it does not know it
+/// (`% [BGP] Unknown command: show ip route`).
+pub fn unknown_command(line: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(line);
+    let s = s.trim_end_matches(['\r', '\n']);
+    if !s.trim_start().starts_with('%') {
+        return None;
+    }
+    let (_, cmd) = s.split_once("Unknown command: ")?;
+    let cmd = cmd.trim();
+    (!cmd.is_empty()).then(|| cmd.to_string())
+}
+
+/// Bytes for the terminal (raw mode): every LF preceded by CR.
+fn crlf(text: &str) -> Vec<u8> {
+    text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
+}
+
 /// Logs in on `stream` and relays the terminal until Ctrl-], the daemon closing, or a
-/// signal. `banner` is printed once logged in, before raw mode.
-pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> Result<End, String> {
+/// signal. `banner` is printed once logged in, before raw mode. With `other`, a logged-in
+/// session to a second daemon, a command the attached daemon calls unknown is run there and
+/// its output shown in place of the complaint, as vtysh does.
+pub async fn run(
+    stream: std::net::TcpStream,
+    password: &str,
+    banner: &str,
+    mut other: Option<super::vty::Vty>,
+) -> Result<End, String> {
     let mut sock = tokio::net::TcpStream::from_std(stream).map_err(|e| e.to_string())?;
     let mut tn = Telnet::new(Some(window_size().unwrap_or((80, 24))));
     let mut buf = vec![0u8; 16 * 1024];
@@ -106,6 +131,8 @@ pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> R
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(|e| e.to_string())?;
     let mut out = std::io::stdout();
+    // Output held back while it may be a complaint line to replace (it starts with '%').
+    let mut held: Vec<u8> = Vec::new();
     loop {
         tokio::select! {
             r = sock.read(&mut buf) => {
@@ -116,7 +143,28 @@ pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> R
                     let r = std::mem::take(&mut tn.replies);
                     if sock.write_all(&r).await.is_err() { return Ok(End::Closed); }
                 }
-                let _ = out.write_all(&data);
+                let Some(vty) = other.as_mut() else {
+                    let _ = out.write_all(&data);
+                    let _ = out.flush();
+                    continue;
+                };
+                held.extend_from_slice(&data);
+                let mut shown = Vec::new();
+                while let Some(i) = held.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = held.drain(..=i).collect();
+                    match unknown_command(&line) {
+                        Some(cmd) => match vty.run(&cmd).await {
+                            Ok(text) => shown.extend(crlf(&text)),
+                            // The other daemon does not know it either: the first complaint.
+                            Err(_) => shown.extend(&line),
+                        },
+                        None => shown.extend(&line),
+                    }
+                }
+                if !held.starts_with(b"%") && !held.starts_with(b"\r%") {
+                    shown.append(&mut held);
+                }
+                let _ = out.write_all(&shown);
                 let _ = out.flush();
             }
             input = rx.recv() => {
@@ -144,9 +192,33 @@ pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> R
 }
 
 /// The one-line banner shown before the session starts.
-pub fn banner(router: &str, asn: u32, daemon: Daemon) -> String {
+pub fn banner(router: &str, asn: u32, daemon: Daemon, other: Option<Daemon>) -> String {
+    let also = match other {
+        Some(o) => format!(" Commands {daemon} does not know go to {o}, as in vtysh."),
+        None => String::new(),
+    };
     format!(
-        "Connected to {daemon} on {router} (AS {asn}), 127.0.0.1:{} in its namespace. Ctrl-] leaves.",
+        "Connected to {daemon} on {router} (AS {asn}), 127.0.0.1:{} in its namespace.{also} Ctrl-] leaves.",
         daemon.vty_port()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complaints_name_the_unknown_command() {
+        assert_eq!(
+            unknown_command(b"% [BGP] Unknown command: show ip route\r\n").as_deref(),
+            Some("show ip route")
+        );
+        assert_eq!(
+            unknown_command(b"% Unknown command: sh int\n").as_deref(),
+            Some("sh int")
+        );
+        assert_eq!(unknown_command(b"B>* 0.0.0.0/0 via Unknown command: x\r\n"), None);
+        assert_eq!(unknown_command(b"% Command incomplete: show\r\n"), None);
+        assert_eq!(crlf("a\nb\r\n"), b"a\r\nb\r\n");
+    }
 }
