@@ -242,7 +242,19 @@ fn stale_state_from_an_earlier_boot_is_cleaned_not_trusted() {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
         }
     }
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Bounded poll until the killed daemons have left the namespaces.
+    let gone = wait_for(std::time::Duration::from_secs(30), || {
+        (0..2)
+            .all(|i| {
+                let ns = std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|e| {
+                    std::fs::read_link(e.path().join("root"))
+                        .is_ok_and(|r| r.starts_with(&dir) && r.to_string_lossy().contains(&lab.router(i)))
+                });
+                !ns
+            })
+            .then_some(())
+    });
+    assert!(gone.is_some(), "killed daemons still running after 30 s");
     for i in 0..2 {
         assert_ok(&sh("ip", &["netns", "del", &lab.router(i)]), "ip netns del");
     }

@@ -19,13 +19,6 @@ pub async fn status(
             run.lab.name, run.lab.name
         )));
     }
-    if let Some(s) = watch {
-        if !(s > 0.0 && s.is_finite()) {
-            return Err(LabError::Input(format!(
-                "--watch {s}: give a positive number of seconds"
-            )));
-        }
-    }
     let mut poller = Poller::open(&run).await?;
     let tty = std::io::stdout().is_terminal();
     loop {
@@ -57,7 +50,7 @@ pub async fn status(
         let _ = std::io::stdout().flush();
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs_f64(secs)) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = lab::up::shutdown_signal() => return Ok(()),
         }
     }
 }

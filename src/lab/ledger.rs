@@ -41,6 +41,41 @@ pub enum Entry {
     },
 }
 
+/// A router (= namespace) name as the lab-file validator makes them: 1–15 characters of
+/// `[A-Za-z0-9_-]` starting with a letter. Ledger names must have this shape, so no entry can
+/// turn `/run/netns/{name}` or `/etc/netns/{name}` into another path.
+pub fn valid_router_name(s: &str) -> bool {
+    (1..=15).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl Entry {
+    /// Whether every name and path in the entry is one nsbgp could have written: files and
+    /// directories only as `/etc/netns`, `/etc/netns/{router}` or `/etc/netns/{router}/hosts`.
+    pub fn is_well_formed(&self) -> bool {
+        let etc = Path::new(super::up::ETC_NETNS);
+        let under_etc = |p: &Path, file: bool| {
+            let Ok(rest) = p.strip_prefix(etc) else { return false };
+            let parts: Vec<_> = rest.components().collect();
+            let router_ok = |c: &std::path::Component| matches!(c, std::path::Component::Normal(n) if n.to_str().is_some_and(valid_router_name));
+            match (file, parts.as_slice()) {
+                (false, []) => true,
+                (false, [r]) => router_ok(r),
+                (true, [r, f]) => router_ok(r) && f.as_os_str() == "hosts",
+                _ => false,
+            }
+        };
+        match self {
+            Entry::Netns { name } | Entry::NetnsIno { name, .. } => valid_router_name(name),
+            Entry::Link { a, b, .. } => valid_router_name(a) && valid_router_name(b),
+            Entry::Dir { path } => under_etc(path, false),
+            Entry::File { path } => under_etc(path, true),
+            Entry::Daemon { router, .. } => valid_router_name(router),
+        }
+    }
+}
+
 pub struct Ledger {
     file: Mutex<std::fs::File>,
 }
@@ -104,7 +139,14 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, LedgerError> {
     let lines: Vec<&str> = text.lines().collect();
     let mut v = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        match serde_json::from_str(l) {
+        match serde_json::from_str::<Entry>(l) {
+            Ok(e) if !e.is_well_formed() => {
+                return Err(LedgerError::Corrupt {
+                    path: path.into(),
+                    line: i + 1,
+                    message: "a name or path nsbgp never writes".into(),
+                })
+            }
             Ok(e) => v.push(e),
             Err(_) if i + 1 == lines.len() && !complete => {}
             Err(e) => {
@@ -153,6 +195,54 @@ mod tests {
         let e = read(&p).unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("corrupt"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_names_and_paths_nsbgp_writes_are_accepted() {
+        let ok = [
+            Entry::Netns {
+                name: "ROUTER_5".into(),
+            },
+            Entry::Dir {
+                path: "/etc/netns".into(),
+            },
+            Entry::Dir {
+                path: "/etc/netns/R_1".into(),
+            },
+            Entry::File {
+                path: "/etc/netns/R_1/hosts".into(),
+            },
+        ];
+        for e in ok {
+            assert!(e.is_well_formed(), "{e:?}");
+        }
+        let bad = [
+            Entry::Netns {
+                name: "../../etc".into(),
+            },
+            Entry::NetnsIno {
+                name: "a/b".into(),
+                ino: 1,
+            },
+            Entry::Dir { path: "/etc".into() },
+            Entry::Dir {
+                path: "/etc/netns/../passwd".into(),
+            },
+            Entry::File {
+                path: "/etc/passwd".into(),
+            },
+            Entry::File {
+                path: "/etc/netns/R_1/resolv.conf".into(),
+            },
+            Entry::Daemon {
+                router: "x y".into(),
+                daemon: "bgpd".into(),
+                pid: 1,
+            },
+        ];
+        for e in bad {
+            assert!(!e.is_well_formed(), "{e:?}");
+        }
     }
 
     #[test]
