@@ -229,6 +229,40 @@ fn hostile_names_and_numbers_exit_2_and_touch_nothing() {
     }
     assert!(!Path::new(o).exists(), "render wrote nothing");
 
+    // Within the limit but beyond this host's memory: `up` refuses with both numbers and the
+    // fix, before creating anything (2000 routers need ~41 GB by nsbgp's estimate).
+    let avail_mb = std::fs::read_to_string("/proc/meminfo")
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("MemAvailable:")?
+                .split_whitespace()
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap()
+        / 1024;
+    let big = s.root.parent().unwrap().join("big.toml");
+    std::fs::write(
+        &big,
+        "name = \"big\"\nrouters = 2000\nrouter_prefix = \"hb_\"\nlast_asn = 10000\nlink_pool = \"10.0.0.0/8\"\n",
+    )
+    .unwrap();
+    if avail_mb < 40_000 {
+        let out = s.run(&["up", "-c", big.to_str().unwrap()]);
+        expect(&out, 2, &["up", "big"]);
+        let t = text(&out);
+        assert!(
+            t.contains("needs about") && t.contains("MB available (MemAvailable)") && t.contains("--ignore-memory"),
+            "{t}"
+        );
+        assert!(!s.root.join("big").exists());
+        runs += 1;
+    } else {
+        eprintln!("{avail_mb} MB available: the 2000-router memory refusal cannot be shown here");
+    }
+
     // The symlinked lab directory: refused (exit 1, what and how), never followed.
     for args in [
         vec!["down", "--lab", "linked"],
