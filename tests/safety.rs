@@ -262,7 +262,7 @@ fn two_labs_sharing_a_router_prefix_started_at_once_one_wins_untouched() {
     } else {
         (b_name.clone(), &oa)
     };
-    assert!(text(loser).contains("already exists"), "{}", text(loser));
+    assert!(text(loser).contains("already exist"), "{}", text(loser));
     // The winner is whole: every namespace is there, and each router's daemons live in the
     // namespace /run/netns shows under its name (same inode), with BGP established.
     let ns = netns_list();

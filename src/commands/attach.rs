@@ -1,6 +1,6 @@
 //! `nsbgp attach`: an interactive vty session.
 
-use super::{daemon_arg, router_arg, rt};
+use super::{daemon_arg, router_arg};
 use crate::lab::{self, LabError};
 use std::io::IsTerminal;
 
@@ -35,8 +35,7 @@ pub async fn attach(
     let name = r.name.clone();
     let stream = tokio::task::spawn_blocking(move || crate::frr::vty::connect_raw(&name, d))
         .await
-        .expect("connect task")
-        .map_err(rt)?;
+        .expect("connect task")?;
     let dirs = run.dirs(idx);
     // zebra for what bgpd does not know; if zebra is down, the session is bgpd's alone.
     let other = match daemon {

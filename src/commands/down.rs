@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 pub async fn down(config: Option<PathBuf>, lab: Option<LabName>, all: bool, dry_run: bool) -> Result<(), LabError> {
     let names: Vec<LabName> = if all {
-        lab::lab_names()
+        lab::lab_names()?
     } else if let Some(c) = config {
         vec![load(&c, &Overrides::default())?.name]
     } else if let Some(l) = lab {

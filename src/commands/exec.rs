@@ -1,6 +1,6 @@
 //! `nsbgp exec` and `nsbgp shell`: a program inside a router's namespace.
 
-use super::{router_arg, rt};
+use super::router_arg;
 use crate::lab::{self, LabError};
 use crate::runner::{etc_netns_binds, Filesystem, InRouter};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ pub fn exec(lab_name: Option<&crate::config::LabName>, router: &str, program: &[
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();
-    let fd = crate::netns::open_named(&name).map_err(rt)?;
+    let fd = crate::netns::open_named(&name)?;
     let status = InRouter::new(&program[0])
         .args(&program[1..])
         .env("NSBGP_ROUTER", &name)

@@ -14,7 +14,7 @@ struct ListRow {
 
 pub async fn list(json: bool) -> Result<(), LabError> {
     let mut rows = Vec::new();
-    for name in lab::lab_names() {
+    for name in lab::lab_names()? {
         let run = match lab::open(&name) {
             Ok(r) => r,
             Err(e) => {

@@ -16,7 +16,7 @@ pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[St
             "vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into(),
         ));
     }
-    let fd = crate::netns::open_named(&name).map_err(rt)?;
+    let fd = crate::netns::open_named(&name)?;
     let mounts = rootfs::PreparedMounts::new(&rootfs::plan(&run.dirs(idx), &rootfs::RealHost));
     let status = crate::runner::InRouter::new("/usr/bin/vtysh")
         .args(args)

@@ -134,7 +134,7 @@ impl Ctx<'_> {
             return Ok(h.clone());
         }
         let name = self.lab().routers[r].name.clone();
-        let fd = crate::netns::open_named(&name).map_err(rt)?;
+        let fd = crate::netns::open_named(&name)?;
         let tokio_rt = tokio::runtime::Handle::current();
         let (conn, handle, _) = crate::netns::run_in(&fd, move || {
             let _g = tokio_rt.enter();

@@ -39,6 +39,10 @@ pub enum LabError {
     Netns(#[from] crate::netns::NetnsError),
     #[error(transparent)]
     Spawn(#[from] crate::frr::spawn::SpawnError),
+    #[error(transparent)]
+    Link(#[from] crate::netns::LinkError),
+    #[error(transparent)]
+    Vty(#[from] crate::frr::vty::VtyError),
 }
 
 impl LabError {
@@ -51,7 +55,9 @@ impl LabError {
             | LabError::State(_)
             | LabError::Ledger(_)
             | LabError::Netns(_)
-            | LabError::Spawn(_) => 1,
+            | LabError::Spawn(_)
+            | LabError::Link(_)
+            | LabError::Vty(_) => 1,
         }
     }
 }
@@ -147,10 +153,10 @@ impl Running {
 }
 
 /// Names of every lab that has a state directory. Entries whose names are not lab names
-/// are not nsbgp's and are ignored.
-pub fn lab_names() -> Vec<LabName> {
-    if !matches!(state::check_root(), Ok(Some(_))) {
-        return vec![];
+/// are not nsbgp's and are ignored. A state root that fails its checks is an error.
+pub fn lab_names() -> Result<Vec<LabName>, StateError> {
+    if state::check_root()?.is_none() {
+        return Ok(vec![]);
     }
     let mut v: Vec<LabName> = std::fs::read_dir(state_root())
         .map(|d| {
@@ -161,7 +167,7 @@ pub fn lab_names() -> Vec<LabName> {
         })
         .unwrap_or_default();
     v.sort();
-    v
+    Ok(v)
 }
 
 fn join_names(v: &[LabName]) -> String {
@@ -173,7 +179,7 @@ fn join_names(v: &[LabName]) -> String {
 /// another program or path.
 pub fn open(name: &LabName) -> Result<Running, LabError> {
     let not_running = || {
-        let known = lab_names();
+        let known = lab_names().unwrap_or_default();
         LabError::Input(if known.is_empty() {
             format!("lab {name} is not running (no labs are); start one with `nsbgp up -c FILE`")
         } else {
@@ -228,7 +234,7 @@ pub fn select(name: Option<&LabName>) -> Result<Running, LabError> {
     if let Some(n) = name {
         return open(n);
     }
-    let names = lab_names();
+    let names = lab_names()?;
     match names.as_slice() {
         [] => Err(LabError::Input(
             "no lab is running; start one with `nsbgp up -c FILE`".into(),

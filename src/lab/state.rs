@@ -69,7 +69,10 @@ fn check_dir(path: &Path, what: &str, same_dev_as: Option<u64>) -> Result<std::f
     if md.file_type().is_symlink() {
         return Err(unsafe_(
             format!("the {what} is a symbolic link, not a directory nsbgp made"),
-            remove_hint,
+            format!(
+                "look where it points (`ls -l {0}`), then remove the link (`rm {0}`; its target stays)",
+                path.display()
+            ),
         ));
     }
     if !md.is_dir() {

@@ -349,7 +349,7 @@ async fn build(
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
 
     let t = Instant::now();
-    netns::prepare_netns_dir().map_err(rt)?;
+    netns::prepare_netns_dir()?;
     let handle = tokio::runtime::Handle::current();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -426,7 +426,7 @@ async fn build(
             b: names[k].clone(),
         });
     };
-    netns::build_links(lab, &made, &record_link).await.map_err(rt)?;
+    netns::build_links(lab, &made, &record_link).await?;
     report.links_ms = t.elapsed().as_millis() as u64;
     test_pause("links").await;
 
@@ -460,7 +460,7 @@ async fn build(
         // lock). Freezing the bgpds meanwhile was tried: raising took 3–6 s instead of ~110 s
         // at 1000 routers, but the chain converged no sooner and needed ~4 MB per router more
         // at its peak, everything starting at once.
-        netns::raise_links(lab, &handles).await.map_err(rt)?;
+        netns::raise_links(lab, &handles).await?;
         report.raise_ms = t.elapsed().as_millis() as u64;
     }
     Ok(report)
@@ -647,14 +647,14 @@ pub async fn restart_daemon(run: &super::Running, router: usize, daemon: Daemon)
     let name = &run.lab.routers[router].name;
     let dirs = run.dirs(router);
     let mounts = Arc::new(PreparedMounts::new(&rootfs::plan(&dirs, &rootfs::RealHost)));
-    let fd = netns::open_named(name).map_err(rt)?;
+    let fd = netns::open_named(name)?;
     let launch = RouterLaunch {
         router: name.clone(),
         dirs,
         netns: fd,
         mounts,
     };
-    let pid = spawn::start(&run.lab, &launch, daemon).await.map_err(rt)?;
+    let pid = spawn::start(&run.lab, &launch, daemon).await?;
     let ledger = Ledger::create(&run.dir.join("ledger.jsonl")).map_err(rt)?;
     ledger
         .record(Entry::Daemon {
