@@ -482,3 +482,68 @@ fn vty_and_attach_send_each_command_to_the_daemon_that_knows_it() {
     assert!(status.success(), "attach exit {status}");
     let _ = pty.slave.as_fd();
 }
+
+#[test]
+fn sigterm_to_experiment_on_a_running_lab_puts_the_lab_back() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("sxr", 4, "");
+    assert_ok(
+        &nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]),
+        "up --wait",
+    );
+    let dir = lab.config.parent().unwrap().to_path_buf();
+    let file = dir.join("e.toml");
+    std::fs::write(
+        &file,
+        "name = \"sigr\"\nmeasure = \"203.0.113.0/24\"\n\
+         [[step]]\naction = \"announce\"\nrouter = \"0\"\nprefix = \"203.0.113.0/24\"\n\
+         [[step]]\naction = \"wait\"\nseconds = 600\n",
+    )
+    .unwrap();
+    let out = dir.join("results");
+    let mut child = Command::new(NSBGP)
+        .args([
+            "experiment",
+            file.to_str().unwrap(),
+            "--lab",
+            &lab.name,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let route_at = |i: usize| {
+        stdout(&sh(
+            "ip",
+            &["netns", "exec", &lab.router(i), "ip", "route", "show", "203.0.113.0/24"],
+        ))
+    };
+    // The announcement has crossed the lab (bounded poll, by the kernel's own table).
+    assert!(
+        wait_for(Duration::from_secs(60), || (!route_at(3).trim().is_empty())
+            .then_some(()))
+        .is_some(),
+        "the announcement never reached the far end"
+    );
+    signal(&child, nix::sys::signal::Signal::SIGTERM);
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted; the lab was put back"), "{err}");
+    // Withdrawn everywhere, and the lab itself still runs.
+    assert!(
+        wait_for(Duration::from_secs(60), || (1..4)
+            .all(|i| route_at(i).trim().is_empty())
+            .then_some(()))
+        .is_some(),
+        "the announcement was not withdrawn"
+    );
+    let ns = netns_list();
+    assert!((0..4).all(|i| ns.contains(&lab.router(i))), "{ns}");
+    assert_eq!(established(&lab, &lab.router(1)), 2);
+}
