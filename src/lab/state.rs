@@ -407,6 +407,47 @@ mod tests {
     }
 
     #[test]
+    fn a_bind_mount_inside_stops_the_removal_and_its_contents_stay() {
+        if !nix::unistd::geteuid().is_root() {
+            assert!(std::env::var_os("CI").is_none(), "needs root under CI");
+            return;
+        }
+        let root = tempfile::tempdir().unwrap();
+        let outside = root.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("keep"), "x").unwrap();
+        let target = root.path().join("lab/routers/R_0/root/usr");
+        std::fs::create_dir_all(&target).unwrap();
+        // In a private mount namespace of a helper thread, so the host never sees the mount.
+        let (o, t, r) = (outside.clone(), target.clone(), root.path().to_path_buf());
+        let res = std::thread::spawn(move || {
+            use nix::mount::{mount, MsFlags};
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS | nix::sched::CloneFlags::CLONE_FS).unwrap();
+            mount(
+                None::<&str>,
+                "/",
+                None::<&str>,
+                MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                None::<&str>,
+            )
+            .unwrap();
+            mount(Some(&o), &t, None::<&str>, MsFlags::MS_BIND, None::<&str>).unwrap();
+            // The fd walk alone (the mountinfo pre-check reads /proc/self, the main thread's).
+            let pfd = nix::fcntl::open(&r, OFlag::O_RDONLY | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
+            let top = open_beneath(pfd.as_fd(), c"lab").unwrap();
+            let dev = fstat(top.as_fd()).unwrap().st_dev;
+            empty(top.as_fd(), dev).map_err(|e| format!("{e:?}"))
+        })
+        .join()
+        .unwrap();
+        assert!(
+            res.as_ref().is_err_and(|e| e.contains("Mounted")),
+            "removal crossed a bind mount: {res:?}"
+        );
+        assert_eq!(std::fs::read_to_string(outside.join("keep")).unwrap(), "x");
+    }
+
+    #[test]
     fn a_missing_directory_is_nothing_to_do() {
         let root = tempfile::tempdir().unwrap();
         remove_tree_in(root.path(), "missing").unwrap();

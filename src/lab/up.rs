@@ -85,11 +85,12 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
         .collect();
     if !taken.is_empty() {
         return Err(LabError::Input(format!(
-            "network namespace{} {} already exist{} and belong{} to no lab of this run; remove {} (`ip netns del NAME`) or pick another router_prefix",
+            "network namespace{} {} already exist{} (another lab's, or someone else's); nsbgp will not touch {}: pick another router_prefix, or remove {} (`ip netns del NAME`) if nothing uses {}",
             if taken.len() > 1 { "s" } else { "" },
             list_some(&taken),
             if taken.len() > 1 { "" } else { "s" },
-            if taken.len() > 1 { "" } else { "s" },
+            if taken.len() > 1 { "them" } else { "it" },
+            if taken.len() > 1 { "them" } else { "it" },
             if taken.len() > 1 { "them" } else { "it" },
         )));
     }
