@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::LabFile;
 pub use name::{LabName, LabNameError, LAB_NAME_RULE};
-pub use validate::{revalidate, validate, Overrides};
+pub use validate::{validate, Overrides};
 
 /// A config problem: which file, which key, what is wrong, and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +95,10 @@ pub struct Lab {
     pub hold_links: bool,
     pub routers: Vec<Router>,
     pub links: Vec<plan::LinkPlan>,
+    /// The lab file's text as it was read, so `lab.json` can be validated again exactly as
+    /// the file was ([`revalidate`]).
+    #[serde(default)]
+    pub file_text: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,7 +213,39 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Lab, ConfigError> {
     let parsed: LabFile = parse(&file, &text)?;
     let mut lab = validate(&file, parsed, overrides)?;
     lab.source = std::fs::canonicalize(path).ok();
+    lab.file_text = Some(text);
     Ok(lab)
+}
+
+/// Validates a resolved lab again, as read back from `lab.json`: the lab file's text it
+/// carries goes through the lab-file validator once more (with its name and router count as
+/// overrides) and must resolve to exactly this lab. A value changed by hand (a program
+/// path, a router name, an address, the text itself) fails here.
+pub fn revalidate(lab: &Lab) -> Result<(), ConfigError> {
+    let file = "lab.json";
+    let invalid = |problem: &str| ConfigError::Invalid {
+        file: file.into(),
+        key: "(resolved lab)".into(),
+        problem: problem.into(),
+        fix: "take the lab down (`nsbgp down`) and up again from its lab file".into(),
+    };
+    let text = lab
+        .file_text
+        .as_deref()
+        .ok_or_else(|| invalid("it does not carry the lab file it was made from"))?;
+    let ov = Overrides {
+        routers: Some(lab.routers.len() as i64),
+        name: Some(lab.name.clone()),
+    };
+    let mut again = validate(file, parse(file, text)?, &ov)?;
+    again.source = lab.source.clone();
+    again.file_text = lab.file_text.clone();
+    if again != *lab {
+        return Err(invalid(
+            "its routers, addresses or settings differ from what its lab file resolves to",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses the TOML text of a lab file; unknown keys and wrong types are errors.
@@ -218,4 +254,54 @@ pub fn parse(file: &str, text: &str) -> Result<LabFile, ConfigError> {
         file: file.to_string(),
         message: e.to_string().trim_end().replace('\n', "\n  "),
     })
+}
+
+#[cfg(test)]
+mod revalidate_tests {
+    use super::*;
+
+    fn lab(text: &str) -> Lab {
+        let mut l = validate("t.toml", parse("t.toml", text).unwrap(), &Overrides::default()).unwrap();
+        l.file_text = Some(text.to_string());
+        l
+    }
+
+    #[test]
+    fn a_lab_revalidates_and_a_doctored_one_does_not() {
+        for text in [
+            "name = \"c\"\nrouters = 100\n",
+            "name = \"big\"\nrouters = 1000\n",
+            "name = \"x\"\nrouters = 3\nlink_pool = \"10.9.0.0/16\"\nlink_prefix_len = 30\n[daemons]\nmerge_memory = \"on\"\n",
+        ] {
+            revalidate(&lab(text)).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+        let good = lab("name = \"c\"\nrouters = 3\n");
+        let mut l = good.clone();
+        l.frr_dir = "/tmp/evil".into();
+        assert!(revalidate(&l).is_err(), "frr_dir differs from the file's");
+        let mut l = good.clone();
+        l.routers[1].name = "../../etc".into();
+        assert!(revalidate(&l).is_err());
+        let mut l = good.clone();
+        l.routers[2].interfaces[0].addr = "8.8.8.8".parse().unwrap();
+        assert!(revalidate(&l).is_err());
+        let mut l = good.clone();
+        l.file_text = Some("name = \"c\"\nrouters = 3\nfrr_dir = \"/tmp/evil\"\n".into());
+        assert!(revalidate(&l).is_err(), "the text no longer resolves to this lab");
+        let mut l = good.clone();
+        l.file_text = None;
+        assert!(revalidate(&l).is_err());
+        // Overrides of name and count are part of the lab, not a change.
+        let mut l = validate(
+            "t.toml",
+            parse("t.toml", "name = \"c\"\nrouters = 100\n").unwrap(),
+            &Overrides {
+                routers: Some(5),
+                name: Some("other".parse().unwrap()),
+            },
+        )
+        .unwrap();
+        l.file_text = Some("name = \"c\"\nrouters = 100\n".into());
+        revalidate(&l).unwrap();
+    }
 }
