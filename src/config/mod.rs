@@ -267,6 +267,17 @@ mod revalidate_tests {
     }
 
     #[test]
+    fn the_router_limit_holds_before_anything_is_sized() {
+        let parse_and_validate = |text: &str| validate("t.toml", parse("t.toml", text)?, &Overrides::default());
+        let text = "name = \"huge\"\nrouters = 500000000\nlast_asn = 4000000000\nlink_pool = \"10.0.0.0/8\"\n";
+        let e = parse_and_validate(text).unwrap_err().to_string();
+        assert!(e.contains("limit of 2000"), "{e}");
+        let at_limit =
+            format!("name = \"l\"\nrouters = {MAX_ROUTERS}\nlast_asn = 100000\nlink_pool = \"10.0.0.0/8\"\n");
+        assert!(parse_and_validate(&at_limit).is_ok());
+    }
+
+    #[test]
     fn a_lab_revalidates_and_a_doctored_one_does_not() {
         for text in [
             "name = \"c\"\nrouters = 100\n",

@@ -2,12 +2,14 @@
 //! Every value that later reaches a template, a path or a command line is checked here.
 
 use super::model::LabFile;
-use super::name::{LabName, LAB_NAME_RULE};
 use super::plan::{self, LinkPlan};
-use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP, MAX_ROUTERS};
+use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
+
+use super::name::{LabName, LAB_NAME_RULE};
+use super::MAX_ROUTERS;
 
 /// Command-line values that replace the file's.
 #[derive(Debug, Default, Clone)]
@@ -493,17 +495,6 @@ mod tests {
                 "{body:?}: error {err:?} does not name the file"
             );
         }
-    }
-
-    #[test]
-    fn the_router_limit_holds_before_anything_is_sized() {
-        let text = "name = \"huge\"\nrouters = 500000000\nlast_asn = 4000000000\nlink_pool = \"10.0.0.0/8\"\n";
-        let e = lab(text).unwrap_err().to_string();
-        assert!(e.contains("limit of 2000"), "{e}");
-        assert!(lab(&format!(
-            "name = \"l\"\nrouters = {MAX_ROUTERS}\nlast_asn = 100000\nlink_pool = \"10.0.0.0/8\"\n"
-        ))
-        .is_ok());
     }
 
     #[test]
