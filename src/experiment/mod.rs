@@ -77,7 +77,7 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
                 r = async {
                     crate::monitor::wait_converged(&lab.name, None).await?;
                     let run = lab::open(&lab.name)?;
-                    execute(&run, &resolved, repeat, &out, &shutdown).await
+                    execute(&run, &resolved, repeat, &out, &mut Changes::default()).await
                 } => r,
                 _ = shutdown.wait() => Err(LabError::Runtime(format!("interrupted; taking lab {} down", lab.name))),
             };
@@ -94,9 +94,29 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
         None => {
             let run = lab::select(opts.lab.as_ref())?;
             let resolved = spec::resolve(&spec, &run.lab).map_err(|e| LabError::Input(e.to_string()))?;
-            // On a signal the running lab is put back as the experiment found it.
+            // On a signal the runs stop and the running lab is put back as they found it.
             let shutdown = lab::up::Shutdown::install();
-            execute(&run, &resolved, repeat, &out, &shutdown).await
+            let mut changes = Changes::default();
+            let result = tokio::select! {
+                r = execute(&run, &resolved, repeat, &out, &mut changes) => Some(r),
+                _ = shutdown.wait() => None,
+            };
+            match result {
+                Some(r) => r,
+                None => {
+                    let mut ctx = Ctx {
+                        run: &run,
+                        password: run.password()?,
+                        handles: BTreeMap::new(),
+                        _conns: Vec::new(),
+                    };
+                    let put_back = match ctx.restore(&mut changes).await {
+                        Ok(_) => "the lab was put back".to_string(),
+                        Err(e) => format!("putting the lab back failed: {e}; check it with `nsbgp status`"),
+                    };
+                    Err(LabError::Runtime(format!("interrupted; {put_back}")))
+                }
+            }
         }
     }
 }
@@ -323,12 +343,15 @@ async fn settle(
     }
 }
 
+/// `ch` collects what the runs change, so that whoever stops them early can put it back.
+// `&mut ch` below predates `ch` being a reference; kept so the runs' loop reads as before.
+#[allow(clippy::needless_borrow)]
 async fn execute(
     run: &Running,
     spec: &Spec<usize>,
     repeat: usize,
     out: &Path,
-    shutdown: &lab::up::Shutdown,
+    mut ch: &mut Changes,
 ) -> Result<Outcome, LabError> {
     let lab = &run.lab;
     let n = lab.routers.len();
@@ -385,83 +408,67 @@ async fn execute(
     };
 
     let mut events: Vec<Event> = Vec::new();
-    let mut ch = Changes::default();
     let mut poller: Option<crate::monitor::poll::Poller> = None;
-    let runs = async {
-        for r in 0..repeat {
-            let mut world = base.clone();
-            let mut last: Option<(usize, Instant)> = None;
-            for (si, step) in spec.steps.iter().enumerate() {
-                match step {
-                    Step::WaitSeconds(s) => {
-                        let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
-                        let end = tokio::time::Instant::now() + Duration::from_secs_f64(*s);
-                        while let Ok(Some(ev)) = tokio::time::timeout_at(end, w.rx.recv()).await {
-                            record(ev, &mut present, &mut events, lab, c);
-                        }
-                    }
-                    Step::WaitConverged => {
-                        let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
-                        let want = world.presence();
-                        let want = world.predictable.then_some(want.as_slice());
-                        settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
-                    }
-                    action => {
-                        world.apply(action, measured);
-                        let t0 = Instant::now();
-                        last = Some((si, t0));
-                        ctx.perform(action, &mut ch).await?;
-                        let want = world.presence();
-                        let want = world.predictable.then_some(want.as_slice());
-                        let c = Some((r, si, t0, action));
-                        settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
+    for r in 0..repeat {
+        let mut world = base.clone();
+        let mut last: Option<(usize, Instant)> = None;
+        for (si, step) in spec.steps.iter().enumerate() {
+            match step {
+                Step::WaitSeconds(s) => {
+                    let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
+                    let end = tokio::time::Instant::now() + Duration::from_secs_f64(*s);
+                    while let Ok(Some(ev)) = tokio::time::timeout_at(end, w.rx.recv()).await {
+                        record(ev, &mut present, &mut events, lab, c);
                     }
                 }
-            }
-            // Back to the initial state before the next run (and after the last one).
-            let structural = ctx.restore(&mut ch).await?;
-            let ok = settle(
-                &mut w,
-                &mut present,
-                &mut events,
-                lab,
-                None,
-                Some(&baseline),
-                spec.timeout,
-            )
-            .await;
-            if structural {
-                // Sessions must be back too, not just the measured prefix.
-                if poller.is_none() {
-                    poller = Some(crate::monitor::poll::Poller::open(run).await?);
+                Step::WaitConverged => {
+                    let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
+                    let want = world.presence();
+                    let want = world.predictable.then_some(want.as_slice());
+                    settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
                 }
-                let p = poller.as_mut().expect("opened");
-                let deadline = Instant::now() + spec.timeout;
-                while !p.poll().await.all_converged() && Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(250)).await;
+                action => {
+                    world.apply(action, measured);
+                    let t0 = Instant::now();
+                    last = Some((si, t0));
+                    ctx.perform(action, &mut ch).await?;
+                    let want = world.presence();
+                    let want = world.predictable.then_some(want.as_slice());
+                    let c = Some((r, si, t0, action));
+                    settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
                 }
-            }
-            if !ok {
-                return Err(LabError::Runtime(format!(
-                    "after run {} the lab did not return to its initial state within {:?}; inspect it with `nsbgp status`",
-                    r + 1,
-                    spec.timeout
-                )));
             }
         }
-        Ok::<(), LabError>(())
-    };
-    let interrupted = tokio::select! {
-        r = runs => { r?; false }
-        _ = shutdown.wait() => true,
-    };
-    if interrupted {
-        // Put back what the experiment changed (announcements, links, daemons).
-        let put_back = match ctx.restore(&mut ch).await {
-            Ok(_) => "the lab was put back".to_string(),
-            Err(e) => format!("putting the lab back failed: {e}; check it with `nsbgp status`"),
-        };
-        return Err(LabError::Runtime(format!("interrupted; {put_back}")));
+        // Back to the initial state before the next run (and after the last one).
+        let structural = ctx.restore(&mut ch).await?;
+        let ok = settle(
+            &mut w,
+            &mut present,
+            &mut events,
+            lab,
+            None,
+            Some(&baseline),
+            spec.timeout,
+        )
+        .await;
+        if structural {
+            // Sessions must be back too, not just the measured prefix.
+            if poller.is_none() {
+                poller = Some(crate::monitor::poll::Poller::open(run).await?);
+            }
+            let p = poller.as_mut().expect("opened");
+            let deadline = Instant::now() + spec.timeout;
+            while !p.poll().await.all_converged() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+        if !ok {
+            return Err(LabError::Runtime(format!(
+                "after run {} the lab did not return to its initial state within {:?}; inspect it with `nsbgp status`",
+                r + 1,
+                spec.timeout
+            )));
+        }
     }
     if !after.predictable || !before.predictable {
         // The model could not say who changes: take whoever did.
