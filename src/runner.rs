@@ -38,6 +38,8 @@ pub struct InRouter {
     netns: Option<Arc<OwnedFd>>,
     fs: Filesystem,
     user: Option<(u32, u32)>,
+    /// Capabilities kept across the switch to `user` (and exec), as capability numbers.
+    keep_caps: Vec<u32>,
     env_clear: bool,
     env: Vec<(OsString, OsString)>,
     parent_death: Option<i32>,
@@ -57,6 +59,7 @@ impl InRouter {
             netns: None,
             fs: Filesystem::Host,
             user: None,
+            keep_caps: vec![],
             env_clear: false,
             env: vec![],
             parent_death: None,
@@ -102,6 +105,13 @@ impl InRouter {
     /// before exec. Daemons that drop privileges themselves (FRR's `-u frr`) do not need it.
     pub fn user(mut self, uid: u32, gid: u32) -> Self {
         self.user = Some((uid, gid));
+        self
+    }
+
+    /// With [`InRouter::user`]: keep these capabilities (e.g. `CAP_NET_ADMIN`) through the
+    /// switch and the exec (as ambient capabilities); every other one is dropped.
+    pub fn keep_capabilities(mut self, caps: &[u32]) -> Self {
+        self.keep_caps = caps.iter().copied().filter(|&c| c < 64).collect();
         self
     }
 
@@ -165,10 +175,16 @@ impl InRouter {
         if let Some(s) = self.stderr {
             cmd.stderr(s);
         }
+        let mut mask = [0u32; 2];
+        for &c in &self.keep_caps {
+            mask[(c / 32) as usize] |= 1 << (c % 32);
+        }
         let child = Child {
             netns: self.netns,
             fs: self.fs,
             user: self.user,
+            keep_caps: self.keep_caps,
+            cap_mask: mask,
             parent_death: self.parent_death,
             parent: std::process::id() as libc::pid_t,
             new_session: self.new_session,
@@ -188,6 +204,8 @@ struct Child {
     netns: Option<Arc<OwnedFd>>,
     fs: Filesystem,
     user: Option<(u32, u32)>,
+    keep_caps: Vec<u32>,
+    cap_mask: [u32; 2],
     parent_death: Option<i32>,
     parent: libc::pid_t,
     new_session: bool,
@@ -261,12 +279,76 @@ impl Child {
             }
         }
         if let Some((uid, gid)) = self.user {
+            let keep = !self.keep_caps.is_empty();
+            if keep {
+                // SAFETY: plain prctl syscall.
+                if unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) } != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             nix::unistd::setgroups(&[])?;
             nix::unistd::setgid(nix::unistd::Gid::from_raw(gid))?;
             nix::unistd::setuid(nix::unistd::Uid::from_raw(uid))?;
+            if keep {
+                set_caps(self.cap_mask)?;
+                for &c in &self.keep_caps {
+                    // SAFETY: plain prctl syscall; ambient capabilities survive the exec.
+                    let r = unsafe {
+                        libc::prctl(
+                            libc::PR_CAP_AMBIENT,
+                            libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                            c as libc::c_ulong,
+                            0,
+                            0,
+                        )
+                    };
+                    if r != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// capset(2): effective, permitted and inheritable all `mask`, everything else dropped.
+fn set_caps(mask: [u32; 2]) -> std::io::Result<()> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: libc::c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    let mut hdr = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let data = mask.map(|m| Data {
+        effective: m,
+        permitted: m,
+        inheritable: m,
+    });
+    // SAFETY: header and two data structs on the stack, as capset(2) wants for version 3.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut Header, data.as_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Capability numbers for [`InRouter::keep_capabilities`] (linux/capability.h).
+pub mod caps {
+    pub const NET_BIND_SERVICE: u32 = 10;
+    pub const NET_BROADCAST: u32 = 11;
+    pub const NET_ADMIN: u32 = 12;
+    pub const NET_RAW: u32 = 13;
 }
 
 /// `/etc/netns/{router}/*` as (source, target) pairs for [`Filesystem::EtcNetns`].
@@ -300,6 +382,38 @@ mod tests {
             .output()
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "x /bin/sh\n");
+    }
+
+    #[test]
+    fn a_user_switch_keeps_only_the_capabilities_asked_for() {
+        if !nix::unistd::geteuid().is_root() {
+            assert!(std::env::var_os("CI").is_none(), "needs root under CI");
+            return;
+        }
+        let status = |keep: &[u32]| {
+            let out = InRouter::new("/bin/cat")
+                .arg("/proc/self/status")
+                .user(65534, 65534)
+                .keep_capabilities(keep)
+                .stdout(Stdio::piped())
+                .command()
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let field = |k: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(k))
+                    .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+                    .unwrap()
+            };
+            let uid = text.lines().find(|l| l.starts_with("Uid:")).unwrap().to_string();
+            (uid, field("CapEff:"))
+        };
+        let (uid, eff) = status(&[caps::NET_ADMIN, caps::NET_RAW]);
+        assert_eq!(uid.split_whitespace().nth(1), Some("65534"), "{uid}");
+        assert_eq!(eff, (1 << 12) | (1 << 13));
+        let (_, eff) = status(&[]);
+        assert_eq!(eff, 0);
     }
 
     #[test]
