@@ -73,7 +73,7 @@ pub enum Command {
     /// Start a router's daemon(s) again in the same namespace and chroot.
     Restart {
         router: String,
-        #[arg(default_value = "all", value_parser = ["bgpd", "zebra", "all"])]
+        #[arg(default_value = "all", value_parser = ["bgpd", "zebra", "bird", "all"])]
         daemon: String,
         #[arg(long)]
         lab: Option<String>,
@@ -108,21 +108,24 @@ pub enum Command {
         #[arg(long)]
         timeline: bool,
     },
-    /// Interactive session on a router's vty, logged in (Ctrl-] leaves).
+    /// Interactive session on a router's vty (FRR) or control socket (BIRD) (Ctrl-] leaves).
     Attach {
         router: String,
-        #[arg(default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
-        daemon: String,
+        /// Default: bgpd on FRR routers, bird on BIRD routers.
+        #[arg(value_parser = ["bgpd", "zebra", "bird"])]
+        daemon: Option<String>,
         #[arg(long)]
         lab: Option<String>,
     },
-    /// Run vty commands on a router (or `all`) and print their output.
+    /// Run vty commands on a router (or `all`) and print their output; BIRD routers run them
+    /// on their control socket.
     Vty {
         router: String,
         #[arg(long)]
         lab: Option<String>,
-        #[arg(short = 'd', long = "daemon", default_value = "bgpd", value_parser = ["bgpd", "zebra"])]
-        daemon: String,
+        /// FRR routers: bgpd (default) or zebra. BIRD routers always run bird.
+        #[arg(short = 'd', long = "daemon", value_parser = ["bgpd", "zebra", "bird"])]
+        daemon: Option<String>,
         #[arg(short = 'c', long = "command", required = true)]
         commands: Vec<String>,
         #[arg(long)]
@@ -165,7 +168,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Run FRR's vtysh against a router (inside its namespace and chroot).
+    /// Run FRR's vtysh against an FRR router (inside its namespace and chroot).
     Vtysh {
         router: String,
         #[arg(long)]
@@ -226,14 +229,14 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             all,
             timeline,
         } => c::status::status(lab.as_deref(), json, watch, all, timeline).await,
-        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_deref(), &router, &daemon).await,
+        Command::Attach { router, daemon, lab } => c::attach::attach(lab.as_deref(), &router, daemon.as_deref()).await,
         Command::Vty {
             router,
             lab,
             daemon,
             commands,
             json,
-        } => c::vty::vty(lab.as_deref(), &router, &daemon, &commands, json).await,
+        } => c::vty::vty(lab.as_deref(), &router, daemon.as_deref(), &commands, json).await,
     }
 }
 

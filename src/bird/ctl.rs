@@ -126,6 +126,11 @@ impl Ctl {
         Ok(c)
     }
 
+    /// The buffered stream, for a session that reads replies itself (`attach`).
+    pub fn into_inner(self) -> BufReader<UnixStream> {
+        self.stream
+    }
+
     async fn read_reply(&mut self, timeout: Duration) -> Result<Reply, CtlError> {
         let mut p = ReplyParser::default();
         let mut line = String::new();

@@ -11,6 +11,11 @@ pub fn vtysh(lab_name: Option<&str>, router: &str, args: &[String]) -> Result<()
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();
+    if run.lab.routers[idx].suite != crate::config::Suite::Frr {
+        return Err(LabError::Input(format!(
+            "vtysh is FRR-only and {name} runs BIRD; use `nsbgp attach {name}` (BIRD's control socket) or `nsbgp vty {name} -c 'show route'`"
+        )));
+    }
     let fd = crate::netns::open_named(&name).map_err(rt)?;
     let mounts = rootfs::PreparedMounts::new(&rootfs::plan(&run.dirs(idx), &rootfs::RealHost));
     let mut cmd = std::process::Command::new("/usr/bin/vtysh");

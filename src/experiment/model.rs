@@ -1,7 +1,9 @@
 //! Where the measured prefix should be after each step, in a chain: it reaches every router
 //! joined to an origin by up links and running bgpd. Used to know when a step's effect is
 //! complete (and which routers are missing it). Killing zebra has effects the model does
-//! not predict; then the experiment waits for the FIBs to go quiet instead.
+//! not predict, nor does killing bird (its routes stay in its kernel until it starts
+//! again); then the experiment waits for the FIBs to go quiet instead. A restarted bird is
+//! a router with its BGP back, like bgpd.
 
 use super::spec::Step;
 use crate::config::Daemon;
@@ -48,10 +50,11 @@ impl World {
             } => self.bgpd_up[router] = false,
             Step::Restart {
                 router,
-                daemon: Daemon::Bgpd,
+                daemon: Daemon::Bgpd | Daemon::Bird,
             } => self.bgpd_up[router] = true,
             Step::Kill {
-                daemon: Daemon::Zebra, ..
+                daemon: Daemon::Zebra | Daemon::Bird,
+                ..
             }
             | Step::Restart {
                 daemon: Daemon::Zebra, ..

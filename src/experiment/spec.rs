@@ -264,14 +264,18 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
         })
     };
     let daemon = || -> Result<Daemon, SpecError> {
-        let d = need("daemon", &s.daemon, "add daemon = \"bgpd\" (or \"zebra\")")?;
+        let d = need(
+            "daemon",
+            &s.daemon,
+            "add daemon = \"bgpd\" (or \"zebra\"; \"bird\" on BIRD routers)",
+        )?;
         Daemon::parse(&d).ok_or_else(|| {
             err(
                 file,
                 Some(i),
                 "daemon",
                 format!("unknown daemon {d:?}"),
-                "use \"bgpd\" or \"zebra\"",
+                "use \"bgpd\" or \"zebra\" (FRR routers), \"bird\" (BIRD routers)",
             )
         })
     };
@@ -409,6 +413,25 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
         }
         Ok(())
     };
+    // A daemon step must name a daemon the router runs (bird on BIRD routers).
+    let runs = |i: usize, r: usize, d: Daemon| -> Result<usize, SpecError> {
+        let have = lab.daemons_of(r);
+        if have.contains(&d) {
+            return Ok(r);
+        }
+        Err(err(
+            file,
+            Some(i),
+            "daemon",
+            format!(
+                "{} runs {} ({}), not {d}",
+                lab.routers[r].name,
+                lab.routers[r].suite,
+                have.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+            ),
+            format!("use daemon = \"{}\"", have.last().map_or("bgpd", |d| d.name())),
+        ))
+    };
     let mut steps = Vec::new();
     for (i, s) in spec.steps.iter().enumerate() {
         steps.push(match s {
@@ -444,11 +467,11 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                 }
             }
             Step::Kill { router: r, daemon } => Step::Kill {
-                router: router(i, "router", r)?,
+                router: runs(i, router(i, "router", r)?, *daemon)?,
                 daemon: *daemon,
             },
             Step::Restart { router: r, daemon } => Step::Restart {
-                router: router(i, "router", r)?,
+                router: runs(i, router(i, "router", r)?, *daemon)?,
                 daemon: *daemon,
             },
             Step::WaitSeconds(s) => Step::WaitSeconds(*s),

@@ -51,6 +51,25 @@ pub enum End {
     Signal,
 }
 
+/// The terminal's input, read by a plain thread: a blocked read must not hold the runtime open.
+pub fn stdin_reader() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    std::thread::spawn(move || {
+        let mut b = [0u8; 1024];
+        loop {
+            match std::io::Read::read(&mut std::io::stdin(), &mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if tx.blocking_send(b[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
 /// Logs in on `stream` and relays the terminal until Ctrl-], the daemon closing, or a
 /// signal. `banner` is printed once logged in, before raw mode.
 pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> Result<End, String> {
@@ -85,21 +104,7 @@ pub async fn run(stream: std::net::TcpStream, password: &str, banner: &str) -> R
     let stdin_fd = std::io::stdin();
     let _raw = RawMode::enter(stdin_fd.as_fd()).map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
 
-    // A plain thread reads the terminal: a blocked read must not hold the runtime open.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    std::thread::spawn(move || {
-        let mut b = [0u8; 1024];
-        loop {
-            match std::io::Read::read(&mut std::io::stdin(), &mut b) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    if tx.blocking_send(b[..n].to_vec()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
+    let mut rx = stdin_reader();
     let mut winch =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).map_err(|e| e.to_string())?;
     let mut term =
