@@ -58,7 +58,11 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let frr_dir = lab
         .map(|l| l.frr_dir.clone())
         .unwrap_or_else(|| crate::config::model::DEFAULT_FRR_DIR.into());
-    for d in ["zebra", "bgpd"] {
+    let uses = |suite| lab.map_or(true, |l| l.uses(suite));
+    for d in ["zebra", "bgpd"]
+        .into_iter()
+        .filter(|_| uses(crate::config::Suite::Frr))
+    {
         let p = frr_dir.join(d);
         let version = crate::frr::spawn::version_line(&p);
         v.push(check(
@@ -68,13 +72,41 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
             "apt-get install -y frr",
         ));
     }
-    let frr_user = nix::unistd::User::from_name("frr").ok().flatten().is_some();
-    v.push(check(
-        "frr user",
-        frr_user,
-        if frr_user { "present" } else { "missing" },
-        "apt-get install -y frr (it creates the user)",
-    ));
+    if uses(crate::config::Suite::Frr) {
+        let frr_user = nix::unistd::User::from_name("frr").ok().flatten().is_some();
+        v.push(check(
+            "frr user",
+            frr_user,
+            if frr_user { "present" } else { "missing" },
+            "apt-get install -y frr (it creates the user)",
+        ));
+    }
+    // BIRD only when the lab file asks for it: an FRR-only host needs none of it.
+    if lab.is_some_and(|l| l.uses(crate::config::Suite::Bird)) {
+        let p = std::path::Path::new(crate::bird::BIRD);
+        let version = crate::bird::version_line(p);
+        let two = version
+            .as_deref()
+            .and_then(|l| l.split_whitespace().last())
+            .is_some_and(|v| v.starts_with("2."));
+        v.push(check(
+            "BIRD",
+            two,
+            match &version {
+                Some(l) if two => l.clone(),
+                Some(l) => format!("{l}: nsbgp's bird.conf is for BIRD 2"),
+                None => format!("{} not found", p.display()),
+            },
+            "apt-get install -y bird2",
+        ));
+        let user = nix::unistd::User::from_name(crate::bird::USER).ok().flatten().is_some();
+        v.push(check(
+            "bird user",
+            user,
+            if user { "present" } else { "missing" },
+            "apt-get install -y bird2 (it creates the user)",
+        ));
+    }
     let vtysh = std::path::Path::new("/usr/bin/vtysh").exists();
     v.push(check("vtysh", vtysh, "/usr/bin/vtysh", "apt-get install -y frr"));
     let tr = ["/usr/bin/traceroute", "/usr/sbin/traceroute"]
