@@ -87,6 +87,9 @@ pub struct Route {
     pub kind: String,
     pub nexthop: Option<Ipv4Addr>,
     pub as_path_len: Option<u32>,
+    /// BIRD cuts long attribute lines (about 480 characters: ~120 ASNs) and ends them with
+    /// `...`; then `as_path_len` counts only the ASNs shown.
+    pub as_path_truncated: bool,
     /// Unix time (s) the route was last changed.
     pub since: Option<u64>,
 }
@@ -131,7 +134,10 @@ pub fn best_route(r: &Reply) -> Option<Route> {
         } else if let Some(rest) = l.strip_prefix("Type:") {
             b.kind = rest.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
         } else if let Some(rest) = l.strip_prefix("BGP.as_path:") {
-            b.as_path_len = Some(rest.split_whitespace().count() as u32);
+            let rest = rest.trim_end();
+            b.as_path_truncated = rest.ends_with("...");
+            let shown = rest.trim_end_matches("...");
+            b.as_path_len = Some(shown.split_whitespace().filter(|a| a.parse::<u32>().is_ok()).count() as u32);
         }
     }
     best
@@ -181,6 +187,23 @@ mod tests {
             r.as_path_len, None,
             "the BGP alternative's attributes are not the best's"
         );
+    }
+
+    #[test]
+    fn long_as_paths_are_cut_and_flagged() {
+        // ROUTER_150 of chain-1000-bird: BIRD shows 120 of the 150 ASNs, then "...".
+        let r = best_route(&fixture("show-route-default-truncated.txt")).unwrap();
+        assert!(r.as_path_truncated);
+        assert!(r.as_path_len.unwrap() < 150, "{r:?}");
+        let r = best_route(&fixture("show-route-default-all.txt")).unwrap();
+        assert!(!r.as_path_truncated);
+    }
+
+    /// `show route … primary where bgp_path.len = N`: the route line when it holds, else nothing.
+    #[test]
+    fn a_filter_query_answers_by_showing_the_route_or_not() {
+        assert!(best_route(&fixture("show-route-where-len-match.txt")).is_some());
+        assert!(best_route(&fixture("show-route-where-len-nomatch.txt")).is_none());
     }
 
     #[test]

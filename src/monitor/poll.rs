@@ -201,13 +201,14 @@ impl Poller {
         let mut obs: Vec<(usize, Observation)> = futures::stream::iter(self.sessions.iter_mut().zip(procs).enumerate())
             .map(|(i, (rs, procs))| {
                 let stub = stub.clone();
+                let want_len = self.expected[i].default_path_len;
                 async move {
                     let observed = match rs {
                         RouterSessions::Frr { zebra, bgpd } => {
                             tokio::time::timeout(ROUTER_DEADLINE, observe(zebra, bgpd, procs.clone(), &stub)).await
                         }
                         RouterSessions::Bird(s) => {
-                            tokio::time::timeout(ROUTER_DEADLINE, observe_bird(s, procs.clone(), &stub)).await
+                            tokio::time::timeout(ROUTER_DEADLINE, observe_bird(s, procs.clone(), &stub, want_len)).await
                         }
                     };
                     match observed {
@@ -359,7 +360,43 @@ async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daem
 /// Sessions and prefixes from `show protocols all`, BGP routes in the kernel from the kernel
 /// protocol's export count (it exports BGP routes only), the default and the stub from
 /// `show route … all`.
-async fn observe_bird(s: &mut crate::bird::ctl::Session, daemons: Vec<(Daemon, Proc)>, stub: &str) -> Observation {
+/// Whether BIRD's best default route satisfies a filter condition (it is shown or not).
+async fn bird_holds(s: &mut crate::bird::ctl::Session, cond: &str) -> Result<bool, crate::bird::ctl::CtlError> {
+    let r = s.run(&format!("show route 0.0.0.0/0 primary where {cond}")).await?;
+    Ok(crate::bird::parse::best_route(&r).is_some())
+}
+
+/// The default's AS-path length when BIRD cut the line short (`shown` ASNs visible): the
+/// expected length if it holds (one query), else found by bisection on `bgp_path.len`.
+async fn bird_path_len(
+    s: &mut crate::bird::ctl::Session,
+    shown: u32,
+    want: Option<u32>,
+) -> Result<u32, crate::bird::ctl::CtlError> {
+    if let Some(w) = want {
+        if bird_holds(s, &format!("bgp_path.len = {w}")).await? {
+            return Ok(w);
+        }
+    }
+    // An AS path fits one (extended) UPDATE: fewer than 2^14 four-byte ASNs.
+    let (mut lo, mut hi) = (shown, 1u32 << 14);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if bird_holds(s, &format!("bgp_path.len >= {mid}")).await? {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(lo)
+}
+
+async fn observe_bird(
+    s: &mut crate::bird::ctl::Session,
+    daemons: Vec<(Daemon, Proc)>,
+    stub: &str,
+    want_len: Option<u32>,
+) -> Observation {
     use crate::bird::{ctl::CtlError, parse as bp};
     let at_ms = lab::now_unix_ms();
     let alive = daemons.iter().all(|(_, p)| p.alive);
@@ -404,7 +441,19 @@ async fn observe_bird(s: &mut crate::bird::ctl::Session, daemons: Vec<(Daemon, P
         }
     };
     let dflt = s.run("show route 0.0.0.0/0 all").await;
-    let dflt = route(dflt, &mut o.errors);
+    let mut dflt = route(dflt, &mut o.errors);
+    if let Some(Some(r)) = dflt
+        .as_mut()
+        .filter(|r| r.as_ref().is_some_and(|r| r.as_path_truncated))
+    {
+        match bird_path_len(s, r.as_path_len.unwrap_or(0), want_len).await {
+            Ok(len) => r.as_path_len = Some(len),
+            Err(e) => {
+                o.errors.push(format!("bird control socket: {e}"));
+                r.as_path_len = None;
+            }
+        }
+    }
     let stub_r = s.run(&format!("show route {stub} all")).await;
     let stub_r = route(stub_r, &mut o.errors);
     let obs = |r: &bp::Route| RouteObs {
