@@ -48,7 +48,8 @@ one_run() { # size run suite -> appends "launch converge status down mem_mb peak
   local n=$1 suite=${3:-frr} lab="bench-$1-$$-$2-${3:-frr}" cfg out before after t0 t1
   cfg=$(config_for "$n" "$suite")
   sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
-  sleep 2
+  # The last lab's memory returns to the kernel for a while after its `down`.
+  sleep 5
   before=$(mem_avail_kb)
   current=$lab
   t0=$(now)
@@ -67,7 +68,9 @@ one_run() { # size run suite -> appends "launch converge status down mem_mb peak
   kill "$guard" 2>/dev/null || true
   t1=$(now)
   launch=$(sed -n 's/.* up in \([0-9.]*\) s .*/\1/p' "$work/up.out")
-  converge=$("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["converged_after_s"])')
+  # Also the daemons' own resident memory per router (shared pages counted in every daemon):
+  # MemAvailable's noise (±5 MB per router at 100 routers) is larger than a BIRD router.
+  read -r converge drss < <("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["converged_after_s"], sum(r["rss_kb"] for r in d["routers"]) / 1024 / len(d["routers"]))')
   sleep 3
   after=$(mem_avail_kb)
   # With merge_memory on (from 200 routers) ksmd goes on merging long after convergence, at
@@ -92,8 +95,8 @@ one_run() { # size run suite -> appends "launch converge status down mem_mb peak
   local d0 d1; d0=$(now); "$nsbgp" down --lab "$lab" > /dev/null; d1=$(now); current=""
   mem=$(echo "($before - $after) / 1024 / $n" | bc -l)
   rss=$(echo "$(cat "$work/rss") / 1024" | bc -l)
-  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l) $merged" >> "$work/$n-$suite"
-  echo "  run $2 ($suite): launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router ($(fmt "$merged") after ksmd's passes), nsbgp peak RSS $(fmt "$rss") MB" >&2
+  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l) $merged $drss" >> "$work/$n-$suite"
+  echo "  run $2 ($suite): launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router ($(fmt "$merged") after ksmd's passes, daemons' RSS $(fmt "$drss") MB/router), nsbgp peak RSS $(fmt "$rss") MB" >&2
 }
 
 col() { awk -v c="$1" '{print $c}' "$2" | median; }
@@ -140,18 +143,18 @@ if [ "${BENCH_BASELINE:-1}" = 1 ]; then
   b_conv=$([ -n "$t2" ] && echo "$t2 - $t0" | bc -l || echo "-")
   b_down=$(echo "$d1 - $d0" | bc -l)
   b_mem=$(echo "($before - $after) / 1024 / 100" | bc -l)
-  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - | - |"
+  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - | - | - |"
   echo "  launch ${b_launch}s, default at far end ${b_conv}s after start, down ${b_down}s" >&2
 fi
 
 echo
-echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | MB per router after ksmd | nsbgp peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | MB per router after ksmd | daemons' RSS MB per router | nsbgp peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for n in $sizes; do for suite in $suites; do
   f=$work/$n-$suite
   label=$n; [ "$suites" = frr ] || label="$n $suite"
-  [ -s "$f" ] || { echo "| $label | 0 | (did not converge: see the log above) | | | | | | |"; continue; }
-  echo "| $label | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 8 "$f")") | $(fmt "$(col 6 "$f")") |"
+  [ -s "$f" ] || { echo "| $label | 0 | (did not converge: see the log above) | | | | | | | |"; continue; }
+  echo "| $label | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 8 "$f")") | $(fmt "$(col 9 "$f")") | $(fmt "$(col 6 "$f")") |"
 done; done
 [ -n "$base" ] && echo "$base"
 if [ -n "$base" ] && [ -f "$work/100-frr" ]; then

@@ -231,7 +231,8 @@ fn mixed_chain_of_ten() {
         .step_by(2)
         .map(|i| format!("[[router]]\nindex = {i}\nsuite = \"bird\"\n"))
         .collect();
-    let lab = TestLab::new("mix", n, &odd);
+    // Links held while the daemons start, as large labs do: raised once every router runs.
+    let lab = TestLab::new("mix", n, &format!("[daemons]\nhold_links = \"on\"\n{odd}"));
     up_wait(&lab);
 
     let st = status_json(&lab);
@@ -266,4 +267,29 @@ fn mixed_chain_of_ten() {
     assert_ok(&o, "trace 0 to the far end");
     let o = lab.on_lab(&["check", "--sample", "4"]);
     assert_ok(&o, "check");
+}
+
+/// `up` killed with SIGKILL while it starts the BIRDs: `down` finds every bird it started
+/// (recorded in the ledger or running in the lab's namespaces) and leaves nothing.
+#[test]
+fn bird_lab_survives_a_killed_up() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("brk", 4, "[daemons]\nsuite = \"bird\"\n");
+    let (mut child, paused) = lab.up_paused("daemons");
+    // Router 1's bird has started when `up` pauses.
+    let pid = bird_pid(&lab, &lab.router(1));
+    assert!(
+        bird_running(pid),
+        "bird of {} (pid {pid}) is not running",
+        lab.router(1)
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(paused.contains("paused after daemons"), "up did not pause: {paused:?}");
+    let o = lab.on_lab(&["down"]);
+    assert_ok(&o, "down after a killed up");
+    lab.assert_clean();
+    assert!(!bird_running(pid), "bird (pid {pid}) survived down");
 }
