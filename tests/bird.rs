@@ -5,8 +5,12 @@
 
 mod common;
 use common::*;
+use nix::sys::termios;
 use serde_json::Value;
-use std::time::Duration;
+use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Capabilities BIRD keeps when it drops to its user: NET_BIND_SERVICE (10), NET_BROADCAST
 /// (11), NET_ADMIN (12), NET_RAW (13).
@@ -33,6 +37,75 @@ fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
     let mut args = vec!["-s", sock.to_str().unwrap()];
     args.extend(cmd.split_whitespace());
     stdout(&sh("birdc", &args))
+}
+
+fn read_until(master: &mut std::fs::File, want: &str, limit: Duration) -> String {
+    let end = Instant::now() + limit;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < end {
+        let mut fds = [nix::poll::PollFd::new(master.as_fd(), nix::poll::PollFlags::POLLIN)];
+        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) == 0 {
+            continue;
+        }
+        match master.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if String::from_utf8_lossy(&got).contains(want) {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// `attach` on a BIRD router through a pseudo-terminal: raw while attached, a command edited
+/// with backspace answered without reply codes, Ctrl-] leaves, the terminal restored.
+fn attach_bird_through_a_pty(lab: &TestLab, router: &str) {
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let before = termios::tcgetattr(pty.slave.as_fd()).unwrap();
+    let slave = |fd: &OwnedFd| Stdio::from(fd.try_clone().unwrap());
+    let mut child = Command::new(NSBGP)
+        .args(["attach", router, "--lab", &lab.name])
+        .stdin(slave(&pty.slave))
+        .stdout(slave(&pty.slave))
+        .stderr(slave(&pty.slave))
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let greet = read_until(&mut master, &format!("{router}> "), Duration::from_secs(10));
+    assert!(greet.contains("Ctrl-] or `quit` leaves"), "banner missing:\n{greet}");
+    assert!(greet.contains("BIRD 2."), "no greeting:\n{greet}");
+    let during = termios::tcgetattr(pty.slave.as_fd()).unwrap();
+    assert!(
+        !during.local_flags.contains(termios::LocalFlags::ICANON),
+        "terminal not raw while attached"
+    );
+    std::io::Write::write_all(&mut master, b"show statuz\x7fs\r").unwrap();
+    let out = read_until(&mut master, "Daemon is up and running", Duration::from_secs(10));
+    assert!(out.contains("Daemon is up and running"), "no answer:\n{out}");
+    assert!(!out.contains("0013"), "reply codes shown:\n{out}");
+    std::io::Write::write_all(&mut master, &[0x1d]).unwrap();
+    let bye = read_until(&mut master, "left bird", Duration::from_secs(5));
+    assert!(bye.contains("left bird"), "{bye}");
+    let end = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "attach did not exit after Ctrl-]");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "attach exit {status}");
+    let after = termios::tcgetattr(pty.slave.as_fd()).unwrap();
+    assert_eq!(
+        after.local_flags, before.local_flags,
+        "terminal local flags not restored"
+    );
+    assert_eq!(
+        after.input_flags, before.input_flags,
+        "terminal input flags not restored"
+    );
 }
 
 /// A live (not zombie) process named bird.
@@ -167,6 +240,7 @@ fn bird_chain_of_ten() {
     let o = nsbgp(&["vtysh", "5", "--lab", &lab.name, "--", "-c", "show version"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("FRR-only"), "{}", text(&o));
+    attach_bird_through_a_pty(&lab, &lab.router(3));
 
     // An announcement from router 0 is recorded at every other router.
     let dir = tempdir("brd");
