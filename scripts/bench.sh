@@ -32,7 +32,7 @@ trap cleanup EXIT
 
 mem_avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) {print "-"} else if (NR % 2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
+median() { awk '$1 != "-"' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) {print "-"} else if (NR % 2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 fmt() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.2f", x }'; }
 
 suites=${BENCH_SUITES:-frr}
