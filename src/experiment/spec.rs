@@ -632,6 +632,32 @@ daemon = "bgpd"
             let e = resolve(&s, &l).expect_err(to).to_string();
             assert!(e.contains(words) && e.contains("e.toml: step "), "{to}: {e}");
         }
+        // Daemon steps name a daemon the router runs: bird on BIRD routers, not bgpd.
+        let f = config::parse(
+            "t.toml",
+            "name = \"t\"\nrouters = 10\n[[router]]\nindex = 3\nsuite = \"bird\"\n",
+        )
+        .unwrap();
+        let mixed = config::validate("t.toml", f, &Overrides::default()).unwrap();
+        let e = resolve(&parse("e.toml", GOOD).unwrap(), &mixed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("step 4") && e.contains("ROUTER_3 runs bird") && e.contains("daemon = \"bird\""),
+            "{e}"
+        );
+        let bird = resolve(&parse("e.toml", &GOOD.replace("\"bgpd\"", "\"bird\"")).unwrap(), &mixed).unwrap();
+        assert!(matches!(
+            bird.steps[3],
+            Step::Kill {
+                router: 3,
+                daemon: Daemon::Bird
+            }
+        ));
+        let e = resolve(&parse("e.toml", &GOOD.replace("\"bgpd\"", "\"bird\"")).unwrap(), &l)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ROUTER_3 runs frr"), "{e}");
         let never = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"192.0.2.0/24\"");
         let e = resolve(&parse("e.toml", &never).unwrap(), &l).unwrap_err().to_string();
         assert!(e.contains("never announced"), "{e}");

@@ -468,3 +468,60 @@ async fn observe_bird(
     });
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    /// A control socket that answers `where bgp_path.len = N` / `>= N` like BIRD would for a
+    /// best default route whose AS path has `len` ASNs, and counts the queries.
+    async fn fake_bird(len: u32) -> (PathBuf, tokio::task::JoinHandle<usize>) {
+        let dir = std::env::temp_dir().join(format!("nsbgp-fake-bird-{}-{len}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bird.ctl");
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let task = tokio::spawn(async move {
+            let (s, _) = listener.accept().await.unwrap();
+            let (r, mut w) = s.into_split();
+            w.write_all(b"0001 BIRD 2.0.12 ready.\n").await.unwrap();
+            let mut lines = BufReader::new(r).lines();
+            let mut queries = 0;
+            while let Ok(Some(cmd)) = lines.next_line().await {
+                queries += 1;
+                let (op, n) = cmd
+                    .rsplit_once(' ')
+                    .map(|(a, n)| (a, n.parse::<u32>().unwrap()))
+                    .unwrap();
+                let holds = if op.ends_with(">=") { len >= n } else { len == n };
+                let reply = if holds {
+                    "1007-Table master4:\n 0.0.0.0/0            unicast [bgp149 1795682615.725] * (100) [AS100i]\n \tvia 172.31.2.90 on ROUTER_149\n0000 \n"
+                } else {
+                    "0000 \n"
+                };
+                w.write_all(reply.as_bytes()).await.unwrap();
+            }
+            queries
+        });
+        (path, task)
+    }
+
+    #[tokio::test]
+    async fn cut_as_paths_are_measured_by_filter_queries() {
+        // The expected length holds: one query.
+        let (path, task) = fake_bird(150).await;
+        let mut s = crate::bird::ctl::Session::new(path.clone());
+        assert_eq!(bird_path_len(&mut s, 120, Some(150)).await.unwrap(), 150);
+        drop(s);
+        assert_eq!(task.await.unwrap(), 1);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        // It does not: bisection from the ASNs shown, a bounded number of queries.
+        let (path, task) = fake_bird(733).await;
+        let mut s = crate::bird::ctl::Session::new(path.clone());
+        assert_eq!(bird_path_len(&mut s, 120, Some(999)).await.unwrap(), 733);
+        drop(s);
+        assert!(task.await.unwrap() <= 16);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+}
