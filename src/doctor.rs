@@ -27,6 +27,15 @@ pub fn estimate_mb(routers: u64, merge: bool) -> u64 {
     routers * base + routers * routers * 8 / 1024
 }
 
+/// The same for a lab with `bird` of its `routers` running BIRD (BENCHMARKS.md, 2026-11-26:
+/// chain-1000-bird 4.27 MB per router with its ~1000 routes each, 2.6 MB of daemon RSS per
+/// router at 100): ~2 MB per idle router and ~2.5 KB per route.
+pub fn estimate_mixed_mb(routers: u64, bird: u64, merge: bool) -> u64 {
+    let frr = routers - bird;
+    let base = if merge { 5 } else { 15 };
+    frr * base + frr * routers * 8 / 1024 + bird * 2 + bird * routers * 5 / 2048
+}
+
 pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let mut v = Vec::new();
     let root = nix::unistd::geteuid().is_root();
@@ -169,7 +178,13 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
     ));
     let avail_mb = meminfo_kb("MemAvailable") / 1024;
-    let need = estimate_mb(routers, merging);
+    let bird = lab.map_or(0, |l| {
+        l.routers
+            .iter()
+            .filter(|r| r.suite == crate::config::Suite::Bird)
+            .count() as u64
+    });
+    let need = estimate_mixed_mb(routers, bird, merging);
     v.push(check(
         "memory",
         avail_mb >= need,
@@ -233,5 +248,8 @@ mod tests {
         assert_eq!(super::estimate_mb(100, false), 1578);
         assert_eq!(super::estimate_mb(500, false), 9453);
         assert_eq!(super::estimate_mb(1000, true), 12812);
+        // chain-1000-bird: 4.27 MB per router measured.
+        assert_eq!(super::estimate_mixed_mb(1000, 1000, true), 4441);
+        assert_eq!(super::estimate_mixed_mb(1000, 0, true), super::estimate_mb(1000, true));
     }
 }
