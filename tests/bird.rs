@@ -271,6 +271,37 @@ fn bird_chain_of_ten() {
     let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
     assert_eq!(csv.lines().filter(|l| l.contains(",arrival,")).count(), n - 1, "{csv}");
 
+    // Experiment kill/restart steps take daemon = "bird": the routers behind ROUTER_5 lose the
+    // default when its bird dies and get it back when it restarts.
+    let file = dir.0.join("kill.toml");
+    std::fs::write(
+        &file,
+        "name = \"kill\"\nmeasure = \"default\"\nrepeat = 1\ntimeout_s = 30\n[[step]]\naction = \"kill\"\nrouter = \"5\"\ndaemon = \"bird\"\n[[step]]\naction = \"restart\"\nrouter = \"5\"\ndaemon = \"bird\"\n",
+    )
+    .unwrap();
+    let out = dir.0.join("kill");
+    let o = nsbgp(&[
+        "experiment",
+        file.to_str().unwrap(),
+        "--lab",
+        &lab.name,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o, "experiment kill/restart bird");
+    let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    for i in 6..n {
+        for event in ["departure", "arrival"] {
+            assert!(
+                csv.lines()
+                    .any(|l| l.starts_with(&format!("0,{},", lab.router(i))) && l.contains(event)),
+                "no {event} at {}:\n{csv}",
+                lab.router(i)
+            );
+        }
+    }
+    let pids: Vec<u32> = (0..n).map(|i| bird_pid(&lab, &lab.router(i))).collect();
+
     // restart: a new bird, and the lab converges again.
     let o = lab.on_lab(&["restart", "5", "bird"]);
     assert_ok(&o, "restart bird");
