@@ -6,6 +6,10 @@
 #   BENCH_REPEAT=3             runs per size below 1000 (1000 runs once: it takes minutes)
 #   BENCH_BASELINE=1           run the classic baseline for 100 routers (0 to skip)
 #   BENCH_KSM_WAIT=1500        longest wait (s) for ksmd's two passes on a merging lab
+#   BENCH_SUITES="frr bird"    routing suites (default: frr); each run alternates them, so both
+#                              see the same machine load (configs/chain-{100,1000}-bird.toml)
+#   BENCH_PROPAGATION=1        also time an announcement across chain-100 per suite (experiment
+#                              configs/experiments/announce-chain-100[-bird].toml, BENCH_REPEAT runs)
 # Root only. Labs are named bench-N-$$ and always taken down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,21 +32,24 @@ trap cleanup EXIT
 
 mem_avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) {print "-"} else if (NR % 2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
+median() { awk '$1 != "-"' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) {print "-"} else if (NR % 2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 fmt() { awk -v x="$1" 'BEGIN { if (x == "-") print "-"; else printf "%.2f", x }'; }
 
-config_for() {
+suites=${BENCH_SUITES:-frr}
+config_for() { # size suite
+  local s=""; [ "${2:-frr}" = frr ] || s="-$2"
   case $1 in
-    [5-9][0-9][0-9] | 1000) echo configs/chain-1000.toml ;; # long chains: its slower timers
-    *) echo configs/chain-100.toml ;;
+    [5-9][0-9][0-9] | 1000) echo "configs/chain-1000$s.toml" ;; # long chains: its slower timers
+    *) echo "configs/chain-100$s.toml" ;;
   esac
 }
 
-one_run() { # size run -> appends "launch converge status down mem_mb peak_rss_mb wall merged_mem_mb" to $work/$size
-  local n=$1 lab="bench-$1-$$-$2" cfg out before after t0 t1
-  cfg=$(config_for "$n")
+one_run() { # size run suite -> appends "launch converge status down mem_mb peak_rss_mb wall merged_mem_mb" to $work/$size-$suite
+  local n=$1 suite=${3:-frr} lab="bench-$1-$$-$2-${3:-frr}" cfg out before after t0 t1
+  cfg=$(config_for "$n" "$suite")
   sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
-  sleep 2
+  # The last lab's memory returns to the kernel for a while after its `down`.
+  sleep 5
   before=$(mem_avail_kb)
   current=$lab
   t0=$(now)
@@ -61,7 +68,9 @@ one_run() { # size run -> appends "launch converge status down mem_mb peak_rss_m
   kill "$guard" 2>/dev/null || true
   t1=$(now)
   launch=$(sed -n 's/.* up in \([0-9.]*\) s .*/\1/p' "$work/up.out")
-  converge=$("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["converged_after_s"])')
+  # Also the daemons' own resident memory per router (shared pages counted in every daemon):
+  # MemAvailable's noise (±5 MB per router at 100 routers) is larger than a BIRD router.
+  read -r converge drss < <("$nsbgp" status --lab "$lab" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["converged_after_s"], sum(r["rss_kb"] for r in d["routers"]) / 1024 / len(d["routers"]))')
   sleep 3
   after=$(mem_avail_kb)
   # With merge_memory on (from 200 routers) ksmd goes on merging long after convergence, at
@@ -69,7 +78,7 @@ one_run() { # size run -> appends "launch converge status down mem_mb peak_rss_m
   # convergence (a page is merged by the second pass that finds it unchanged), at most
   # BENCH_KSM_WAIT seconds (default 1500).
   merged="-"
-  if [ "$(cat /sys/kernel/mm/ksm/run 2>/dev/null)" = 1 ]; then
+  if [ "$suite" = frr ] && [ "$n" -ge 200 ] && [ "$(cat /sys/kernel/mm/ksm/run 2>/dev/null)" = 1 ]; then
     local f0 k0
     f0=$(cat /sys/kernel/mm/ksm/full_scans); k0=$(now)
     while [ $(( $(cat /sys/kernel/mm/ksm/full_scans) - f0 )) -lt 2 ] &&
@@ -86,18 +95,39 @@ one_run() { # size run -> appends "launch converge status down mem_mb peak_rss_m
   local d0 d1; d0=$(now); "$nsbgp" down --lab "$lab" > /dev/null; d1=$(now); current=""
   mem=$(echo "($before - $after) / 1024 / $n" | bc -l)
   rss=$(echo "$(cat "$work/rss") / 1024" | bc -l)
-  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l) $merged" >> "$work/$n"
-  echo "  run $2: launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router ($(fmt "$merged") after ksmd's passes), nsbgp peak RSS $(fmt "$rss") MB" >&2
+  echo "$launch $converge $status_t $(echo "$d1 - $d0" | bc -l) $mem $rss $(echo "$t1 - $t0" | bc -l) $merged $drss" >> "$work/$n-$suite"
+  echo "  run $2 ($suite): launch ${launch}s, converged after ${converge}s, status ${status_t}s, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s, $(fmt "$mem") MB/router ($(fmt "$merged") after ksmd's passes, daemons' RSS $(fmt "$drss") MB/router), nsbgp peak RSS $(fmt "$rss") MB" >&2
 }
 
 col() { awk -v c="$1" '{print $c}' "$2" | median; }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r), FRR $($nsbgp doctor 2>/dev/null | sed -n 's/.*bgpd version \([0-9.]*\).*/\1/p'), $(date -u +%Y-%m-%d)" >&2
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r), FRR $($nsbgp doctor 2>/dev/null | sed -n 's/.*bgpd version \([0-9.]*\).*/\1/p'), $(/usr/sbin/bird --version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)" >&2
 for n in $sizes; do
   runs=$repeat; [ "$n" -ge 1000 ] && runs=1
-  echo "size $n: $runs run(s)" >&2
-  for ((r = 1; r <= runs; r++)); do one_run "$n" "$r"; done
+  echo "size $n: $runs run(s) per suite ($suites)" >&2
+  for ((r = 1; r <= runs; r++)); do
+    for suite in $suites; do one_run "$n" "$r" "$suite"; done
+  done
 done
+
+# Per-hop propagation: the same announcement on chain-100 with each suite, alternating.
+prop=""
+if [ "${BENCH_PROPAGATION:-0}" = 1 ]; then
+  for suite in $suites; do
+    s=""; [ "$suite" = frr ] || s="-$suite"
+    exp=configs/experiments/announce-chain-100$s.toml
+    current="bench-prop-$suite-$$"
+    echo "propagation ($suite): $exp, $repeat run(s)" >&2
+    if "$nsbgp" experiment "$exp" --lab "$current" --repeat "$repeat" --out "$work/prop-$suite" > "$work/prop.out" 2>&1; then
+      read -r hop total < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["per_hop_median_ms"], d["total_median_ms"])' "$work/prop-$suite/summary.json")
+      prop+="| $suite | $repeat | $(fmt "$hop") | $(fmt "$total") |"$'\n'
+      echo "  per hop ${hop} ms, farthest router ${total} ms" >&2
+    else
+      echo "  failed: $(tail -c 300 "$work/prop.out")" >&2
+    fi
+    current=""
+  done
+fi
 
 base=""
 if [ "${BENCH_BASELINE:-1}" = 1 ]; then
@@ -113,20 +143,27 @@ if [ "${BENCH_BASELINE:-1}" = 1 ]; then
   b_conv=$([ -n "$t2" ] && echo "$t2 - $t0" | bc -l || echo "-")
   b_down=$(echo "$d1 - $d0" | bc -l)
   b_mem=$(echo "($before - $after) / 1024 / 100" | bc -l)
-  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - | - |"
+  base="| classic script (100) | 1 | $(fmt "$b_launch") | $(fmt "$b_conv") (far-end default) | - | $(fmt "$b_down") | $(fmt "$b_mem") | - | - | - |"
   echo "  launch ${b_launch}s, default at far end ${b_conv}s after start, down ${b_down}s" >&2
 fi
 
 echo
-echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | MB per router after ksmd | nsbgp peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|---|"
-for n in $sizes; do
-  f=$work/$n
-  [ -s "$f" ] || { echo "| $n | 0 | (did not converge: see the log above) | | | | | | |"; continue; }
-  echo "| $n | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 8 "$f")") | $(fmt "$(col 6 "$f")") |"
-done
+echo "| routers | runs | launch s | up --wait converged s | status s | down s | MB per router | MB per router after ksmd | daemons' RSS MB per router | nsbgp peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for n in $sizes; do for suite in $suites; do
+  f=$work/$n-$suite
+  label=$n; [ "$suites" = frr ] || label="$n $suite"
+  [ -s "$f" ] || { echo "| $label | 0 | (did not converge: see the log above) | | | | | | | |"; continue; }
+  echo "| $label | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 3 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 8 "$f")") | $(fmt "$(col 9 "$f")") | $(fmt "$(col 6 "$f")") |"
+done; done
 [ -n "$base" ] && echo "$base"
-if [ -n "$base" ] && [ -f "$work/100" ]; then
+if [ -n "$base" ] && [ -f "$work/100-frr" ]; then
   echo
-  echo "ratios at 100 routers (classic / nsbgp, medians): launch $(echo "$b_launch / $(col 1 "$work/100")" | bc -l | xargs printf '%.1f')x, down $(echo "$b_down / $(col 4 "$work/100")" | bc -l | xargs printf '%.1f')x"
+  echo "ratios at 100 routers (classic / nsbgp, medians): launch $(echo "$b_launch / $(col 1 "$work/100-frr")" | bc -l | xargs printf '%.1f')x, down $(echo "$b_down / $(col 4 "$work/100-frr")" | bc -l | xargs printf '%.1f')x"
+fi
+if [ -n "$prop" ]; then
+  echo
+  echo "| suite | runs | per hop ms (fit) | farthest router ms (median) |"
+  echo "|---|---|---|---|"
+  printf '%s' "$prop"
 fi

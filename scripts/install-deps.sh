@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what nsbgp needs on a fresh Debian/Ubuntu machine: FRR, traceroute, iproute2.
+# Installs what nsbgp needs on a fresh Debian/Ubuntu machine: FRR, BIRD 2, traceroute, iproute2.
 # Idempotent: installs only what is missing. Needs root (apt-get).
 set -euo pipefail
 need=()
 [ -x /usr/lib/frr/bgpd ] && [ -x /usr/bin/vtysh ] || need+=(frr)
+[ -x /usr/sbin/bird ] && id bird >/dev/null 2>&1 || need+=(bird2)
 command -v traceroute >/dev/null 2>&1 || need+=(traceroute)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ "${#need[@]}" -gt 0 ]; then

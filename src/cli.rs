@@ -102,7 +102,7 @@ pub enum Command {
     /// Start a router's daemon(s) again in the same namespace and chroot.
     Restart {
         router: String,
-        #[arg(default_value = "all", value_parser = ["bgpd", "zebra", "all"])]
+        #[arg(default_value = "all", value_parser = ["bgpd", "zebra", "bird", "all"])]
         daemon: String,
         #[arg(long)]
         lab: Option<LabName>,
@@ -137,24 +137,27 @@ pub enum Command {
         #[arg(long)]
         timeline: bool,
     },
-    /// Interactive session on a router's vty, logged in (Ctrl-] leaves).
+    /// Interactive session on a router's vty (FRR) or control socket (BIRD) (Ctrl-] leaves).
     Attach {
         router: String,
-        /// Only this daemon; without it the session is bgpd's and commands bgpd does not
-        /// know (`show ip route`, `show interface`) go to zebra, as in vtysh.
-        #[arg(value_parser = ["bgpd", "zebra"])]
+        /// Only this daemon. Default: on FRR routers the session is bgpd's and commands bgpd
+        /// does not know (`show ip route`, `show interface`) go to zebra, as in vtysh; on BIRD
+        /// routers, bird's control socket.
+        #[arg(value_parser = ["bgpd", "zebra", "bird"])]
         daemon: Option<String>,
         #[arg(long)]
         lab: Option<LabName>,
     },
-    /// Run vty commands on a router (or `all`) and print their output.
+    /// Run vty commands on a router (or `all`) and print their output; BIRD routers run them
+    /// on their control socket.
     Vty {
         router: String,
         #[arg(long)]
         lab: Option<LabName>,
-        /// Send every command to this daemon; without it each goes to the daemon that
-        /// knows it (as vtysh does: `show ip route` to zebra, `show ip bgp …` to bgpd).
-        #[arg(short = 'd', long = "daemon", value_parser = ["bgpd", "zebra"])]
+        /// Send every command to this daemon; without it, on FRR routers each goes to the
+        /// daemon that knows it (as vtysh does: `show ip route` to zebra, `show ip bgp …` to
+        /// bgpd); BIRD routers always run them on bird's control socket.
+        #[arg(short = 'd', long = "daemon", value_parser = ["bgpd", "zebra", "bird"])]
         daemon: Option<String>,
         #[arg(short = 'c', long = "command", required = true)]
         commands: Vec<String>,
@@ -198,7 +201,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Run FRR's vtysh against a router (inside its namespace and chroot).
+    /// Run FRR's vtysh against an FRR router (inside its namespace and chroot).
     Vtysh {
         router: String,
         #[arg(long)]

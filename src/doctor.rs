@@ -27,6 +27,15 @@ pub fn estimate_mb(routers: u64, merge: bool) -> u64 {
     routers * base + routers * routers * 8 / 1024
 }
 
+/// The same for a lab with `bird` of its `routers` running BIRD (BENCHMARKS.md, 2026-11-26:
+/// chain-1000-bird 4.27 MB per router with its ~1000 routes each, 2.6 MB of daemon RSS per
+/// router at 100): ~2 MB per idle router and ~2.5 KB per route.
+pub fn estimate_mixed_mb(routers: u64, bird: u64, merge: bool) -> u64 {
+    let frr = routers - bird;
+    let base = if merge { 5 } else { 15 };
+    frr * base + frr * routers * 8 / 1024 + bird * 2 + bird * routers * 5 / 2048
+}
+
 pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let mut v = Vec::new();
     let root = nix::unistd::geteuid().is_root();
@@ -58,7 +67,11 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let frr_dir = lab
         .map(|l| l.frr_dir.clone())
         .unwrap_or_else(|| crate::config::model::DEFAULT_FRR_DIR.into());
-    for d in ["zebra", "bgpd"] {
+    let uses = |suite| lab.map_or(true, |l| l.uses(suite));
+    for d in ["zebra", "bgpd"]
+        .into_iter()
+        .filter(|_| uses(crate::config::Suite::Frr))
+    {
         let p = frr_dir.join(d);
         let version = crate::frr::spawn::version_line(&p);
         v.push(check(
@@ -68,13 +81,41 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
             "apt-get install -y frr",
         ));
     }
-    let frr_user = nix::unistd::User::from_name("frr").ok().flatten().is_some();
-    v.push(check(
-        "frr user",
-        frr_user,
-        if frr_user { "present" } else { "missing" },
-        "apt-get install -y frr (it creates the user)",
-    ));
+    if uses(crate::config::Suite::Frr) {
+        let frr_user = nix::unistd::User::from_name("frr").ok().flatten().is_some();
+        v.push(check(
+            "frr user",
+            frr_user,
+            if frr_user { "present" } else { "missing" },
+            "apt-get install -y frr (it creates the user)",
+        ));
+    }
+    // BIRD only when the lab file asks for it: an FRR-only host needs none of it.
+    if lab.is_some_and(|l| l.uses(crate::config::Suite::Bird)) {
+        let p = std::path::Path::new(crate::bird::BIRD);
+        let version = crate::bird::version_line(p);
+        let two = version
+            .as_deref()
+            .and_then(|l| l.split_whitespace().last())
+            .is_some_and(|v| v.starts_with("2."));
+        v.push(check(
+            "BIRD",
+            two,
+            match &version {
+                Some(l) if two => l.clone(),
+                Some(l) => format!("{l}: nsbgp's bird.conf is for BIRD 2"),
+                None => format!("{} not found", p.display()),
+            },
+            "apt-get install -y bird2",
+        ));
+        let user = nix::unistd::User::from_name(crate::bird::USER).ok().flatten().is_some();
+        v.push(check(
+            "bird user",
+            user,
+            if user { "present" } else { "missing" },
+            "apt-get install -y bird2 (it creates the user)",
+        ));
+    }
     let vtysh = std::path::Path::new("/usr/bin/vtysh").exists();
     v.push(check("vtysh", vtysh, "/usr/bin/vtysh", "apt-get install -y frr"));
     let tr = ["/usr/bin/traceroute", "/usr/sbin/traceroute"]
@@ -137,7 +178,13 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
     ));
     let avail_mb = meminfo_kb("MemAvailable") / 1024;
-    let need = estimate_mb(routers, merging);
+    let bird = lab.map_or(0, |l| {
+        l.routers
+            .iter()
+            .filter(|r| r.suite == crate::config::Suite::Bird)
+            .count() as u64
+    });
+    let need = estimate_mixed_mb(routers, bird, merging);
     v.push(check(
         "memory",
         avail_mb >= need,
@@ -201,5 +248,8 @@ mod tests {
         assert_eq!(super::estimate_mb(100, false), 1578);
         assert_eq!(super::estimate_mb(500, false), 9453);
         assert_eq!(super::estimate_mb(1000, true), 12812);
+        // chain-1000-bird: 4.27 MB per router measured.
+        assert_eq!(super::estimate_mixed_mb(1000, 1000, true), 4441);
+        assert_eq!(super::estimate_mixed_mb(1000, 0, true), super::estimate_mb(1000, true));
     }
 }

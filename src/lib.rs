@@ -1,6 +1,7 @@
 //! nsbgp: a laboratory of real FRR BGP routers on one Linux host.
 //! One network namespace and chroot per router, veth links, zebra + bgpd per router.
 
+pub mod bird;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -13,4 +14,5 @@ pub mod netns;
 pub mod render;
 pub mod rootfs;
 pub mod runner;
+pub mod suite;
 pub mod trace;

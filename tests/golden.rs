@@ -1,8 +1,8 @@
-//! Golden files of rendered FRR configs. `UPDATE_GOLDEN=1 cargo test --test golden`
+//! Golden files of rendered FRR and BIRD configs. `UPDATE_GOLDEN=1 cargo test --test golden`
 //! regenerates them; review the diff before committing. Each topology is described in
 //! tests/golden/README.md.
 
-use nsbgp::config::{self, Daemon, Overrides};
+use nsbgp::config::{self, Daemon, Overrides, Suite};
 use std::path::{Path, PathBuf};
 
 const PASSWORD: &str = "golden-password";
@@ -13,7 +13,7 @@ fn check(config_file: &str, golden: &str, routers: &[usize]) {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut mismatches = Vec::new();
     for &i in routers {
-        for d in [Daemon::Zebra, Daemon::Bgpd] {
+        for d in lab.daemons_of(i) {
             let path: PathBuf = root
                 .join("tests/golden")
                 .join(golden)
@@ -65,4 +65,50 @@ fn configs_are_not_html_escaped() {
     let lab = config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap();
     let conf = nsbgp::render::render(&lab, 0, Daemon::Bgpd, "p<&>\"'");
     assert!(conf.contains("password p<&>\"'"), "{conf}");
+}
+
+#[test]
+fn chain_100_bird_ends_and_middle() {
+    check("configs/chain-100-bird.toml", "chain-100-bird", &[0, 1, 50, 99]);
+}
+
+#[test]
+fn chain_1000_bird_timers_and_thirty_bit_links() {
+    check("configs/chain-1000-bird.toml", "chain-1000-bird", &[0, 999]);
+}
+
+#[test]
+fn chain_100_mixed_alternates_the_suites() {
+    check("configs/chain-100-mixed.toml", "chain-100-mixed", &[0, 1, 2, 99]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lab = config::load(&root.join("configs/chain-100-mixed.toml"), &Overrides::default()).unwrap();
+    for r in &lab.routers {
+        let want = if r.index % 2 == 1 { Suite::Bird } else { Suite::Frr };
+        assert_eq!(r.suite, want, "{}", r.name);
+    }
+}
+
+/// What the BIRD config must say for the lab's semantics, independent of the golden text.
+#[test]
+fn bird_config_keeps_the_lab_semantics() {
+    let text = "name = \"x\"\nrouters = 3\n[daemons]\nsuite = \"bird\"\n[timers]\nkeepalive_s = 7\nhold_s = 21\nconnect_retry_s = 3\n";
+    let lab = config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap();
+    let origin = nsbgp::render::render(&lab, 0, Daemon::Bird, PASSWORD);
+    let middle = nsbgp::render::render(&lab, 1, Daemon::Bird, PASSWORD);
+    for want in [
+        "hold time 21;",
+        "keepalive time 7;",
+        "connect retry time 3;",
+        "enable extended messages on;",
+        "next hop self;",
+        "neighbor 172.31.1.2 as 100;",
+        "neighbor 172.31.2.1 as 102;",
+        "define OWN = [ 172.31.1.0/24, 172.31.2.0/24 ];",
+    ] {
+        assert!(middle.contains(want), "middle router lacks {want:?}:\n{middle}");
+    }
+    assert!(!middle.contains("route 0.0.0.0/0"), "only the origin has the default");
+    assert!(origin.contains("route 0.0.0.0/0 unreachable;"));
+    assert!(origin.contains("198.51.100.0/24, 0.0.0.0/0 ]"));
+    assert!(!origin.contains("password"), "BIRD has no vty password");
 }

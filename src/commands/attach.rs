@@ -1,6 +1,6 @@
 //! `nsbgp attach`: an interactive vty session.
 
-use super::{daemon_arg, router_arg};
+use super::{router_arg, router_daemon};
 use crate::lab::{self, LabError};
 use std::io::IsTerminal;
 
@@ -16,7 +16,7 @@ pub async fn attach(
     use crate::frr::attach;
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
-    let d = daemon.map(daemon_arg).transpose()?.unwrap_or(Daemon::Bgpd);
+    let d = router_daemon(&run, idx, daemon)?;
     let r = run.lab.routers[idx].clone();
     if !std::io::stdin().is_terminal() {
         return Err(LabError::Input(format!(
@@ -30,6 +30,18 @@ pub async fn attach(
             "{d} on {} is not running; start it with `nsbgp restart {} {d}`",
             r.name, r.name
         )));
+    }
+    if d == Daemon::Bird {
+        let path = crate::bird::ctl_path(&run.dirs(idx));
+        let end = crate::bird::attach::run(
+            &path,
+            &format!("{}> ", r.name),
+            &crate::bird::attach::banner(&r.name, r.asn, &path),
+        )
+        .await
+        .map_err(|e| LabError::Runtime(format!("attach to bird on {}: {e}", r.name)))?;
+        report_end(&end, d, &r.name);
+        return Ok(());
     }
     let password = run.password()?;
     let name = r.name.clone();
@@ -58,10 +70,15 @@ pub async fn attach(
             ))
         }
     })?;
-    match end {
-        attach::End::Escape => eprintln!("\nleft {d} on {}", r.name),
-        attach::End::Closed => eprintln!("\n{d} on {} closed the connection", r.name),
-        attach::End::Signal => eprintln!("\nsession ended by a signal"),
-    }
+    report_end(&end, d, &r.name);
     Ok(())
+}
+
+fn report_end(end: &crate::frr::attach::End, d: crate::config::Daemon, router: &str) {
+    use crate::frr::attach::End;
+    match end {
+        End::Escape => eprintln!("\nleft {d} on {router}"),
+        End::Closed => eprintln!("\n{d} on {router} closed the connection"),
+        End::Signal => eprintln!("\nsession ended by a signal"),
+    }
 }

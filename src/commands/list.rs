@@ -45,10 +45,11 @@ pub async fn list(json: bool) -> Result<(), LabError> {
             }
             continue;
         }
-        let total = run.lab.routers.len() * run.lab.daemons.len();
+        let mut total = 0;
         let mut alive = 0;
         for i in 0..run.lab.routers.len() {
-            for &d in &run.lab.daemons {
+            for d in run.lab.daemons_of(i) {
+                total += 1;
                 let pid = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(i), d));
                 alive += pid.is_some_and(lab::pid_alive) as usize;
             }

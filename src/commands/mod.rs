@@ -48,5 +48,30 @@ pub fn router_arg(run: &lab::Running, spec: &str) -> Result<usize, LabError> {
 }
 
 pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {
-    Daemon::parse(s).ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd or zebra")))
+    Daemon::parse(s).ok_or_else(|| LabError::Input(format!("unknown daemon {s:?}: use bgpd, zebra or bird")))
+}
+
+/// The daemon a command addresses on router `idx`: `spec` if the router runs it, else its
+/// suite's default (bgpd on FRR routers, bird on BIRD routers).
+pub fn router_daemon(run: &lab::Running, idx: usize, spec: Option<&str>) -> Result<Daemon, LabError> {
+    let runs = run.lab.daemons_of(idx);
+    let Some(spec) = spec else {
+        return Ok(if runs.contains(&Daemon::Bgpd) {
+            Daemon::Bgpd
+        } else {
+            runs[0]
+        });
+    };
+    let d = daemon_arg(spec)?;
+    if !runs.contains(&d) {
+        let r = &run.lab.routers[idx];
+        return Err(LabError::Input(format!(
+            "{} runs {} ({}), not {d}; use {}",
+            r.name,
+            r.suite,
+            runs.iter().map(|d| d.name()).collect::<Vec<_>>().join(" and "),
+            runs.iter().map(|d| d.name()).collect::<Vec<_>>().join(" or ")
+        )));
+    }
+    Ok(d)
 }

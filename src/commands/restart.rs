@@ -1,6 +1,6 @@
 //! `nsbgp restart`: a router's daemons again, in the same namespace and chroot.
 
-use super::{daemon_arg, router_arg};
+use super::{router_arg, router_daemon};
 use crate::config::Daemon;
 use crate::lab::{self, LabError};
 
@@ -8,9 +8,9 @@ pub async fn restart(lab_name: Option<&crate::config::LabName>, router: &str, da
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let daemons: Vec<Daemon> = if daemon == "all" {
-        run.lab.daemons.clone()
+        run.lab.daemons_of(idx)
     } else {
-        vec![daemon_arg(daemon)?]
+        vec![router_daemon(&run, idx, Some(daemon))?]
     };
     let name = run.lab.routers[idx].name.clone();
     // Serialized with `up` and `down` of the same lab: never start daemons into a lab that

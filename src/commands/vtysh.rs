@@ -11,6 +11,11 @@ pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[St
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();
+    if run.lab.routers[idx].suite != crate::config::Suite::Frr {
+        return Err(LabError::Input(format!(
+            "vtysh is FRR-only and {name} runs BIRD; use `nsbgp attach {name}` (BIRD's control socket) or `nsbgp vty {name} -c 'show route'`"
+        )));
+    }
     if args.is_empty() && !std::io::stdin().is_terminal() {
         return Err(LabError::Input(
             "vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into(),

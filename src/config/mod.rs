@@ -37,6 +37,8 @@ pub enum ConfigError {
 pub enum Daemon {
     Zebra,
     Bgpd,
+    /// BIRD 2: one daemon does what zebra and bgpd do together.
+    Bird,
 }
 
 impl Daemon {
@@ -44,21 +46,62 @@ impl Daemon {
         match self {
             Daemon::Zebra => "zebra",
             Daemon::Bgpd => "bgpd",
+            Daemon::Bird => "bird",
         }
     }
-    /// vty TCP port inside the router's namespace (the classic Quagga/FRR ports).
+    /// vty TCP port inside the router's namespace (the classic Quagga/FRR ports). BIRD has
+    /// no TCP vty (its control socket is a file in the chroot): 0.
     pub fn vty_port(self) -> u16 {
         match self {
             Daemon::Zebra => 2601,
             Daemon::Bgpd => 2605,
+            Daemon::Bird => 0,
         }
     }
     pub fn parse(s: &str) -> Option<Daemon> {
         match s {
             "zebra" => Some(Daemon::Zebra),
             "bgpd" => Some(Daemon::Bgpd),
+            "bird" => Some(Daemon::Bird),
             _ => None,
         }
+    }
+    pub fn suite(self) -> Suite {
+        match self {
+            Daemon::Zebra | Daemon::Bgpd => Suite::Frr,
+            Daemon::Bird => Suite::Bird,
+        }
+    }
+}
+
+/// The routing suite a router runs (`[daemons] suite`, `[[router]] suite`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Suite {
+    #[default]
+    Frr,
+    Bird,
+}
+
+impl Suite {
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Frr => "frr",
+            Suite::Bird => "bird",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Suite> {
+        match s {
+            "frr" => Some(Suite::Frr),
+            "bird" => Some(Suite::Bird),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -117,6 +160,9 @@ pub struct Router {
     pub name: String,
     pub asn: u32,
     pub router_id: Ipv4Addr,
+    /// The routing suite this router runs (labs saved before suites existed are FRR).
+    #[serde(default)]
+    pub suite: Suite,
     /// Towards ROUTER_0 first, then away from it.
     pub interfaces: Vec<Interface>,
 }
@@ -179,6 +225,19 @@ impl Lab {
             None
         };
         idx.filter(|&i| i < n)
+    }
+
+    /// The daemons router `index` runs, in start order.
+    pub fn daemons_of(&self, index: usize) -> Vec<Daemon> {
+        match self.routers[index].suite {
+            Suite::Frr => self.daemons.clone(),
+            Suite::Bird => vec![Daemon::Bird],
+        }
+    }
+
+    /// Whether any router runs `suite`.
+    pub fn uses(&self, suite: Suite) -> bool {
+        self.routers.iter().any(|r| r.suite == suite)
     }
 
     pub fn router_name(&self, index: usize) -> String {

@@ -41,6 +41,22 @@ pub struct LabFile {
     pub timers: Timers,
     #[serde(default)]
     pub daemons: Daemons,
+    /// `[[router]]` tables: per-router overrides.
+    #[serde(default, rename = "router")]
+    pub router: Vec<RouterOverride>,
+}
+
+/// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RouterOverride {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub index: Option<i64>,
+    /// "frr" or "bird".
+    #[serde(default)]
+    pub suite: Option<String>,
 }
 
 /// BGP timers. The defaults keep a 1000-router chain from stalling: FRR's 120 s connect retry
@@ -85,6 +101,8 @@ pub struct Daemons {
     /// Keep the chain's links down until every router's daemons have started, then raise
     /// them together: "auto", "on" or "off". See `config::HOLD_LINKS_AUTO_MIN_ROUTERS`.
     pub hold_links: String,
+    /// Routing suite of every router without a `[[router]]` override: "frr" or "bird".
+    pub suite: String,
 }
 
 impl Default for Daemons {
@@ -95,6 +113,7 @@ impl Default for Daemons {
             log_level: "informational".into(),
             merge_memory: "auto".into(),
             hold_links: "auto".into(),
+            suite: "frr".into(),
         }
     }
 }

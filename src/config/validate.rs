@@ -2,8 +2,9 @@
 //! Every value that later reaches a template, a path or a command line is checked here.
 
 use super::model::LabFile;
+use super::model::RouterOverride;
 use super::plan::{self, LinkPlan};
-use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP};
+use super::{ConfigError, Daemon, Interface, Lab, Router, Suite, Timers, IFINDEX_DOWN, IFINDEX_UP};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -328,7 +329,9 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
 
     let links = plan::chain_links(pool, len, routers as usize);
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
-    let routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
+    let mut routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
+    assign_suites(&c, &d.suite, &f.router, &mut routers)?;
+    check_bird_timers(&c, &timers, &routers)?;
 
     Ok(Lab {
         name,
@@ -350,6 +353,107 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         links,
         file_text: None,
     })
+}
+
+/// `[daemons] suite` for every router, then the `[[router]]` overrides.
+fn assign_suites(
+    c: &Ctx,
+    default: &str,
+    overrides: &[RouterOverride],
+    routers: &mut [Router],
+) -> Result<(), ConfigError> {
+    let suite = |key: &str, s: &str| {
+        Suite::parse(s).ok_or_else(|| c.err(key, format!("{s:?} is not a routing suite"), "use \"frr\" or \"bird\""))
+    };
+    let default = suite("daemons.suite", default)?;
+    for r in routers.iter_mut() {
+        r.suite = default;
+    }
+    let mut seen: Vec<Option<usize>> = vec![None; routers.len()];
+    for (k, o) in overrides.iter().enumerate() {
+        let key = |field: &str| format!("router[{k}]{field}");
+        let idx = match (&o.name, o.index) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(c.err(
+                    &key(""),
+                    "a [[router]] table names its router by `name` or by `index`, exactly one of them",
+                    "write name = \"ROUTER_5\" or index = 5",
+                ))
+            }
+            (Some(n), None) => routers.iter().position(|r| &r.name == n).ok_or_else(|| {
+                c.err(
+                    &key(".name"),
+                    format!("there is no router {n:?} in this lab ({} routers)", routers.len()),
+                    format!(
+                        "use a name from {} to {}",
+                        routers[0].name,
+                        routers[routers.len() - 1].name
+                    ),
+                )
+            })?,
+            (None, Some(i)) => {
+                if i < 0 || i as usize >= routers.len() {
+                    return Err(c.err(
+                        &key(".index"),
+                        format!("{i} is outside 0..={}", routers.len() - 1),
+                        "use the index of a router of this lab",
+                    ));
+                }
+                i as usize
+            }
+        };
+        if let Some(prev) = seen[idx] {
+            return Err(c.err(
+                &key(""),
+                format!("{} already has a [[router]] table (router[{prev}])", routers[idx].name),
+                "merge the two tables into one",
+            ));
+        }
+        seen[idx] = Some(k);
+        if let Some(s) = &o.suite {
+            routers[idx].suite = suite(&key(".suite"), s)?;
+        }
+    }
+    Ok(())
+}
+
+/// BIRD has no eBGP advertisement interval and no update batching: a lab that asks for them
+/// on BIRD routers would silently measure something else.
+fn check_bird_timers(c: &Ctx, t: &Timers, routers: &[Router]) -> Result<(), ConfigError> {
+    let bird: Vec<&str> = routers
+        .iter()
+        .filter(|r| r.suite == Suite::Bird)
+        .map(|r| r.name.as_str())
+        .collect();
+    if bird.is_empty() {
+        return Ok(());
+    }
+    let names = if bird.len() <= 5 {
+        bird.join(", ")
+    } else {
+        format!("{} and {} more", bird[..5].join(", "), bird.len() - 5)
+    };
+    if t.advertisement_interval_s != 0 {
+        return Err(c.err(
+            "timers.advertisement_interval_s",
+            format!(
+                "{} s cannot be honoured by BIRD, which has no advertisement interval; BIRD routers: {names}",
+                t.advertisement_interval_s
+            ),
+            "set advertisement_interval_s = 0, or run these routers with suite = \"frr\"",
+        ));
+    }
+    if t.coalesce_time_ms != 0 {
+        return Err(c.err(
+            "timers.coalesce_time_ms",
+            format!(
+                "{} ms cannot be honoured by BIRD, which does not batch a new session's updates; BIRD routers: {names}",
+                t.coalesce_time_ms
+            ),
+            "set coalesce_time_ms = 0, or run these routers with suite = \"frr\"",
+        ));
+    }
+    Ok(())
 }
 
 fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
@@ -392,6 +496,7 @@ fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stu
                 name: name(i),
                 asn: first_asn + i as u32,
                 router_id,
+                suite: Suite::Frr,
                 interfaces,
             }
         })
@@ -481,9 +586,32 @@ mod tests {
             ("routers = 3\nfrr_dir = \"relative/frr\"", "frr_dir"),
             ("routers = 3\nfrr_dir = \"/usr/lib/frr;reboot\"", "frr_dir"),
             ("routers = 3\nname = \"a b\"", "name"),
+            ("routers = 3\n[daemons]\nsuite = \"quagga\"", "daemons.suite"),
+            ("routers = 3\n[daemons]\nrun = [\"bird\"]", "daemons.run"),
+            ("routers = 3\n[[router]]\nname = \"ROUTER_3\"\nsuite = \"bird\"", "router[0].name"),
+            ("routers = 3\n[[router]]\nindex = 3\nsuite = \"bird\"", "router[0].index"),
+            ("routers = 3\n[[router]]\nindex = -1\nsuite = \"bird\"", "router[0].index"),
+            ("routers = 3\n[[router]]\nsuite = \"bird\"", "router[0]"),
+            ("routers = 3\n[[router]]\nindex = 1\nname = \"ROUTER_1\"", "router[0]"),
+            ("routers = 3\n[[router]]\nindex = 1\nsuite = \"gobgp\"", "router[0].suite"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 5", "unknown field"),
+            (
+                "routers = 3\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nname = \"ROUTER_1\"\nsuite = \"frr\"",
+                "router[1]",
+            ),
+            (
+                "routers = 3\n[timers]\nadvertisement_interval_s = 30\n[[router]]\nindex = 2\nsuite = \"bird\"",
+                "ROUTER_2",
+            ),
+            (
+                "routers = 3\n[timers]\ncoalesce_time_ms = 1000\n[daemons]\nsuite = \"bird\"",
+                "ROUTER_0, ROUTER_1, ROUTER_2",
+            ),
         ];
         for (body, key) in cases {
-            let text = if body.contains("name =") {
+            // `name` at the top level, not in a [[router]] table.
+            let top = body.split("\n[").next().unwrap_or_default();
+            let text = if top.lines().any(|l| l.starts_with("name =")) {
                 body.to_string()
             } else {
                 format!("name = \"c\"\n{body}")
@@ -495,6 +623,26 @@ mod tests {
                 "{body:?}: error {err:?} does not name the file"
             );
         }
+    }
+
+    #[test]
+    fn suites_default_to_frr_and_overrides_pick_routers() {
+        let l = lab("name = \"c\"\nrouters = 4\n").unwrap();
+        assert!(l.routers.iter().all(|r| r.suite == Suite::Frr));
+        assert_eq!(l.daemons_of(2), vec![Daemon::Zebra, Daemon::Bgpd]);
+        let l = lab(
+            "name = \"c\"\nrouters = 4\n[daemons]\nsuite = \"bird\"\n[[router]]\nname = \"ROUTER_1\"\nsuite = \"frr\"\n[[router]]\nindex = 3\n",
+        )
+        .unwrap();
+        let suites: Vec<Suite> = l.routers.iter().map(|r| r.suite).collect();
+        assert_eq!(suites, [Suite::Bird, Suite::Frr, Suite::Bird, Suite::Bird]);
+        assert_eq!(l.daemons_of(0), vec![Daemon::Bird]);
+        assert!(l.uses(Suite::Bird) && l.uses(Suite::Frr));
+        // A lab saved before suites existed reads as FRR.
+        let mut v = serde_json::to_value(&l).unwrap();
+        v["routers"][0].as_object_mut().unwrap().remove("suite");
+        let back: Lab = serde_json::from_value(v).unwrap();
+        assert_eq!(back.routers[0].suite, Suite::Frr);
     }
 
     #[test]

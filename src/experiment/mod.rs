@@ -9,7 +9,7 @@ pub mod spec;
 pub mod stats;
 pub mod watch;
 
-use crate::config::{Daemon, Lab, Overrides, IFINDEX_DOWN, IFINDEX_UP};
+use crate::config::{Daemon, Lab, Overrides, Suite, IFINDEX_DOWN, IFINDEX_UP};
 use crate::lab::{self, LabError, Running};
 use ipnet::Ipv4Net;
 use model::World;
@@ -188,29 +188,34 @@ impl Ctx<'_> {
                     Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
                     Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
                 }
-                let asn = self.lab().routers[router].asn;
-                self.bgp(
-                    router,
-                    &[
-                        format!("router bgp {asn}"),
-                        "address-family ipv4 unicast".into(),
-                        format!("network {prefix}"),
-                    ],
-                )
-                .await?;
+                // BIRD announces what is on its `lo` (bird.conf): the address is the announcement.
+                if self.lab().routers[router].suite == Suite::Frr {
+                    let asn = self.lab().routers[router].asn;
+                    self.bgp(
+                        router,
+                        &[
+                            format!("router bgp {asn}"),
+                            "address-family ipv4 unicast".into(),
+                            format!("network {prefix}"),
+                        ],
+                    )
+                    .await?;
+                }
                 ch.announced.insert((router, prefix));
             }
             Step::Withdraw { router, prefix } => {
-                let asn = self.lab().routers[router].asn;
-                self.bgp(
-                    router,
-                    &[
-                        format!("router bgp {asn}"),
-                        "address-family ipv4 unicast".into(),
-                        format!("no network {prefix}"),
-                    ],
-                )
-                .await?;
+                if self.lab().routers[router].suite == Suite::Frr {
+                    let asn = self.lab().routers[router].asn;
+                    self.bgp(
+                        router,
+                        &[
+                            format!("router bgp {asn}"),
+                            "address-family ipv4 unicast".into(),
+                            format!("no network {prefix}"),
+                        ],
+                    )
+                    .await?;
+                }
                 let h = self.handle(router).await?;
                 let host = if prefix.prefix_len() >= 31 {
                     prefix.network()
@@ -489,6 +494,11 @@ async fn execute(
         lab: lab.name.to_string(),
         runs: repeat,
         frr_version: frr_version(lab),
+        bird_version: lab.uses(Suite::Bird).then(|| {
+            crate::bird::version_line(std::path::Path::new(crate::bird::BIRD))
+                .and_then(|l| l.split_whitespace().last().map(str::to_string))
+                .unwrap_or_else(|| "unknown".into())
+        }),
         kernel: nix::sys::utsname::uname()
             .map(|u| u.release().to_string_lossy().into_owned())
             .unwrap_or_default(),

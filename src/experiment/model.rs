@@ -1,7 +1,9 @@
 //! Where the measured prefix should be after each step, in a chain: it reaches every router
 //! joined to an origin by up links and running bgpd. Used to know when a step's effect is
 //! complete (and which routers are missing it). Killing zebra has effects the model does
-//! not predict; then the experiment waits for the FIBs to go quiet instead.
+//! not predict; then the experiment waits for the FIBs to go quiet instead. A killed bird is
+//! a router without BGP whose own FIB stays as it was (BIRD's routes stay in the kernel
+//! until it starts again and flushes them); a restarted bird is a router with its BGP back.
 
 use super::spec::Step;
 use crate::config::Daemon;
@@ -12,6 +14,8 @@ pub struct World {
     /// `link_up[k]`: link k (between ROUTER_{k-1} and ROUTER_k) is up; index 0 unused.
     link_up: Vec<bool>,
     bgpd_up: Vec<bool>,
+    /// A killed bird's FIB: whether it had the prefix when it died (it keeps it).
+    frozen: Vec<Option<bool>>,
     origins: Vec<usize>,
     /// Whether an origin has the prefix in its own main table. Neither case in nsbgp does:
     /// ROUTER_0 originates the default without installing one, and an announced prefix
@@ -26,6 +30,7 @@ impl World {
             n,
             link_up: vec![true; n],
             bgpd_up: vec![true; n],
+            frozen: vec![None; n],
             origins,
             origin_has_it,
             predictable: true,
@@ -46,10 +51,22 @@ impl World {
                 router,
                 daemon: Daemon::Bgpd,
             } => self.bgpd_up[router] = false,
+            Step::Kill {
+                router,
+                daemon: Daemon::Bird,
+            } => {
+                if self.frozen[router].is_none() {
+                    self.frozen[router] = Some(self.presence()[router]);
+                }
+                self.bgpd_up[router] = false;
+            }
             Step::Restart {
                 router,
-                daemon: Daemon::Bgpd,
-            } => self.bgpd_up[router] = true,
+                daemon: Daemon::Bgpd | Daemon::Bird,
+            } => {
+                self.bgpd_up[router] = true;
+                self.frozen[router] = None;
+            }
             Step::Kill {
                 daemon: Daemon::Zebra, ..
             }
@@ -85,6 +102,11 @@ impl World {
                     have[next as usize] = true;
                     k = next;
                 }
+            }
+        }
+        for (h, f) in have.iter_mut().zip(&self.frozen) {
+            if let Some(v) = f {
+                *h = *v;
             }
         }
         have
@@ -146,6 +168,27 @@ mod tests {
             p(),
         );
         assert!(!w.predictable);
+    }
+
+    #[test]
+    fn a_killed_bird_keeps_its_fib_until_it_restarts() {
+        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let mut w = World::new(6, vec![0], false);
+        let kill = Step::Kill {
+            router: 2,
+            daemon: Daemon::Bird,
+        };
+        w.apply(&kill, d);
+        assert!(w.predictable);
+        assert_eq!(w.presence(), [false, true, true, false, false, false]);
+        w.apply(
+            &Step::Restart {
+                router: 2,
+                daemon: Daemon::Bird,
+            },
+            d,
+        );
+        assert_eq!(w.presence(), [false, true, true, true, true, true]);
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct Summary {
     pub lab: String,
     pub runs: usize,
     pub frr_version: String,
+    /// BIRD's version when the lab has BIRD routers, else null.
+    pub bird_version: Option<String>,
     pub kernel: String,
     pub measure: String,
     pub event: String,

@@ -264,14 +264,18 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
         })
     };
     let daemon = || -> Result<Daemon, SpecError> {
-        let d = need("daemon", &s.daemon, "add daemon = \"bgpd\" (or \"zebra\")")?;
+        let d = need(
+            "daemon",
+            &s.daemon,
+            "add daemon = \"bgpd\" (or \"zebra\"; \"bird\" on BIRD routers)",
+        )?;
         Daemon::parse(&d).ok_or_else(|| {
             err(
                 file,
                 Some(i),
                 "daemon",
                 format!("unknown daemon {d:?}"),
-                "use \"bgpd\" or \"zebra\"",
+                "use \"bgpd\" or \"zebra\" (FRR routers), \"bird\" (BIRD routers)",
             )
         })
     };
@@ -409,6 +413,25 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
         }
         Ok(())
     };
+    // A daemon step must name a daemon the router runs (bird on BIRD routers).
+    let runs = |i: usize, r: usize, d: Daemon| -> Result<usize, SpecError> {
+        let have = lab.daemons_of(r);
+        if have.contains(&d) {
+            return Ok(r);
+        }
+        Err(err(
+            file,
+            Some(i),
+            "daemon",
+            format!(
+                "{} runs {} ({}), not {d}",
+                lab.routers[r].name,
+                lab.routers[r].suite,
+                have.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+            ),
+            format!("use daemon = \"{}\"", have.last().map_or("bgpd", |d| d.name())),
+        ))
+    };
     let mut steps = Vec::new();
     for (i, s) in spec.steps.iter().enumerate() {
         steps.push(match s {
@@ -444,11 +467,11 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                 }
             }
             Step::Kill { router: r, daemon } => Step::Kill {
-                router: router(i, "router", r)?,
+                router: runs(i, router(i, "router", r)?, *daemon)?,
                 daemon: *daemon,
             },
             Step::Restart { router: r, daemon } => Step::Restart {
-                router: router(i, "router", r)?,
+                router: runs(i, router(i, "router", r)?, *daemon)?,
                 daemon: *daemon,
             },
             Step::WaitSeconds(s) => Step::WaitSeconds(*s),
@@ -609,6 +632,32 @@ daemon = "bgpd"
             let e = resolve(&s, &l).expect_err(to).to_string();
             assert!(e.contains(words) && e.contains("e.toml: step "), "{to}: {e}");
         }
+        // Daemon steps name a daemon the router runs: bird on BIRD routers, not bgpd.
+        let f = config::parse(
+            "t.toml",
+            "name = \"t\"\nrouters = 10\n[[router]]\nindex = 3\nsuite = \"bird\"\n",
+        )
+        .unwrap();
+        let mixed = config::validate("t.toml", f, &Overrides::default()).unwrap();
+        let e = resolve(&parse("e.toml", GOOD).unwrap(), &mixed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("step 4") && e.contains("ROUTER_3 runs bird") && e.contains("daemon = \"bird\""),
+            "{e}"
+        );
+        let bird = resolve(&parse("e.toml", &GOOD.replace("\"bgpd\"", "\"bird\"")).unwrap(), &mixed).unwrap();
+        assert!(matches!(
+            bird.steps[3],
+            Step::Kill {
+                router: 3,
+                daemon: Daemon::Bird
+            }
+        ));
+        let e = resolve(&parse("e.toml", &GOOD.replace("\"bgpd\"", "\"bird\"")).unwrap(), &l)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ROUTER_3 runs frr"), "{e}");
         let never = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"192.0.2.0/24\"");
         let e = resolve(&parse("e.toml", &never).unwrap(), &l).unwrap_err().to_string();
         assert!(e.contains("never announced"), "{e}");

@@ -69,6 +69,25 @@ fn crlf(text: &str) -> Vec<u8> {
     text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
 }
 
+/// The terminal's input, read by a plain thread: a blocked read must not hold the runtime open.
+pub fn stdin_reader() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    std::thread::spawn(move || {
+        let mut b = [0u8; 1024];
+        loop {
+            match std::io::Read::read(&mut std::io::stdin(), &mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if tx.blocking_send(b[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
 /// Logs in on `stream` and relays the terminal until Ctrl-], the daemon closing, or a
 /// signal. `banner` is printed once logged in, before raw mode. With `other`, a logged-in
 /// session to a second daemon, a command the attached daemon calls unknown is run there and
@@ -110,21 +129,7 @@ pub async fn run(
     let stdin_fd = std::io::stdin();
     let _raw = RawMode::enter(stdin_fd.as_fd()).map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
 
-    // A plain thread reads the terminal: a blocked read must not hold the runtime open.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    std::thread::spawn(move || {
-        let mut b = [0u8; 1024];
-        loop {
-            match std::io::Read::read(&mut std::io::stdin(), &mut b) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    if tx.blocking_send(b[..n].to_vec()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
+    let mut rx = stdin_reader();
     let mut winch =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).map_err(|e| e.to_string())?;
     let mut term =

@@ -1,9 +1,11 @@
-//! Starting zebra and bgpd inside a router's namespace and chroot.
+//! Starting a router's daemons (FRR's zebra and bgpd, or BIRD) inside its namespace and chroot.
 //!
 //! The launcher forks, and the child joins the router's network namespace, takes a private
 //! mount namespace, bind-mounts the chroot ([`crate::rootfs`]) and execs the daemon with
 //! `-d`: FRR's parent process exits only once the daemon has read its config and opened its
 //! vty, so a zero exit status means "ready". The daemon drops to the `frr` user itself.
+//! BIRD behaves the same way: its parent exits once the config is read and the control
+//! socket is open, and it drops to the `bird` user keeping only its network capabilities.
 
 use crate::config::{Daemon, Lab};
 use crate::rootfs::{PreparedMounts, RouterDirs};
@@ -53,6 +55,9 @@ pub fn pid_file(dirs: &RouterDirs, daemon: Daemon) -> PathBuf {
 }
 
 fn args(lab: &Lab, daemon: Daemon) -> Vec<String> {
+    if daemon == Daemon::Bird {
+        return crate::bird::args();
+    }
     let d = daemon.name();
     let mut a: Vec<String> = vec![
         "-d".into(),
@@ -81,9 +86,9 @@ fn args(lab: &Lab, daemon: Daemon) -> Vec<String> {
     a
 }
 
-/// Starts one daemon and returns its pid once it is ready.
+/// Starts one daemon (of either suite) and returns its pid once it is ready.
 pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u32, SpawnError> {
-    let program = lab.frr_dir.join(daemon.name());
+    let program = crate::suite::program(lab, daemon);
     let log = launch.dirs.log().join(format!("{}.stderr", daemon.name()));
     let pidf = pid_file(&launch.dirs, daemon);
     let _ = std::fs::remove_file(&pidf);

@@ -29,28 +29,14 @@ pub struct UpReport {
     pub total_ms: u64,
 }
 
-/// Checks that change nothing: root, FRR, the `frr` user, names free, lab not running.
+/// Checks that change nothing: root, the suites' programs and users, names free, lab not running.
 pub fn preflight(lab: &Lab) -> Result<(), LabError> {
     if !nix::unistd::geteuid().is_root() {
         return Err(LabError::Input(
             "nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into(),
         ));
     }
-    for d in &lab.daemons {
-        let p = lab.frr_dir.join(d.name());
-        if !p.is_file() {
-            return Err(LabError::Input(format!(
-                "FRR's {d} is missing: {} does not exist. Install FRR (`apt-get install -y frr`) or set frr_dir in the lab file",
-                p.display()
-            )));
-        }
-    }
-    if nix::unistd::User::from_name("frr").ok().flatten().is_none() {
-        return Err(LabError::Input(
-            "there is no `frr` user for the daemons to run as; install the frr package (`apt-get install -y frr`)"
-                .into(),
-        ));
-    }
+    crate::suite::check_installed(lab).map_err(LabError::Input)?;
     if lab.merge_memory && !super::ksm::available(Path::new(super::ksm::SYSFS)) {
         return Err(LabError::Input(format!(
             "merge_memory is on ({} routers) but this kernel has no KSM ({} is missing); \
@@ -542,19 +528,18 @@ fn write_hosts_files(lab: &Lab, entries: &mut Vec<Entry>) -> std::io::Result<()>
     Ok(())
 }
 
-fn frr_ids() -> std::io::Result<(nix::unistd::Uid, nix::unistd::Gid)> {
-    let u = nix::unistd::User::from_name("frr")
-        .ok()
-        .flatten()
-        .ok_or_else(|| std::io::Error::other("no frr user"))?;
-    Ok((u.uid, u.gid))
-}
-
 /// Chroot directories and rendered configs for every router.
 fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()> {
-    let (uid, gid) = frr_ids()?;
+    let mut owners = std::collections::HashMap::new();
+    for r in &lab.routers {
+        if let std::collections::hash_map::Entry::Vacant(e) = owners.entry(r.suite) {
+            e.insert(crate::suite::ids(r.suite)?);
+        }
+    }
     let host = rootfs::RealHost;
     for r in &lab.routers {
+        // The private directories belong to the user the router's daemons drop to.
+        let (uid, gid) = owners[&r.suite];
         let dirs = RouterDirs::new(dir, &r.name);
         let plan = rootfs::plan(&dirs, &host);
         rootfs::create_entries(&plan)?;
@@ -570,10 +555,10 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
             b"! nsbgp: vtysh reads this file; nothing to set\n",
             0o640,
         )?;
-        for &d in &lab.daemons {
-            let p = dirs.etc().join(crate::render::file_name(d));
-            // 0640 frr: the configs hold the vty password.
-            write_atomic(&p, crate::render::render(lab, r.index, d, password).as_bytes(), 0o640)?;
+        for (file, text) in crate::suite::config_files(lab, r.index, password) {
+            let p = dirs.etc().join(file);
+            // 0640, the daemons' user: FRR's configs hold the vty password.
+            write_atomic(&p, text.as_bytes(), 0o640)?;
             nix::unistd::chown(&p, Some(uid), Some(gid))?;
         }
     }
@@ -618,7 +603,8 @@ async fn start_daemons(
                     mounts,
                 };
                 // zebra first: bgpd connects to its zserv socket at start.
-                for &d in &lab.daemons {
+                let index = lab.resolve_router(&ns.name).expect("a router of this lab");
+                for d in lab.daemons_of(index) {
                     let pid = spawn::start(lab, &launch, d).await?;
                     ledger
                         .record(Entry::Daemon {

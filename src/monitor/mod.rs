@@ -7,6 +7,7 @@ pub mod rule;
 pub mod timeline;
 pub mod view;
 
+use crate::config::Daemon;
 use crate::lab::{self, LabError};
 use poll::{Poll, Poller};
 use serde::Serialize;
@@ -42,10 +43,15 @@ pub struct RouterStatus {
     pub index: usize,
     pub asn: u32,
     pub netns: String,
+    /// `frr` or `bird`.
+    pub suite: crate::config::Suite,
+    /// The router's daemons, whatever the suite.
+    pub daemons: Vec<DaemonStatus>,
+    /// FRR's fields: null on BIRD routers.
     pub bgpd_pid: Option<u32>,
     pub zebra_pid: Option<u32>,
-    pub bgpd_alive: bool,
-    pub zebra_alive: bool,
+    pub bgpd_alive: Option<bool>,
+    pub zebra_alive: Option<bool>,
     pub neighbors: usize,
     pub established: usize,
     pub prefixes_received: u32,
@@ -64,6 +70,20 @@ pub struct RouterStatus {
     pub problems: Vec<String>,
 }
 
+#[derive(Debug, Serialize)]
+pub struct DaemonStatus {
+    pub name: String,
+    pub pid: Option<u32>,
+    pub alive: bool,
+}
+
+impl RouterStatus {
+    /// Every daemon of the router runs.
+    pub fn all_alive(&self) -> bool {
+        self.daemons.iter().all(|d| d.alive)
+    }
+}
+
 pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
     let routers: Vec<RouterStatus> = p
         .lab
@@ -80,10 +100,20 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
                 index: i,
                 asn: r.asn,
                 netns: r.name.clone(),
-                bgpd_pid: o.bgpd.pid,
-                zebra_pid: o.zebra.pid,
-                bgpd_alive: o.bgpd.alive,
-                zebra_alive: o.zebra.alive,
+                suite: r.suite,
+                daemons: o
+                    .daemons
+                    .iter()
+                    .map(|(d, p)| DaemonStatus {
+                        name: d.name().to_string(),
+                        pid: p.pid,
+                        alive: p.alive,
+                    })
+                    .collect(),
+                bgpd_pid: o.proc(Daemon::Bgpd).and_then(|p| p.pid),
+                zebra_pid: o.proc(Daemon::Zebra).and_then(|p| p.pid),
+                bgpd_alive: o.proc(Daemon::Bgpd).map(|p| p.alive),
+                zebra_alive: o.proc(Daemon::Zebra).map(|p| p.alive),
                 neighbors: e.peers.len(),
                 established: o.established(),
                 prefixes_received: o.prefixes_received(),
@@ -95,8 +125,8 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
                     Some(Some(r)) => r.nexthop.map(|a| a.to_string()),
                     _ => None,
                 },
-                rss_kb: o.bgpd.rss_kb + o.zebra.rss_kb,
-                cpu_s: (o.bgpd.cpu_ms + o.zebra.cpu_ms) as f64 / 1000.0,
+                rss_kb: o.daemons.iter().map(|(_, p)| p.rss_kb).sum(),
+                cpu_s: o.daemons.iter().map(|(_, p)| p.cpu_ms).sum::<u64>() as f64 / 1000.0,
                 converged,
                 converged_after_s: t.converged_after_s.filter(|_| converged),
                 sessions_up_after_s: t.sessions_up_after_s,
@@ -145,7 +175,7 @@ pub async fn wait_converged(lab_name: &crate::config::LabName, timeout: Option<f
         let poll = poller.poll().await;
         let now = tokio::time::Instant::now();
         if let Some(b) = &bar {
-            let alive = poll.obs.iter().filter(|o| o.bgpd.alive && o.zebra.alive).count();
+            let alive = poll.obs.iter().filter(|o| o.all_alive()).count();
             let sessions = poll
                 .obs
                 .iter()

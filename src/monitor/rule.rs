@@ -1,13 +1,13 @@
 //! The convergence rule, as a pure function of what the lab should look like (`Expected`,
 //! derived from the address plan) and what one poll saw (`Observation`).
 //!
-//! A router has converged when: both daemons are alive; every configured session is
+//! A router has converged when: its daemons are alive (zebra and bgpd, or bird); every configured session is
 //! Established; zebra has installed as many BGP routes as the chain announces to it (every
 //! link it is not attached to, plus the stub and the default unless it is ROUTER_0); the
 //! stub and the default are installed via BGP through the neighbour towards ROUTER_0; and
 //! the default's AS path is as long as the router's distance from ROUTER_0.
 
-use crate::config::Lab;
+use crate::config::{Daemon, Lab};
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +77,8 @@ pub struct RouteObs {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
     pub at_ms: u64,
-    pub bgpd: Proc,
-    pub zebra: Proc,
+    /// The router's daemons in start order (zebra and bgpd, or bird).
+    pub daemons: Vec<(Daemon, Proc)>,
     pub peers: Option<Vec<PeerObs>>,
     pub bgp_fib_routes: Option<u32>,
     pub default_route: Option<Option<RouteObs>>,
@@ -90,6 +90,15 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// The process of `daemon`, if the router runs it.
+    pub fn proc(&self, daemon: Daemon) -> Option<&Proc> {
+        self.daemons.iter().find(|(d, _)| *d == daemon).map(|(_, p)| p)
+    }
+
+    pub fn all_alive(&self) -> bool {
+        self.daemons.iter().all(|(_, p)| p.alive)
+    }
+
     pub fn established(&self) -> usize {
         self.peers
             .as_ref()
@@ -116,7 +125,8 @@ impl Observation {
 /// Whether `obs` satisfies `exp`, and if not, every reason why (for humans and JSON).
 pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
     let mut why = Vec::new();
-    for (name, p) in [("zebra", &obs.zebra), ("bgpd", &obs.bgpd)] {
+    for (d, p) in &obs.daemons {
+        let name = d.name();
         if !p.alive {
             why.push(match p.pid {
                 Some(pid) => format!("{name} (pid {pid}) is dead"),
@@ -196,8 +206,7 @@ mod tests {
         });
         Observation {
             at_ms: 0,
-            bgpd: alive(),
-            zebra: alive(),
+            daemons: vec![(Daemon::Zebra, alive()), (Daemon::Bgpd, alive())],
             peers: Some(
                 e.peers
                     .iter()
@@ -256,10 +265,14 @@ mod tests {
         let base = converged_obs(e);
         type Change = Box<dyn Fn(&mut Observation)>;
         let cases: Vec<(&str, Change, &str)> = vec![
-            ("bgpd dead", Box::new(|o| o.bgpd.alive = false), "bgpd (pid 1) is dead"),
+            (
+                "bgpd dead",
+                Box::new(|o| o.daemons[1].1.alive = false),
+                "bgpd (pid 1) is dead",
+            ),
             (
                 "zebra gone",
-                Box::new(|o| o.zebra = Proc::default()),
+                Box::new(|o| o.daemons[0].1 = Proc::default()),
                 "zebra is not running (no pid file)",
             ),
             (
@@ -308,6 +321,19 @@ mod tests {
                 "long path",
                 Box::new(|o| o.default_bgp = Some(Some((5, None)))),
                 "default AS path length 5, expected 3",
+            ),
+            (
+                "bird dead",
+                Box::new(|o| {
+                    o.daemons = vec![(
+                        Daemon::Bird,
+                        Proc {
+                            pid: Some(7),
+                            ..Proc::default()
+                        },
+                    )]
+                }),
+                "bird (pid 7) is dead",
             ),
             (
                 "vty unreachable",

@@ -11,14 +11,17 @@ pub const COMPACT_ABOVE: usize = 40;
 const COMPACT_ROWS: usize = 30;
 
 fn daemons(r: &RouterStatus) -> String {
-    let d = |name: &str, alive: bool| {
-        if alive {
-            name.to_string()
-        } else {
-            format!("{}!", name.to_uppercase())
-        }
-    };
-    format!("{} {}", d("zebra", r.zebra_alive), d("bgpd", r.bgpd_alive))
+    r.daemons
+        .iter()
+        .map(|d| {
+            if d.alive {
+                d.name.clone()
+            } else {
+                format!("{}!", d.name.to_uppercase())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn default_col(r: &RouterStatus) -> String {
@@ -68,7 +71,7 @@ pub fn summary(s: &LabStatus) -> String {
         (true, _, _) => line.push_str(" (converged)"),
         (false, _, _) => line.push_str(" (not converged)"),
     }
-    let dead = s.routers.iter().filter(|r| !r.bgpd_alive || !r.zebra_alive).count();
+    let dead = s.routers.iter().filter(|r| !r.all_alive()).count();
     if dead > 0 {
         write!(line, "; {dead} router(s) with a daemon not running").unwrap();
     }
@@ -176,10 +179,23 @@ mod tests {
             index: i,
             asn: 100 + i as u32,
             netns: format!("ROUTER_{i}"),
+            suite: crate::config::Suite::Frr,
+            daemons: vec![
+                super::super::DaemonStatus {
+                    name: "zebra".into(),
+                    pid: Some(11),
+                    alive: true,
+                },
+                super::super::DaemonStatus {
+                    name: "bgpd".into(),
+                    pid: Some(10),
+                    alive: converged,
+                },
+            ],
             bgpd_pid: Some(10),
             zebra_pid: Some(11),
-            bgpd_alive: converged,
-            zebra_alive: true,
+            bgpd_alive: Some(converged),
+            zebra_alive: Some(true),
             neighbors: 2,
             established: if converged { 2 } else { 1 },
             prefixes_received: 7,

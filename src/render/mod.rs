@@ -1,4 +1,4 @@
-//! FRR configuration files rendered from the askama templates in `templates/`.
+//! Routing daemons' configuration files (FRR's here, BIRD's in `bird::conf`) rendered from the askama templates in `templates/`.
 //! askama.toml maps `.conf` to a plain-text escaper: HTML escaping would corrupt configs.
 
 use crate::config::{Daemon, Lab, Router};
@@ -45,6 +45,7 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
             }
             .render()
         }
+        Daemon::Bird => return crate::bird::conf::render(lab, index),
     };
     // Rendering only formats validated values; a failure here is a template bug.
     out.expect("FRR config template renders")
@@ -62,7 +63,7 @@ pub fn render_to_dir(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<u
     for r in &lab.routers {
         let rdir = dir.join(&r.name);
         std::fs::create_dir_all(&rdir)?;
-        for &d in &lab.daemons {
+        for d in lab.daemons_of(r.index) {
             let path = rdir.join(file_name(d));
             let mut f = std::fs::OpenOptions::new()
                 .write(true)

@@ -1,0 +1,47 @@
+//! `bird.conf`, rendered from `templates/bird.conf` with the lab semantics of the FRR
+//! configs: every link prefix announced, the stub and the default from ROUTER_0 only, eBGP
+//! per interface with next-hop-self, the lab's timers, extended messages on.
+
+use crate::config::{Lab, Router};
+use askama::Template;
+use ipnet::Ipv4Net;
+
+#[derive(Template)]
+#[template(path = "bird.conf")]
+struct BirdConf<'a> {
+    lab: &'a Lab,
+    r: &'a Router,
+    networks: Vec<Ipv4Net>,
+    originates_default: bool,
+    log_classes: &'static str,
+}
+
+/// BIRD's log classes for an FRR log level (`[daemons] log_level`): the same severities.
+pub fn log_classes(level: &str) -> &'static str {
+    match level {
+        "debugging" => "all",
+        "informational" | "notifications" => "{ info, remote, warning, error, auth, fatal, bug }",
+        "warnings" => "{ warning, error, auth, fatal, bug }",
+        _ => "{ error, fatal, bug }",
+    }
+}
+
+/// The config of router `index` (a BIRD router, or any router for `render`).
+pub fn render(lab: &Lab, index: usize) -> String {
+    let r = lab.router(index);
+    let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
+    if index == 0 {
+        networks.push(lab.stub_prefix);
+        networks.push(Ipv4Net::default());
+    }
+    BirdConf {
+        lab,
+        r,
+        networks,
+        originates_default: index == 0,
+        log_classes: log_classes(&lab.log_level),
+    }
+    .render()
+    // Rendering only formats validated values; a failure here is a template bug.
+    .expect("BIRD config template renders")
+}
