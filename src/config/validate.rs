@@ -641,6 +641,25 @@ mod tests {
             ("routers = 3\nfrr_dir = \"relative/frr\"", "frr_dir"),
             ("routers = 3\nfrr_dir = \"/usr/lib/frr;reboot\"", "frr_dir"),
             ("routers = 3\nname = \"a b\"", "name"),
+            ("routers = 3\n[topology]\nshape = \"torus\"", "topology.shape"),
+            ("routers = 2\n[topology]\nshape = \"ring\"", "topology.shape"),
+            ("routers = 12\n[topology]\nshape = \"grid\"\nrows = 3\ncols = 5", "topology.rows"),
+            ("routers = 12\n[topology]\nshape = \"grid\"\nrows = 3", "topology.cols"),
+            ("routers = 12\n[topology]\nshape = \"ring\"\nrows = 3", "topology.rows"),
+            ("routers = 7\n[topology]\nshape = \"tree\"\nfanout = 0", "topology.fanout"),
+            ("routers = 7\n[topology]\nshape = \"star\"\nfanout = 2", "topology.fanout"),
+            ("routers = 7\n[topology]\norigin = \"ROUTER_7\"", "topology.origin"),
+            ("routers = 7\n[topology]\norigin = -1", "topology.origin"),
+            ("routers = 3\n[topology]\nbogus = 1", "unknown field"),
+            ("routers = 3\n[[topology.link]]\na = 0\nb = 1", "topology.link"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = 2\nb = 2", "topology.link[2]"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = \"ROUTER_1\"\nb = \"ROUTER_0\"", "topology.link[2]"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = \"ROUTER_9\"", "topology.link[1].b"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\nc = 2", "unknown field"),
+            ("routers = 4\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = 2\nb = 3", "not connected"),
+            ("routers = 3\n[topology]\nshape = \"file\"", "topology.link"),
+            ("routers = 40\nlink_pool = \"10.0.0.0/24\"\n[topology]\nshape = \"clique\"", "link_pool"),
+            ("routers = 3\nlink_prefix_len = 32", "link_prefix_len"),
         ];
         for (body, key) in cases {
             let text = if body.contains("name =") {
@@ -655,6 +674,84 @@ mod tests {
                 "{body:?}: error {err:?} does not name the file"
             );
         }
+    }
+
+    #[test]
+    fn shapes_build_their_graphs_and_plans() {
+        let shaped = |n: usize, t: &str| lab(&format!("name = \"s\"\nrouters = {n}\n[topology]\n{t}\n")).unwrap();
+        // (lab, links, link prefix length, interfaces of ROUTER_0)
+        let cases = [
+            (shaped(16, "shape = \"ring\""), 16, 30, 2),
+            (shaped(20, "shape = \"star\""), 19, 30, 19),
+            (shaped(63, "shape = \"tree\"\nfanout = 2"), 62, 30, 2),
+            (shaped(100, "shape = \"grid\"\nrows = 10\ncols = 10"), 180, 30, 2),
+            (shaped(8, "shape = \"clique\""), 28, 30, 7),
+            (shaped(8, "shape = \"clique\"\n"), 28, 30, 7),
+            (
+                lab("name = \"s\"\nrouters = 4\nlink_prefix_len = 31\n[topology]\nshape = \"ring\"\n").unwrap(),
+                4,
+                31,
+                2,
+            ),
+        ];
+        for (l, links, len, deg0) in cases {
+            assert_eq!(l.links.len(), links, "{:?}", l.topology);
+            assert_eq!(l.link_prefix_len, len, "{:?}", l.topology);
+            assert_eq!(l.routers[0].interfaces.len(), deg0, "{:?}", l.topology);
+            // Both ends of every link see each other, named after the other end.
+            for lp in &l.links {
+                let ia = l.interface_on(lp.a, lp.index).unwrap();
+                let ib = l.interface_on(lp.b, lp.index).unwrap();
+                assert_eq!((ia.addr, ia.peer_addr, ia.peer_index), (lp.a_addr, lp.b_addr, lp.b));
+                assert_eq!((ib.addr, ib.peer_addr, ib.peer_index), (lp.b_addr, lp.a_addr, lp.a));
+                assert_eq!(ia.name, l.routers[lp.b].name);
+                assert_eq!(ib.peer_asn, l.routers[lp.a].asn);
+            }
+            // Every address in the lab is unique; ifindexes count up from 2 per router.
+            let mut all: Vec<Ipv4Addr> = l
+                .routers
+                .iter()
+                .flat_map(|r| r.interfaces.iter().map(|i| i.addr))
+                .collect();
+            let n = all.len();
+            all.sort();
+            all.dedup();
+            assert_eq!(all.len(), n);
+            for r in &l.routers {
+                let idx: Vec<u32> = r.interfaces.iter().map(|i| i.ifindex).collect();
+                assert_eq!(idx, (2..2 + idx.len() as u32).collect::<Vec<_>>());
+            }
+        }
+        // A ring's links are /30s in link order: link k is the k-th /30 of the pool.
+        let r = shaped(16, "shape = \"ring\"");
+        assert_eq!(r.links[0].subnet.to_string(), "172.31.0.4/30");
+        assert_eq!(r.links[15].subnet.to_string(), "172.31.0.64/30");
+        assert_eq!((r.links[15].a, r.links[15].b), (15, 0));
+        // The file form takes names, indexes and AS numbers; the origin moves the world.
+        let f = lab(
+            "name = \"f\"\nrouters = 3\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
+                     [[topology.link]]\na = \"ROUTER_0\"\nb = 2\n[[topology.link]]\na = \"AS101\"\nb = \"2\"\n",
+        )
+        .unwrap();
+        assert_eq!(f.graph.links(), [(0, 2), (1, 2)]);
+        assert_eq!((f.origin(), f.graph.distance(0), f.graph.distance(1)), (2, 1, 1));
+        // The chain is the default, also when named.
+        let c = lab("name = \"c\"\nrouters = 100\n").unwrap();
+        let named = lab("name = \"c\"\nrouters = 100\n[topology]\nshape = \"chain\"\norigin = 0\n").unwrap();
+        assert_eq!(c, named);
+        assert_eq!(c.link_prefix_len, 24);
+    }
+
+    #[test]
+    fn hold_links_counts_links_too() {
+        // A 32-router clique has 496 links: held like a 496-router chain.
+        let l = lab("name = \"k\"\nrouters = 32\n[topology]\nshape = \"clique\"\n").unwrap();
+        assert_eq!((l.links.len(), l.size(), l.hold_links), (496, 496, true));
+        assert!(
+            !lab("name = \"k\"\nrouters = 16\n[topology]\nshape = \"clique\"\n")
+                .unwrap()
+                .hold_links
+        );
     }
 
     #[test]
