@@ -68,9 +68,11 @@ pub struct Expect {
     pub kind: &'static str,
 }
 
-/// When router `x` showed its change in run `run` of step `step`: its first arrival or
-/// departure, or for a reroute the last arrival or next-hop change (when it settled on its
-/// new path; it may lose the prefix on the way, or explore other paths first).
+/// When router `x` showed its change in run `run` of step `step`: its first arrival (when it
+/// could first reach the prefix), its last departure (when it lost it for good: after a
+/// withdrawal in a mesh, routers lose it, find a longer path, lose that … — path
+/// exploration), or for a reroute its last arrival or next-hop change (when it settled on its
+/// new path). On a chain each router changes once per step and all three are that change.
 pub fn time_of(events: &[Event], run: usize, step: usize, x: &Expect) -> Option<f64> {
     let mine = events
         .iter()
@@ -80,6 +82,7 @@ pub fn time_of(events: &[Event], run: usize, step: usize, x: &Expect) -> Option<
             .filter(|e| e.event == "arrival" || e.event == "reroute")
             .map(|e| e.t_ms)
             .reduce(f64::max),
+        "departure" => mine.filter(|e| e.event == "departure").map(|e| e.t_ms).reduce(f64::max),
         kind => mine.filter(|e| e.event == kind).map(|e| e.t_ms).reduce(f64::min),
     }
 }
@@ -343,6 +346,12 @@ mod tests {
         });
         assert_eq!(time_of(&re, 0, 0, &x(1, "reroute")), Some(40.0));
         assert_eq!(time_of(&re, 0, 0, &x(1, "departure")), Some(5.0));
+        // Path exploration: lost, found again, lost for good; the last departure counts.
+        let mut px = vec![ev(0, 1, 100.0), ev(0, 1, 5000.0), ev(0, 1, 900.0)];
+        px[0].event = "departure";
+        px[1].event = "departure";
+        assert_eq!(time_of(&px, 0, 0, &x(1, "departure")), Some(5000.0));
+        assert_eq!(time_of(&px, 0, 0, &x(1, "arrival")), Some(900.0));
     }
 
     #[test]
