@@ -98,7 +98,6 @@ pub struct Lab {
     #[serde(default)]
     pub topology: Topology,
     /// Routers, links and distances from the origin: what every consumer reads.
-    #[serde(default)]
     pub graph: Graph,
     pub routers: Vec<Router>,
     /// The address plan of `graph`'s links: `links[p]` is link position p (index p+1).

@@ -129,7 +129,8 @@ pub async fn wait_converged(lab_name: &str, timeout: Option<f64>) -> Result<LabS
     let run = lab::open(lab_name)?;
     let n = run.lab.routers.len();
     // A chain needs roughly 50-60 ms per hop once all sessions are up; leave ample room.
-    let timeout = Duration::from_secs_f64(timeout.unwrap_or(60.0 + 0.3 * n as f64));
+    // Links count too: a clique's routers each process every other router's links.
+    let timeout = Duration::from_secs_f64(timeout.unwrap_or(60.0 + 0.3 * run.lab.size() as f64));
     let deadline = tokio::time::Instant::now() + timeout;
     let bar = std::io::stdout().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(n as u64);
