@@ -280,7 +280,7 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net)
             let mut hops = vec![0; n];
             if step.is_action() {
                 let before = world.clone();
-                hops = (0..n).map(|k| before.hop(step, k)).collect();
+                hops = before.hops(step);
                 world.apply(step, measured);
                 movers = moved(lab, &before, &world);
             }

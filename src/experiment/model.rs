@@ -108,19 +108,25 @@ impl World {
     /// Hop of router k from the step's point of change (the router acted on, or the nearer
     /// end of the link), over the links that are up in this state, before the step.
     pub fn hop(&self, step: &Step<usize>, k: usize) -> usize {
+        self.hops(step)[k]
+    }
+
+    /// [`World::hop`] of every router (one breadth-first search).
+    pub fn hops(&self, step: &Step<usize>) -> Vec<usize> {
+        let n = self.graph.len();
         let from: Vec<usize> = match *step {
             Step::Announce { router, .. }
             | Step::Withdraw { router, .. }
             | Step::Kill { router, .. }
             | Step::Restart { router, .. } => vec![router],
             Step::LinkDown { a, b } | Step::LinkUp { a, b } => vec![a, b],
-            _ => return 0,
+            _ => return vec![0; n],
         };
         let up = &self.link_up;
         let d = self.graph.distances_avoiding(&from, &|l| !up[l]);
         // Cut off from the change by links already down: the distance in the whole graph.
-        d[k].or_else(|| self.graph.distances_avoiding(&from, &|_| false)[k])
-            .unwrap_or(0) as usize
+        let whole = self.graph.distances_avoiding(&from, &|_| false);
+        (0..n).map(|k| d[k].or(whole[k]).unwrap_or(0) as usize).collect()
     }
 }
 

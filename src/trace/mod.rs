@@ -72,7 +72,7 @@ pub fn resolve_target(lab: &Lab, from: usize, spec: &str) -> Result<Target, LabE
         return Ok(Target {
             label: "world".into(),
             addr: lab.stub_addr,
-            expected: Some(lab.graph.hops(from, origin) as usize),
+            expected: Some(lab.graph.distance(from) as usize),
             router: Some(origin),
         });
     }
