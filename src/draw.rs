@@ -130,7 +130,12 @@ fn esc(s: &str) -> String {
 /// The SVG picture. `states[i]` colours router i.
 pub fn svg(lab: &Lab, states: &[State]) -> String {
     let pos = layout(lab);
-    let margin = 60.0;
+    // Room for the labels a big ring puts outside its circle.
+    let margin = if lab.topology.shape == Shape::Ring && lab.routers.len() > 12 {
+        100.0
+    } else {
+        60.0
+    };
     let top = 50.0;
     let maxx = pos.iter().map(|p| p.0).fold(0.0, f64::max);
     let maxy = pos.iter().map(|p| p.1).fold(0.0, f64::max);
@@ -205,13 +210,39 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
     }
     s.push_str("</g>\n");
     if labels {
-        s.push_str(r##"<g class="prefixes" font-size="8" fill="#555" text-anchor="middle">"##);
+        s.push_str(r##"<g class="prefixes" font-size="7" fill="#555" text-anchor="middle">"##);
         s.push('\n');
         // Along the link, upright; a clique's diameters all cross the centre, so its labels
         // sit a third of the way from the lower-numbered end.
         let t = if lab.topology.shape == Shape::Clique { 0.3 } else { 0.5 };
+        // A big ring's links are shorter than their labels: those stand outside the circle,
+        // pointing away from its centre.
+        let n = lab.routers.len() as f64;
+        let (cx, cy) = (0..lab.routers.len())
+            .map(at)
+            .fold((0.0, 0.0), |(x, y), (a, b)| (x + a / n, y + b / n));
+        let radial = lab.topology.shape == Shape::Ring && lab.routers.len() > 12;
         for l in &lab.links {
             let ((x1, y1), (x2, y2)) = (at(l.a), at(l.b));
+            if radial {
+                let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+                let a = (my - cy).atan2(mx - cx);
+                let r = (mx - cx).hypot(my - cy) + R + 4.0;
+                let (px, py) = (cx + r * a.cos(), cy + r * a.sin());
+                let deg = a.to_degrees();
+                let (rot, anchor) = if deg.abs() <= 90.0 {
+                    (deg, "start")
+                } else {
+                    (deg - 180.0, "end")
+                };
+                writeln!(
+                    s,
+                    r#"<text transform="translate({px:.1} {py:.1}) rotate({rot:.1})" y="3" text-anchor="{anchor}">{}</text>"#,
+                    l.subnet
+                )
+                .unwrap();
+                continue;
+            }
             let (mx, my) = (x1 + t * (x2 - x1), y1 + t * (y2 - y1));
             let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
             if angle > 90.0 {
@@ -258,7 +289,12 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         s,
         r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#08519c" text-anchor="middle">world {}</text>"##,
         ox,
-        oy - R - 5.0,
+        // Inside a big ring: its prefixes stand outside.
+        if lab.topology.shape == Shape::Ring && lab.routers.len() > 12 {
+            oy + R + 14.0
+        } else {
+            oy - R - 5.0
+        },
         lab.stub_prefix
     )
     .unwrap();
