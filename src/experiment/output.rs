@@ -146,7 +146,13 @@ pub fn svg(title: &str, kind: &str, runs: &[Vec<(usize, f64)>], median: &[(usize
         .fold(0.0f64, f64::max)
         .max(1.0)
         * 1.05;
-    let x = |hop: f64| ml + hop / max_hop * (w - ml - mr);
+    // A few hops (a clique: everyone at hop 1) get room on both sides.
+    let (lo, hi) = if max_hop < 5.0 {
+        (-0.5, max_hop + 0.5)
+    } else {
+        (0.0, max_hop)
+    };
+    let x = |hop: f64| ml + (hop - lo) / (hi - lo) * (w - ml - mr);
     let y = |t: f64| h - mb - t / max_t * (h - mt - mb);
     let mut s = String::new();
     writeln!(
@@ -172,15 +178,22 @@ pub fn svg(title: &str, kind: &str, runs: &[Vec<(usize, f64)>], median: &[(usize
         h - mb
     )
     .unwrap();
+    // Hops are whole numbers: about five ticks.
+    let step = (max_hop / 5.0).ceil().max(1.0) as usize;
+    for hv in (0..=max_hop as usize).step_by(step) {
+        writeln!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{hv}</text>"#,
+            x(hv as f64),
+            h - mb + 18.0
+        )
+        .unwrap();
+    }
     for i in 0..=5 {
-        let hv = max_hop * i as f64 / 5.0;
         let tv = max_t * i as f64 / 5.0;
         writeln!(
             s,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle">{:.0}</text><text x="{}" y="{:.1}" text-anchor="end">{:.0}</text>"#,
-            x(hv),
-            h - mb + 18.0,
-            hv,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{:.0}</text>"#,
             ml - 6.0,
             y(tv) + 4.0,
             tv
@@ -221,10 +234,23 @@ pub fn svg(title: &str, kind: &str, runs: &[Vec<(usize, f64)>], median: &[(usize
     });
     if shared {
         s.push_str(r##"<g class="routers" fill="#8c8c8c" fill-opacity="0.6">"##);
-        for r in runs {
+        // Each run a little apart, so runs at one hop stay distinguishable.
+        let spread = |i: usize| (i as f64 - (runs.len() as f64 - 1.0) / 2.0) * 4.0;
+        for (i, r) in runs.iter().enumerate() {
             for &(hp, t) in r {
-                write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="2.5"/>"#, x(hp as f64), y(t)).unwrap();
+                write!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.5"/>"#,
+                    x(hp as f64) + spread(i),
+                    y(t)
+                )
+                .unwrap();
             }
+        }
+        s.push_str("</g>\n");
+        s.push_str(r##"<g class="medians" fill="#d62728">"##);
+        for &(hp, t) in median {
+            write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="3.5"/>"#, x(hp as f64), y(t)).unwrap();
         }
         s.push_str("</g>\n");
     }
@@ -379,7 +405,11 @@ mod tests {
         // run's line goes through the later one.
         let runs = vec![vec![(1, 50.0), (1, 70.0), (2, 110.0)]];
         let s = svg("ring", "arrival", &runs, &[(1, 50.0), (1, 70.0), (2, 110.0)]);
-        assert_eq!(s.matches("<circle").count(), 3);
+        assert_eq!(
+            s.matches("<circle").count(),
+            3 + 3,
+            "a dot per router and run, and per median"
+        );
         let run = s.lines().find(|l| l.contains("class=\"run\"")).unwrap();
         assert_eq!(run.matches(',').count(), 2, "{run}");
         // One router per hop (the chain): no dots, as before.
