@@ -108,7 +108,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     if routers < 1 {
         return Err(c.err(
             routers_key,
-            format!("{routers} routers: a chain needs at least 1"),
+            format!("{routers} routers: a lab needs at least 1"),
             "set routers to a count from 1 up, e.g. routers = 100",
         ));
     }
