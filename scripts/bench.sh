@@ -10,6 +10,12 @@
 #                              see the same machine load (configs/chain-{100,1000}-bird.toml)
 #   BENCH_PROPAGATION=1        also time an announcement across chain-100 per suite (experiment
 #                              configs/experiments/announce-chain-100[-bird].toml, BENCH_REPEAT runs)
+#   BENCH_SHAPES="chain-100 ring-100 grid-10x10 clique-16 clique-32"
+#                              instead of sizes: these topologies, side by side (round robin,
+#                              BENCH_REPEAT rounds), each with its converge time, links and the
+#                              daemons' resident memory per router (from `status --json`, which
+#                              other labs on the host do not disturb)
+#   BENCH_PREFIX=ROUTER_       router prefix of the bench labs (another, if a lab already uses it)
 # Root only. Labs are named bench-N-$$ and always taken down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,6 +106,60 @@ one_run() { # size run suite -> appends "launch converge status down mem_mb peak
 }
 
 col() { awk -v c="$1" '{print $c}' "$2" | median; }
+
+shape_config() { # shape -> a lab file in $work
+  local f=$work/$1.toml pfx=${BENCH_PREFIX:-ROUTER_}
+  case $1 in
+    chain-*) printf 'name = "%s"\nrouters = %s\n' "$1" "${1#chain-}" ;;
+    ring-*) printf 'name = "%s"\nrouters = %s\n[topology]\nshape = "ring"\n' "$1" "${1#ring-}" ;;
+    star-*) printf 'name = "%s"\nrouters = %s\n[topology]\nshape = "star"\n' "$1" "${1#star-}" ;;
+    clique-*) printf 'name = "%s"\nrouters = %s\n[topology]\nshape = "clique"\n' "$1" "${1#clique-}" ;;
+    tree-*) printf 'name = "%s"\nrouters = %s\n[topology]\nshape = "tree"\nfanout = 2\n' "$1" "${1#tree-}" ;;
+    grid-*x*) local rc=${1#grid-}
+      printf 'name = "%s"\nrouters = %s\n[topology]\nshape = "grid"\nrows = %s\ncols = %s\n' "$1" $(( ${rc%x*} * ${rc#*x} )) "${rc%x*}" "${rc#*x}" ;;
+    *) echo "unknown shape $1 (chain-N, ring-N, star-N, clique-N, tree-N, grid-RxC)" >&2; exit 2 ;;
+  esac | sed "2a router_prefix = \"$pfx\"" > "$f"
+  echo "$f"
+}
+
+shape_run() { # shape round -> appends "launch converge links rss_mb_per_router cpu_s_per_router down" to $work/shape-$1
+  local shape=$1 lab="bench-$1-$$-$2" cfg st
+  cfg=$(shape_config "$shape")
+  sync; sleep 2
+  current=$lab
+  if ! "$nsbgp" up -c "$cfg" --lab "$lab" --wait --timeout 900 > "$work/up.out" 2> "$work/up.err"; then
+    echo "  $shape round $2: did not converge: $(head -c 300 "$work/up.err")" >&2
+    "$nsbgp" down --lab "$lab" >/dev/null 2>&1 || true; current=""
+    return 0
+  fi
+  launch=$(sed -n 's/.* up in \([0-9.]*\) s .*/\1/p' "$work/up.out")
+  sleep 3
+  st=$("$nsbgp" status --lab "$lab" --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin); r = s["routers"]; n = len(r)
+links = sum(x["neighbors"] for x in r) // 2
+print(s["converged_after_s"], links, sum(x["rss_kb"] for x in r) / 1024 / n, sum(x["cpu_s"] for x in r) / n)')
+  local d0 d1; d0=$(now); "$nsbgp" down --lab "$lab" > /dev/null; d1=$(now); current=""
+  echo "$launch $st $(echo "$d1 - $d0" | bc -l)" >> "$work/shape-$shape"
+  echo "  $shape round $2: launch ${launch}s, converged/links/RSS MB/CPU s per router: $st, down $(fmt "$(echo "$d1 - $d0" | bc -l)")s" >&2
+}
+
+if [ -n "${BENCH_SHAPES:-}" ]; then
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  for ((r = 1; r <= repeat; r++)); do
+    for sh in $BENCH_SHAPES; do shape_run "$sh" "$r"; done
+  done
+  echo
+  echo "| lab | routers | links | runs | launch s | up --wait converged s | daemons' RSS MB per router | daemons' CPU s per router (3 s after convergence) | down s |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for sh in $BENCH_SHAPES; do
+    f=$work/shape-$sh
+    [ -s "$f" ] || { echo "| $sh | | | 0 | (did not converge: see the log above) | | | | |"; continue; }
+    n=$(sed -n 's/^routers = //p' "$work/$sh.toml")
+    echo "| $sh | $n | $(col 3 "$f" | xargs printf '%.0f') | $(wc -l < "$f") | $(fmt "$(col 1 "$f")") | $(fmt "$(col 2 "$f")") | $(fmt "$(col 4 "$f")") | $(fmt "$(col 5 "$f")") | $(fmt "$(col 6 "$f")") |"
+  done
+  exit 0
+fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), kernel $(uname -r), FRR $($nsbgp doctor 2>/dev/null | sed -n 's/.*bgpd version \([0-9.]*\).*/\1/p'), $(/usr/sbin/bird --version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)" >&2
 for n in $sizes; do

@@ -150,3 +150,78 @@ fn found_cases() {
     // A wider AS range admits more than 1000 routers; validation bounds the count by it.
     check("name = \"ROUTER_\"\nrouters = 1001\nlast_asn = 23456\n");
 }
+
+/// A `[topology]` table with shapes, parameters and links near the validator's edges.
+fn topology_toml() -> impl Strategy<Value = String> {
+    let refs = prop_oneof![
+        edge_int().prop_map(|i| i.to_string()),
+        edge_str().prop_map(|s| toml::Value::String(s).to_string()),
+        (0i64..12).prop_map(|i| format!("\"ROUTER_{i}\"")),
+        (0i64..12).prop_map(|i| i.to_string()),
+    ];
+    (
+        -3i64..40,
+        proptest::option::of(prop_oneof![
+            Just("chain".to_string()),
+            Just("ring".to_string()),
+            Just("star".to_string()),
+            Just("tree".to_string()),
+            Just("grid".to_string()),
+            Just("clique".to_string()),
+            Just("file".to_string()),
+            edge_str(),
+        ]),
+        proptest::option::of(edge_int()),
+        proptest::option::of((edge_int(), edge_int())),
+        proptest::option::of(refs.clone()),
+        proptest::collection::vec((refs.clone(), refs), 0..14),
+        proptest::option::of(edge_int()),
+    )
+        .prop_map(|(routers, shape, fanout, grid, origin, links, plen)| {
+            let mut t = format!("name = \"t\"\nrouters = {routers}\n");
+            if let Some(l) = plen {
+                t += &format!("link_prefix_len = {l}\n");
+            }
+            t += "[topology]\n";
+            if let Some(s) = shape {
+                t += &format!("shape = {}\n", toml::Value::String(s));
+            }
+            if let Some(f) = fanout {
+                t += &format!("fanout = {f}\n");
+            }
+            if let Some((r, c)) = grid {
+                t += &format!("rows = {r}\ncols = {c}\n");
+            }
+            if let Some(o) = origin {
+                t += &format!("origin = {o}\n");
+            }
+            for (a, b) in links {
+                t += &format!("[[topology.link]]\na = {a}\nb = {b}\n");
+            }
+            t
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Whatever the topology, no panic; an accepted lab is a connected graph whose every link
+    /// has both ends' interfaces, and whose addresses are unique.
+    #[test]
+    fn topology_tables_never_panic(text in topology_toml()) {
+        check(&text);
+        if let Ok(lab) = config::parse("fuzz.toml", &text).and_then(|f| config::validate("fuzz.toml", f, &Overrides::default())) {
+            let g = &lab.graph;
+            prop_assert!((0..g.len()).all(|r| g.distance(r) != u32::MAX), "{}", text);
+            for l in &lab.links {
+                prop_assert!(l.a != l.b);
+                prop_assert!(lab.interface_on(l.a, l.index).is_some() && lab.interface_on(l.b, l.index).is_some());
+            }
+            let mut addrs: Vec<_> = lab.routers.iter().flat_map(|r| r.interfaces.iter().map(|i| i.addr)).collect();
+            let n = addrs.len();
+            addrs.sort();
+            addrs.dedup();
+            prop_assert_eq!(addrs.len(), n);
+        }
+    }
+}

@@ -30,7 +30,10 @@ pub fn log_classes(level: &str) -> &'static str {
 pub fn render(lab: &Lab, index: usize) -> String {
     let r = lab.router(index);
     let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
-    if index == 0 {
+    // The origin alone (ROUTER_0 unless `[topology] origin` says otherwise) holds the stub
+    // and originates the default.
+    let origin = index == lab.origin();
+    if origin {
         networks.push(lab.stub_prefix);
         networks.push(Ipv4Net::default());
     }
@@ -38,7 +41,7 @@ pub fn render(lab: &Lab, index: usize) -> String {
         lab,
         r,
         networks,
-        originates_default: index == 0,
+        originates_default: origin,
         log_classes: log_classes(&lab.log_level),
     }
     .render()

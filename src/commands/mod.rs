@@ -6,6 +6,7 @@ pub mod check;
 pub mod doctor;
 pub mod down;
 pub mod exec;
+pub mod graph;
 pub mod list;
 pub mod render;
 pub mod restart;

@@ -41,6 +41,8 @@ pub struct LabStatus {
 pub struct RouterStatus {
     pub name: String,
     pub index: usize,
+    /// The router originates the default route (`[topology] origin`).
+    pub origin: bool,
     pub asn: u32,
     pub netns: String,
     /// `frr` or `bird`.
@@ -98,6 +100,7 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
             RouterStatus {
                 name: r.name.clone(),
                 index: i,
+                origin: i == p.lab.origin(),
                 asn: r.asn,
                 netns: r.name.clone(),
                 suite: r.suite,
@@ -156,7 +159,8 @@ pub async fn wait_converged(lab_name: &crate::config::LabName, timeout: Option<f
     let run = lab::open(lab_name)?;
     let n = run.lab.routers.len();
     // A chain needs roughly 50-60 ms per hop once all sessions are up; leave ample room.
-    let timeout = Duration::from_secs_f64(timeout.unwrap_or(60.0 + 0.3 * n as f64));
+    // Links count too: a clique's routers each process every other router's links.
+    let timeout = Duration::from_secs_f64(timeout.unwrap_or(60.0 + 0.3 * run.lab.size() as f64));
     let deadline = tokio::time::Instant::now() + timeout;
     let bar = std::io::stdout().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(n as u64);
