@@ -1,6 +1,7 @@
 //! nsbgp: a laboratory of real FRR BGP routers on one Linux host.
 //! One network namespace and chroot per router, veth links, zebra + bgpd per router.
 
+pub mod clab;
 pub mod cli;
 pub mod commands;
 pub mod config;
