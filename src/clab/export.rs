@@ -49,47 +49,40 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
         .iter()
         .map(|r| node_name(&r.name))
         .collect::<Result<Vec<_>, _>>()?;
-    // Per router: its interfaces in link order (links are numbered by subnet in every plan),
-    // named eth1, eth2, … — the i-th entry is eth{i+1}.
+    // Per router: its interfaces in link order, named eth1, eth2, … — entry i is eth{i+1}.
     let ordered: Vec<Vec<&crate::config::Interface>> = lab
         .routers
         .iter()
         .map(|r| {
             let mut v: Vec<_> = r.interfaces.iter().collect();
-            v.sort_by_key(|i| u32::from(i.subnet.network()));
+            v.sort_by_key(|i| i.link);
             v
         })
         .collect();
-    let eth = |router: usize, subnet: ipnet::Ipv4Net| -> String {
+    let eth = |router: usize, link: usize| -> String {
         let pos = ordered[router]
             .iter()
-            .position(|i| i.subnet == subnet)
+            .position(|i| i.link == link)
             .expect("interface of the router");
         format!("eth{}", pos + 1)
     };
 
     // Each link once, in link order, lower router index first.
-    let mut links: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+    let mut links: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for r in &lab.routers {
         for i in &r.interfaces {
-            let (a, b) = (r.index.min(i.peer_index), r.index.max(i.peer_index));
-            links.insert(u32::from(i.subnet.network()), (a, b));
+            links.insert(i.link, (r.index.min(i.peer_index), r.index.max(i.peer_index)));
         }
     }
-    let mut clab_links = Vec::new();
-    for (&net, &(a, b)) in &links {
-        let subnet = ordered[a]
-            .iter()
-            .find(|i| u32::from(i.subnet.network()) == net)
-            .expect("link subnet")
-            .subnet;
-        clab_links.push(Link {
+    let clab_links = links
+        .iter()
+        .map(|(&link, &(a, b))| Link {
             endpoints: vec![
-                format!("{}:{}", names[a], eth(a, subnet)),
-                format!("{}:{}", names[b], eth(b, subnet)),
+                format!("{}:{}", names[a], eth(a, link)),
+                format!("{}:{}", names[b], eth(b, link)),
             ],
-        });
-    }
+        })
+        .collect();
 
     let nodes = lab
         .routers
