@@ -1,6 +1,8 @@
 //! Lab model: the TOML file (`model`), its validation into a fully resolved [`Lab`]
-//! (`validate`), and the address plan (`plan`). Nothing here touches the system.
+//! (`validate`), the topology graph (`graph`) and the address plan (`plan`). Nothing here
+//! touches the system.
 
+pub mod graph;
 pub mod model;
 pub mod plan;
 mod validate;
@@ -10,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
+pub use graph::{Graph, Shape, Topology};
 pub use model::LabFile;
 pub use validate::{validate, Overrides};
 
@@ -77,7 +80,7 @@ pub struct Lab {
     pub link_pool: Ipv4Net,
     pub link_prefix_len: u8,
     pub stub_prefix: Ipv4Net,
-    /// The "world" address on ROUTER_0's `lo`: the first host of `stub_prefix`.
+    /// The "world" address on the origin's `lo`: the first host of `stub_prefix`.
     pub stub_addr: Ipv4Addr,
     pub frr_dir: PathBuf,
     pub timers: Timers,
@@ -91,7 +94,14 @@ pub struct Lab {
     /// at once instead of along a half-started chain (`daemons.hold_links`).
     #[serde(default)]
     pub hold_links: bool,
+    /// Which generator made `graph` (`[topology]`).
+    #[serde(default)]
+    pub topology: Topology,
+    /// Routers, links and distances from the origin: what every consumer reads.
+    #[serde(default)]
+    pub graph: Graph,
     pub routers: Vec<Router>,
+    /// The address plan of `graph`'s links: `links[p]` is link position p (index p+1).
     pub links: Vec<plan::LinkPlan>,
 }
 
@@ -111,7 +121,7 @@ pub struct Router {
     pub name: String,
     pub asn: u32,
     pub router_id: Ipv4Addr,
-    /// Towards ROUTER_0 first, then away from it.
+    /// One per link the router is on, in link order (on the chain: towards ROUTER_0 first).
     pub interfaces: Vec<Interface>,
 }
 
@@ -120,7 +130,8 @@ pub struct Router {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interface {
     pub name: String,
-    /// Fixed ifindex (lo is 1): set at creation so no lookup is ever needed.
+    /// Fixed ifindex (lo is 1, then 2, 3, … in interface order): set at creation so no
+    /// lookup is ever needed.
     pub ifindex: u32,
     pub addr: Ipv4Addr,
     pub subnet: Ipv4Net,
@@ -140,11 +151,11 @@ pub const MERGE_AUTO_MIN_ROUTERS: usize = 200;
 /// overlap costs more CPU than it saves in propagation time. Below it, starting from both ends
 /// inwards lets updates cross the first half of the chain during the launch (200 routers:
 /// 23.7–24.0 s not held vs 25.3–25.6 s held; 300: 37.4–41.2 s vs 31.9–33.4 s).
+/// Links count too: a clique's route load grows with its links, not its routers.
 pub const HOLD_LINKS_AUTO_MIN_ROUTERS: usize = 250;
 
-/// ifindex of the interface towards ROUTER_{k-1} and towards ROUTER_{k+1}.
-pub const IFINDEX_UP: u32 = 2;
-pub const IFINDEX_DOWN: u32 = 3;
+/// ifindex of a router's first interface; the next ones follow in interface order.
+pub const IFINDEX_FIRST: u32 = 2;
 
 impl Lab {
     pub fn router(&self, index: usize) -> &Router {
@@ -153,21 +164,28 @@ impl Lab {
 
     /// Resolves `ROUTER_50`, `50` or `AS150` to a router index.
     pub fn resolve_router(&self, spec: &str) -> Option<usize> {
-        let n = self.routers.len();
-        let idx = if spec.starts_with(&self.router_prefix) {
-            // Only the canonical spelling: `ROUTER_05` is not `ROUTER_5`.
-            (0..n).find(|&i| self.routers[i].name == spec)
-        } else if let Some(asn) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
-            asn.parse::<u32>()
-                .ok()
-                .and_then(|a| a.checked_sub(self.first_asn))
-                .map(|i| i as usize)
-        } else if spec.chars().all(|c| c.is_ascii_digit()) && !spec.is_empty() {
-            spec.parse::<usize>().ok()
-        } else {
-            None
-        };
-        idx.filter(|&i| i < n)
+        resolve_router(&self.router_prefix, self.first_asn, self.routers.len(), spec)
+    }
+
+    /// The router that originates the default route and holds the stub ("world").
+    pub fn origin(&self) -> usize {
+        self.graph.origin()
+    }
+
+    /// The size host limits and `auto` thresholds scale with: routers or links, whichever
+    /// is more (the chain: its routers).
+    pub fn size(&self) -> usize {
+        self.routers.len().max(self.links.len())
+    }
+
+    /// Router `r`'s interface on link `index` (1-based, as in [`Interface::link`]).
+    pub fn interface_on(&self, r: usize, index: usize) -> Option<&Interface> {
+        self.routers[r].interfaces.iter().find(|i| i.link == index)
+    }
+
+    /// Router `r`'s interface towards its neighbour `peer`.
+    pub fn interface_to(&self, r: usize, peer: usize) -> Option<&Interface> {
+        self.routers[r].interfaces.iter().find(|i| i.peer_index == peer)
     }
 
     pub fn router_name(&self, index: usize) -> String {
@@ -177,7 +195,7 @@ impl Lab {
     /// Router that holds `addr`, if any (for mapping traceroute hops back to names).
     pub fn router_of_addr(&self, addr: Ipv4Addr) -> Option<&Router> {
         if addr == self.stub_addr {
-            return self.routers.first();
+            return self.routers.get(self.origin());
         }
         self.routers
             .iter()
@@ -190,6 +208,24 @@ impl Lab {
         v.push(self.stub_prefix);
         v
     }
+}
+
+/// Resolves `ROUTER_50`, `50` or `AS150` among `n` routers (only the canonical spelling:
+/// `ROUTER_05` is not `ROUTER_5`).
+pub fn resolve_router(prefix: &str, first_asn: u32, n: usize, spec: &str) -> Option<usize> {
+    let idx = if let Some(rest) = spec.strip_prefix(prefix) {
+        rest.parse::<usize>().ok().filter(|i| format!("{prefix}{i}") == spec)
+    } else if let Some(asn) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
+        asn.parse::<u32>()
+            .ok()
+            .and_then(|a| a.checked_sub(first_asn))
+            .map(|i| i as usize)
+    } else if spec.chars().all(|c| c.is_ascii_digit()) && !spec.is_empty() {
+        spec.parse::<usize>().ok()
+    } else {
+        None
+    };
+    idx.filter(|&i| i < n)
 }
 
 /// Reads and validates a lab file.

@@ -41,6 +41,52 @@ pub struct LabFile {
     pub timers: Timers,
     #[serde(default)]
     pub daemons: Daemons,
+    /// The shape of the lab; absent = the chain.
+    #[serde(default)]
+    pub topology: Topology,
+}
+
+/// `[topology]`: a generated shape, or `shape = "file"` with one `[[topology.link]]` per link.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Topology {
+    /// "chain" (default), "ring", "star", "tree", "grid", "clique" or "file".
+    pub shape: Option<String>,
+    /// tree: children per router (ROUTER_0 is the root).
+    pub fanout: Option<i64>,
+    /// grid: rows × cols must equal `routers`.
+    pub rows: Option<i64>,
+    pub cols: Option<i64>,
+    /// The router that originates the default route and holds the stub; default ROUTER_0.
+    pub origin: Option<RouterRef>,
+    /// shape = "file": the links.
+    #[serde(rename = "link", skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkEnds>,
+}
+
+/// One `[[topology.link]]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkEnds {
+    pub a: RouterRef,
+    pub b: RouterRef,
+}
+
+/// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RouterRef {
+    Index(i64),
+    Name(String),
+}
+
+impl std::fmt::Display for RouterRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RouterRef::Index(i) => write!(f, "{i}"),
+            RouterRef::Name(s) => write!(f, "{s:?}"),
+        }
+    }
 }
 
 /// BGP timers. The defaults keep a 1000-router chain from stalling: FRR's 120 s connect retry

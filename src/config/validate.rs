@@ -1,9 +1,10 @@
 //! Turns a parsed [`LabFile`] into a resolved [`Lab`], or says exactly which key is wrong.
 //! Every value that later reaches a template, a path or a command line is checked here.
 
-use super::model::LabFile;
+use super::graph::{self, Graph, GraphProblem, Shape, Topology};
+use super::model::{self, LabFile, RouterRef};
 use super::plan::{self, LinkPlan};
-use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_DOWN, IFINDEX_UP};
+use super::{ConfigError, Daemon, Interface, Lab, Router, Timers, IFINDEX_FIRST};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -188,26 +189,32 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "pick a stub outside the link pool, e.g. \"198.51.100.0/24\"",
         ));
     }
-    let n_links = (routers - 1) as usize;
+    let (topology, graph) = topology(&c, &f.topology, routers as usize, &prefix, first as u32)?;
+    let n_links = graph.links().len();
     let len = match f.link_prefix_len {
         Some(l) => {
             let l = c.ranged(
                 "link_prefix_len",
                 l,
                 pool.prefix_len() as i64,
-                30,
-                "use a length between the pool's and 30, e.g. 24 or 30",
+                31,
+                "use a length between the pool's and 31, e.g. 24, 30 or 31",
             )?;
             l as u8
         }
-        None => plan::auto_link_len(pool, n_links),
+        // The chain keeps the classic /24s while they fit; other shapes take /30s.
+        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_links),
+        None => 30,
     };
     let cap = plan::link_capacity(pool, len);
     if (n_links as u64) > cap {
         return Err(c.err(
             "link_pool",
-            format!("{pool} holds {cap} links of /{len} but a {routers}-router chain needs {n_links}"),
-            "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30)",
+            format!(
+                "{pool} holds {cap} links of /{len} but a {routers}-router {} needs {n_links}",
+                topology.shape
+            ),
+            "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30 or 31)",
         ));
     }
 
@@ -306,14 +313,15 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         routers as usize,
         super::MERGE_AUTO_MIN_ROUTERS,
     )?;
+    // Links count as well as routers: a clique's load grows with its links.
     let hold_links = c.auto_on_off(
         "daemons.hold_links",
         &d.hold_links,
-        routers as usize,
+        (routers as usize).max(n_links),
         super::HOLD_LINKS_AUTO_MIN_ROUTERS,
     )?;
 
-    let links = plan::chain_links(pool, len, routers as usize);
+    let links = plan::links(pool, len, &graph);
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
     let routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
 
@@ -333,45 +341,211 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         log_level: d.log_level,
         merge_memory,
         hold_links,
+        topology,
+        graph,
         routers,
         links,
     })
 }
 
+/// `[topology]`: checks the shape and its parameters, builds the graph and checks it.
+fn topology(
+    c: &Ctx,
+    t: &model::Topology,
+    n: usize,
+    prefix: &str,
+    first_asn: u32,
+) -> Result<(Topology, Graph), ConfigError> {
+    let shape = match t.shape.as_deref() {
+        None => Shape::Chain,
+        Some(s) => Shape::parse(s).ok_or_else(|| {
+            c.err(
+                "topology.shape",
+                format!("{s:?} is not a shape"),
+                format!("use one of {}", Shape::ALL.join(", ")),
+            )
+        })?,
+    };
+    let router_ref = |key: &str, r: &RouterRef| -> Result<usize, ConfigError> {
+        let found = match r {
+            RouterRef::Index(i) => usize::try_from(*i).ok().filter(|&i| i < n),
+            RouterRef::Name(s) => super::resolve_router(prefix, first_asn, n, s),
+        };
+        found.ok_or_else(|| {
+            c.err(
+                key,
+                format!("{r} is not a router of this lab ({n} routers)"),
+                format!(
+                    "name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"",
+                    n - 1
+                ),
+            )
+        })
+    };
+    let origin = match &t.origin {
+        Some(r) => router_ref("topology.origin", r)?,
+        None => 0,
+    };
+    let only = |key: &str, given: bool, owner: Shape| -> Result<(), ConfigError> {
+        if given && shape != owner {
+            return Err(c.err(
+                key,
+                format!("only shape = \"{owner}\" takes it, this lab is a {shape}"),
+                format!("remove {key} or set shape = \"{owner}\""),
+            ));
+        }
+        Ok(())
+    };
+    only("topology.fanout", t.fanout.is_some(), Shape::Tree)?;
+    only("topology.rows", t.rows.is_some(), Shape::Grid)?;
+    only("topology.cols", t.cols.is_some(), Shape::Grid)?;
+    only("topology.link", !t.links.is_empty(), Shape::File)?;
+    let mut topo = Topology {
+        shape,
+        ..Topology::default()
+    };
+    let links = match shape {
+        Shape::Ring if n < 3 => {
+            return Err(c.err(
+                "topology.shape",
+                format!("a ring needs at least 3 routers, this lab has {n}"),
+                "use routers = 3 or more, or shape = \"chain\"",
+            ))
+        }
+        Shape::Tree => {
+            let f = c.ranged("topology.fanout", t.fanout.unwrap_or(2), 1, 1000, "use e.g. fanout = 2")? as usize;
+            topo.fanout = Some(f);
+            graph::tree(n, f)
+        }
+        Shape::Grid => {
+            let (Some(rows), Some(cols)) = (t.rows, t.cols) else {
+                return Err(c.err(
+                    if t.rows.is_none() {
+                        "topology.rows"
+                    } else {
+                        "topology.cols"
+                    },
+                    "a grid needs both rows and cols",
+                    format!("set rows and cols with rows × cols = {n}"),
+                ));
+            };
+            let rows = c.ranged("topology.rows", rows, 1, 1000, "use e.g. rows = 10")? as usize;
+            let cols = c.ranged("topology.cols", cols, 1, 1000, "use e.g. cols = 10")? as usize;
+            if rows * cols != n {
+                return Err(c.err(
+                    "topology.rows",
+                    format!(
+                        "rows × cols = {rows} × {cols} = {} but the lab has {n} routers",
+                        rows * cols
+                    ),
+                    format!("make rows × cols equal routers (e.g. routers = {})", rows * cols),
+                ));
+            }
+            topo.rows = Some(rows);
+            topo.cols = Some(cols);
+            graph::grid(rows, cols)
+        }
+        Shape::File => {
+            let mut v = Vec::with_capacity(t.links.len());
+            for (i, l) in t.links.iter().enumerate() {
+                let key = format!("topology.link[{}]", i + 1);
+                v.push((
+                    router_ref(&format!("{key}.a"), &l.a)?,
+                    router_ref(&format!("{key}.b"), &l.b)?,
+                ));
+            }
+            v
+        }
+        _ => graph::generate(&topo, n),
+    };
+    let name = |r: usize| format!("{prefix}{r}");
+    let link_key = |i: usize| match shape {
+        Shape::File => format!("topology.link[{}]", i + 1),
+        _ => "topology".to_string(),
+    };
+    match graph::check(n, &links, origin) {
+        Ok(()) => {}
+        Err(GraphProblem::SelfLoop { link, router }) => {
+            return Err(c.err(
+                &link_key(link),
+                format!("joins {} to itself", name(router)),
+                "a link needs two different routers",
+            ))
+        }
+        Err(GraphProblem::Duplicate { link, first }) => {
+            let (a, b) = links[link];
+            return Err(c.err(
+                &link_key(link),
+                format!(
+                    "{} — {} is already link {} (topology.link[{}])",
+                    name(a),
+                    name(b),
+                    first + 1,
+                    first + 1
+                ),
+                "list each link once",
+            ));
+        }
+        Err(GraphProblem::NoSuchRouter { link, router }) => {
+            return Err(c.err(
+                &link_key(link),
+                format!("router {router} does not exist"),
+                format!("use routers 0 … {}", n - 1),
+            ))
+        }
+        Err(GraphProblem::Disconnected { unreachable }) => {
+            let shown: Vec<String> = unreachable.iter().take(5).map(|&r| name(r)).collect();
+            let more = unreachable.len().saturating_sub(5);
+            return Err(c.err(
+                if shape == Shape::File {
+                    "topology.link"
+                } else {
+                    "topology"
+                },
+                format!(
+                    "the graph is not connected: {}{} cannot reach the origin {}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    name(origin)
+                ),
+                "add [[topology.link]] tables that join them to the rest",
+            ));
+        }
+    }
+    Ok((topo, Graph::new(n, links, origin)))
+}
+
+/// Every router's per-router view of the links: one interface per link it is on, in link
+/// order, named after the router at the other end.
 fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
     let name = |i: usize| format!("{prefix}{i}");
-    (0..n)
-        .map(|i| {
-            let mut interfaces = Vec::with_capacity(2);
-            if i > 0 {
-                let l = &links[i - 1];
-                interfaces.push(Interface {
-                    name: name(i - 1),
-                    ifindex: IFINDEX_UP,
-                    addr: l.downstream_addr,
-                    subnet: l.subnet,
-                    link: l.index,
-                    peer_index: i - 1,
-                    peer_name: name(i - 1),
-                    peer_asn: first_asn + i as u32 - 1,
-                    peer_addr: l.upstream_addr,
-                });
-            }
-            if i + 1 < n {
-                let l = &links[i];
-                interfaces.push(Interface {
-                    name: name(i + 1),
-                    ifindex: IFINDEX_DOWN,
-                    addr: l.upstream_addr,
-                    subnet: l.subnet,
-                    link: l.index,
-                    peer_index: i + 1,
-                    peer_name: name(i + 1),
-                    peer_asn: first_asn + i as u32 + 1,
-                    peer_addr: l.downstream_addr,
-                });
-            }
-            // Classic router-ids: 172.31.k.1 for ROUTER_k, 172.31.1.2 for ROUTER_0.
+    let mut per: Vec<Vec<Interface>> = vec![Vec::new(); n];
+    for l in links {
+        for r in [l.a, l.b] {
+            let (peer, addr, peer_addr) = l.from_end(r).expect("r is an end");
+            let ifs = &mut per[r];
+            ifs.push(Interface {
+                name: name(peer),
+                ifindex: IFINDEX_FIRST + ifs.len() as u32,
+                addr,
+                subnet: l.subnet,
+                link: l.index,
+                peer_index: peer,
+                peer_name: name(peer),
+                peer_asn: first_asn + peer as u32,
+                peer_addr,
+            });
+        }
+    }
+    per.into_iter()
+        .enumerate()
+        .map(|(i, interfaces)| {
+            // Classic router-ids: 172.31.k.1 for ROUTER_k, 172.31.1.2 for ROUTER_0; in
+            // general the address of the router's first link.
             let router_id = interfaces.first().map(|x| x.addr).unwrap_or(stub_addr);
             Router {
                 index: i,
@@ -467,6 +641,25 @@ mod tests {
             ("routers = 3\nfrr_dir = \"relative/frr\"", "frr_dir"),
             ("routers = 3\nfrr_dir = \"/usr/lib/frr;reboot\"", "frr_dir"),
             ("routers = 3\nname = \"a b\"", "name"),
+            ("routers = 3\n[topology]\nshape = \"torus\"", "topology.shape"),
+            ("routers = 2\n[topology]\nshape = \"ring\"", "topology.shape"),
+            ("routers = 12\n[topology]\nshape = \"grid\"\nrows = 3\ncols = 5", "topology.rows"),
+            ("routers = 12\n[topology]\nshape = \"grid\"\nrows = 3", "topology.cols"),
+            ("routers = 12\n[topology]\nshape = \"ring\"\nrows = 3", "topology.rows"),
+            ("routers = 7\n[topology]\nshape = \"tree\"\nfanout = 0", "topology.fanout"),
+            ("routers = 7\n[topology]\nshape = \"star\"\nfanout = 2", "topology.fanout"),
+            ("routers = 7\n[topology]\norigin = \"ROUTER_7\"", "topology.origin"),
+            ("routers = 7\n[topology]\norigin = -1", "topology.origin"),
+            ("routers = 3\n[topology]\nbogus = 1", "unknown field"),
+            ("routers = 3\n[[topology.link]]\na = 0\nb = 1", "topology.link"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = 2\nb = 2", "topology.link[2]"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = \"ROUTER_1\"\nb = \"ROUTER_0\"", "topology.link[2]"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = \"ROUTER_9\"", "topology.link[1].b"),
+            ("routers = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\nc = 2", "unknown field"),
+            ("routers = 4\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = 2\nb = 3", "not connected"),
+            ("routers = 3\n[topology]\nshape = \"file\"", "topology.link"),
+            ("routers = 40\nlink_pool = \"10.0.0.0/24\"\n[topology]\nshape = \"clique\"", "link_pool"),
+            ("routers = 3\nlink_prefix_len = 32", "link_prefix_len"),
         ];
         for (body, key) in cases {
             let text = if body.contains("name =") {
@@ -481,6 +674,84 @@ mod tests {
                 "{body:?}: error {err:?} does not name the file"
             );
         }
+    }
+
+    #[test]
+    fn shapes_build_their_graphs_and_plans() {
+        let shaped = |n: usize, t: &str| lab(&format!("name = \"s\"\nrouters = {n}\n[topology]\n{t}\n")).unwrap();
+        // (lab, links, link prefix length, interfaces of ROUTER_0)
+        let cases = [
+            (shaped(16, "shape = \"ring\""), 16, 30, 2),
+            (shaped(20, "shape = \"star\""), 19, 30, 19),
+            (shaped(63, "shape = \"tree\"\nfanout = 2"), 62, 30, 2),
+            (shaped(100, "shape = \"grid\"\nrows = 10\ncols = 10"), 180, 30, 2),
+            (shaped(8, "shape = \"clique\""), 28, 30, 7),
+            (shaped(8, "shape = \"clique\"\n"), 28, 30, 7),
+            (
+                lab("name = \"s\"\nrouters = 4\nlink_prefix_len = 31\n[topology]\nshape = \"ring\"\n").unwrap(),
+                4,
+                31,
+                2,
+            ),
+        ];
+        for (l, links, len, deg0) in cases {
+            assert_eq!(l.links.len(), links, "{:?}", l.topology);
+            assert_eq!(l.link_prefix_len, len, "{:?}", l.topology);
+            assert_eq!(l.routers[0].interfaces.len(), deg0, "{:?}", l.topology);
+            // Both ends of every link see each other, named after the other end.
+            for lp in &l.links {
+                let ia = l.interface_on(lp.a, lp.index).unwrap();
+                let ib = l.interface_on(lp.b, lp.index).unwrap();
+                assert_eq!((ia.addr, ia.peer_addr, ia.peer_index), (lp.a_addr, lp.b_addr, lp.b));
+                assert_eq!((ib.addr, ib.peer_addr, ib.peer_index), (lp.b_addr, lp.a_addr, lp.a));
+                assert_eq!(ia.name, l.routers[lp.b].name);
+                assert_eq!(ib.peer_asn, l.routers[lp.a].asn);
+            }
+            // Every address in the lab is unique; ifindexes count up from 2 per router.
+            let mut all: Vec<Ipv4Addr> = l
+                .routers
+                .iter()
+                .flat_map(|r| r.interfaces.iter().map(|i| i.addr))
+                .collect();
+            let n = all.len();
+            all.sort();
+            all.dedup();
+            assert_eq!(all.len(), n);
+            for r in &l.routers {
+                let idx: Vec<u32> = r.interfaces.iter().map(|i| i.ifindex).collect();
+                assert_eq!(idx, (2..2 + idx.len() as u32).collect::<Vec<_>>());
+            }
+        }
+        // A ring's links are /30s in link order: link k is the k-th /30 of the pool.
+        let r = shaped(16, "shape = \"ring\"");
+        assert_eq!(r.links[0].subnet.to_string(), "172.31.0.4/30");
+        assert_eq!(r.links[15].subnet.to_string(), "172.31.0.64/30");
+        assert_eq!((r.links[15].a, r.links[15].b), (15, 0));
+        // The file form takes names, indexes and AS numbers; the origin moves the world.
+        let f = lab(
+            "name = \"f\"\nrouters = 3\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
+                     [[topology.link]]\na = \"ROUTER_0\"\nb = 2\n[[topology.link]]\na = \"AS101\"\nb = \"2\"\n",
+        )
+        .unwrap();
+        assert_eq!(f.graph.links(), [(0, 2), (1, 2)]);
+        assert_eq!((f.origin(), f.graph.distance(0), f.graph.distance(1)), (2, 1, 1));
+        // The chain is the default, also when named.
+        let c = lab("name = \"c\"\nrouters = 100\n").unwrap();
+        let named = lab("name = \"c\"\nrouters = 100\n[topology]\nshape = \"chain\"\norigin = 0\n").unwrap();
+        assert_eq!(c, named);
+        assert_eq!(c.link_prefix_len, 24);
+    }
+
+    #[test]
+    fn hold_links_counts_links_too() {
+        // A 32-router clique has 496 links: held like a 496-router chain.
+        let l = lab("name = \"k\"\nrouters = 32\n[topology]\nshape = \"clique\"\n").unwrap();
+        assert_eq!((l.links.len(), l.size(), l.hold_links), (496, 496, true));
+        assert!(
+            !lab("name = \"k\"\nrouters = 16\n[topology]\nshape = \"clique\"\n")
+                .unwrap()
+                .hold_links
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod spec;
 pub mod stats;
 pub mod watch;
 
-use crate::config::{Daemon, Lab, Overrides, IFINDEX_DOWN, IFINDEX_UP};
+use crate::config::{Daemon, Lab, Overrides};
 use crate::lab::{self, LabError, Running};
 use ipnet::Ipv4Net;
 use model::World;
@@ -197,7 +197,11 @@ impl Ctx<'_> {
             }
             Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
                 let up = matches!(step, Step::LinkUp { .. });
-                let ifindex = if b + 1 == a { IFINDEX_UP } else { IFINDEX_DOWN };
+                let ifindex = self
+                    .lab()
+                    .interface_to(a, b)
+                    .map(|i| i.ifindex)
+                    .ok_or_else(|| rt(format!("{} and {} are not joined by a link", a, b)))?;
                 let h = self.handle(a).await?;
                 let msg = rtnetlink::LinkUnspec::new_with_index(ifindex);
                 let msg = if up { msg.up() } else { msg.down() };

@@ -133,7 +133,7 @@ pub struct Progress {
 /// `up`, counting started routers into `progress`.
 pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) -> Result<UpReport, LabError> {
     preflight(lab)?;
-    let (raised, problems) = super::host::raise(lab.routers.len() as u64);
+    let (raised, problems) = super::host::raise(lab.size() as u64);
     for m in &raised {
         eprintln!("nsbgp: {m}");
     }
@@ -308,10 +308,11 @@ async fn build(
 
     let t = Instant::now();
     let record_link = |k: usize| {
+        let l = &lab.links[k - 1];
         let _ = ledger.record(Entry::Link {
             index: k,
-            a: names[k - 1].clone(),
-            b: names[k].clone(),
+            a: names[l.a].clone(),
+            b: names[l.b].clone(),
         });
     };
     netns::build_links(lab, &made, &record_link).await.map_err(rt)?;
@@ -453,14 +454,13 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
 /// How many daemon launches run at once: enough to keep both cores busy with FRR start-up.
 const LAUNCH_PARALLELISM: usize = 8;
 
-/// Launch order: from both ends of the chain inwards (0, N-1, 1, N-2, …). The last routers
+/// Launch order: from the origin and the routers farthest from it inwards
+/// ([`crate::config::Graph::launch_order`]; on the chain 0, N-1, 1, N-2, …). The last routers
 /// to start then sit in the middle, so once they are up every announcement has at most
-/// half the chain left to cross; starting 0…N-1 in order leaves the whole chain to cross
+/// half the way left to cross; starting 0…N-1 in order leaves the whole chain to cross
 /// after the last router starts (about 55 ms per hop in FRR 8.4's bgpd).
-pub fn launch_order(n: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..n).collect();
-    v.sort_by_key(|&i| (i.min(n - 1 - i), i));
-    v
+pub fn launch_order(lab: &Lab) -> Vec<usize> {
+    lab.graph.launch_order()
 }
 
 async fn start_daemons(
@@ -472,10 +472,7 @@ async fn start_daemons(
 ) -> Result<(), LabError> {
     let host = rootfs::RealHost;
     let mut slots: Vec<Option<Netns>> = made.into_iter().map(Some).collect();
-    let made: Vec<Netns> = launch_order(slots.len())
-        .into_iter()
-        .filter_map(|i| slots[i].take())
-        .collect();
+    let made: Vec<Netns> = launch_order(lab).into_iter().filter_map(|i| slots[i].take()).collect();
     let results: Vec<Result<(), LabError>> = stream::iter(made)
         .map(|ns| {
             let dirs = RouterDirs::new(dir, &ns.name);
@@ -540,15 +537,22 @@ pub async fn restart_daemon(run: &super::Running, router: usize, daemon: Daemon)
 #[cfg(test)]
 mod tests {
     use super::launch_order;
+    use crate::config::{self, Lab, Overrides};
+
+    fn lab(text: &str) -> Lab {
+        config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap()
+    }
 
     #[test]
     fn launch_order_goes_from_both_ends_inwards() {
-        assert_eq!(launch_order(6), [0, 5, 1, 4, 2, 3]);
-        assert_eq!(launch_order(5), [0, 4, 1, 3, 2]);
-        assert_eq!(launch_order(1), [0]);
-        assert!(launch_order(0).is_empty());
-        let mut all = launch_order(1000);
+        assert_eq!(launch_order(&lab("name = \"c\"\nrouters = 6\n")), [0, 5, 1, 4, 2, 3]);
+        assert_eq!(launch_order(&lab("name = \"c\"\nrouters = 5\n")), [0, 4, 1, 3, 2]);
+        assert_eq!(launch_order(&lab("name = \"c\"\nrouters = 1\n")), [0]);
+        let mut all = launch_order(&lab("name = \"c\"\nrouters = 1000\n"));
         all.sort();
         assert_eq!(all, (0..1000).collect::<Vec<_>>());
+        // A ring starts at the origin and the far side, the quarter points last.
+        let ring = lab("name = \"r\"\nrouters = 8\n[topology]\nshape = \"ring\"\n");
+        assert_eq!(launch_order(&ring), [0, 4, 1, 3, 5, 7, 2, 6]);
     }
 }

@@ -40,6 +40,8 @@ pub struct LabStatus {
 pub struct RouterStatus {
     pub name: String,
     pub index: usize,
+    /// The router originates the default route (`[topology] origin`).
+    pub origin: bool,
     pub asn: u32,
     pub netns: String,
     pub bgpd_pid: Option<u32>,
@@ -78,6 +80,7 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
             RouterStatus {
                 name: r.name.clone(),
                 index: i,
+                origin: i == p.lab.origin(),
                 asn: r.asn,
                 netns: r.name.clone(),
                 bgpd_pid: o.bgpd.pid,

@@ -2,10 +2,11 @@
 //! derived from the address plan) and what one poll saw (`Observation`).
 //!
 //! A router has converged when: both daemons are alive; every configured session is
-//! Established; zebra has installed as many BGP routes as the chain announces to it (every
-//! link it is not attached to, plus the stub and the default unless it is ROUTER_0); the
-//! stub and the default are installed via BGP through the neighbour towards ROUTER_0; and
-//! the default's AS path is as long as the router's distance from ROUTER_0.
+//! Established; zebra has installed as many BGP routes as the lab announces to it (every
+//! link it is not attached to, plus the stub and the default unless it is the origin); the
+//! stub and the default are installed via BGP through a neighbour on a shortest path to the
+//! origin (any of them when paths tie); and the default's AS path is as long as the router's
+//! graph distance (breadth-first) from the origin.
 
 use crate::config::Lab;
 use std::net::Ipv4Addr;
@@ -17,23 +18,29 @@ pub struct Expected {
     pub peers: Vec<(Ipv4Addr, String)>,
     /// BGP routes zebra must have installed.
     pub bgp_routes: u32,
-    /// Next hop for the default and the stub: the neighbour towards ROUTER_0 (None on ROUTER_0).
-    pub upstream: Option<(Ipv4Addr, String)>,
-    /// Required AS-path length of the default (None on ROUTER_0, which originates it).
+    /// Accepted next hops for the default and the stub: the neighbours on a shortest path to
+    /// the origin (several when paths tie; empty on the origin).
+    pub next_hops: Vec<(Ipv4Addr, String)>,
+    /// Required AS-path length of the default (None on the origin, which originates it).
     pub default_path_len: Option<u32>,
 }
 
+/// What every router of `lab` must show, from the graph's distances to the origin.
 pub fn expected(lab: &Lab) -> Vec<Expected> {
     let links = lab.links.len() as u32;
+    let g = &lab.graph;
     lab.routers
         .iter()
         .map(|r| {
-            let upstream = r
+            let toward = g.next_hops(r.index);
+            let next_hops = r
                 .interfaces
                 .iter()
-                .find(|i| i.peer_index + 1 == r.index)
-                .map(|i| (i.peer_addr, i.peer_name.clone()));
+                .filter(|i| toward.contains(&i.peer_index))
+                .map(|i| (i.peer_addr, i.peer_name.clone()))
+                .collect();
             let far_links = links - r.interfaces.len() as u32;
+            let origin = r.index == g.origin();
             Expected {
                 index: r.index,
                 peers: r
@@ -41,9 +48,9 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
                     .iter()
                     .map(|i| (i.peer_addr, i.peer_name.clone()))
                     .collect(),
-                bgp_routes: far_links + if r.index > 0 { 2 } else { 0 },
-                upstream,
-                default_path_len: (r.index > 0).then_some(r.index as u32),
+                bgp_routes: far_links + if origin { 0 } else { 2 },
+                next_hops,
+                default_path_len: (!origin).then_some(g.distance(r.index)),
             }
         })
         .collect()
@@ -139,15 +146,23 @@ pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
             why.push(format!("{n} of {} BGP routes installed", exp.bgp_routes));
         }
     }
-    if let Some((up_addr, up_name)) = &exp.upstream {
+    if !exp.next_hops.is_empty() {
+        let accepted = || {
+            let v: Vec<String> = exp.next_hops.iter().map(|(a, n)| format!("{a} ({n})")).collect();
+            match v.len() {
+                1 => v[0].clone(),
+                _ => format!("one of {}", v.join(", ")),
+            }
+        };
         for (what, route) in [("default route", &obs.default_route), ("stub route", &obs.stub_route)] {
             match route {
                 None => {}
                 Some(None) => why.push(format!("no {what}")),
                 Some(Some(r)) if r.protocol != "bgp" => why.push(format!("{what} is from {}, not bgp", r.protocol)),
-                Some(Some(r)) if r.nexthop != Some(*up_addr) => why.push(format!(
-                    "{what} via {}, expected {up_addr} ({up_name})",
-                    r.nexthop.map_or("?".into(), |a| a.to_string())
+                Some(Some(r)) if !exp.next_hops.iter().any(|(a, _)| r.nexthop == Some(*a)) => why.push(format!(
+                    "{what} via {}, expected {}",
+                    r.nexthop.map_or("?".into(), |a| a.to_string()),
+                    accepted()
                 )),
                 Some(Some(_)) => {}
             }
@@ -170,7 +185,12 @@ mod tests {
     use crate::config::{self, Overrides};
 
     fn lab(n: usize) -> Lab {
-        let file = config::parse("t.toml", &format!("name = \"t\"\nrouters = {n}\n")).unwrap();
+        shaped(n, "")
+    }
+
+    fn shaped(n: usize, topology: &str) -> Lab {
+        let text = format!("name = \"t\"\nrouters = {n}\n{topology}");
+        let file = config::parse("t.toml", &text).unwrap();
         config::validate("t.toml", file, &Overrides::default()).unwrap()
     }
 
@@ -189,7 +209,8 @@ mod tests {
 
     /// What a converged ROUTER_k of `lab` looks like.
     fn converged_obs(e: &Expected) -> Observation {
-        let up = e.upstream.as_ref().map(|(a, _)| *a);
+        // Any accepted next hop will do: take the last, so ties test the non-first one too.
+        let up = e.next_hops.last().map(|(a, _)| *a);
         let route = up.map(|a| RouteObs {
             protocol: "bgp".into(),
             nexthop: Some(a),
@@ -224,13 +245,13 @@ mod tests {
         // ROUTER_0: one session, learns the 98 links it is not on, originates the default.
         assert_eq!(e[0].peers, vec![(ip("172.31.1.1"), "ROUTER_1".into())]);
         assert_eq!(
-            (e[0].bgp_routes, e[0].upstream.clone(), e[0].default_path_len),
-            (98, None, None)
+            (e[0].bgp_routes, e[0].next_hops.clone(), e[0].default_path_len),
+            (98, vec![], None)
         );
         // ROUTER_50: two sessions, 97 far links + stub + default, upstream ROUTER_49 on link 50.
         assert_eq!(e[50].peers.len(), 2);
         assert_eq!(e[50].bgp_routes, 99);
-        assert_eq!(e[50].upstream, Some((ip("172.31.50.2"), "ROUTER_49".into())));
+        assert_eq!(e[50].next_hops, vec![(ip("172.31.50.2"), "ROUTER_49".into())]);
         assert_eq!(e[50].default_path_len, Some(50));
         assert_eq!(e[99].bgp_routes, 100);
         assert_eq!(expected(&lab(1))[0].bgp_routes, 0);
@@ -320,6 +341,98 @@ mod tests {
             change(&mut o);
             assert_eq!(judge(e, &o), vec![want.to_string()], "{what}");
         }
+    }
+
+    /// Graphs with ties: every shortest-path neighbour is accepted, nothing else is.
+    #[test]
+    fn ties_accept_any_shortest_path() {
+        // (topology, routers, router, accepted next-hop routers, path length, BGP routes)
+        type Case<'a> = (&'a str, usize, usize, &'a [&'a str], u32, u32);
+        let cases: &[Case] = &[
+            // Ring of 6: ROUTER_3 is opposite the origin, both ways are 3 hops; 6 links.
+            ("shape = \"ring\"", 6, 3, &["ROUTER_2", "ROUTER_4"], 3, 6),
+            ("shape = \"ring\"", 6, 5, &["ROUTER_0"], 1, 6),
+            // Grid 3×3 from the corner: the centre and the far corner have two ways.
+            (
+                "shape = \"grid\"\nrows = 3\ncols = 3",
+                9,
+                4,
+                &["ROUTER_1", "ROUTER_3"],
+                2,
+                10,
+            ),
+            (
+                "shape = \"grid\"\nrows = 3\ncols = 3",
+                9,
+                8,
+                &["ROUTER_5", "ROUTER_7"],
+                4,
+                12,
+            ),
+            ("shape = \"grid\"\nrows = 3\ncols = 3", 9, 2, &["ROUTER_1"], 2, 12),
+            // Clique: everyone is one hop from the origin, only through it.
+            ("shape = \"clique\"", 5, 3, &["ROUTER_0"], 1, 8),
+            // Ring with another origin: ROUTER_0 is then 2 hops away, both ways from ROUTER_2.
+            (
+                "shape = \"ring\"\norigin = \"ROUTER_2\"",
+                4,
+                0,
+                &["ROUTER_1", "ROUTER_3"],
+                2,
+                4,
+            ),
+        ];
+        for &(topo, n, r, accepted, len, routes) in cases {
+            let l = shaped(n, &format!("[topology]\n{topo}\n"));
+            let e = &expected(&l)[r];
+            let names: Vec<&str> = e.next_hops.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(names, accepted, "{topo} router {r}");
+            assert_eq!(
+                (e.default_path_len, e.bgp_routes),
+                (Some(len), routes),
+                "{topo} router {r}"
+            );
+            // Converged through each accepted neighbour.
+            for (a, _) in &e.next_hops {
+                let mut o = converged_obs(e);
+                let via = Some(Some(RouteObs {
+                    protocol: "bgp".into(),
+                    nexthop: Some(*a),
+                }));
+                o.default_route = via.clone();
+                o.stub_route = via;
+                assert_eq!(judge(e, &o), Vec::<String>::new(), "{topo} router {r} via {a}");
+            }
+            // Through any other neighbour: not converged, and the message lists the choices.
+            for i in &l.routers[r].interfaces {
+                if accepted.contains(&i.peer_name.as_str()) {
+                    continue;
+                }
+                let mut o = converged_obs(e);
+                o.default_route = Some(Some(RouteObs {
+                    protocol: "bgp".into(),
+                    nexthop: Some(i.peer_addr),
+                }));
+                let why = judge(e, &o);
+                assert_eq!(why.len(), 1, "{topo} router {r} via {}: {why:?}", i.peer_name);
+                assert!(why[0].starts_with("default route via"), "{why:?}");
+                if accepted.len() > 1 {
+                    assert!(why[0].contains("expected one of"), "{why:?}");
+                }
+            }
+            // A longer path than the distance is not converged, even through a right neighbour.
+            let mut o = converged_obs(e);
+            o.default_bgp = Some(Some((len + 2, None)));
+            assert_eq!(
+                judge(e, &o),
+                vec![format!("default AS path length {}, expected {len}", len + 2)]
+            );
+        }
+        // The origin expects no default and learns only the links it is not on.
+        let l = shaped(6, "[topology]\nshape = \"star\"\n");
+        let e = &expected(&l)[0];
+        assert_eq!((e.next_hops.len(), e.default_path_len, e.bgp_routes), (0, None, 0));
+        assert_eq!(judge(e, &converged_obs(e)), Vec::<String>::new());
     }
 
     #[test]

@@ -22,8 +22,8 @@ fn daemons(r: &RouterStatus) -> String {
 }
 
 fn default_col(r: &RouterStatus) -> String {
-    match (r.index, r.has_default, r.default_as_path_len) {
-        (0, _, _) => "originated".into(),
+    match (r.origin, r.has_default, r.default_as_path_len) {
+        (true, _, _) => "originated".into(),
         (_, true, Some(len)) => format!("yes, path {len}"),
         (_, true, None) => "yes".into(),
         (_, false, _) => "-".into(),
@@ -174,6 +174,7 @@ mod tests {
         RouterStatus {
             name: format!("ROUTER_{i}"),
             index: i,
+            origin: i == 0,
             asn: 100 + i as u32,
             netns: format!("ROUTER_{i}"),
             bgpd_pid: Some(10),

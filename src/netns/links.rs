@@ -1,9 +1,10 @@
-//! The chain's veth pairs and addresses, built over each namespace's netlink socket.
+//! The lab's veth pairs and addresses (one pair per link of the graph), built over each
+//! namespace's netlink socket.
 //! Each veth is created in one router's namespace with its peer placed directly into the
 //! neighbour's (IFLA_NET_NS_FD on the peer), with fixed ifindexes so no lookups follow.
 
 use super::Netns;
-use crate::config::{Lab, IFINDEX_DOWN, IFINDEX_UP};
+use crate::config::{Interface, Lab};
 use futures::stream::{self, StreamExt};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth};
 use rtnetlink::{LinkMessageBuilder, LinkUnspec};
@@ -21,8 +22,18 @@ pub struct LinkError {
 /// How many netlink requests are in flight at once across all namespaces.
 const IN_FLIGHT: usize = 64;
 
-/// Brings `lo` up everywhere (with the stub address on ROUTER_0's), creates every veth pair
-/// and addresses both ends. The pairs are up, or with `lab.hold_links` one end stays down
+/// Both ends of link position `p`: (router a, its interface), (router b, its interface).
+fn ends(lab: &Lab, p: usize) -> ((usize, &Interface), (usize, &Interface)) {
+    let l = &lab.links[p];
+    let on = |r: usize| {
+        lab.interface_on(r, l.index)
+            .expect("both ends have an interface on their link")
+    };
+    ((l.a, on(l.a)), (l.b, on(l.b)))
+}
+
+/// Brings `lo` up everywhere (with the stub address on the origin's), creates every veth pair
+/// and addresses both ends. The pairs are up, or with `lab.hold_links` the `b` end stays down
 /// (no carrier, so no BGP session can start) until `raise_links`. `created(k)` is called
 /// once link k exists.
 pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Sync)) -> Result<(), LinkError> {
@@ -35,6 +46,7 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
     }
 
     // lo first: some kernels refuse addresses on a down loopback.
+    let origin = lab.origin();
     stream::iter(ns.iter().enumerate())
         .map(|(i, n)| async move {
             n.handle
@@ -43,7 +55,7 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
                 .execute()
                 .await
                 .map_err(err(&n.name, "set lo up".into()))?;
-            if i == 0 {
+            if i == origin {
                 n.handle
                     .address()
                     .add(1, IpAddr::V4(lab.stub_addr), lab.stub_prefix.prefix_len())
@@ -59,45 +71,47 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
         .into_iter()
         .collect::<Result<(), _>>()?;
 
-    stream::iter(lab.links.iter())
-        .map(|l| async move {
-            let (up, down) = (&ns[l.index - 1], &ns[l.index]);
-            // In the upstream router the veth is named after the downstream router and vice versa.
+    stream::iter(0..lab.links.len())
+        .map(|p| async move {
+            let l = &lab.links[p];
+            let ((a, ia), (b, ib)) = ends(lab, p);
+            let (na, nb) = (&ns[a], &ns[b]);
+            // Each end is named after the router at the other end.
             let peer = LinkMessageBuilder::<LinkUnspec>::new()
-                .name(up.name.clone())
-                .index(IFINDEX_UP)
-                .setns_by_fd(down.fd.as_raw_fd())
+                .name(ib.name.clone())
+                .index(ib.ifindex)
+                .setns_by_fd(nb.fd.as_raw_fd())
                 .build();
             let veth = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Veth)
-                .name(down.name.clone())
-                .index(IFINDEX_DOWN)
+                .name(ia.name.clone())
+                .index(ia.ifindex)
                 .up()
                 .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
                 .build();
-            up.handle
+            na.handle
                 .link()
                 .add(veth)
                 .execute()
                 .await
-                .map_err(err(&up.name, format!("create veth pair to {}", down.name)))?;
+                .map_err(err(&na.name, format!("create veth pair to {}", nb.name)))?;
             created(l.index);
             // The peer cannot be created up: veth refuses to open before both ends exist.
             if !lab.hold_links {
-                set_up(&down.handle, &down.name, &up.name).await?;
+                set_up(&nb.handle, &nb.name, ib).await?;
             }
             let len = l.subnet.prefix_len();
-            up.handle
+            na.handle
                 .address()
-                .add(IFINDEX_DOWN, IpAddr::V4(l.upstream_addr), len)
+                .add(ia.ifindex, IpAddr::V4(ia.addr), len)
                 .execute()
                 .await
-                .map_err(err(&up.name, format!("add {}/{len}", l.upstream_addr)))?;
-            down.handle
+                .map_err(err(&na.name, format!("add {}/{len}", ia.addr)))?;
+            nb.handle
                 .address()
-                .add(IFINDEX_UP, IpAddr::V4(l.downstream_addr), len)
+                .add(ib.ifindex, IpAddr::V4(ib.addr), len)
                 .execute()
                 .await
-                .map_err(err(&down.name, format!("add {}/{len}", l.downstream_addr)))?;
+                .map_err(err(&nb.name, format!("add {}/{len}", ib.addr)))?;
             Ok::<_, LinkError>(())
         })
         .buffer_unordered(IN_FLIGHT)
@@ -107,12 +121,14 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
         .collect::<Result<(), _>>()
 }
 
-/// Raises the downstream end of every link, left down by `build_links` with `hold_links`.
+/// Raises the `b` end of every link, left down by `build_links` with `hold_links`,
+/// breadth-first from the origin (on the chain: ROUTER_1's, ROUTER_2's, …).
 pub async fn raise_links(lab: &Lab, ns: &[(String, rtnetlink::Handle)]) -> Result<(), LinkError> {
-    stream::iter(lab.links.iter())
-        .map(|l| async move {
-            let (down, handle) = &ns[l.index];
-            set_up(handle, down, &ns[l.index - 1].0).await
+    stream::iter(lab.graph.links_outwards())
+        .map(|p| async move {
+            let (_, (b, ib)) = ends(lab, p);
+            let (name, handle) = &ns[b];
+            set_up(handle, name, ib).await
         })
         .buffer_unordered(IN_FLIGHT)
         .collect::<Vec<_>>()
@@ -121,16 +137,16 @@ pub async fn raise_links(lab: &Lab, ns: &[(String, rtnetlink::Handle)]) -> Resul
         .collect::<Result<(), _>>()
 }
 
-/// Sets the interface towards `upstream` up inside router `router`.
-async fn set_up(handle: &rtnetlink::Handle, router: &str, upstream: &str) -> Result<(), LinkError> {
+/// Sets interface `i` up inside router `router`.
+async fn set_up(handle: &rtnetlink::Handle, router: &str, i: &Interface) -> Result<(), LinkError> {
     handle
         .link()
-        .set(LinkUnspec::new_with_index(IFINDEX_UP).up().build())
+        .set(LinkUnspec::new_with_index(i.ifindex).up().build())
         .execute()
         .await
         .map_err(|source| LinkError {
             router: router.to_string(),
-            step: format!("set {upstream} up"),
+            step: format!("set {} up", i.name),
             source,
         })
 }

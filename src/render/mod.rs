@@ -31,9 +31,11 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
         Daemon::Zebra => ZebraConf { lab, r, password }.render(),
         Daemon::Bgpd => {
             let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
-            // ROUTER_0 is the way to the "outside world": it alone originates the default
-            // route and announces the stub prefix that traceroutes aim at.
-            if index == 0 {
+            // The origin (ROUTER_0 unless `[topology] origin` says otherwise) is the way to
+            // the "outside world": it alone originates the default route and announces the
+            // stub prefix that traceroutes aim at.
+            let origin = index == lab.origin();
+            if origin {
                 networks.push(lab.stub_prefix);
             }
             BgpdConf {
@@ -41,7 +43,7 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
                 r,
                 password,
                 networks,
-                originates_default: index == 0,
+                originates_default: origin,
             }
             .render()
         }

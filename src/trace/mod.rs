@@ -1,13 +1,15 @@
 //! Hop-count tests: Debian's traceroute run inside the source router's namespace, its hops
 //! mapped back to routers through the address plan.
 //!
-//! The rule: from ROUTER_k, `world` (the stub behind ROUTER_0's default route) is k hops
-//! away and ROUTER_j is |k − j| hops away, a hop being a router the probe reaches (the
-//! target router included). Paths longer than 255 hops cannot be traced: IP's TTL is 8 bits.
+//! The rule: from router k, `world` (the stub behind the origin's default route) is as many
+//! hops away as k's graph distance to the origin, and router j is dist(k, j) hops away, a hop
+//! being a router the probe reaches (the target router included); each hop must be a
+//! neighbour of the one before (on the chain: |k − j| hops, ROUTER_0 the origin). Paths
+//! longer than 255 hops cannot be traced: IP's TTL is 8 bits.
 
 pub mod parse;
 
-use crate::config::Lab;
+use crate::config::{Graph, Lab};
 use crate::lab::LabError;
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -36,39 +38,56 @@ fn input(msg: String) -> LabError {
     LabError::Input(msg)
 }
 
-/// The address of router `to` nearest router `from`: its interface facing `from`'s side.
+/// The address of router `to` nearest router `from`: its interface towards a neighbour on a
+/// shortest path from `from`. That link's subnet is reached through the neighbour, one hop
+/// short of `to`, so the trace takes exactly dist(from, to) hops; through a link whose other
+/// end is as far as `to`, BGP may pick that end and add a hop.
 pub fn nearest_addr(lab: &Lab, from: usize, to: usize) -> Ipv4Addr {
+    let d = lab.graph.distances_from(from);
     let r = &lab.routers[to];
-    let towards = if from < to { to - 1 } else { to + 1 };
     r.interfaces
         .iter()
-        .find(|i| i.peer_index == towards)
+        .find(|i| d[to].is_some_and(|dt| d[i.peer_index].map(|dp| dp + 1) == Some(dt)))
         .map(|i| i.addr)
         .unwrap_or(r.router_id)
 }
 
+/// Hops the rule predicts from `from` to address `addr` of router `owner`: its distance,
+/// unless the address is on a link whose other end is as far from `from` (then BGP may
+/// reach it through either end: no single prediction).
+fn expected_to_addr(lab: &Lab, from: usize, owner: usize, addr: Ipv4Addr) -> Option<usize> {
+    let d = lab.graph.distances_from(from);
+    let dj = d[owner]?;
+    let tie = lab.routers[owner]
+        .interfaces
+        .iter()
+        .any(|i| i.addr == addr && d[i.peer_index] == Some(dj));
+    (!tie).then_some(dj as usize)
+}
+
 /// Resolves `--to`: `world`, a router (name, index, ASnnn) or an IPv4 address of the lab.
 pub fn resolve_target(lab: &Lab, from: usize, spec: &str) -> Result<Target, LabError> {
+    let origin = lab.origin();
     if spec == "world" {
         return Ok(Target {
             label: "world".into(),
             addr: lab.stub_addr,
-            expected: Some(from),
-            router: Some(0),
+            expected: Some(lab.graph.hops(from, origin) as usize),
+            router: Some(origin),
         });
     }
     if let Some(j) = lab.resolve_router(spec) {
         return Ok(Target {
             label: lab.routers[j].name.clone(),
             addr: nearest_addr(lab, from, j),
-            expected: Some(from.abs_diff(j)),
+            expected: Some(lab.graph.hops(from, j) as usize),
             router: Some(j),
         });
     }
     if let Ok(addr) = spec.parse::<Ipv4Addr>() {
         // Probes only go to the lab's own addresses (network rule): links and the stub.
         let owner = if lab.stub_prefix.contains(&addr) {
-            Some(0)
+            Some(origin)
         } else {
             lab.router_of_addr(addr).map(|r| r.index)
         };
@@ -76,7 +95,7 @@ pub fn resolve_target(lab: &Lab, from: usize, spec: &str) -> Result<Target, LabE
             Some(j) => Ok(Target {
                 label: spec.into(),
                 addr,
-                expected: Some(from.abs_diff(j)),
+                expected: expected_to_addr(lab, from, j, addr),
                 router: Some(j),
             }),
             None => Err(input(format!(
@@ -110,6 +129,9 @@ pub struct TraceResult {
     pub hop_count: usize,
     pub expected_hops: Option<usize>,
     pub hops: Vec<Hop>,
+    /// Every hop answered and is a neighbour (in the lab's graph) of the hop before it, the
+    /// first one of the source.
+    pub hops_adjacent: bool,
     /// Why the trace could not run or stopped (traceroute's own words), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -117,8 +139,21 @@ pub struct TraceResult {
 
 impl TraceResult {
     pub fn passed(&self) -> bool {
-        self.reached && self.expected_hops.map_or(true, |e| e == self.hop_count)
+        self.reached && self.hops_adjacent && self.expected_hops.map_or(true, |e| e == self.hop_count)
     }
+}
+
+/// Whether `path` (routers the hops mapped to; None: unanswered or not a lab address) walks
+/// from `from` along links of the graph, one neighbour at a time.
+pub fn consecutive(g: &Graph, from: usize, path: &[Option<usize>]) -> bool {
+    let mut prev = from;
+    for r in path {
+        match r {
+            Some(r) if g.link_between(prev, *r).is_some() => prev = *r,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Max TTL for a trace: a little past the expected path, never traceroute's default 30.
@@ -140,6 +175,7 @@ pub async fn trace(lab: &Lab, from: usize, target: &Target) -> Result<TraceResul
         hop_count: 0,
         expected_hops: target.expected,
         hops: vec![],
+        hops_adjacent: true,
         error: None,
     };
     if target.router == Some(from) {
@@ -198,6 +234,12 @@ pub async fn trace(lab: &Lab, from: usize, target: &Target) -> Result<TraceResul
             rtt_ms: h.rtt_ms,
         })
         .collect();
+    let path: Vec<Option<usize>> = parsed
+        .hops
+        .iter()
+        .map(|h| h.addr.and_then(|a| lab.router_of_addr(a)).map(|r| r.index))
+        .collect();
+    result.hops_adjacent = consecutive(&lab.graph, from, &path);
     let last = parsed.hops.last();
     result.reached = last.is_some_and(|h| h.addr == Some(target.addr) && h.note.is_none());
     result.hop_count = last.map_or(0, |h| h.ttl as usize);
@@ -248,18 +290,48 @@ pub fn sample(n: usize, k: Option<usize>) -> Vec<usize> {
     }
 }
 
-/// The cases `check` runs from `sources`: to `world`, and to a neighbour, the middle and
-/// the far end of the chain (each once, never to itself).
-pub fn cases(n: usize, sources: &[usize]) -> Vec<(usize, Option<usize>)> {
-    let mut v = Vec::new();
+/// Seed of the sampled pairs: fixed, so two runs of `check` trace the same pairs.
+pub const SAMPLE_SEED: u64 = 0x6e73_6267_7000_0016;
+
+/// splitmix64: a tiny deterministic generator for the sampled pairs.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The cases `check` runs from `sources`: each to `world`, to its first neighbour, to a
+/// router farthest from it and to one seeded random router; then the pairs at the graph's
+/// diameter (at most as many as there are sources, so a clique's all-pairs diameter stays
+/// bounded). Each case once, never to itself.
+pub fn cases(g: &Graph, sources: &[usize]) -> Vec<(usize, Option<usize>)> {
+    let n = g.len();
+    let mut v: Vec<(usize, Option<usize>)> = Vec::new();
+    let push = |c: (usize, Option<usize>), v: &mut Vec<(usize, Option<usize>)>| {
+        if c.1 != Some(c.0) && !v.contains(&c) {
+            v.push(c);
+        }
+    };
     for &k in sources {
-        v.push((k, None));
-        let neighbour = if k > 0 { k - 1 } else { 1.min(n - 1) };
-        let mut targets = vec![neighbour, n / 2, if k < n / 2 { n - 1 } else { 0 }];
-        targets.sort();
-        targets.dedup();
-        for j in targets.into_iter().filter(|&j| j != k) {
-            v.push((k, Some(j)));
+        push((k, None), &mut v);
+        if let Some(&(j, _)) = g.neighbours(k).first() {
+            push((k, Some(j)), &mut v);
+        }
+        let d = g.distances_from(k);
+        let far = (0..n).max_by_key(|&j| (d[j].unwrap_or(0), std::cmp::Reverse(j)));
+        if let Some(j) = far {
+            push((k, Some(j)), &mut v);
+        }
+        if n > 1 {
+            let j = (mix(SAMPLE_SEED ^ k as u64) % n as u64) as usize;
+            push((k, Some(if j == k { (j + 1) % n } else { j })), &mut v);
+        }
+    }
+    let (_, pairs) = g.diameter_pairs();
+    for (a, b) in pairs.into_iter().take(sources.len().max(1)) {
+        if !v.contains(&(b, Some(a))) {
+            push((a, Some(b)), &mut v);
         }
     }
     v
@@ -271,7 +343,11 @@ mod tests {
     use crate::config::{self, Overrides};
 
     fn lab(n: usize) -> Lab {
-        let f = config::parse("t.toml", &format!("name = \"t\"\nrouters = {n}\n")).unwrap();
+        shaped(n, "")
+    }
+
+    fn shaped(n: usize, topology: &str) -> Lab {
+        let f = config::parse("t.toml", &format!("name = \"t\"\nrouters = {n}\n{topology}")).unwrap();
         config::validate("t.toml", f, &Overrides::default()).unwrap()
     }
 
@@ -323,10 +399,56 @@ mod tests {
         assert_eq!(sample(100, Some(5)), [0, 24, 49, 74, 99]);
         assert_eq!(sample(3, Some(10)), [0, 1, 2]);
         assert_eq!(sample(4, None), [0, 1, 2, 3]);
-        assert_eq!(cases(10, &[0]), [(0, None), (0, Some(1)), (0, Some(5)), (0, Some(9))]);
-        assert_eq!(cases(10, &[9]), [(9, None), (9, Some(0)), (9, Some(5)), (9, Some(8))]);
-        assert_eq!(cases(2, &[1]), [(1, None), (1, Some(0))]);
-        assert_eq!(cases(1, &[0]), [(0, None)]);
+        let g = |n: usize| lab(n).graph;
+        let c = cases(&g(10), &[0]);
+        assert_eq!(c[..3], [(0, None), (0, Some(1)), (0, Some(9))]);
+        // Plus at most one sampled router; the diameter pair is (0, 9) again.
+        assert!(c.len() <= 4, "{c:?}");
+        let c = cases(&g(10), &[9]);
+        assert_eq!(c[..3], [(9, None), (9, Some(8)), (9, Some(0))]);
+        assert!(c.contains(&(9, Some(0))), "{c:?}: the diameter pair, either way round");
+        assert_eq!(cases(&g(2), &[1]), [(1, None), (1, Some(0))]);
+        assert_eq!(cases(&g(1), &[0]), [(0, None)]);
+        // The same seed, the same pairs.
+        assert_eq!(cases(&g(50), &sample(50, None)), cases(&g(50), &sample(50, None)));
+        // A clique: every pair is at the diameter; only as many as sources are added.
+        let k = shaped(8, "[topology]\nshape = \"clique\"\n").graph;
+        let c = cases(&k, &[3, 5]);
+        assert!(c.iter().all(|&(a, b)| b != Some(a)));
+        assert!(c.len() <= 2 * 4 + 2, "{c:?}");
+        // A ring: the farthest router is opposite.
+        let r = shaped(6, "[topology]\nshape = \"ring\"\n").graph;
+        assert_eq!(cases(&r, &[1])[2], (1, Some(4)));
+    }
+
+    #[test]
+    fn graph_targets_and_consecutive_hops() {
+        let r = shaped(6, "[topology]\nshape = \"ring\"\n");
+        // ROUTER_4 reaches the world the short way round: 2 hops.
+        assert_eq!(resolve_target(&r, 4, "world").unwrap().expected, Some(2));
+        // ROUTER_5 seen from ROUTER_1: 2 hops via ROUTER_0, so its address on link 6 (0—5).
+        let t = resolve_target(&r, 1, "ROUTER_5").unwrap();
+        assert_eq!(t.expected, Some(2));
+        assert_eq!(Some(t.addr), r.interface_to(5, 0).map(|i| i.addr));
+        // An address on a link whose far end is as far as the owner: no single prediction.
+        let g = shaped(4, "[topology]\nshape = \"ring\"\n");
+        let a = g.interface_to(1, 2).unwrap().addr; // from 3: ROUTER_1 and ROUTER_2 are 2 and 1 hops
+        assert_eq!(resolve_target(&g, 3, &a.to_string()).unwrap().expected, Some(2));
+        let odd = shaped(5, "[topology]\nshape = \"ring\"\n");
+        let a = odd.interface_to(2, 3).unwrap().addr; // from 0: both ends are 2 hops away
+        assert_eq!(resolve_target(&odd, 0, &a.to_string()).unwrap().expected, None);
+        // Another origin: the world is where it is.
+        let o = shaped(5, "[topology]\nshape = \"star\"\norigin = 3\n");
+        let w = resolve_target(&o, 4, "world").unwrap();
+        assert_eq!((w.expected, w.router), (Some(2), Some(3)));
+        assert_eq!(o.router_of_addr(o.stub_addr).map(|r| r.index), Some(3));
+        // Hops must walk the graph.
+        let gr = &r.graph;
+        assert!(consecutive(gr, 3, &[Some(2), Some(1), Some(0)]));
+        assert!(consecutive(gr, 3, &[Some(4), Some(5), Some(0)]));
+        assert!(!consecutive(gr, 3, &[Some(2), Some(0)]));
+        assert!(!consecutive(gr, 3, &[Some(2), None, Some(0)]));
+        assert!(consecutive(gr, 3, &[]));
     }
 
     #[test]
@@ -339,9 +461,13 @@ mod tests {
             hop_count: 3,
             expected_hops: Some(3),
             hops: vec![],
+            hops_adjacent: true,
             error: None,
         };
         assert!(r.passed());
+        r.hops_adjacent = false;
+        assert!(!r.passed());
+        r.hops_adjacent = true;
         r.expected_hops = Some(4);
         assert!(!r.passed());
         r.expected_hops = None;
