@@ -211,10 +211,7 @@ fn chain_3_golden_export() {
     golden_export(&lab, "export-chain-3");
 }
 
-/// ring-6 needs the `[topology]` section of issue 16 (branch `topology`); once merged,
-/// `UPDATE_GOLDEN=1 cargo test --test clab ring_6` writes its goldens.
 #[test]
-#[ignore = "needs [topology] shape = \"ring\" from issue 16 (branch topology)"]
 fn ring_6_golden_export() {
     let lab = lab_from("name = \"ring-6\"\nrouters = 6\n\n[topology]\nshape = \"ring\"\n");
     let dir = golden_export(&lab, "export-ring-6");
@@ -224,54 +221,51 @@ fn ring_6_golden_export() {
     assert_eq!(topo.topology.links.len(), 6);
 }
 
-/// Export → import gives back the same graph: routers, links, AS numbers and origin.
+/// Export → import gives back the same graph: routers, links, AS numbers and origin, as
+/// nsbgp's own validation of the imported file resolves them.
 #[test]
 fn round_trip_keeps_the_graph() {
     for text in [
         "name = \"rt\"\nrouters = 3\n",
-        "name = \"rt\"\nrouters = 12\nrouter_prefix = \"R\"\n",
+        "name = \"rt\"\nrouters = 12\nrouter_prefix = \"R\"\nfirst_asn = 65001\nlast_asn = 65100\n",
+        "name = \"rt\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_3\"\n",
+        "name = \"rt\"\nrouters = 7\n[topology]\nshape = \"tree\"\nfanout = 2\n",
+        "name = \"rt\"\nrouters = 9\n[topology]\nshape = \"grid\"\nrows = 3\ncols = 3\norigin = 4\n",
+        "name = \"rt\"\nrouters = 5\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
+         [[topology.link]]\na = 0\nb = 4\n[[topology.link]]\na = 4\nb = 2\n\
+         [[topology.link]]\na = 2\nb = 1\n[[topology.link]]\na = 1\nb = 3\n[[topology.link]]\na = 3\nb = 4\n",
     ] {
         let lab = lab_from(text);
         let files = export::build(&lab, IMAGE).unwrap();
         let imported = import::import("rt.clab.yml", &files[0].1, &import::Options::default()).unwrap();
-        assert_eq!(imported.lab_name, lab.name);
-        assert_eq!(imported.routers.len(), lab.routers.len());
-        let v: toml::Value = toml::from_str(&imported.toml).unwrap();
-        let prefix = v.get("router_prefix").and_then(|p| p.as_str()).unwrap_or("ROUTER_");
-        let index_of = |name: &str| -> usize { name.strip_prefix(prefix).unwrap().parse().unwrap() };
-        // Router k of the import is router k of the lab (its node), so AS 100 + k matches.
-        for (k, (node, router)) in imported.routers.iter().enumerate() {
-            assert_eq!(node, &export::node_name(&lab.routers[k].name).unwrap());
-            assert_eq!(index_of(router), k);
-            assert_eq!(100 + index_of(router) as u32, lab.routers[k].asn);
-        }
-        assert_eq!(
-            v.get("first_asn"),
-            None,
-            "the default first_asn gives the same AS numbers"
+        assert!(
+            imported
+                .warnings
+                .iter()
+                .all(|w| w.contains("image") || w.contains("binds, exec") || w.contains("interface names")),
+            "{:?}",
+            imported.warnings
         );
-        let links: BTreeSet<(usize, usize)> = v["topology"]["link"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                let (a, b) = (index_of(l["a"].as_str().unwrap()), index_of(l["b"].as_str().unwrap()));
-                (a.min(b), a.max(b))
-            })
-            .collect();
-        let want: BTreeSet<(usize, usize)> = lab
-            .routers
-            .iter()
-            .flat_map(|r| {
-                r.interfaces
-                    .iter()
-                    .map(move |i| (r.index.min(i.peer_index), r.index.max(i.peer_index)))
-            })
-            .collect();
-        assert_eq!(links, want);
-        let world = lab.router_of_addr(lab.stub_addr).unwrap().index;
-        assert_eq!(index_of(v["topology"]["origin"].as_str().unwrap()), world);
-        assert_eq!(v["topology"]["shape"].as_str(), Some("file"));
+        let back = lab_from(&imported.toml);
+        assert_eq!(back.name, lab.name);
+        assert_eq!(back.routers.len(), lab.routers.len(), "{text}");
+        for (a, b) in lab.routers.iter().zip(&back.routers) {
+            assert_eq!(
+                b.name,
+                export::node_name(&a.name).unwrap(),
+                "routers keep their node names"
+            );
+            assert_eq!(a.asn, b.asn, "{text}");
+        }
+        let pairs = |l: &Lab| -> BTreeSet<(usize, usize)> {
+            l.graph.links().iter().map(|&(a, b)| (a.min(b), a.max(b))).collect()
+        };
+        assert_eq!(pairs(&back), pairs(&lab), "{text}");
+        assert_eq!(back.origin(), lab.origin(), "{text}");
+        // And so the same distances from the origin: the same hop counts.
+        for r in 0..lab.routers.len() {
+            assert_eq!(back.graph.distance(r), lab.graph.distance(r));
+        }
     }
 }
 
@@ -416,7 +410,6 @@ fn completions_and_man_page() {
 /// A hand-written containerlab diamond with a host hanging off the far router: imported,
 /// brought up, converged, traced (far router → world = 2 hops) and taken down.
 #[test]
-#[ignore = "needs [topology] shape = \"file\" from issue 16 (branch topology) to bring the lab up"]
 fn imported_diamond_runs() {
     if !root_or_skip() {
         return;

@@ -9,7 +9,7 @@
 //! at start so the lab's own default route (from BGP) is the one used: the lab's hop counts
 //! hold in containerlab too.
 
-use super::yaml::{ClabFile, Link, Node, Ordered, Topology};
+use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL};
 use super::{is_dns_label, ClabError};
 use crate::config::{Daemon, Lab};
 use std::collections::BTreeMap;
@@ -84,9 +84,11 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
         })
         .collect();
 
-    let nodes = lab
-        .routers
-        .iter()
+    // The origin's node first: an import takes the first node as the origin (and numbered
+    // node names keep their numbers, so the order changes no router's index or AS).
+    let origin = lab.router_of_addr(lab.stub_addr).map_or(0, |r| r.index);
+    let nodes = std::iter::once(&lab.routers[origin])
+        .chain(lab.routers.iter().filter(|r| r.index != origin))
         .map(|r| {
             let n = &names[r.index];
             let node = Node {
@@ -96,6 +98,7 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
                 // Containers get a default route through the management network; without it
                 // the lab's BGP default is the one installed and nothing leaves the lab.
                 exec: vec!["ip route del default".into()],
+                labels: BTreeMap::from([(ASN_LABEL.to_string(), r.asn)]),
             };
             (n.clone(), node)
         })
@@ -138,10 +141,9 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
             i.peer_name = names[i.peer_index].clone();
         }
     }
-    let world = lab.router_of_addr(lab.stub_addr).map(|r| r.index);
     for r in &clab.routers {
         let n = &names[r.index];
-        let conf = frr_conf(&clab, r.index, world == Some(r.index));
+        let conf = frr_conf(&clab, r.index, r.index == origin);
         out.push((Path::new(n).join("frr.conf"), conf));
         out.push((Path::new(n).join("daemons"), daemons_file(&clab, r.index)));
     }

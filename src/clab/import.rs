@@ -7,11 +7,13 @@
 //! Router names: when the router nodes are one prefix followed by 0 … N-1 (as nsbgp's own
 //! exports are: `router-0`, `router-1`, …) they keep their names, the prefix becoming
 //! `router_prefix` ('.' mapped to '_'); otherwise they are `ROUTER_0` … in node order. The
-//! mapping is written as comments either way. Router k has AS `first_asn + k` (100 + k).
+//! mapping is written as comments either way. Router k has AS `first_asn + k`: 100 + k, or
+//! what the nodes' `nsbgp-asn` labels say (exports carry them).
 
-use super::yaml::{InFile, InNode, InTopology};
+use super::yaml::{InFile, InNode, InTopology, ASN_LABEL};
 use super::{is_clab_node_name, ClabError};
 use crate::config::model::{DEFAULT_FIRST_ASN, DEFAULT_PREFIX};
+use crate::config::Overrides;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
@@ -140,6 +142,8 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
 
     // Nodes: routers in file order; everything else is reported and skipped.
     let mut routers: Vec<String> = Vec::new();
+    let mut asns: Vec<Option<u64>> = Vec::new();
+    let mut images: Vec<(String, Vec<String>)> = Vec::new();
     let mut skipped: BTreeSet<String> = BTreeSet::new();
     for (name, node) in &t.nodes.0 {
         if !is_clab_node_name(name) {
@@ -162,15 +166,31 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             skipped.insert(name.clone());
             continue;
         }
-        if let Some(img) = &image {
-            warnings.push(format!("node {name}: image {img} not used (nsbgp runs the host's FRR)"));
+        if let Some(img) = image {
+            match images.iter_mut().find(|(i, _)| *i == img) {
+                Some((_, nodes)) => nodes.push(name.clone()),
+                None => images.push((img, vec![name.clone()])),
+            }
         }
         if let Some(sc) = &node.startup_config {
             warnings.push(format!(
                 "node {name}: startup-config {sc} not used (nsbgp renders its own configs)"
             ));
         }
-        let other: BTreeMap<_, _> = node.other.into_iter().filter(|(k, _)| k != "kind").collect();
+        let mut other = node.other;
+        // nsbgp's own label (exports carry each router's AS in it) is read; other labels not.
+        if let Some(serde_yaml_ng::Value::Mapping(labels)) = other.get_mut("labels") {
+            let asn = labels.remove(ASN_LABEL);
+            asns.push(asn.as_ref().and_then(|v| v.as_u64()));
+            if asn.is_some() && asns.last() == Some(&None) {
+                warnings.push(format!("node {name}: label {ASN_LABEL} is not a number: ignored"));
+            }
+            if labels.is_empty() {
+                other.remove("labels");
+            }
+        } else {
+            asns.push(None);
+        }
         if !other.is_empty() {
             warnings.push(format!("node {name}: {} not carried over", keys(&other)));
         }
@@ -178,6 +198,12 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     }
     if routers.is_empty() {
         return Err(bad(file, "no router nodes: nothing to build a lab of"));
+    }
+    for (img, nodes) in images {
+        warnings.push(format!(
+            "image {img} of {} not used (nsbgp runs the host's FRR)",
+            nodes.join(", ")
+        ));
     }
     let index = |n: &str| routers.iter().position(|r| r == n);
 
@@ -268,6 +294,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     let lab_name = lab_name(file, opts.name.as_deref(), parsed.name.as_deref())?;
     let (prefix, order) = router_names(&routers);
     let names: Vec<String> = order.iter().map(|k| format!("{prefix}{k}")).collect();
+    let first_asn = first_asn(&asns, &order, &mut warnings);
 
     // The lab file. Routers are listed in index order; links keep the file's order.
     let mut by_index: Vec<usize> = (0..routers.len()).collect();
@@ -283,7 +310,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             "#   {} -> {} (AS {})",
             routers[i],
             names[i],
-            DEFAULT_FIRST_ASN as usize + order[i]
+            first_asn + order[i] as u64
         );
     }
     if !warnings.is_empty() {
@@ -296,6 +323,10 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     let _ = writeln!(s, "routers = {}", routers.len());
     if prefix != DEFAULT_PREFIX {
         let _ = writeln!(s, "router_prefix = {}", toml_str(&prefix));
+    }
+    if first_asn != DEFAULT_FIRST_ASN as u64 {
+        let _ = writeln!(s, "first_asn = {first_asn}");
+        let _ = writeln!(s, "last_asn = {}", first_asn + routers.len() as u64 - 1);
     }
     let _ = write!(
         s,
@@ -312,6 +343,12 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             routers[b]
         );
     }
+    // The file must be a lab nsbgp can run: everything validation checks (AS range, names,
+    // interface name lengths, the address pool) is checked now, before anything is written.
+    let checked = crate::config::parse(file, &s).and_then(|f| crate::config::validate(file, f, &Overrides::default()));
+    if let Err(e) = checked {
+        return Err(ClabError::Input(format!("the lab made from {file} would not run: {e}")));
+    }
     Ok(Imported {
         lab_name,
         toml: s,
@@ -320,6 +357,29 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
         links,
         origin,
     })
+}
+
+/// The AS of router 0: from the routers' `nsbgp-asn` labels when every router has one and
+/// they are `base + index` (an nsbgp export), else the default 100.
+fn first_asn(asns: &[Option<u64>], order: &[usize], warnings: &mut Vec<String>) -> u64 {
+    let default = DEFAULT_FIRST_ASN as u64;
+    if asns.iter().all(Option::is_none) {
+        return default;
+    }
+    let bases: BTreeSet<Option<u64>> = asns
+        .iter()
+        .zip(order)
+        .map(|(a, &k)| a.and_then(|a| a.checked_sub(k as u64)))
+        .collect();
+    match bases.into_iter().collect::<Vec<_>>()[..] {
+        [Some(base)] if base > 0 => base,
+        _ => {
+            warnings.push(format!(
+                "labels {ASN_LABEL} are not on every router or not one AS per router in order: AS {default} + router number used"
+            ));
+            default
+        }
+    }
 }
 
 /// "a:eth1 — b:eth2" for messages.
@@ -484,7 +544,7 @@ topology:
         for expect in [
             "node pc1 (kind linux, image wbitt/network-multitool:alpine-minimal) is not a router: skipped",
             "node r1: startup-config r1.conf not used",
-            "node r1: image quay.io/frrouting/frr:8.4.2 not used",
+            "image quay.io/frrouting/frr:8.4.2 of r1, r2, r3, r4 not used",
             "node r4: binds not carried over",
             "link 4 (r3:eth2 — r4:eth2): mtu not carried over",
             "link 5 (r4:eth3 — pc1:eth1): pc1 is not a router: skipped",
@@ -588,5 +648,32 @@ topology:
             w.contains("link 4 (type mgmt-net): no two node endpoints: skipped"),
             "{w}"
         );
+    }
+
+    #[test]
+    fn asn_labels_give_back_the_as_numbers() {
+        let t = |a: &str, b: &str| {
+            format!(
+                "name: x\ntopology:\n  nodes:\n    r0: {{kind: srl, labels: {{nsbgp-asn: {a}}}}}\n    r1: {{kind: srl, labels: {{nsbgp-asn: {b}, team: blue}}}}\n  links:\n    - endpoints: [\"r0:e1\", \"r1:e1\"]\n"
+            )
+        };
+        let i = import("x", &t("65001", "65002"), &Options::default()).unwrap();
+        assert!(i.toml.contains("first_asn = 65001\nlast_asn = 65002\n"), "{}", i.toml);
+        assert!(
+            i.warnings.iter().any(|w| w == "node r1: labels not carried over"),
+            "{:?}",
+            i.warnings
+        );
+        // Not one AS per router in order: the default numbering, said so.
+        let i = import("x", &t("65001", "65007"), &Options::default()).unwrap();
+        assert!(!i.toml.contains("first_asn"));
+        assert!(
+            i.warnings.iter().any(|w| w.contains("labels nsbgp-asn are not")),
+            "{:?}",
+            i.warnings
+        );
+        // A lab nsbgp would refuse (documentation AS numbers) is refused before writing.
+        assert!(matches!(import("x", &t("64500", "64501"), &Options::default()),
+            Err(ClabError::Input(m)) if m.contains("would not run") && m.contains("first_asn")));
     }
 }

@@ -72,7 +72,13 @@ pub struct Node {
     pub binds: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exec: Vec<String>,
+    /// `nsbgp-asn`: the router's AS, so that an import gives back the same AS numbers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, u32>,
 }
+
+/// The node label that carries a router's AS number through export and import.
+pub const ASN_LABEL: &str = "nsbgp-asn";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Link {
