@@ -484,3 +484,207 @@ fn schema_rejects_invalid_topologies() {
         assert!(!v.is_valid(&bad), "{bad}");
     }
 }
+
+/// What containerlab does with an export, done with plain tools (containerlab itself is not
+/// installed here): one network namespace per node, a veth pair per link with the export's
+/// interface names, FRR's zebra and bgpd started with no config and the node's bound
+/// `frr.conf` loaded the way FRR's container start-up does (`vtysh -b`). Everything is
+/// removed on drop, also when the test fails.
+struct Emulated {
+    netns: Vec<String>,
+    pidfiles: Vec<PathBuf>,
+    _dir: TempDir,
+}
+
+impl Drop for Emulated {
+    fn drop(&mut self) {
+        for p in &self.pidfiles {
+            let Some(pid) = std::fs::read_to_string(p)
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if matches!(comm.trim(), "zebra" | "bgpd") {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+                // Gone, or a zombie waiting for this machine's init to reap it.
+                wait_for(Duration::from_secs(5), || {
+                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    (stat.is_empty() || stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))).then_some(())
+                });
+            }
+        }
+        for ns in &self.netns {
+            let _ = sh("ip", &["netns", "del", ns]);
+        }
+    }
+}
+
+fn ok_sh(cmd: &str, args: &[&str]) -> std::process::Output {
+    let o = sh(cmd, args);
+    assert!(o.status.success(), "{cmd} {args:?}: {}", text(&o));
+    o
+}
+
+#[test]
+fn exported_ring_6_converges_as_containerlab_would_run_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = lab_from("name = \"ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\n");
+    let dir = tempdir("clr");
+    let exp = dir.0.join("export");
+    export::write(&exp, &export::build(&lab, IMAGE).unwrap()).unwrap();
+    let topo: ClabFile =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join("ring-6.clab.yml")).unwrap()).unwrap();
+    let tag = format!("clr{}", std::process::id());
+    let ns = |node: &str| format!("{tag}-{node}");
+    let frr = nix::unistd::User::from_name("frr")
+        .unwrap()
+        .expect("the frr user exists");
+    let mut emu = Emulated {
+        netns: Vec::new(),
+        pidfiles: Vec::new(),
+        _dir: dir,
+    };
+    let root_dir = emu._dir.0.clone();
+    for (node, _) in &topo.topology.nodes.0 {
+        ok_sh("ip", &["netns", "add", &ns(node)]);
+        emu.netns.push(ns(node));
+        ok_sh("ip", &["-n", &ns(node), "link", "set", "lo", "up"]);
+    }
+    for l in &topo.topology.links {
+        let (a, ia) = l.endpoints[0].split_once(':').unwrap();
+        let (b, ib) = l.endpoints[1].split_once(':').unwrap();
+        let (na, nb) = (ns(a), ns(b));
+        ok_sh(
+            "ip",
+            &[
+                "-n", &na, "link", "add", ia, "type", "veth", "peer", "name", ib, "netns", &nb,
+            ],
+        );
+        ok_sh("ip", &["-n", &na, "link", "set", ia, "up"]);
+        ok_sh("ip", &["-n", &nb, "link", "set", ib, "up"]);
+    }
+    for (node, n) in &topo.topology.nodes.0 {
+        let run = root_dir.join(format!("run-{node}"));
+        let cfg = root_dir.join(format!("etc-{node}"));
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::create_dir_all(&cfg).unwrap();
+        nix::unistd::chown(&run, Some(frr.uid), Some(frr.gid)).unwrap();
+        std::fs::write(run.join("empty.conf"), "").unwrap();
+        std::fs::write(cfg.join("vtysh.conf"), "").unwrap();
+        // The bind: DIR/{node}/frr.conf is the node's /etc/frr/frr.conf.
+        let (src, target) = n.binds[0].split_once(':').unwrap();
+        assert_eq!(target, "/etc/frr/frr.conf");
+        std::fs::copy(exp.join(src), cfg.join("frr.conf")).unwrap();
+        let r = run.to_str().unwrap();
+        for d in ["zebra", "bgpd"] {
+            let pid = format!("{r}/{d}.pid");
+            emu.pidfiles.push(PathBuf::from(&pid));
+            ok_sh(
+                "ip",
+                &[
+                    "netns",
+                    "exec",
+                    &ns(node),
+                    &format!("/usr/lib/frr/{d}"),
+                    "-d",
+                    "-A",
+                    "127.0.0.1",
+                    "--vty_socket",
+                    r,
+                    "-z",
+                    &format!("{r}/zserv.api"),
+                    "-i",
+                    &pid,
+                    "-f",
+                    &format!("{r}/empty.conf"),
+                    "--log",
+                    &format!("file:{r}/{d}.log"),
+                ],
+            );
+        }
+        let o = ok_sh(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &ns(node),
+                "vtysh",
+                "--vty_socket",
+                r,
+                "--config_dir",
+                cfg.to_str().unwrap(),
+                "-b",
+            ],
+        );
+        assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
+    }
+
+    // Every router but the origin has the default route from BGP with an AS path as long as
+    // its distance from the origin, and the farthest one traces the world in that many hops.
+    let vtysh_json = |node: &str, cmd: &str| -> serde_json::Value {
+        let run = root_dir.join(format!("run-{node}"));
+        let o = sh(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &ns(node),
+                "vtysh",
+                "--vty_socket",
+                run.to_str().unwrap(),
+                "-c",
+                cmd,
+            ],
+        );
+        serde_json::from_slice(&o.stdout).unwrap_or_default()
+    };
+    let index = |node: &str| -> usize { node.strip_prefix("router-").unwrap().parse().unwrap() };
+    for (node, _) in &topo.topology.nodes.0 {
+        let r = index(node);
+        if r == lab.origin() {
+            continue;
+        }
+        let want = lab.graph.distance(r) as u64;
+        let got = wait_for(Duration::from_secs(60), || {
+            let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
+            let best = v["paths"]
+                .as_array()?
+                .iter()
+                .find(|p| p["bestpath"]["overall"] == true)?
+                .clone();
+            let len = best["aspath"]["length"].as_u64()?;
+            (len == want).then_some(len)
+        });
+        assert_eq!(got, Some(want), "{node}: default route's AS path");
+    }
+    let far = (0..lab.routers.len()).max_by_key(|&r| lab.graph.distance(r)).unwrap();
+    let far_node = export::node_name(&lab.routers[far].name).unwrap();
+    let o = ok_sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &ns(&far_node),
+            "traceroute",
+            "-n",
+            "-q",
+            "1",
+            "-w",
+            "2",
+            "-m",
+            "8",
+            "198.51.100.1",
+        ],
+    );
+    let out = stdout(&o);
+    let hops: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(hops.len() as u32, lab.graph.distance(far), "{out}");
+    assert!(hops.last().unwrap().contains("198.51.100.1"), "{out}");
+    drop(emu);
+    let left = String::from_utf8_lossy(&sh("ip", &["netns", "list"]).stdout).into_owned();
+    assert!(!left.contains(&tag), "namespaces left: {left}");
+}
