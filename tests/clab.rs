@@ -554,6 +554,52 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         emu.netns.push(ns(node));
         ok_sh("ip", &["-n", &ns(node), "link", "set", "lo", "up"]);
     }
+    // containerlab's management network, as Docker builds it: a bridge (172.20.20.1/24), an
+    // eth0 per node on it, and a default route through it.
+    let mgmt = format!("{tag}-mgmt");
+    ok_sh("ip", &["netns", "add", &mgmt]);
+    emu.netns.push(mgmt.clone());
+    ok_sh("ip", &["-n", &mgmt, "link", "add", "br0", "type", "bridge"]);
+    ok_sh("ip", &["-n", &mgmt, "addr", "add", "172.20.20.1/24", "dev", "br0"]);
+    ok_sh("ip", &["-n", &mgmt, "link", "set", "br0", "up"]);
+    for (k, (node, _)) in topo.topology.nodes.0.iter().enumerate() {
+        let port = format!("m{k}");
+        ok_sh(
+            "ip",
+            &[
+                "-n",
+                &ns(node),
+                "link",
+                "add",
+                "eth0",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &port,
+                "netns",
+                &mgmt,
+            ],
+        );
+        ok_sh("ip", &["-n", &mgmt, "link", "set", &port, "master", "br0", "up"]);
+        ok_sh(
+            "ip",
+            &[
+                "-n",
+                &ns(node),
+                "addr",
+                "add",
+                &format!("172.20.20.{}/24", k + 2),
+                "dev",
+                "eth0",
+            ],
+        );
+        ok_sh("ip", &["-n", &ns(node), "link", "set", "eth0", "up"]);
+        ok_sh(
+            "ip",
+            &["-n", &ns(node), "route", "add", "default", "via", "172.20.20.1"],
+        );
+    }
     for l in &topo.topology.links {
         let (a, ia) = l.endpoints[0].split_once(':').unwrap();
         let (b, ib) = l.endpoints[1].split_once(':').unwrap();
@@ -622,6 +668,15 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         );
         assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
     }
+    // containerlab runs each node's `exec` commands once it has started.
+    for (node, n) in &topo.topology.nodes.0 {
+        for cmd in &n.exec {
+            let name = ns(node);
+            let mut args = vec!["netns", "exec", &name];
+            args.extend(cmd.split_whitespace());
+            ok_sh("ip", &args);
+        }
+    }
 
     // Every router but the origin has the default route from BGP with an AS path as long as
     // its distance from the origin, and the farthest one traces the world in that many hops.
@@ -660,6 +715,33 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
             (len == want).then_some(len)
         });
         assert_eq!(got, Some(want), "{node}: default route's AS path");
+    }
+    // The management network is no second path: the kernel's default route is the lab's
+    // (BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24 is
+    // announced.
+    for (node, _) in &topo.topology.nodes.0 {
+        let r = index(node);
+        let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
+        let peers = peers["peers"].as_object().cloned().unwrap_or_default();
+        assert_eq!(peers.len(), lab.routers[r].interfaces.len(), "{node}");
+        assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
+        let table = vtysh_json(node, "show ip bgp json");
+        let prefixes: Vec<&String> = table["routes"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert!(
+            !prefixes.is_empty() && prefixes.iter().all(|p| !p.starts_with("172.20.")),
+            "{node}: {prefixes:?}"
+        );
+        if r != lab.origin() {
+            let o = ok_sh("ip", &["-n", &ns(node), "route", "show", "default"]);
+            let route = stdout(&o);
+            assert!(
+                route.contains("proto bgp") && !route.contains("eth0"),
+                "{node}: {route}"
+            );
+        }
     }
     let far = (0..lab.routers.len()).max_by_key(|&r| lab.graph.distance(r)).unwrap();
     let far_node = export::node_name(&lab.routers[far].name).unwrap();
