@@ -676,4 +676,37 @@ topology:
         assert!(matches!(import("x", &t("64500", "64501"), &Options::default()),
             Err(ClabError::Input(m)) if m.contains("would not run") && m.contains("first_asn")));
     }
+
+    #[test]
+    fn dots_in_numbered_names_are_mapped() {
+        let t = "name: x\ntopology:\n  nodes:\n    leaf.0: {kind: srl}\n    leaf.1: {kind: srl}\n  links:\n    - endpoints: [\"leaf.0:e1\", \"leaf.1:e1\"]\n";
+        let i = import("x", t, &Options::default()).unwrap();
+        assert_eq!(i.routers[1], ("leaf.1".to_string(), "leaf_1".to_string()));
+        assert!(i.toml.contains("#   leaf.1 -> leaf_1 (AS 101)"), "{}", i.toml);
+    }
+
+    proptest::proptest! {
+        /// Whatever the nodes and links, import answers Ok (with a lab file that validates,
+        /// which `import` checks itself) or an input error: never a panic.
+        #[test]
+        fn any_topology_is_imported_or_refused(
+            names in proptest::collection::vec("[a-zA-Z0-9 :/._-]{0,6}", 1..6),
+            links in proptest::collection::vec((0usize..8, 0usize..8), 0..10),
+        ) {
+            let mut t = String::from("name: p\ntopology:\n  nodes:\n");
+            for n in &names {
+                t.push_str(&format!("    {:?}: {{kind: srl}}\n", n));
+            }
+            t.push_str("  links:\n");
+            for (a, b) in &links {
+                let end = |i: usize| names.get(i).cloned().unwrap_or_else(|| format!("ghost{i}"));
+                t.push_str(&format!("    - endpoints: [{:?}, {:?}]\n", format!("{}:e1", end(*a)), format!("{}:e2", end(*b))));
+            }
+            match import("p.clab.yml", &t, &Options::default()) {
+                Ok(i) => proptest::prop_assert!(i.toml.contains("shape = \"file\"")),
+                Err(ClabError::Input(_)) => {}
+                Err(e) => proptest::prop_assert!(false, "{e}"),
+            }
+        }
+    }
 }

@@ -7,8 +7,17 @@ use crate::lab::LabError;
 use std::path::Path;
 
 pub fn import(file: &Path, out: &Path, name: Option<String>, origin: Option<String>) -> Result<(), LabError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| LabError::Input(format!("{}: cannot read it: {e}", file.display())))?;
+    // A topology file is a few kilobytes; a huge one is a mistake, not a lab.
+    const MAX_BYTES: u64 = 16 << 20;
+    let cant = |e: std::io::Error| LabError::Input(format!("{}: cannot read it: {e}", file.display()));
+    if std::fs::metadata(file).map_err(cant)?.len() > MAX_BYTES {
+        return Err(LabError::Input(format!(
+            "{}: larger than {} MiB: not a containerlab topology",
+            file.display(),
+            MAX_BYTES >> 20
+        )));
+    }
+    let text = std::fs::read_to_string(file).map_err(cant)?;
     let label = file.display().to_string();
     let imported = import::import(&label, &text, &Options { name, origin }).map_err(clab_err)?;
     import::write(out, &imported.toml).map_err(clab_err)?;
