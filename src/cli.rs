@@ -165,6 +165,20 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Draw the topology: routers coloured by state, AS numbers on nodes, prefixes on links.
+    Graph {
+        /// A running lab (default: the only one running); its routers are coloured by state.
+        #[arg(long, conflicts_with = "config")]
+        lab: Option<String>,
+        /// A lab file instead of a running lab.
+        #[arg(short = 'c', long = "config")]
+        config: Option<PathBuf>,
+        /// Output file (never overwritten).
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        #[arg(long, default_value = "svg", value_parser = ["svg", "dot"])]
+        format: String,
+    },
     /// Run FRR's vtysh against a router (inside its namespace and chroot).
     Vtysh {
         router: String,
@@ -234,6 +248,12 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             routers,
             lab,
         } => c::render::render(&config, &out, c::overrides(routers, lab)),
+        Command::Graph {
+            lab,
+            config,
+            out,
+            format,
+        } => c::graph::graph(lab.as_deref(), config.as_deref(), &out, &format).await,
         Command::Doctor { config } => c::doctor::doctor(config.as_deref()).await,
         Command::Restart { router, daemon, lab } => c::restart::restart(lab.as_deref(), &router, &daemon).await,
         Command::Exec { router, lab, program } => c::exec::exec(lab.as_deref(), &router, &program),

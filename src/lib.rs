@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod doctor;
+pub mod draw;
 pub mod experiment;
 pub mod frr;
 pub mod lab;

@@ -66,3 +66,16 @@ fn configs_are_not_html_escaped() {
     let conf = nsbgp::render::render(&lab, 0, Daemon::Bgpd, "p<&>\"'");
     assert!(conf.contains("password p<&>\"'"), "{conf}");
 }
+
+/// One golden set per shape: the origin, a router in the middle and one at the far end.
+/// Sessions (one per link, next-hop-self), networks (every link of the router) and the
+/// default (the origin alone) all come from the graph.
+#[test]
+fn every_shape_renders_from_its_graph() {
+    check("configs/ring-16.toml", "ring-16", &[0, 8, 15]);
+    check("configs/star-20.toml", "star-20", &[0, 19]);
+    check("configs/tree-63.toml", "tree-63", &[0, 1, 62]);
+    check("configs/grid-10x10.toml", "grid-10x10", &[0, 55, 99]);
+    check("configs/clique-8.toml", "clique-8", &[0, 7]);
+    check("configs/example-graph.toml", "example-graph", &[0, 8, 11]);
+}

@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod down;
 pub mod exec;
 pub mod export;
+pub mod graph;
 pub mod import;
 pub mod list;
 pub mod render;

@@ -16,7 +16,7 @@ use model::World;
 use output::Event;
 use spec::{Measure, Spec, Step};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -247,48 +247,138 @@ impl Ctx<'_> {
     }
 }
 
-/// Receives route events until `done(present)` holds or `deadline` passes, recording the
-/// ones that change a router's state against the current action.
-fn record(
-    ev: watch::RouteEvent,
-    present: &mut [bool],
-    events: &mut Vec<Event>,
-    lab: &Lab,
-    ctx: Option<(usize, usize, Instant, &Step<usize>)>,
-) {
-    if present[ev.router] == ev.present {
-        return; // a route replaced in place, not an arrival or departure
+/// What the FIBs of the lab show for the measured prefix, as the route events tell it.
+struct Fib {
+    present: Vec<bool>,
+    gateway: Vec<Option<Ipv4Addr>>,
+    /// Since the current action: the router has installed the prefix via a neighbour on a
+    /// new shortest path (only tracked for the routers that must re-learn it).
+    rerouted: Vec<bool>,
+}
+
+/// Routers that keep the prefix through a step but must re-learn it another way (their
+/// distance to the origin changes, e.g. the far side of a ring after a link failure), with
+/// the next hops (neighbours on a new shortest path) they may end up with.
+type Movers = Vec<(usize, Vec<Ipv4Addr>)>;
+
+/// What each step of the experiment should do, worked out on the graph before it runs.
+struct StepPlan {
+    /// Each router's hop from the step's point of change.
+    hops: Vec<usize>,
+    movers: Movers,
+    /// Presence after the step (None: the model cannot predict it).
+    want: Option<Vec<bool>>,
+}
+
+fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net) -> Vec<StepPlan> {
+    let n = lab.routers.len();
+    let mut world = base.clone();
+    let mut movers: Movers = Vec::new();
+    steps
+        .iter()
+        .map(|step| {
+            let mut hops = vec![0; n];
+            if step.is_action() {
+                let before = world.clone();
+                hops = (0..n).map(|k| before.hop(step, k)).collect();
+                world.apply(step, measured);
+                movers = moved(lab, &before, &world);
+            }
+            StepPlan {
+                hops,
+                movers: movers.clone(),
+                want: world.predictable.then(|| world.presence()),
+            }
+        })
+        .collect()
+}
+
+/// Routers that have the prefix before and after but at another distance, with the
+/// addresses of their accepted next hops afterwards.
+fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
+    if !before.predictable || !after.predictable {
+        return Vec::new();
     }
-    present[ev.router] = ev.present;
-    if let Some((run, step, t0, s)) = ctx {
+    let (db, da) = (before.distances(), after.distances());
+    let (pb, pa) = (before.presence(), after.presence());
+    (0..lab.routers.len())
+        .filter(|&k| pb[k] && pa[k] && db[k] != da[k])
+        .map(|k| {
+            let via = after
+                .next_hops(k)
+                .into_iter()
+                .filter_map(|p| lab.interface_to(k, p).map(|i| i.peer_addr))
+                .collect();
+            (k, via)
+        })
+        .collect()
+}
+
+/// Applies one route event to `fib`, recording it if it changes a router's state against the
+/// current action: an `arrival`, a `departure`, or a `reroute` (still there, another next hop).
+fn record(ev: watch::RouteEvent, fib: &mut Fib, events: &mut Vec<Event>, lab: &Lab, ctx: Option<Cur>) {
+    let k = ev.router;
+    let (was, old_gw) = (fib.present[k], fib.gateway[k]);
+    fib.present[k] = ev.present;
+    fib.gateway[k] = if ev.present { ev.gateway } else { None };
+    if let Some(c) = &ctx {
+        if ev.present
+            && c.movers
+                .iter()
+                .any(|(m, via)| *m == k && ev.gateway.is_some_and(|g| via.contains(&g)))
+        {
+            fib.rerouted[k] = true;
+        }
+    }
+    let kind = match (was, ev.present) {
+        (false, true) => "arrival",
+        (true, false) => "departure",
+        (true, true) if old_gw != ev.gateway => "reroute",
+        _ => return, // a route replaced in place, nothing changed
+    };
+    // Events stamped before the action (queued while the lab was put back) are not its effect.
+    if let Some(c) = ctx.filter(|c| ev.at >= c.t0) {
         events.push(Event {
-            run,
-            router: lab.routers[ev.router].name.clone(),
-            index: ev.router,
-            hop: World::hop(s, ev.router),
-            event: if ev.present { "arrival" } else { "departure" },
-            t_ms: ev.at.saturating_duration_since(t0).as_secs_f64() * 1000.0,
-            step,
+            run: c.run,
+            router: lab.routers[k].name.clone(),
+            index: k,
+            hop: c.hops[k],
+            event: kind,
+            t_ms: ev.at.saturating_duration_since(c.t0).as_secs_f64() * 1000.0,
+            step: c.step,
         });
     }
 }
 
-/// Waits (bounded) until the FIB presence matches `want`, or, with `want = None`, until no
-/// route event came for `QUIET`.
+/// The action events are timed against.
+#[derive(Clone, Copy)]
+struct Cur<'a> {
+    run: usize,
+    step: usize,
+    t0: Instant,
+    hops: &'a [usize],
+    movers: &'a Movers,
+}
+
+/// Waits (bounded) until the FIB presence matches `want` and every mover has re-learned the
+/// prefix via a new shortest path, or, with `want = None`, until no route event came for
+/// `QUIET`.
 async fn settle(
     w: &mut watch::Watcher,
-    present: &mut [bool],
+    fib: &mut Fib,
     events: &mut Vec<Event>,
     lab: &Lab,
-    ctx: Option<(usize, usize, Instant, &Step<usize>)>,
+    ctx: Option<Cur<'_>>,
     want: Option<&[bool]>,
     limit: Duration,
 ) -> bool {
     const QUIET: Duration = Duration::from_secs(2);
     let deadline = tokio::time::Instant::now() + limit;
+    let movers: &[(usize, Vec<Ipv4Addr>)] = ctx.map_or(&[], |c| c.movers.as_slice());
+    let done = |fib: &Fib, want: &[bool]| fib.present == want && movers.iter().all(|(k, _)| fib.rerouted[*k]);
     loop {
         if let Some(want) = want {
-            if present == want {
+            if done(fib, want) {
                 return true;
             }
         }
@@ -297,19 +387,25 @@ async fn settle(
             None => (tokio::time::Instant::now() + QUIET).min(deadline),
         };
         match tokio::time::timeout_at(wait_until, w.rx.recv()).await {
-            Ok(Some(ev)) => record(ev, present, events, lab, ctx),
+            Ok(Some(ev)) => record(ev, fib, events, lab, ctx),
             Ok(None) => return false,
             Err(_) => {
                 // Some removals reach no monitor (a device set down flushes its routes
                 // silently): ask the kernels that disagree, fix the state, record nothing.
                 if let Some(want) = want {
-                    let differ: Vec<usize> = (0..present.len()).filter(|&k| present[k] != want[k]).collect();
+                    let differ: Vec<usize> = (0..fib.present.len()).filter(|&k| fib.present[k] != want[k]).collect();
                     for k in differ {
                         if let Ok(now) = w.present_now(k).await {
-                            present[k] = now;
+                            fib.present[k] = now;
                         }
                     }
-                    return present == want;
+                    for (k, via) in movers {
+                        if let Ok(g) = w.gateway_now(*k).await {
+                            fib.gateway[*k] = g;
+                            fib.rerouted[*k] |= g.is_some_and(|g| via.contains(&g));
+                        }
+                    }
+                    return done(fib, want);
                 }
                 return tokio::time::Instant::now() < deadline;
             }
@@ -323,20 +419,24 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
     let measured = spec.measure.net();
     let base = match spec.measure {
-        Measure::Default => World::new(n, vec![0], false),
+        Measure::Default => World::new(&lab.graph, vec![lab.origin()], false),
         // An announced prefix lives on the origin's `lo`: the kernel puts it in the local
         // table, so only the other routers' main tables show it arriving.
-        Measure::Prefix(_) => World::new(n, vec![], false),
+        Measure::Prefix(_) => World::new(&lab.graph, vec![], false),
     };
     let mut w = watch::watch(&names, measured).await.map_err(rt)?;
-    let mut present = w.initial.clone();
+    let mut fib = Fib {
+        present: w.initial.clone(),
+        gateway: w.initial_gateway.clone(),
+        rerouted: vec![false; n],
+    };
     let baseline = base.presence();
-    if let Some(k) = (0..n).find(|&k| present[k] != baseline[k]) {
+    if let Some(k) = (0..n).find(|&k| fib.present[k] != baseline[k]) {
         return Err(LabError::Runtime(format!(
             "before the experiment {} is {} at {}, which a converged lab would not show; \
              wait for convergence (`nsbgp status`) or remove it, then run again",
             spec.measure,
-            if present[k] { "present" } else { "missing" },
+            if fib.present[k] { "present" } else { "missing" },
             names[k]
         )));
     }
@@ -346,6 +446,7 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
         handles: BTreeMap::new(),
         _conns: Vec::new(),
     };
+    let plans = plan_steps(lab, &base, &spec.steps, measured);
     // Which routers the measured step should change, and how.
     let mut before = base.clone();
     for s in &spec.steps[..spec.measure_step] {
@@ -354,69 +455,77 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
     let mut after = before.clone();
     let mstep = &spec.steps[spec.measure_step];
     after.apply(mstep, measured);
+    let mplan = &plans[spec.measure_step];
     let (pb, pa) = (before.presence(), after.presence());
-    let mut expected: Vec<(usize, String, usize)> = (0..n)
-        .filter(|&k| pb[k] != pa[k])
-        .map(|k| (k, names[k].clone(), World::hop(mstep, k)))
+    let mut expected: Vec<output::Expect> = (0..n)
+        .filter_map(|k| {
+            let kind = if pb[k] != pa[k] {
+                if pa[k] {
+                    "arrival"
+                } else {
+                    "departure"
+                }
+            } else if mplan.movers.iter().any(|(m, _)| *m == k) {
+                "reroute"
+            } else {
+                return None;
+            };
+            Some(output::Expect {
+                index: k,
+                name: names[k].clone(),
+                hop: mplan.hops[k],
+                kind,
+            })
+        })
         .collect();
-    let kind = match expected.first() {
-        Some(&(k, _, _)) if pa[k] => "arrival",
-        Some(_) => "departure",
-        None if matches!(
-            mstep,
-            Step::Announce { .. } | Step::LinkUp { .. } | Step::Restart { .. }
-        ) =>
-        {
-            "arrival"
-        }
-        None => "departure",
+    let fallback = if matches!(
+        mstep,
+        Step::Announce { .. } | Step::LinkUp { .. } | Step::Restart { .. }
+    ) {
+        "arrival"
+    } else {
+        "departure"
     };
 
     let mut events: Vec<Event> = Vec::new();
     let mut ch = Changes::default();
     let mut poller: Option<crate::monitor::poll::Poller> = None;
     for r in 0..repeat {
-        let mut world = base.clone();
         let mut last: Option<(usize, Instant)> = None;
+        let cur = |last: Option<(usize, Instant)>| {
+            last.map(|(i, t0)| Cur {
+                run: r,
+                step: i,
+                t0,
+                hops: &plans[i].hops,
+                movers: &plans[i].movers,
+            })
+        };
         for (si, step) in spec.steps.iter().enumerate() {
             match step {
                 Step::WaitSeconds(s) => {
-                    let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
                     let end = tokio::time::Instant::now() + Duration::from_secs_f64(*s);
                     while let Ok(Some(ev)) = tokio::time::timeout_at(end, w.rx.recv()).await {
-                        record(ev, &mut present, &mut events, lab, c);
+                        record(ev, &mut fib, &mut events, lab, cur(last));
                     }
                 }
                 Step::WaitConverged => {
-                    let c = last.map(|(i, t0)| (r, i, t0, &spec.steps[i]));
-                    let want = world.presence();
-                    let want = world.predictable.then_some(want.as_slice());
-                    settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
+                    let want = plans[si].want.as_deref();
+                    settle(&mut w, &mut fib, &mut events, lab, cur(last), want, spec.timeout).await;
                 }
                 action => {
-                    world.apply(action, measured);
+                    fib.rerouted = vec![false; n];
                     let t0 = Instant::now();
                     last = Some((si, t0));
                     ctx.perform(action, &mut ch).await?;
-                    let want = world.presence();
-                    let want = world.predictable.then_some(want.as_slice());
-                    let c = Some((r, si, t0, action));
-                    settle(&mut w, &mut present, &mut events, lab, c, want, spec.timeout).await;
+                    let want = plans[si].want.as_deref();
+                    settle(&mut w, &mut fib, &mut events, lab, cur(last), want, spec.timeout).await;
                 }
             }
         }
         // Back to the initial state before the next run (and after the last one).
         let structural = ctx.restore(&mut ch).await?;
-        let ok = settle(
-            &mut w,
-            &mut present,
-            &mut events,
-            lab,
-            None,
-            Some(&baseline),
-            spec.timeout,
-        )
-        .await;
+        let ok = settle(&mut w, &mut fib, &mut events, lab, None, Some(&baseline), spec.timeout).await;
         if structural {
             // Sessions must be back too, not just the measured prefix.
             if poller.is_none() {
@@ -427,6 +536,11 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
             while !p.poll().await.all_converged() && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
+        }
+        // Whatever the putting back changed meanwhile (routes returning to their shortest
+        // paths) belongs to no action: take it in before the next run starts.
+        while let Ok(ev) = w.rx.try_recv() {
+            record(ev, &mut fib, &mut events, lab, None);
         }
         if !ok {
             return Err(LabError::Runtime(format!(
@@ -445,10 +559,26 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
             .collect();
         expected = seen
             .into_iter()
-            .map(|k| (k, names[k].clone(), World::hop(mstep, k)))
+            .map(|k| output::Expect {
+                index: k,
+                name: names[k].clone(),
+                hop: mplan.hops[k],
+                kind: fallback,
+            })
             .collect();
     }
-    let per = output::per_router(&events, &expected, repeat, spec.measure_step, kind);
+    let mut kinds: Vec<&str> = Vec::new();
+    for e in &expected {
+        if !kinds.contains(&e.kind) {
+            kinds.push(e.kind);
+        }
+    }
+    let kind = if kinds.is_empty() {
+        fallback.to_string()
+    } else {
+        kinds.join("+")
+    };
+    let per = output::per_router(&events, &expected, repeat, spec.measure_step);
     let (total, slope) = output::totals(&per);
     let summary = output::Summary {
         experiment: spec.name.clone(),
@@ -459,13 +589,13 @@ async fn execute(run: &Running, spec: &Spec<usize>, repeat: usize, out: &Path) -
             .map(|u| u.release().to_string_lossy().into_owned())
             .unwrap_or_default(),
         measure: spec.measure.to_string(),
-        event: kind.to_string(),
+        event: kind,
         measured_step: spec.measure_step + 1,
         per_router: per,
         total_median_ms: total,
         per_hop_median_ms: slope,
     };
-    write_results(out, spec, &events, &summary, repeat)?;
+    write_results(out, spec, &events, &expected, &summary, repeat)?;
     Ok(Outcome {
         dir: out.to_path_buf(),
         summary,
@@ -482,6 +612,7 @@ fn write_results(
     out: &Path,
     spec: &Spec<usize>,
     events: &[Event],
+    expected: &[output::Expect],
     summary: &output::Summary,
     runs: usize,
 ) -> Result<(), LabError> {
@@ -498,15 +629,10 @@ fn write_results(
     )?;
     let per_run: Vec<Vec<(usize, f64)>> = (0..runs)
         .map(|r| {
-            let mut first: BTreeMap<usize, (usize, f64)> = BTreeMap::new();
-            for e in events
+            expected
                 .iter()
-                .filter(|e| e.run == r && e.step == spec.measure_step && e.event == summary.event)
-            {
-                let slot = first.entry(e.index).or_insert((e.hop, e.t_ms));
-                slot.1 = slot.1.min(e.t_ms);
-            }
-            first.into_values().collect()
+                .filter_map(|x| Some((x.hop, output::time_of(events, r, spec.measure_step, x)?)))
+                .collect()
         })
         .collect();
     let median: Vec<(usize, f64)> = summary

@@ -1,31 +1,33 @@
-//! Where the measured prefix should be after each step, in a chain: it reaches every router
-//! joined to an origin by up links and running bgpd. Used to know when a step's effect is
-//! complete (and which routers are missing it). Killing zebra has effects the model does
-//! not predict; then the experiment waits for the FIBs to go quiet instead.
+//! Where the measured prefix should be after each step, on the lab's graph: it reaches every
+//! router joined to an origin by up links and running bgpds, and each router's distance to
+//! the nearest origin says how long its path should be. Used to know when a step's effect is
+//! complete, which routers lose or gain the prefix, which must re-learn it another way (a
+//! link down on a ring), and each router's hop from the step. Killing zebra has effects the
+//! model does not predict; then the experiment waits for the FIBs to go quiet instead.
 
 use super::spec::Step;
-use crate::config::Daemon;
+use crate::config::{Daemon, Graph};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct World {
-    n: usize,
-    /// `link_up[k]`: link k (between ROUTER_{k-1} and ROUTER_k) is up; index 0 unused.
+    graph: Graph,
+    /// `link_up[p]`: link position p of the graph is up.
     link_up: Vec<bool>,
     bgpd_up: Vec<bool>,
     origins: Vec<usize>,
     /// Whether an origin has the prefix in its own main table. Neither case in nsbgp does:
-    /// ROUTER_0 originates the default without installing one, and an announced prefix
+    /// the origin originates the default without installing one, and an announced prefix
     /// sits on the origin's `lo`, which the kernel routes from the local table.
     origin_has_it: bool,
     pub predictable: bool,
 }
 
 impl World {
-    pub fn new(n: usize, origins: Vec<usize>, origin_has_it: bool) -> Self {
+    pub fn new(graph: &Graph, origins: Vec<usize>, origin_has_it: bool) -> Self {
         World {
-            n,
-            link_up: vec![true; n],
-            bgpd_up: vec![true; n],
+            graph: graph.clone(),
+            link_up: vec![true; graph.links().len()],
+            bgpd_up: vec![true; graph.len()],
             origins,
             origin_has_it,
             predictable: true,
@@ -40,8 +42,11 @@ impl World {
                 self.origins.push(router)
             }
             Step::Withdraw { router, prefix } if prefix == measured => self.origins.retain(|&o| o != router),
-            Step::LinkDown { a, b } => self.link_up[a.max(b)] = false,
-            Step::LinkUp { a, b } => self.link_up[a.max(b)] = true,
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
+                if let Some(l) = self.graph.link_between(a, b) {
+                    self.link_up[l] = matches!(step, Step::LinkUp { .. });
+                }
+            }
             Step::Kill {
                 router,
                 daemon: Daemon::Bgpd,
@@ -60,54 +65,62 @@ impl World {
         }
     }
 
+    /// Hops from the nearest origin with a running bgpd over up links, through routers whose
+    /// bgpd runs (None: the prefix cannot reach the router).
+    pub fn distances(&self) -> Vec<Option<u32>> {
+        let live: Vec<usize> = self.origins.iter().copied().filter(|&o| self.bgpd_up[o]).collect();
+        let (g, up, bgpd) = (&self.graph, &self.link_up, &self.bgpd_up);
+        // A link whose far end has no bgpd carries nothing: skip links touching such routers.
+        let skip = |l: usize| {
+            let (a, b) = g.links()[l];
+            !up[l] || !bgpd[a] || !bgpd[b]
+        };
+        g.distances_avoiding(&live, &skip)
+    }
+
     /// Which routers should have the prefix in their FIB.
     pub fn presence(&self) -> Vec<bool> {
-        let mut have = vec![false; self.n];
-        for &o in &self.origins {
-            if self.origin_has_it {
-                have[o] = true;
-            }
-            if !self.bgpd_up[o] {
-                continue;
-            }
-            // Spread both ways while links are up and bgpd runs.
-            for dir in [-1i64, 1] {
-                let mut k = o as i64;
-                loop {
-                    let next = k + dir;
-                    if next < 0 || next >= self.n as i64 {
-                        break;
-                    }
-                    let link = k.max(next) as usize;
-                    if !self.link_up[link] || !self.bgpd_up[next as usize] {
-                        break;
-                    }
-                    have[next as usize] = true;
-                    k = next;
-                }
-            }
-        }
-        have
+        let d = self.distances();
+        (0..self.graph.len())
+            .map(|k| match d[k] {
+                Some(0) => self.origin_has_it,
+                Some(_) => true,
+                None => false,
+            })
+            .collect()
+    }
+
+    /// Neighbours of `k` on a shortest path to the nearest origin in this state (empty for
+    /// an origin or a router cut off).
+    pub fn next_hops(&self, k: usize) -> Vec<usize> {
+        let d = self.distances();
+        let Some(dk) = d[k].filter(|&x| x > 0) else {
+            return Vec::new();
+        };
+        self.graph
+            .neighbours(k)
+            .iter()
+            .filter(|&&(p, l)| self.link_up[l] && d[p] == Some(dk - 1))
+            .map(|&(p, _)| p)
+            .collect()
     }
 
     /// Hop of router k from the step's point of change (the router acted on, or the nearer
-    /// end of the link).
-    pub fn hop(step: &Step<usize>, k: usize) -> usize {
-        match *step {
+    /// end of the link), over the links that are up in this state, before the step.
+    pub fn hop(&self, step: &Step<usize>, k: usize) -> usize {
+        let from: Vec<usize> = match *step {
             Step::Announce { router, .. }
             | Step::Withdraw { router, .. }
             | Step::Kill { router, .. }
-            | Step::Restart { router, .. } => k.abs_diff(router),
-            Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
-                let (lo, hi) = (a.min(b), a.max(b));
-                if k <= lo {
-                    lo - k
-                } else {
-                    k - hi
-                }
-            }
-            _ => 0,
-        }
+            | Step::Restart { router, .. } => vec![router],
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } => vec![a, b],
+            _ => return 0,
+        };
+        let up = &self.link_up;
+        let d = self.graph.distances_avoiding(&from, &|l| !up[l]);
+        // Cut off from the change by links already down: the distance in the whole graph.
+        d[k].or_else(|| self.graph.distances_avoiding(&from, &|_| false)[k])
+            .unwrap_or(0) as usize
     }
 }
 
@@ -119,9 +132,13 @@ mod tests {
         "203.0.113.0/24".parse().unwrap()
     }
 
+    fn chain(n: usize) -> Graph {
+        Graph::new(n, crate::config::graph::chain(n), 0)
+    }
+
     #[test]
     fn announce_reaches_everyone_until_a_link_goes_down() {
-        let mut w = World::new(6, vec![], true);
+        let mut w = World::new(&chain(6), vec![], true);
         assert_eq!(w.presence(), [false; 6]);
         w.apply(&Step::Announce { router: 2, prefix: p() }, p());
         assert_eq!(w.presence(), [true; 6]);
@@ -151,7 +168,7 @@ mod tests {
     #[test]
     fn the_default_is_not_in_its_originators_fib() {
         let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
-        let mut w = World::new(4, vec![0], false);
+        let mut w = World::new(&chain(4), vec![0], false);
         assert_eq!(w.presence(), [false, true, true, true]);
         w.apply(
             &Step::Kill {
@@ -162,23 +179,50 @@ mod tests {
         );
         assert_eq!(w.presence(), [false; 4]);
         // Steps about other prefixes change nothing.
-        let mut w2 = World::new(4, vec![0], false);
+        let mut w2 = World::new(&chain(4), vec![0], false);
         w2.apply(&Step::Withdraw { router: 0, prefix: p() }, d);
         assert_eq!(w2.presence(), [false, true, true, true]);
     }
 
     #[test]
     fn hops() {
-        assert_eq!(World::hop(&Step::Announce { router: 3, prefix: p() }, 0), 3);
+        let w = World::new(&chain(10), vec![0], false);
+        assert_eq!(w.hop(&Step::Announce { router: 3, prefix: p() }, 0), 3);
         let l = Step::LinkDown { a: 4, b: 5 };
-        assert_eq!(
-            (
-                World::hop(&l, 9),
-                World::hop(&l, 5),
-                World::hop(&l, 4),
-                World::hop(&l, 1)
-            ),
-            (4, 0, 0, 3)
+        assert_eq!((w.hop(&l, 9), w.hop(&l, 5), w.hop(&l, 4), w.hop(&l, 1)), (4, 0, 0, 3));
+        // On a ring the hop is the shorter way round.
+        let r = World::new(&Graph::new(8, crate::config::graph::ring(8), 0), vec![0], false);
+        assert_eq!(r.hop(&Step::Announce { router: 1, prefix: p() }, 7), 2);
+        assert_eq!(r.hop(&Step::LinkDown { a: 0, b: 1 }, 5), 3);
+    }
+
+    #[test]
+    fn a_ring_reroutes_and_a_tree_is_cut() {
+        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let mut w = World::new(&Graph::new(6, crate::config::graph::ring(6), 0), vec![0], false);
+        assert_eq!(w.distances(), [Some(0), Some(1), Some(2), Some(3), Some(2), Some(1)]);
+        assert_eq!(w.next_hops(3), [2, 4]);
+        w.apply(&Step::LinkDown { a: 1, b: 0 }, d);
+        // Everyone keeps the default; ROUTER_1 and ROUTER_2 now reach it the other way.
+        assert_eq!(w.presence(), [false, true, true, true, true, true]);
+        assert_eq!(w.distances(), [Some(0), Some(5), Some(4), Some(3), Some(2), Some(1)]);
+        assert_eq!((w.next_hops(1), w.next_hops(3)), (vec![2], vec![4]));
+        w.apply(&Step::LinkUp { a: 1, b: 0 }, d);
+        assert_eq!(w.distances()[1], Some(1));
+        // A tree loses the subtree below a cut link.
+        let mut t = World::new(&Graph::new(7, crate::config::graph::tree(7, 2), 0), vec![0], false);
+        t.apply(&Step::LinkDown { a: 1, b: 0 }, d);
+        assert_eq!(t.presence(), [false, false, true, false, false, true, true]);
+        // bgpd down in the middle of a ring: the rest goes round.
+        let mut k = World::new(&Graph::new(6, crate::config::graph::ring(6), 0), vec![0], false);
+        k.apply(
+            &Step::Kill {
+                router: 1,
+                daemon: Daemon::Bgpd,
+            },
+            d,
         );
+        assert_eq!(k.presence(), [false, false, true, true, true, true]);
+        assert_eq!(k.distances()[2], Some(4));
     }
 }

@@ -58,30 +58,41 @@ fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Per-router statistics over runs for the routers expected to change in the measured step
-/// (`expected`: (index, name, hop)), from that step's events of kind `kind`.
-pub fn per_router(
-    events: &[Event],
-    expected: &[(usize, String, usize)],
-    runs: usize,
-    step: usize,
-    kind: &str,
-) -> Vec<RouterSummary> {
+/// A router the measured step should change, and how: `arrival`, `departure`, or `reroute`
+/// (keeps the prefix but must re-learn it along another path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    pub index: usize,
+    pub name: String,
+    pub hop: usize,
+    pub kind: &'static str,
+}
+
+/// When router `x` showed its change in run `run` of step `step`: its first arrival or
+/// departure, or for a reroute the last arrival or next-hop change (when it settled on its
+/// new path; it may lose the prefix on the way, or explore other paths first).
+pub fn time_of(events: &[Event], run: usize, step: usize, x: &Expect) -> Option<f64> {
+    let mine = events
+        .iter()
+        .filter(|e| e.run == run && e.index == x.index && e.step == step);
+    match x.kind {
+        "reroute" => mine
+            .filter(|e| e.event == "arrival" || e.event == "reroute")
+            .map(|e| e.t_ms)
+            .reduce(f64::max),
+        kind => mine.filter(|e| e.event == kind).map(|e| e.t_ms).reduce(f64::min),
+    }
+}
+
+/// Per-router statistics over runs for the routers expected to change in the measured step.
+pub fn per_router(events: &[Event], expected: &[Expect], runs: usize, step: usize) -> Vec<RouterSummary> {
     expected
         .iter()
-        .map(|(idx, name, hop)| {
-            let times: Vec<f64> = (0..runs)
-                .filter_map(|run| {
-                    events
-                        .iter()
-                        .filter(|e| e.run == run && e.index == *idx && e.step == step && e.event == kind)
-                        .map(|e| e.t_ms)
-                        .reduce(f64::min)
-                })
-                .collect();
+        .map(|x| {
+            let times: Vec<f64> = (0..runs).filter_map(|run| time_of(events, run, step, x)).collect();
             RouterSummary {
-                router: name.clone(),
-                hop: *hop,
+                router: x.name.clone(),
+                hop: x.hop,
                 median_ms: stats::median(&times).map(r3),
                 p95_ms: stats::percentile(&times, 95.0).map(r3),
                 min_ms: times.iter().copied().reduce(f64::min).map(r3),
@@ -110,8 +121,10 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Arrival (or departure) time against hop: one grey line per run, the median in red.
-/// `runs[i]` holds (hop, t_ms) points of run i.
+/// Arrival (or departure) time against hop: one grey dot per router and run, one grey line
+/// per run and the median in red. Several routers share a hop on most graphs: the lines go
+/// through the last router of each hop (when that hop was done). `runs[i]` holds (hop, t_ms)
+/// points of run i, `median` (hop, median ms) per router.
 pub fn svg(title: &str, kind: &str, runs: &[Vec<(usize, f64)>], median: &[(usize, f64)]) -> String {
     let (w, h, ml, mr, mt, mb) = (800.0, 480.0, 70.0, 20.0, 40.0, 60.0);
     let max_hop = runs
@@ -186,13 +199,32 @@ pub fn svg(title: &str, kind: &str, runs: &[Vec<(usize, f64)>], median: &[(usize
     )
     .unwrap();
     let line = |pts: &[(usize, f64)]| {
-        let mut p = pts.to_vec();
-        p.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        p.iter()
+        let mut last: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
+        for &(hp, t) in pts {
+            let slot = last.entry(hp).or_insert(t);
+            *slot = slot.max(t);
+        }
+        last.iter()
             .map(|(hp, t)| format!("{:.1},{:.1}", x(*hp as f64), y(*t)))
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let shared = runs.iter().any(|r| {
+        let mut hops: Vec<usize> = r.iter().map(|p| p.0).collect();
+        let n = hops.len();
+        hops.sort();
+        hops.dedup();
+        hops.len() < n
+    });
+    if shared {
+        s.push_str(r##"<g class="routers" fill="#8c8c8c" fill-opacity="0.6">"##);
+        for r in runs {
+            for &(hp, t) in r {
+                write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="2.5"/>"#, x(hp as f64), y(t)).unwrap();
+            }
+        }
+        s.push_str("</g>\n");
+    }
     for (i, r) in runs.iter().enumerate() {
         writeln!(
             s,
@@ -280,8 +312,14 @@ mod tests {
             ev(0, 2, 120.0),
             ev(2, 2, 100.0),
         ];
-        let exp = vec![(1, "R1".to_string(), 1), (2, "R2".to_string(), 2)];
-        let per = per_router(&events, &exp, 3, 0, "arrival");
+        let x = |i: usize, kind: &'static str| Expect {
+            index: i,
+            name: format!("R{i}"),
+            hop: i,
+            kind,
+        };
+        let exp = vec![x(1, "arrival"), x(2, "arrival")];
+        let per = per_router(&events, &exp, 3, 0);
         assert_eq!(per[0].median_ms, Some(60.0));
         assert_eq!(
             (per[0].min_ms, per[0].max_ms, per[0].p95_ms),
@@ -293,7 +331,18 @@ mod tests {
         assert_eq!(total, Some(110.0));
         assert_eq!(slope, Some(50.0));
         // Another kind or step is not counted.
-        assert_eq!(per_router(&events, &exp, 3, 1, "arrival")[0].missing_runs, 3);
+        assert_eq!(per_router(&events, &exp, 3, 1)[0].missing_runs, 3);
+        assert_eq!(per_router(&events, &[x(1, "departure")], 3, 0)[0].missing_runs, 3);
+        // A reroute is timed by the last arrival or next-hop change: when it settled.
+        let mut re = vec![ev(0, 1, 10.0), ev(0, 1, 40.0)];
+        re[1].event = "reroute";
+        re.push(Event {
+            event: "departure",
+            t_ms: 5.0,
+            ..ev(0, 1, 0.0)
+        });
+        assert_eq!(time_of(&re, 0, 0, &x(1, "reroute")), Some(40.0));
+        assert_eq!(time_of(&re, 0, 0, &x(1, "departure")), Some(5.0));
     }
 
     #[test]
@@ -313,6 +362,24 @@ mod tests {
         let opens = s.matches('<').count();
         let closes = s.matches("/>").count() + s.matches("</").count();
         assert_eq!(opens, closes + s.matches("</").count(), "{s}");
+    }
+
+    #[test]
+    fn svg_puts_several_routers_on_one_hop() {
+        // Two routers at hop 1 (a ring's two neighbours of the origin): a dot each, and the
+        // run's line goes through the later one.
+        let runs = vec![vec![(1, 50.0), (1, 70.0), (2, 110.0)]];
+        let s = svg("ring", "arrival", &runs, &[(1, 50.0), (1, 70.0), (2, 110.0)]);
+        assert_eq!(s.matches("<circle").count(), 3);
+        let run = s.lines().find(|l| l.contains("class=\"run\"")).unwrap();
+        assert_eq!(run.matches(',').count(), 2, "{run}");
+        // One router per hop (the chain): no dots, as before.
+        assert_eq!(
+            svg("c", "arrival", &[vec![(1, 1.0), (2, 2.0)]], &[])
+                .matches("<circle")
+                .count(),
+            0
+        );
     }
 
     #[test]

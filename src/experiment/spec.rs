@@ -404,7 +404,7 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                 Some(i),
                 "prefix",
                 "cannot announce 0.0.0.0/0",
-                "ROUTER_0 already originates the default",
+                "the lab's origin already originates the default",
             ));
         }
         Ok(())
@@ -428,13 +428,19 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
             }
             Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
                 let (x, y) = (router(i, "routers", a)?, router(i, "routers", b)?);
-                if x.abs_diff(y) != 1 {
+                if lab.graph.link_between(x, y).is_none() {
+                    let example = lab
+                        .graph
+                        .neighbours(x)
+                        .first()
+                        .map(|&(p, _)| format!("[\"{}\", \"{}\"]", lab.routers[x].name, lab.routers[p].name))
+                        .unwrap_or_else(|| "two routers joined by a link".into());
                     return Err(err(
                         file,
                         Some(i),
                         "routers",
                         format!("{a} and {b} are not joined by a link"),
-                        "name two neighbours in the chain, e.g. [\"ROUTER_4\", \"ROUTER_5\"]",
+                        format!("name two neighbours, e.g. {example}"),
                     ));
                 }
                 if matches!(s, Step::LinkDown { .. }) {

@@ -18,6 +18,8 @@ const MAIN_TABLE: u8 = 254;
 pub struct RouteEvent {
     pub router: usize,
     pub present: bool,
+    /// The route's next hop (RTA_GATEWAY), if it has one.
+    pub gateway: Option<Ipv4Addr>,
     pub at: Instant,
 }
 
@@ -26,6 +28,8 @@ pub struct Watcher {
     pub rx: mpsc::UnboundedReceiver<RouteEvent>,
     /// Presence of the prefix at each router when watching started.
     pub initial: Vec<bool>,
+    /// Its next hop at each router then (None: absent or no gateway).
+    pub initial_gateway: Vec<Option<Ipv4Addr>>,
     handles: Vec<rtnetlink::Handle>,
     prefix: Ipv4Net,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -34,23 +38,39 @@ pub struct Watcher {
 impl Watcher {
     /// Asks router `i`'s kernel whether the prefix is in its main table now.
     pub async fn present_now(&self, i: usize) -> Result<bool, String> {
-        dump_has(&self.handles[i], self.prefix).await
+        Ok(dump_has(&self.handles[i], self.prefix).await?.is_some())
+    }
+
+    /// The prefix's next hop at router `i` now (None: absent or no gateway).
+    pub async fn gateway_now(&self, i: usize) -> Result<Option<Ipv4Addr>, String> {
+        Ok(dump_has(&self.handles[i], self.prefix).await?.flatten())
     }
 }
 
+/// A FIB lookup: None if the prefix is absent, else its next hop (if it has one).
+type Found = Option<Option<Ipv4Addr>>;
+
 /// Dumps the IPv4 FIB (all of it: a dump stopped early leaves the kernel's replies nowhere
-/// to go) and says whether the prefix is there.
-async fn dump_has(handle: &rtnetlink::Handle, prefix: Ipv4Net) -> Result<bool, String> {
+/// to go) and says whether the prefix is there (Some), with its next hop.
+async fn dump_has(handle: &rtnetlink::Handle, prefix: Ipv4Net) -> Result<Found, String> {
     let req = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
     handle
         .route()
         .get(req)
         .execute()
-        .try_fold(false, |found, m| {
-            futures::future::ready(Ok(found || matches(&m, prefix)))
+        .try_fold(None, |found, m| {
+            let this = matches(&m, prefix).then(|| gateway(&m));
+            futures::future::ready(Ok(found.or(this)))
         })
         .await
         .map_err(|e| format!("route dump: {e}"))
+}
+
+fn gateway(msg: &RouteMessage) -> Option<Ipv4Addr> {
+    msg.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Gateway(RouteAddress::Inet(g)) => Some(*g),
+        _ => None,
+    })
 }
 
 impl Drop for Watcher {
@@ -124,12 +144,24 @@ pub async fn watch(namespaces: &[String], prefix: Ipv4Net) -> Result<Watcher, St
         tasks.push(tokio::spawn(async move {
             while let Some((msg, _)) = messages.next().await {
                 let at = Instant::now();
-                let present = match msg.payload {
-                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewRoute(ref m)) if matches(m, prefix) => true,
-                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelRoute(ref m)) if matches(m, prefix) => false,
+                let (present, gateway) = match msg.payload {
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewRoute(ref m)) if matches(m, prefix) => {
+                        (true, gateway(m))
+                    }
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelRoute(ref m)) if matches(m, prefix) => {
+                        (false, None)
+                    }
                     _ => continue,
                 };
-                if tx.send(RouteEvent { router: i, present, at }).is_err() {
+                if tx
+                    .send(RouteEvent {
+                        router: i,
+                        present,
+                        gateway,
+                        at,
+                    })
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -138,17 +170,21 @@ pub async fn watch(namespaces: &[String], prefix: Ipv4Net) -> Result<Watcher, St
     }
     handles.sort_by_key(|(i, _)| *i);
     let handles: Vec<rtnetlink::Handle> = handles.into_iter().map(|(_, h)| h).collect();
-    let dumps: Vec<(usize, Result<bool, String>)> = futures::stream::iter(handles.iter().enumerate())
+    let mut initial_gateway = vec![None; namespaces.len()];
+    let dumps: Vec<(usize, Result<Found, String>)> = futures::stream::iter(handles.iter().enumerate())
         .map(|(i, handle)| async move { (i, dump_has(handle, prefix).await) })
         .buffer_unordered(32)
         .collect()
         .await;
     for (i, r) in dumps {
-        initial[i] = r?;
+        let r = r?;
+        initial[i] = r.is_some();
+        initial_gateway[i] = r.flatten();
     }
     Ok(Watcher {
         rx,
         initial,
+        initial_gateway,
         handles,
         prefix,
         tasks,

@@ -1,0 +1,392 @@
+//! Pictures of a lab's topology (`nsbgp graph`): an SVG drawn here with a simple
+//! deterministic layout per shape (no graphviz needed), or Graphviz DOT for other tools.
+//! Routers are coloured by state when the lab runs, carry their AS number, and links their
+//! prefix.
+
+use crate::config::{Lab, Shape};
+use std::fmt::Write;
+
+/// What a router looked like at the last poll of a running lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// From a lab file: nothing runs.
+    Unknown,
+    Converged,
+    NotConverged,
+    /// zebra or bgpd is not running.
+    Dead,
+}
+
+impl State {
+    fn colour(self) -> &'static str {
+        match self {
+            State::Unknown => "#c6dbef",
+            State::Converged => "#74c476",
+            State::NotConverged => "#fdae6b",
+            State::Dead => "#de2d26",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            State::Unknown => "not running",
+            State::Converged => "converged",
+            State::NotConverged => "not converged",
+            State::Dead => "daemon dead",
+        }
+    }
+}
+
+/// Node radius and the distance the layouts keep between neighbouring nodes.
+const R: f64 = 15.0;
+const GAP: f64 = 90.0;
+/// Above this many links the prefixes go into tooltips only: a 32-router clique's 496
+/// labels would cover the picture.
+const LABEL_MAX_LINKS: usize = 200;
+
+/// Position of every router (x, y), before the margin is added.
+pub fn layout(lab: &Lab) -> Vec<(f64, f64)> {
+    let g = &lab.graph;
+    let n = g.len();
+    let circle = |ids: &[usize], radius: f64, cx: f64, cy: f64, out: &mut Vec<(f64, f64)>| {
+        let m = ids.len().max(1) as f64;
+        for (k, &i) in ids.iter().enumerate() {
+            // From the top, clockwise.
+            let a = std::f64::consts::TAU * k as f64 / m - std::f64::consts::FRAC_PI_2;
+            out[i] = (cx + radius * a.cos(), cy + radius * a.sin());
+        }
+    };
+    let mut pos = vec![(0.0, 0.0); n];
+    match lab.topology.shape {
+        Shape::Ring | Shape::Clique => {
+            let ids: Vec<usize> = (0..n).collect();
+            let radius = (n as f64 * GAP * 0.55 / std::f64::consts::TAU).max(2.0 * GAP);
+            circle(&ids, radius, radius, radius, &mut pos);
+        }
+        Shape::Star => {
+            let leaves: Vec<usize> = (0..n).filter(|&i| i != 0).collect();
+            let radius = (leaves.len() as f64 * GAP * 0.55 / std::f64::consts::TAU).max(2.0 * GAP);
+            circle(&leaves, radius, radius, radius, &mut pos);
+            pos[0] = (radius, radius);
+        }
+        Shape::Grid => {
+            let cols = lab.topology.cols.unwrap_or(n).max(1);
+            for (i, p) in pos.iter_mut().enumerate() {
+                *p = ((i % cols) as f64 * GAP, (i / cols) as f64 * GAP);
+            }
+        }
+        Shape::Chain => {
+            // A snake: rows of √N routers, every other row right to left, so neighbours stay
+            // neighbours on the page.
+            let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
+            for (i, p) in pos.iter_mut().enumerate() {
+                let (r, c) = (i / cols, i % cols);
+                let c = if r % 2 == 1 { cols - 1 - c } else { c };
+                *p = (c as f64 * GAP, r as f64 * GAP);
+            }
+        }
+        Shape::Tree | Shape::File => {
+            // A tidy tree over the breadth-first tree from the origin (each router under its
+            // lowest-numbered neighbour one hop nearer): leaves side by side in depth-first
+            // order, every parent centred over its children, one row per hop. Links outside
+            // that tree are drawn too, across the rows.
+            let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+            for i in 0..n {
+                if let Some(p) = g.next_hops(i).into_iter().min() {
+                    children[p].push(i);
+                }
+            }
+            let mut next_leaf = 0.0;
+            // Iterative post-order (no recursion depth limit on long paths).
+            let mut stack = vec![(g.origin(), false)];
+            while let Some((u, done)) = stack.pop() {
+                if !done {
+                    stack.push((u, true));
+                    for &c in children[u].iter().rev() {
+                        stack.push((c, false));
+                    }
+                    continue;
+                }
+                let x = match (children[u].first(), children[u].last()) {
+                    (Some(&f), Some(&l)) => (pos[f].0 + pos[l].0) / 2.0,
+                    _ => {
+                        next_leaf += GAP * 0.6;
+                        next_leaf - GAP * 0.6
+                    }
+                };
+                pos[u] = (x, g.distance(u) as f64 * GAP);
+            }
+        }
+    }
+    pos
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The SVG picture. `states[i]` colours router i.
+pub fn svg(lab: &Lab, states: &[State]) -> String {
+    let pos = layout(lab);
+    let margin = 60.0;
+    let top = 50.0;
+    let maxx = pos.iter().map(|p| p.0).fold(0.0, f64::max);
+    let maxy = pos.iter().map(|p| p.1).fold(0.0, f64::max);
+    let title = format!(
+        "{}: {} routers, {} links ({}); default route from {}",
+        lab.name,
+        lab.routers.len(),
+        lab.links.len(),
+        lab.topology.shape,
+        lab.routers[lab.origin()].name
+    );
+    let w = (maxx + 2.0 * margin).max(520.0).max(title.len() as f64 * 9.0 + 40.0);
+    let h = maxy + 2.0 * margin + top + 30.0;
+    // Centred when the title makes the picture wider than the layout.
+    let left = (w - maxx) / 2.0;
+    let at = |i: usize| (pos[i].0 + left, pos[i].1 + margin + top);
+    let labels = lab.links.len() <= LABEL_MAX_LINKS;
+    let mut s = String::new();
+    writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="sans-serif">"#
+    )
+    .unwrap();
+    writeln!(s, r#"<rect width="{w:.0}" height="{h:.0}" fill="white"/>"#).unwrap();
+    let origin = lab.origin();
+    writeln!(
+        s,
+        r#"<text x="{:.0}" y="24" text-anchor="middle" font-size="16">{}</text>"#,
+        w / 2.0,
+        esc(&title)
+    )
+    .unwrap();
+    // Legend.
+    let mut seen: Vec<State> = Vec::new();
+    for st in states {
+        if !seen.contains(st) {
+            seen.push(*st);
+        }
+    }
+    seen.sort_by_key(|s| *s as u8);
+    for (k, st) in seen.iter().enumerate() {
+        let x = 20.0 + k as f64 * 130.0;
+        writeln!(
+            s,
+            r##"<circle cx="{:.0}" cy="40" r="6" fill="{}" stroke="#333"/><text x="{:.0}" y="44" font-size="11">{}</text>"##,
+            x,
+            st.colour(),
+            x + 10.0,
+            st.label()
+        )
+        .unwrap();
+    }
+    if !labels {
+        writeln!(
+            s,
+            r#"<text x="{:.0}" y="44" font-size="11" text-anchor="end">link prefixes: hover over a link</text>"#,
+            w - 20.0
+        )
+        .unwrap();
+    }
+    // Links first, so routers sit on top.
+    s.push_str(r##"<g class="links" stroke="#888" stroke-width="1.2">"##);
+    s.push('\n');
+    for l in &lab.links {
+        let ((x1, y1), (x2, y2)) = (at(l.a), at(l.b));
+        writeln!(
+            s,
+            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"><title>link {}: {} — {} {}</title></line>"#,
+            l.index, lab.routers[l.a].name, lab.routers[l.b].name, l.subnet
+        )
+        .unwrap();
+    }
+    s.push_str("</g>\n");
+    if labels {
+        s.push_str(r##"<g class="prefixes" font-size="8" fill="#555" text-anchor="middle">"##);
+        s.push('\n');
+        // Along the link, upright; a clique's diameters all cross the centre, so its labels
+        // sit a third of the way from the lower-numbered end.
+        let t = if lab.topology.shape == Shape::Clique { 0.3 } else { 0.5 };
+        for l in &lab.links {
+            let ((x1, y1), (x2, y2)) = (at(l.a), at(l.b));
+            let (mx, my) = (x1 + t * (x2 - x1), y1 + t * (y2 - y1));
+            let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
+            if angle > 90.0 {
+                angle -= 180.0;
+            } else if angle <= -90.0 {
+                angle += 180.0;
+            }
+            writeln!(
+                s,
+                r#"<text transform="translate({mx:.1} {my:.1}) rotate({angle:.1})" y="-3">{}</text>"#,
+                l.subnet
+            )
+            .unwrap();
+        }
+        s.push_str("</g>\n");
+    }
+    s.push_str(r##"<g class="routers" font-size="9" text-anchor="middle">"##);
+    s.push('\n');
+    for r in &lab.routers {
+        let (x, y) = at(r.index);
+        let st = states.get(r.index).copied().unwrap_or(State::Unknown);
+        let stroke = if r.index == origin {
+            "stroke=\"#08519c\" stroke-width=\"3\""
+        } else {
+            "stroke=\"#333\" stroke-width=\"1\""
+        };
+        writeln!(
+            s,
+            r#"<g class="router" data-router="{}" data-state="{}"><title>{} (AS {}): {}</title><circle cx="{x:.1}" cy="{y:.1}" r="{R}" fill="{}" {stroke}/><text x="{x:.1}" y="{:.1}">{}</text></g>"#,
+            esc(&r.name),
+            st.label(),
+            esc(&r.name),
+            r.asn,
+            st.label(),
+            st.colour(),
+            y + 3.0,
+            r.asn
+        )
+        .unwrap();
+    }
+    s.push_str("</g>\n");
+    let (ox, oy) = at(origin);
+    writeln!(
+        s,
+        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#08519c" text-anchor="middle">world {}</text>"##,
+        ox,
+        oy - R - 5.0,
+        lab.stub_prefix
+    )
+    .unwrap();
+    writeln!(
+        s,
+        r##"<text x="20" y="{:.0}" font-size="10" fill="#555">nodes: AS number (hover for the router); blue ring: the origin of the default route</text>"##,
+        h - 12.0
+    )
+    .unwrap();
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The same picture as Graphviz DOT (`neato`/`dot` lay it out).
+pub fn dot(lab: &Lab, states: &[State]) -> String {
+    let mut s = format!("graph \"{}\" {{\n", lab.name.replace('"', ""));
+    writeln!(
+        s,
+        "  node [shape=circle style=filled fontname=\"sans-serif\" fontsize=10];"
+    )
+    .unwrap();
+    writeln!(s, "  edge [fontsize=8 color=\"#888888\"];").unwrap();
+    for r in &lab.routers {
+        let st = states.get(r.index).copied().unwrap_or(State::Unknown);
+        let extra = if r.index == lab.origin() {
+            " penwidth=3 color=\"#08519c\""
+        } else {
+            ""
+        };
+        writeln!(
+            s,
+            "  \"{}\" [label=\"{}\\nAS{}\" fillcolor=\"{}\" tooltip=\"{}\"{extra}];",
+            r.name,
+            r.name,
+            r.asn,
+            st.colour(),
+            st.label()
+        )
+        .unwrap();
+    }
+    for l in &lab.links {
+        writeln!(
+            s,
+            "  \"{}\" -- \"{}\" [label=\"{}\"];",
+            lab.routers[l.a].name, lab.routers[l.b].name, l.subnet
+        )
+        .unwrap();
+    }
+    s.push_str("}\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Overrides};
+
+    fn lab(n: usize, topo: &str) -> Lab {
+        let t = format!("name = \"d\"\nrouters = {n}\n[topology]\n{topo}\n");
+        config::validate("t.toml", config::parse("t.toml", &t).unwrap(), &Overrides::default()).unwrap()
+    }
+
+    fn distinct(pos: &[(f64, f64)]) -> bool {
+        pos.iter()
+            .enumerate()
+            .all(|(i, a)| pos[i + 1..].iter().all(|b| (a.0 - b.0).hypot(a.1 - b.1) >= 2.0 * R))
+    }
+
+    #[test]
+    fn every_shape_places_routers_apart() {
+        for (n, t) in [
+            (100, "shape = \"chain\""),
+            (100, "shape = \"ring\""),
+            (20, "shape = \"star\""),
+            (63, "shape = \"tree\""),
+            (100, "shape = \"grid\"\nrows = 10\ncols = 10"),
+            (32, "shape = \"clique\""),
+        ] {
+            let l = lab(n, t);
+            let p = layout(&l);
+            assert_eq!(p.len(), n);
+            assert!(distinct(&p), "{t}: routers overlap");
+        }
+        // The chain snakes: consecutive routers stay one gap apart.
+        let p = layout(&lab(100, "shape = \"chain\""));
+        for w in p.windows(2) {
+            assert!(((w[0].0 - w[1].0).hypot(w[0].1 - w[1].1) - GAP).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn svg_and_dot_carry_states_asns_and_prefixes() {
+        let l = lab(6, "shape = \"ring\"");
+        let mut st = vec![State::Converged; 6];
+        st[2] = State::Dead;
+        st[3] = State::NotConverged;
+        let s = svg(&l, &st);
+        assert!(s.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert_eq!(s.matches("class=\"router\"").count(), 6);
+        assert_eq!(s.matches("<line ").count(), 6);
+        assert!(s.contains(">105</text>"), "AS on the node");
+        assert!(s.contains(">172.31.0.4/30</text>"), "prefix on the link");
+        assert!(s.contains("rotate("), "along the link");
+        assert!(s.contains("data-state=\"daemon dead\"") && s.contains("#de2d26"));
+        assert!(s.contains("data-state=\"not converged\""));
+        // Well-formed enough: every element closed.
+        let opens = s.matches('<').count();
+        let closes = s.matches("/>").count() + s.matches("</").count();
+        assert_eq!(opens, closes + s.matches("</").count());
+        let d = dot(&l, &st);
+        assert!(d.starts_with("graph \"d\" {"));
+        assert_eq!(d.matches(" -- ").count(), 6);
+        assert!(
+            d.contains("\"ROUTER_5\" -- \"ROUTER_0\" [label=\"172.31.0.24/30\"]"),
+            "{d}"
+        );
+        assert!(d.contains("AS105"));
+        // A big clique keeps its prefixes in tooltips.
+        let k = lab(32, "shape = \"clique\"");
+        let s = svg(&k, &[State::Unknown; 32]);
+        assert!(!s.contains("class=\"prefixes\"") && s.contains("hover over a link"));
+        assert_eq!(s.matches("<line ").count(), 496);
+    }
+
+    #[test]
+    fn drawing_is_deterministic() {
+        let l = lab(12, "shape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.link]]\na = 1\nb = 2\n[[topology.link]]\na = 0\nb = 3\n[[topology.link]]\na = 3\nb = 4\n[[topology.link]]\na = 4\nb = 5\n[[topology.link]]\na = 2\nb = 6\n[[topology.link]]\na = 6\nb = 7\n[[topology.link]]\na = 7\nb = 8\n[[topology.link]]\na = 8\nb = 9\n[[topology.link]]\na = 9\nb = 10\n[[topology.link]]\na = 10\nb = 11\n[[topology.link]]\na = 11\nb = 5");
+        assert_eq!(svg(&l, &[]), svg(&l, &[]));
+        assert!(distinct(&layout(&l)));
+    }
+}
