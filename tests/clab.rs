@@ -221,6 +221,23 @@ fn ring_6_golden_export() {
     assert_eq!(topo.topology.links.len(), 6);
 }
 
+/// A one-router lab has no links: still a valid topology (no empty `links`), and its import
+/// gives back one router.
+#[test]
+fn single_router_export() {
+    let lab = lab_from("name = \"solo\"\nrouters = 1\n");
+    let files = export::build(&lab, IMAGE).unwrap();
+    let dir = tempdir("cl1");
+    export::write(&dir.0.join("e"), &files).unwrap();
+    check_export(&lab, &dir.0.join("e"));
+    let back = lab_from(
+        &import::import("s", &files[0].1, &import::Options::default())
+            .unwrap()
+            .toml,
+    );
+    assert_eq!(back.routers.len(), 1);
+}
+
 /// Export → import gives back the same graph: routers, links, AS numbers and origin, as
 /// nsbgp's own validation of the imported file resolves them.
 #[test]

@@ -62,6 +62,8 @@ pub struct ClabFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Topology {
     pub nodes: Ordered<Node>,
+    /// Left out when empty: the schema wants at least one link when `links` is there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
 }
 
