@@ -86,7 +86,7 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
 
     // The origin's node first: an import takes the first node as the origin (and numbered
     // node names keep their numbers, so the order changes no router's index or AS).
-    let origin = lab.router_of_addr(lab.stub_addr).map_or(0, |r| r.index);
+    let origin = lab.origin();
     let nodes = std::iter::once(&lab.routers[origin])
         .chain(lab.routers.iter().filter(|r| r.index != origin))
         .map(|r| {
@@ -95,8 +95,9 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
                 kind: "linux".into(),
                 image: image.to_string(),
                 binds: vec![format!("{n}/frr.conf:{FRR_CONF}"), format!("{n}/daemons:{FRR_DAEMONS}")],
-                // Containers get a default route through the management network; without it
-                // the lab's BGP default is the one installed and nothing leaves the lab.
+                // Containers get a default route through the management network, which would
+                // win over the lab's BGP default in the kernel; deleting it at start makes the
+                // lab's default the one used, so nothing leaves the lab that way.
                 exec: vec!["ip route del default".into()],
                 labels: BTreeMap::from([(ASN_LABEL.to_string(), r.asn)]),
             };
