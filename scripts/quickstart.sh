@@ -9,6 +9,7 @@ become_root "$0" "$@"
 source scripts/install-deps.sh
 cargo build --release --quiet
 nsbgp=target/release/nsbgp
+scripts/install-extras.sh "$nsbgp"
 $nsbgp doctor -c configs/chain-100.toml
 if $nsbgp list --json | grep -q '"lab": "chain-100"'; then
   echo "chain-100 is already up: reusing it (take it down with \`$nsbgp down --lab chain-100\`)"
@@ -23,5 +24,6 @@ The lab is up. Try:
   $nsbgp attach ROUTER_50            # ROUTER_50's bgpd vty (Ctrl-] leaves)
   $nsbgp vty all -c 'show ip bgp summary'
   $nsbgp check                        # hop-count tests across the chain
+  man nsbgp                           # every command; \`nsbgp completions bash|zsh|fish\` are installed
   $nsbgp down --lab chain-100         # remove everything
 MSG

@@ -223,6 +223,42 @@ pub enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Write the lab as a containerlab topology plus each router's frr.conf and daemons file.
+    Export {
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+        #[arg(long, value_parser = ["containerlab"])]
+        format: String,
+        /// New directory for the files (never overwritten).
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: PathBuf,
+        /// Container image of every router (default: quay.io/frrouting/frr matching the host's FRR).
+        #[arg(long, value_name = "IMG")]
+        image: Option<String>,
+    },
+    /// Turn a containerlab topology (*.clab.yml) into an nsbgp lab file.
+    Import {
+        file: PathBuf,
+        /// The lab file to write (never overwritten).
+        #[arg(short = 'o', long = "out", value_name = "LAB.toml")]
+        out: PathBuf,
+        /// Lab name (default: the topology's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The node that originates the default route (default: the first router node).
+        #[arg(long, value_name = "NODE")]
+        origin: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions {
+        #[arg(value_parser = ["bash", "zsh", "fish"])]
+        shell: String,
+    },
+    /// Print the nsbgp(1) man page, or write it and one page per subcommand into DIR.
+    Man {
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<(), LabError> {
@@ -292,6 +328,27 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             commands,
             json,
         } => c::vty::vty(lab.as_ref(), &router, daemon.as_deref(), &commands, json).await,
+        Command::Export {
+            config,
+            format,
+            out,
+            image,
+        } => c::export::export(&config, &format, &out, image.as_deref()),
+        Command::Import {
+            file,
+            out,
+            name,
+            origin,
+        } => c::import::import(&file, &out, name, origin),
+        Command::Completions { shell } => {
+            let shell = match shell.as_str() {
+                "bash" => clap_complete::Shell::Bash,
+                "zsh" => clap_complete::Shell::Zsh,
+                _ => clap_complete::Shell::Fish,
+            };
+            c::completions::completions(shell)
+        }
+        Command::Man { out } => c::completions::man(out.as_deref()),
     }
 }
 
@@ -354,6 +411,34 @@ mod tests {
                 "show interface",
                 "--json",
             ],
+            &["export", "-c", "f.toml", "--format", "containerlab", "-o", "d"],
+            &[
+                "export",
+                "-c",
+                "f.toml",
+                "--format",
+                "containerlab",
+                "-o",
+                "d",
+                "--image",
+                "x:1",
+            ],
+            &["import", "t.clab.yml", "-o", "lab.toml"],
+            &[
+                "import",
+                "t.clab.yml",
+                "-o",
+                "lab.toml",
+                "--name",
+                "n",
+                "--origin",
+                "r1",
+            ],
+            &["completions", "bash"],
+            &["completions", "zsh"],
+            &["completions", "fish"],
+            &["man"],
+            &["man", "-o", "dir"],
         ];
         for args in ok {
             let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();
@@ -406,6 +491,12 @@ mod tests {
             &["experiment", "e.toml", "--repeat", "1e300"],
             &["trace", "--from", "1", "--to", "world", "--expect-hops", "256"],
             &["trace", "--from", "1", "--to", "world", "--expect-hops", "nan"],
+            &["export", "-c", "f.toml", "-o", "d"],
+            &["export", "-c", "f.toml", "--format", "netlab", "-o", "d"],
+            &["export", "--format", "containerlab", "-o", "d"],
+            &["import", "t.clab.yml"],
+            &["completions", "powershell"],
+            &["completions"],
         ];
         for args in bad {
             let v: Vec<&str> = std::iter::once("nsbgp").chain(args.iter().copied()).collect();

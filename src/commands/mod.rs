@@ -3,10 +3,13 @@
 
 pub mod attach;
 pub mod check;
+pub mod completions;
 pub mod doctor;
 pub mod down;
 pub mod exec;
+pub mod export;
 pub mod graph;
+pub mod import;
 pub mod list;
 pub mod render;
 pub mod restart;
@@ -46,6 +49,14 @@ pub fn router_arg(run: &lab::Running, spec: &str) -> Result<usize, LabError> {
             run.lab.first_asn + n as u32 - 1
         ))
     })
+}
+
+/// Export and import problems: bad input is exit 2, a failed write exit 1.
+pub(crate) fn clab_err(e: crate::clab::ClabError) -> LabError {
+    match e {
+        crate::clab::ClabError::Input(m) => LabError::Input(m),
+        e @ crate::clab::ClabError::Write { .. } => LabError::Runtime(e.to_string()),
+    }
 }
 
 pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {

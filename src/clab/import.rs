@@ -1,0 +1,712 @@
+//! A containerlab topology as an nsbgp lab file (`[topology] shape = "file"`): its router
+//! nodes become routers, its links between them become `[[topology.link]]` tables, and the
+//! lab runs nsbgp's own configs. Everything else the file holds (startup configs, images,
+//! hosts and bridges, link parameters, management settings) is named in a warning and in the
+//! file's comments: nothing is dropped silently.
+//!
+//! Router names: when the router nodes are one prefix followed by 0 … N-1 (as nsbgp's own
+//! exports are: `router-0`, `router-1`, …) they keep their names, the prefix becoming
+//! `router_prefix` ('.' mapped to '_'); otherwise they are `ROUTER_0` … in node order. The
+//! mapping is written as comments either way. Router k has AS `first_asn + k`: 100 + k, or
+//! what the nodes' `nsbgp-asn` labels say (exports carry them).
+
+use super::yaml::{InFile, InNode, InTopology, ASN_LABEL};
+use super::{is_clab_node_name, ClabError};
+use crate::config::model::{DEFAULT_FIRST_ASN, DEFAULT_PREFIX};
+use crate::config::Overrides;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Write as _;
+
+/// Linux interface names (which nsbgp takes from the router at the other end) fit 15 bytes.
+const IFNAME_MAX: usize = 15;
+const LAB_NAME_MAX: usize = 32;
+
+/// Kinds that never route: containerlab's bridges, the host, external containers.
+const NON_ROUTER_KINDS: &[&str] = &[
+    "bridge",
+    "ovs-bridge",
+    "host",
+    "ext-container",
+    "k8s-kind",
+    "border0",
+    "mysocketio",
+    "generic_vm",
+    "openbsd",
+    "freebsd",
+    "keysight_ixia-c-one",
+];
+/// A `linux` node is a router when its image runs one of these routing stacks.
+const ROUTING_IMAGES: &[&str] = &[
+    "frr", "bird", "quagga", "gobgp", "exabgp", "openbgpd", "crpd", "vyos", "sonic", "holo",
+];
+/// Endpoint "nodes" containerlab understands without a node entry.
+const SPECIAL_ENDPOINTS: &[&str] = &["host", "mgmt-net", "macvlan", "vxlan", "vxlan-stitch", "dummy"];
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Lab name (default: the topology's `name`).
+    pub name: Option<String>,
+    /// Node that originates the default route (default: the first router node).
+    pub origin: Option<String>,
+}
+
+/// The lab file's text, what was not carried over, and node → router names.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub lab_name: String,
+    pub toml: String,
+    pub warnings: Vec<String>,
+    /// (node, router) in router order.
+    pub routers: Vec<(String, String)>,
+    /// Router links (indices into `routers`), in the file's order.
+    pub links: Vec<(usize, usize)>,
+    pub origin: usize,
+}
+
+fn bad(file: &str, msg: impl std::fmt::Display) -> ClabError {
+    ClabError::Input(format!("{file}: {msg}"))
+}
+
+fn is_router(kind: &str, image: Option<&str>) -> bool {
+    if NON_ROUTER_KINDS.contains(&kind) {
+        return false;
+    }
+    if kind == "linux" {
+        let img = image.unwrap_or("").to_ascii_lowercase();
+        return ROUTING_IMAGES.iter().any(|r| img.contains(r));
+    }
+    // Every other kind is a network OS (srl, ceos, crpd, vr-*, cisco_*, frr, …).
+    true
+}
+
+fn keys(m: &BTreeMap<String, serde_yaml_ng::Value>) -> String {
+    m.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// Kind and image of a node after containerlab's inheritance: node, then its group, then
+/// `kinds.{kind}`, then `defaults`.
+fn effective(t: &InTopology, node: &InNode) -> (Option<String>, Option<String>) {
+    let group = node
+        .group
+        .as_ref()
+        .and_then(|g| t.groups.as_ref()?.get(g).cloned().flatten());
+    let kind = node
+        .kind
+        .clone()
+        .or_else(|| group.as_ref().and_then(|g| g.kind.clone()))
+        .or_else(|| t.defaults.as_ref().and_then(|d| d.kind.clone()));
+    let of_kind = kind.as_ref().and_then(|k| t.kinds.as_ref()?.get(k).cloned().flatten());
+    let image = node
+        .image
+        .clone()
+        .or_else(|| group.as_ref().and_then(|g| g.image.clone()))
+        .or_else(|| of_kind.as_ref().and_then(|k| k.image.clone()))
+        .or_else(|| t.defaults.as_ref().and_then(|d| d.image.clone()));
+    (kind, image)
+}
+
+/// Reads a containerlab topology (`text`, from `file`) into an nsbgp lab file.
+pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabError> {
+    let parsed: InFile =
+        serde_yaml_ng::from_str(text).map_err(|e| bad(file, format!("not a containerlab topology: {e}")))?;
+    let mut warnings = Vec::new();
+    for k in parsed.other.keys() {
+        warnings.push(format!("`{k}` (top level) is not carried over"));
+    }
+    let t = parsed.topology.ok_or_else(|| {
+        bad(
+            file,
+            "no `topology` section: a containerlab topology has `topology: nodes: …`",
+        )
+    })?;
+    if !t.other.is_empty() {
+        warnings.push(format!("topology: {} not carried over", keys(&t.other)));
+    }
+    for (what, map) in [("groups", &t.groups), ("kinds", &t.kinds)] {
+        for (name, n) in map.iter().flatten() {
+            if let Some(n) = n {
+                if n.startup_config.is_some() || !n.other.is_empty() {
+                    warnings.push(format!(
+                        "topology.{what}.{name}: only kind and image are read (for telling routers from hosts)"
+                    ));
+                }
+            }
+        }
+    }
+    if t.defaults
+        .as_ref()
+        .is_some_and(|d| d.startup_config.is_some() || !d.other.is_empty())
+    {
+        warnings.push("topology.defaults: only kind and image are read (for telling routers from hosts)".into());
+    }
+
+    // Nodes: routers in file order; everything else is reported and skipped.
+    let mut routers: Vec<String> = Vec::new();
+    let mut asns: Vec<Option<u64>> = Vec::new();
+    let mut images: Vec<(String, Vec<String>)> = Vec::new();
+    let mut skipped: BTreeSet<String> = BTreeSet::new();
+    for (name, node) in &t.nodes.0 {
+        if !is_clab_node_name(name) {
+            return Err(bad(
+                file,
+                format!(
+                    "node {name:?} cannot be mapped to a router name: containerlab node names are \
+                     letters, digits, '_', '.' and '-', starting with a letter or digit. Fix: rename it"
+                ),
+            ));
+        }
+        let node = node.clone().unwrap_or_default();
+        let (kind, image) = effective(&t, &node);
+        let kind = kind.unwrap_or_else(|| "linux".into());
+        if !is_router(&kind, image.as_deref()) {
+            warnings.push(format!(
+                "node {name} (kind {kind}{}) is not a router: skipped",
+                image.as_deref().map(|i| format!(", image {i}")).unwrap_or_default()
+            ));
+            skipped.insert(name.clone());
+            continue;
+        }
+        if let Some(img) = image {
+            match images.iter_mut().find(|(i, _)| *i == img) {
+                Some((_, nodes)) => nodes.push(name.clone()),
+                None => images.push((img, vec![name.clone()])),
+            }
+        }
+        if let Some(sc) = &node.startup_config {
+            warnings.push(format!(
+                "node {name}: startup-config {sc} not used (nsbgp renders its own configs)"
+            ));
+        }
+        let mut other = node.other;
+        // nsbgp's own label (exports carry each router's AS in it) is read; other labels not.
+        if let Some(serde_yaml_ng::Value::Mapping(labels)) = other.get_mut("labels") {
+            let asn = labels.remove(ASN_LABEL);
+            asns.push(asn.as_ref().and_then(|v| v.as_u64()));
+            if asn.is_some() && asns.last() == Some(&None) {
+                warnings.push(format!("node {name}: label {ASN_LABEL} is not a number: ignored"));
+            }
+            if labels.is_empty() {
+                other.remove("labels");
+            }
+        } else {
+            asns.push(None);
+        }
+        if !other.is_empty() {
+            warnings.push(format!("node {name}: {} not carried over", keys(&other)));
+        }
+        routers.push(name.clone());
+    }
+    if routers.is_empty() {
+        return Err(bad(file, "no router nodes: nothing to build a lab of"));
+    }
+    for (img, nodes) in images {
+        warnings.push(format!(
+            "image {img} of {} not used (nsbgp runs the host's FRR)",
+            nodes.join(", ")
+        ));
+    }
+    let index = |n: &str| routers.iter().position(|r| r == n);
+
+    // Links between routers; the rest are reported.
+    let mut links: Vec<(usize, usize)> = Vec::new();
+    for (k, l) in t.links.iter().flatten().enumerate() {
+        let what = format!("link {} ({})", k + 1, describe(l));
+        let Some(eps) = &l.endpoints else {
+            warnings.push(format!("{what}: no two node endpoints: skipped"));
+            continue;
+        };
+        if eps.len() != 2 {
+            return Err(bad(
+                file,
+                format!("{what}: a link joins two endpoints, this one has {}", eps.len()),
+            ));
+        }
+        let mut ends = Vec::new();
+        for e in eps {
+            let Some((node, _)) = e.parts() else {
+                return Err(bad(file, format!("{what}: endpoint {e:?} is not \"node:interface\"")));
+            };
+            ends.push(node.to_string());
+        }
+        if ends[0] == ends[1] {
+            return Err(bad(
+                file,
+                format!("{what}: joins node {} to itself. Fix: remove the link", ends[0]),
+            ));
+        }
+        for n in &ends {
+            let known = t.nodes.0.iter().any(|(x, _)| x == n);
+            if !known && !SPECIAL_ENDPOINTS.contains(&n.as_str()) {
+                return Err(bad(file, format!("{what}: node {n:?} is not in topology.nodes")));
+            }
+        }
+        if let Some(n) = ends.iter().find(|n| index(n).is_none()) {
+            warnings.push(format!("{what}: {n} is not a router: skipped"));
+            continue;
+        }
+        let other: Vec<&String> = l
+            .other
+            .iter()
+            .filter(|(k, v)| !(k.as_str() == "type" && v.as_str() == Some("veth")))
+            .map(|(k, _)| k)
+            .collect();
+        if !other.is_empty() {
+            let o: Vec<&str> = other.iter().map(|s| s.as_str()).collect();
+            warnings.push(format!("{what}: {} not carried over", o.join(", ")));
+        }
+        let (a, b) = (index(&ends[0]).unwrap(), index(&ends[1]).unwrap());
+        if links.iter().any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a)) {
+            warnings.push(format!(
+                "{what}: a second link between {} and {}: skipped (nsbgp runs one session per pair)",
+                ends[0], ends[1]
+            ));
+            continue;
+        }
+        links.push((a, b));
+    }
+    if !links.is_empty() || t.links.as_ref().is_some_and(|l| !l.is_empty()) {
+        warnings.push("interface names (eth1 …) are not carried over: nsbgp names each interface after the router at the other end".into());
+    }
+
+    let unreached = unreachable(routers.len(), &links);
+    if !unreached.is_empty() {
+        let names: Vec<&str> = unreached.iter().map(|&i| routers[i].as_str()).collect();
+        return Err(bad(
+            file,
+            format!(
+                "the routers are not connected: {} cannot be reached from {}. Fix: add links (nsbgp labs are one connected graph)",
+                names.join(", "),
+                routers[0]
+            ),
+        ));
+    }
+
+    let origin = match &opts.origin {
+        None => 0,
+        Some(o) => index(o).ok_or_else(|| {
+            ClabError::Input(format!(
+                "--origin {o:?} is not a router node of {file}; router nodes: {}",
+                routers.join(", ")
+            ))
+        })?,
+    };
+
+    let lab_name = lab_name(file, opts.name.as_deref(), parsed.name.as_deref())?;
+    let (prefix, order) = router_names(&routers);
+    let names: Vec<String> = order.iter().map(|k| format!("{prefix}{k}")).collect();
+    let first_asn = first_asn(&asns, &order, &mut warnings);
+
+    // The lab file. Routers are listed in index order; links keep the file's order.
+    let mut by_index: Vec<usize> = (0..routers.len()).collect();
+    by_index.sort_by_key(|&i| order[i]);
+    let mut s = format!("# nsbgp lab imported by `nsbgp import` from {file}");
+    if let Some(n) = &parsed.name {
+        let _ = write!(s, " (containerlab topology {:?})", n.replace(['\n', '\r'], " "));
+    }
+    s.push_str(".\n# containerlab node -> nsbgp router (AS):\n");
+    for &i in &by_index {
+        let _ = writeln!(
+            s,
+            "#   {} -> {} (AS {})",
+            routers[i],
+            names[i],
+            first_asn + order[i] as u64
+        );
+    }
+    if !warnings.is_empty() {
+        s.push_str("# Not carried over:\n");
+        for w in &warnings {
+            let _ = writeln!(s, "#   - {}", w.replace(['\n', '\r'], " "));
+        }
+    }
+    let _ = writeln!(s, "name = {}", toml_str(&lab_name));
+    let _ = writeln!(s, "routers = {}", routers.len());
+    if prefix != DEFAULT_PREFIX {
+        let _ = writeln!(s, "router_prefix = {}", toml_str(&prefix));
+    }
+    if first_asn != DEFAULT_FIRST_ASN as u64 {
+        let _ = writeln!(s, "first_asn = {first_asn}");
+        let _ = writeln!(s, "last_asn = {}", first_asn + routers.len() as u64 - 1);
+    }
+    let _ = write!(
+        s,
+        "\n[topology]\nshape = \"file\"\norigin = {}\n",
+        toml_str(&names[origin])
+    );
+    for &(a, b) in &links {
+        let _ = write!(
+            s,
+            "\n[[topology.link]]\na = {}  # {}\nb = {}  # {}\n",
+            toml_str(&names[a]),
+            routers[a],
+            toml_str(&names[b]),
+            routers[b]
+        );
+    }
+    // The file must be a lab nsbgp can run: everything validation checks (AS range, names,
+    // interface name lengths, the address pool) is checked now, before anything is written.
+    let checked = crate::config::parse(file, &s).and_then(|f| crate::config::validate(file, f, &Overrides::default()));
+    if let Err(e) = checked {
+        return Err(ClabError::Input(format!("the lab made from {file} would not run: {e}")));
+    }
+    Ok(Imported {
+        lab_name,
+        toml: s,
+        warnings,
+        routers: routers.into_iter().zip(names).collect(),
+        links,
+        origin,
+    })
+}
+
+/// The AS of router 0: from the routers' `nsbgp-asn` labels when every router has one and
+/// they are `base + index` (an nsbgp export), else the default 100.
+fn first_asn(asns: &[Option<u64>], order: &[usize], warnings: &mut Vec<String>) -> u64 {
+    let default = DEFAULT_FIRST_ASN as u64;
+    if asns.iter().all(Option::is_none) {
+        return default;
+    }
+    let bases: BTreeSet<Option<u64>> = asns
+        .iter()
+        .zip(order)
+        .map(|(a, &k)| a.and_then(|a| a.checked_sub(k as u64)))
+        .collect();
+    match bases.into_iter().collect::<Vec<_>>()[..] {
+        [Some(base)] if base > 0 => base,
+        _ => {
+            warnings.push(format!(
+                "labels {ASN_LABEL} are not on every router or not one AS per router in order: AS {default} + router number used"
+            ));
+            default
+        }
+    }
+}
+
+/// "a:eth1 — b:eth2" for messages.
+fn describe(l: &super::yaml::InLink) -> String {
+    match &l.endpoints {
+        Some(eps) => eps
+            .iter()
+            .map(|e| match e.parts() {
+                Some((n, i)) if !i.is_empty() => format!("{n}:{i}"),
+                Some((n, _)) => n.to_string(),
+                None => format!("{e:?}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" — "),
+        None => match l.other.get("type").and_then(|v| v.as_str()) {
+            Some(t) => format!("type {t}"),
+            None => "no endpoints".into(),
+        },
+    }
+}
+
+/// Routers not reachable from router 0.
+fn unreachable(n: usize, links: &[(usize, usize)]) -> Vec<usize> {
+    let mut seen = vec![false; n];
+    let mut q = VecDeque::from([0]);
+    seen[0] = true;
+    while let Some(x) = q.pop_front() {
+        for &(a, b) in links {
+            for (from, to) in [(a, b), (b, a)] {
+                if from == x && !seen[to] {
+                    seen[to] = true;
+                    q.push_back(to);
+                }
+            }
+        }
+    }
+    (0..n).filter(|&i| !seen[i]).collect()
+}
+
+/// The router prefix and each node's router index: the nodes' own names when they are one
+/// prefix followed by 0 … N-1 and fit nsbgp's naming rules, else `ROUTER_` in node order.
+fn router_names(nodes: &[String]) -> (String, Vec<usize>) {
+    let fallback = || (DEFAULT_PREFIX.to_string(), (0..nodes.len()).collect());
+    let split = |n: &str| {
+        let digits = n.len() - n.bytes().rev().take_while(u8::is_ascii_digit).count();
+        let (p, k) = n.split_at(digits);
+        // "07" is not router 7: only canonical numbers keep the names.
+        let k: Option<usize> = (!k.is_empty() && (k == "0" || !k.starts_with('0')))
+            .then(|| k.parse().ok())
+            .flatten();
+        (p.to_string(), k)
+    };
+    let (p0, _) = split(&nodes[0]);
+    let mut order = Vec::new();
+    for n in nodes {
+        match split(n) {
+            (p, Some(k)) if p == p0 && k < nodes.len() => order.push(k),
+            _ => return fallback(),
+        }
+    }
+    let distinct: BTreeSet<_> = order.iter().collect();
+    let prefix = p0.replace('.', "_");
+    let widest = (nodes.len() - 1).to_string().len();
+    if distinct.len() != nodes.len() || prefix.is_empty() || prefix.len() + widest > IFNAME_MAX {
+        return fallback();
+    }
+    (prefix, order)
+}
+
+/// The lab name: `--name`, else the topology's name with characters nsbgp does not allow
+/// mapped to '_'.
+fn lab_name(file: &str, given: Option<&str>, topo: Option<&str>) -> Result<String, ClabError> {
+    let ok = |s: &str| {
+        !s.is_empty() && s.len() <= LAB_NAME_MAX && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if let Some(n) = given {
+        return if ok(n) {
+            Ok(n.to_string())
+        } else {
+            Err(ClabError::Input(format!(
+                "--name {n:?}: a lab name is letters, digits, '_' and '-', at most {LAB_NAME_MAX}"
+            )))
+        };
+    }
+    let t = topo.ok_or_else(|| bad(file, "the topology has no `name`. Fix: give one with --name"))?;
+    let mapped: String = t
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    if ok(&mapped) {
+        Ok(mapped)
+    } else {
+        Err(bad(
+            file,
+            format!("topology name {t:?} does not make a lab name (letters, digits, '_', '-', at most {LAB_NAME_MAX}). Fix: give one with --name"),
+        ))
+    }
+}
+
+/// A TOML basic string. Names reaching here are already restricted to safe characters;
+/// escaping anyway keeps the file valid whatever they hold.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Writes the lab file; never replaces an existing file.
+pub fn write(path: &std::path::Path, text: &str) -> Result<(), ClabError> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => ClabError::Input(format!(
+                "{} already exists; import never overwrites. Fix: choose another -o file",
+                path.display()
+            )),
+            std::io::ErrorKind::NotFound => {
+                ClabError::Input(format!("{}: its directory does not exist", path.display()))
+            }
+            _ => ClabError::write(path, e),
+        })?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| ClabError::write(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIAMOND: &str = r#"
+name: diamond
+topology:
+  nodes:
+    r1: {kind: linux, image: "quay.io/frrouting/frr:8.4.2", startup-config: r1.conf}
+    r2: {kind: linux, image: "quay.io/frrouting/frr:8.4.2"}
+    r3: {kind: linux, image: "quay.io/frrouting/frr:8.4.2"}
+    r4: {kind: linux, image: "quay.io/frrouting/frr:8.4.2", binds: ["x:/y"]}
+    pc1: {kind: linux, image: "wbitt/network-multitool:alpine-minimal"}
+  links:
+    - endpoints: ["r1:eth1", "r2:eth1"]
+    - endpoints: ["r1:eth2", "r3:eth1"]
+    - endpoints: ["r2:eth2", "r4:eth1"]
+    - endpoints: ["r3:eth2", "r4:eth2"]
+      mtu: 9000
+    - endpoints: ["r4:eth3", "pc1:eth1"]
+"#;
+
+    fn err(text: &str) -> String {
+        match import("t.clab.yml", text, &Options::default()) {
+            Err(ClabError::Input(m)) => m,
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn diamond_with_a_host() {
+        let i = import("d.clab.yml", DIAMOND, &Options::default()).unwrap();
+        assert_eq!(i.lab_name, "diamond");
+        let names: Vec<&str> = i.routers.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(names, ["ROUTER_0", "ROUTER_1", "ROUTER_2", "ROUTER_3"]);
+        assert_eq!(i.links, [(0, 1), (0, 2), (1, 3), (2, 3)]);
+        let w = i.warnings.join("\n");
+        for expect in [
+            "node pc1 (kind linux, image wbitt/network-multitool:alpine-minimal) is not a router: skipped",
+            "node r1: startup-config r1.conf not used",
+            "image quay.io/frrouting/frr:8.4.2 of r1, r2, r3, r4 not used",
+            "node r4: binds not carried over",
+            "link 4 (r3:eth2 — r4:eth2): mtu not carried over",
+            "link 5 (r4:eth3 — pc1:eth1): pc1 is not a router: skipped",
+        ] {
+            assert!(w.contains(expect), "missing {expect:?} in\n{w}");
+        }
+        let v: toml::Value = toml::from_str(&i.toml).unwrap();
+        assert_eq!(v["routers"].as_integer(), Some(4));
+        assert_eq!(v["topology"]["shape"].as_str(), Some("file"));
+        assert_eq!(v["topology"]["origin"].as_str(), Some("ROUTER_0"));
+        assert_eq!(v["topology"]["link"].as_array().unwrap().len(), 4);
+        assert!(i.toml.contains("#   r4 -> ROUTER_3 (AS 103)"), "{}", i.toml);
+        assert!(i.toml.contains("#   - node pc1"), "{}", i.toml);
+    }
+
+    #[test]
+    fn origin_and_name_options() {
+        let o = Options {
+            name: Some("d2".into()),
+            origin: Some("r4".into()),
+        };
+        let i = import("d.clab.yml", DIAMOND, &o).unwrap();
+        assert_eq!(i.origin, 3);
+        assert!(i.toml.contains("origin = \"ROUTER_3\""));
+        assert!(i.toml.contains("name = \"d2\""));
+        let o = Options {
+            origin: Some("pc1".into()),
+            ..Default::default()
+        };
+        assert!(
+            matches!(import("d.clab.yml", DIAMOND, &o), Err(ClabError::Input(m)) if m.contains("router nodes: r1, r2, r3, r4"))
+        );
+    }
+
+    #[test]
+    fn numbered_node_names_are_kept() {
+        let t = "name: x\ntopology:\n  nodes:\n    router-1: {kind: srl}\n    router-0: {kind: srl}\n  links:\n    - endpoints: [\"router-0:e1-1\", \"router-1:e1-1\"]\n";
+        let i = import("x", t, &Options::default()).unwrap();
+        assert_eq!(
+            i.routers,
+            [
+                ("router-1".to_string(), "router-1".to_string()),
+                ("router-0".into(), "router-0".into())
+            ]
+        );
+        assert!(i.toml.contains("router_prefix = \"router-\""));
+        // The first node is the origin, whatever its number.
+        assert!(i.toml.contains("origin = \"router-1\""));
+        // Mixed prefixes, gaps and leading zeros fall back to ROUTER_k in node order.
+        for nodes in [
+            "a0: {kind: srl}\n    b1: {kind: srl}",
+            "r0: {kind: srl}\n    r2: {kind: srl}",
+            "r00: {kind: srl}\n    r1: {kind: srl}",
+        ] {
+            let (n0, n1) = {
+                let v: Vec<&str> = nodes.split('\n').map(|l| l.trim().split(':').next().unwrap()).collect();
+                (v[0].to_string(), v[1].to_string())
+            };
+            let t = format!(
+                "name: x\ntopology:\n  nodes:\n    {nodes}\n  links:\n    - endpoints: [\"{n0}:e1\", \"{n1}:e1\"]\n"
+            );
+            let i = import("x", &t, &Options::default()).unwrap();
+            assert_eq!(i.routers[1].1, "ROUTER_1", "{nodes}");
+        }
+    }
+
+    #[test]
+    fn bad_inputs_say_what_is_wrong() {
+        assert!(err("name: [unclosed\n").contains("not a containerlab topology"));
+        assert!(err("name: x\n").contains("no `topology` section"));
+        let base =
+            "name: x\ntopology:\n  nodes:\n    a: {kind: srl}\n    b: {kind: srl}\n    c: {kind: srl}\n  links:\n";
+        assert!(err(&format!("{base}    - endpoints: [\"a:e1\", \"zz:e1\"]\n"))
+            .contains("node \"zz\" is not in topology.nodes"));
+        assert!(err(&format!("{base}    - endpoints: [\"a:e1\", \"a:e2\"]\n")).contains("joins node a to itself"));
+        assert!(err(&format!("{base}    - endpoints: [\"a:e1\", \"b:e1\"]\n")).contains("c cannot be reached from a"));
+        assert!(err(&format!("{base}    - endpoints: [\"a-e1\", \"b:e1\"]\n")).contains("is not \"node:interface\""));
+        let odd = "name: x\ntopology:\n  nodes:\n    \"r 1\": {kind: srl}\n";
+        assert!(err(odd).contains("node \"r 1\" cannot be mapped to a router name"));
+        assert!(
+            err("name: x\ntopology:\n  nodes:\n    pc: {kind: linux, image: alpine}\n").contains("no router nodes")
+        );
+        assert!(err("topology:\n  nodes:\n    a: {kind: srl}\n").contains("--name"));
+    }
+
+    #[test]
+    fn host_endpoints_and_parallel_links_are_reported() {
+        let t = "name: x\ntopology:\n  nodes:\n    a: {kind: srl}\n    b: {kind: srl}\n  links:\n    - endpoints: [\"a:e1\", \"b:e1\"]\n    - endpoints: [\"a:e2\", \"b:e2\"]\n    - endpoints: [\"a:e3\", \"host:veth-a\"]\n    - type: mgmt-net\n      endpoint: {node: a, interface: e4}\n";
+        let i = import("x", t, &Options::default()).unwrap();
+        assert_eq!(i.links, [(0, 1)]);
+        let w = i.warnings.join("\n");
+        assert!(
+            w.contains("link 2 (a:e2 — b:e2): a second link between a and b: skipped"),
+            "{w}"
+        );
+        assert!(
+            w.contains("link 3 (a:e3 — host:veth-a): host is not a router: skipped"),
+            "{w}"
+        );
+        assert!(
+            w.contains("link 4 (type mgmt-net): no two node endpoints: skipped"),
+            "{w}"
+        );
+    }
+
+    #[test]
+    fn asn_labels_give_back_the_as_numbers() {
+        let t = |a: &str, b: &str| {
+            format!(
+                "name: x\ntopology:\n  nodes:\n    r0: {{kind: srl, labels: {{nsbgp-asn: {a}}}}}\n    r1: {{kind: srl, labels: {{nsbgp-asn: {b}, team: blue}}}}\n  links:\n    - endpoints: [\"r0:e1\", \"r1:e1\"]\n"
+            )
+        };
+        let i = import("x", &t("65001", "65002"), &Options::default()).unwrap();
+        assert!(i.toml.contains("first_asn = 65001\nlast_asn = 65002\n"), "{}", i.toml);
+        assert!(
+            i.warnings.iter().any(|w| w == "node r1: labels not carried over"),
+            "{:?}",
+            i.warnings
+        );
+        // Not one AS per router in order: the default numbering, said so.
+        let i = import("x", &t("65001", "65007"), &Options::default()).unwrap();
+        assert!(!i.toml.contains("first_asn"));
+        assert!(
+            i.warnings.iter().any(|w| w.contains("labels nsbgp-asn are not")),
+            "{:?}",
+            i.warnings
+        );
+        // A lab nsbgp would refuse (documentation AS numbers) is refused before writing.
+        assert!(matches!(import("x", &t("64500", "64501"), &Options::default()),
+            Err(ClabError::Input(m)) if m.contains("would not run") && m.contains("first_asn")));
+    }
+
+    #[test]
+    fn dots_in_numbered_names_are_mapped() {
+        let t = "name: x\ntopology:\n  nodes:\n    leaf.0: {kind: srl}\n    leaf.1: {kind: srl}\n  links:\n    - endpoints: [\"leaf.0:e1\", \"leaf.1:e1\"]\n";
+        let i = import("x", t, &Options::default()).unwrap();
+        assert_eq!(i.routers[1], ("leaf.1".to_string(), "leaf_1".to_string()));
+        assert!(i.toml.contains("#   leaf.1 -> leaf_1 (AS 101)"), "{}", i.toml);
+    }
+
+    proptest::proptest! {
+        /// Whatever the nodes and links, import answers Ok (with a lab file that validates,
+        /// which `import` checks itself) or an input error: never a panic.
+        #[test]
+        fn any_topology_is_imported_or_refused(
+            names in proptest::collection::vec("[a-zA-Z0-9 :/._-]{0,6}", 1..6),
+            links in proptest::collection::vec((0usize..8, 0usize..8), 0..10),
+        ) {
+            let mut t = String::from("name: p\ntopology:\n  nodes:\n");
+            for n in &names {
+                t.push_str(&format!("    {:?}: {{kind: srl}}\n", n));
+            }
+            t.push_str("  links:\n");
+            for (a, b) in &links {
+                let end = |i: usize| names.get(i).cloned().unwrap_or_else(|| format!("ghost{i}"));
+                t.push_str(&format!("    - endpoints: [{:?}, {:?}]\n", format!("{}:e1", end(*a)), format!("{}:e2", end(*b))));
+            }
+            match import("p.clab.yml", &t, &Options::default()) {
+                Ok(i) => proptest::prop_assert!(i.toml.contains("shape = \"file\"")),
+                Err(ClabError::Input(_)) => {}
+                Err(e) => proptest::prop_assert!(false, "{e}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,789 @@
+//! containerlab export and import (issue 18): golden exports checked against containerlab's
+//! schema and FRR's own config parser, the round trip, the command line's bad inputs, and an
+//! imported diamond brought up for real.
+//! `UPDATE_GOLDEN=1 cargo test --test clab` regenerates tests/golden/export-*/.
+
+mod common;
+
+use common::*;
+use nsbgp::clab::{export, import, yaml::ClabFile};
+use nsbgp::config::{self, Lab, Overrides};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The image the goldens name (the export command picks it from the host's FRR).
+const IMAGE: &str = "quay.io/frrouting/frr:8.4.2";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn lab_from(text: &str) -> Lab {
+    config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap()
+}
+
+/// Exports `lab`, compares every file with tests/golden/{golden}/ (or rewrites them), writes
+/// the export into a fresh directory and checks it there. Returns that directory.
+fn golden_export(lab: &Lab, golden: &str) -> TempDir {
+    let files = export::build(lab, IMAGE).unwrap();
+    let gdir = root().join("tests/golden").join(golden);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&gdir);
+        for (rel, text) in &files {
+            std::fs::create_dir_all(gdir.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(gdir.join(rel), text).unwrap();
+        }
+    }
+    let mut mismatches = Vec::new();
+    for (rel, text) in &files {
+        let want = std::fs::read_to_string(gdir.join(rel))
+            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", gdir.join(rel).display()));
+        if &want != text {
+            mismatches.push(format!("{}:\n--- want\n{want}\n+++ got\n{text}", rel.display()));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "export differs from golden files:\n{}",
+        mismatches.join("\n")
+    );
+    let dir = tempdir("clx");
+    let out = dir.0.join("export");
+    export::write(&out, &files).unwrap();
+    check_export(lab, &out);
+    dir
+}
+
+/// The structure issue 18 asks for, read back from the files on disk.
+fn check_export(lab: &Lab, dir: &Path) {
+    let yml = std::fs::read_to_string(dir.join(format!("{}.clab.yml", lab.name))).unwrap();
+    let topo: ClabFile = serde_yaml_ng::from_str(&yml).unwrap();
+    assert_eq!(topo.name, lab.name.as_str());
+
+    // Valid against containerlab's schema.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/containerlab/clab.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let instance: serde_json::Value = serde_yaml_ng::from_str(&yml).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "not a valid containerlab topology: {errors:?}");
+
+    // One linux node per router, DNS-1123 names, the FRR image, both files bound and present.
+    assert_eq!(topo.topology.nodes.0.len(), lab.routers.len());
+    let mut node_of = BTreeMap::new();
+    for ((name, node), r) in topo.topology.nodes.0.iter().zip(&lab.routers) {
+        assert!(nsbgp::clab::is_dns_label(name), "{name}");
+        assert_eq!(node.kind, "linux");
+        assert_eq!(node.image, IMAGE);
+        let targets: BTreeSet<&str> = node.binds.iter().map(|b| b.split_once(':').unwrap().1).collect();
+        assert_eq!(
+            targets,
+            BTreeSet::from(["/etc/frr/daemons", "/etc/frr/frr.conf"]),
+            "{name}"
+        );
+        for b in &node.binds {
+            let src = dir.join(b.split_once(':').unwrap().0);
+            assert!(src.is_file(), "{name} binds {} which the export lacks", src.display());
+        }
+        let daemons = std::fs::read_to_string(dir.join(name).join("daemons")).unwrap();
+        assert!(
+            daemons.contains("\nzebra=yes\n") && daemons.contains("\nbgpd=yes\n"),
+            "{daemons}"
+        );
+        assert!(!daemons.lines().any(|l| l.ends_with("=yes")
+            && !l.starts_with("zebra")
+            && !l.starts_with("bgpd")
+            && !l.starts_with("vtysh")));
+        node_of.insert(name.clone(), r.index);
+    }
+
+    // Links: one per lab link; per node eth1 … ethN, each used once, numbered in link order.
+    assert_eq!(topo.topology.links.len(), lab.links.len());
+    let mut ifaces: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut pairs = BTreeSet::new();
+    let conf = |n: &str| std::fs::read_to_string(dir.join(n).join("frr.conf")).unwrap();
+    for l in &topo.topology.links {
+        assert_eq!(l.endpoints.len(), 2);
+        let ends: Vec<(String, String)> = l
+            .endpoints
+            .iter()
+            .map(|e| {
+                let (n, i) = e.split_once(':').unwrap();
+                (n.to_string(), i.to_string())
+            })
+            .collect();
+        let (a, b) = (node_of[&ends[0].0], node_of[&ends[1].0]);
+        pairs.insert((a.min(b), a.max(b)));
+        for (k, (n, i)) in ends.iter().enumerate() {
+            let num: u32 = i.strip_prefix("eth").unwrap().parse().unwrap();
+            ifaces.entry(n.clone()).or_default().push(num);
+            // The config addresses that interface, and peers with the other end's address.
+            let me = &lab.routers[node_of[n]];
+            let other = &lab.routers[node_of[&ends[1 - k].0]];
+            let link = me.interfaces.iter().find(|x| x.peer_index == other.index).unwrap();
+            let c = conf(n);
+            let block = format!(
+                "interface {i}\n ip address {}/{}\n",
+                link.addr,
+                link.subnet.prefix_len()
+            );
+            assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
+            assert!(
+                c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
+                "{n}\n{c}"
+            );
+        }
+    }
+    for (n, nums) in &ifaces {
+        let want: Vec<u32> = (1..=nums.len() as u32).collect();
+        let mut sorted = nums.clone();
+        sorted.sort();
+        assert_eq!(sorted, want, "{n}: interfaces must be eth1 … ethN");
+        assert!(
+            nums.windows(2).all(|w| w[0] < w[1]),
+            "{n}: numbered in link order: {nums:?}"
+        );
+    }
+    let lab_pairs: BTreeSet<(usize, usize)> = lab
+        .routers
+        .iter()
+        .flat_map(|r| {
+            r.interfaces
+                .iter()
+                .map(move |i| (r.index.min(i.peer_index), r.index.max(i.peer_index)))
+        })
+        .collect();
+    assert_eq!(pairs, lab_pairs);
+
+    // The management network is no second path: BGP only towards link addresses, only the
+    // lab's prefixes announced, nothing redistributed, eth0 never configured; and the
+    // management default route is removed so the lab's own default is used.
+    let lab_addrs: BTreeSet<String> = lab
+        .routers
+        .iter()
+        .flat_map(|r| r.interfaces.iter().map(|i| i.addr.to_string()))
+        .collect();
+    let announced: BTreeSet<String> = lab.announced_prefixes().iter().map(|p| p.to_string()).collect();
+    for (name, node) in &topo.topology.nodes.0 {
+        assert_eq!(node.exec, ["ip route del default"], "{name}");
+        let c = conf(name);
+        let config_lines: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('!')).collect();
+        assert!(
+            !config_lines
+                .iter()
+                .any(|l| l.contains("redistribute") || l.contains("eth0")),
+            "{name}\n{c}"
+        );
+        assert!(
+            !c.contains("password"),
+            "{name}: no vty password travels with the export"
+        );
+        for l in c.lines() {
+            if let Some(rest) = l.strip_prefix(" neighbor ") {
+                let addr = rest.split_whitespace().next().unwrap();
+                assert!(
+                    lab_addrs.contains(addr),
+                    "{name}: neighbour {addr} is not a lab address"
+                );
+            }
+            if let Some(p) = l.strip_prefix("  network ") {
+                assert!(announced.contains(p), "{name}: announces {p}, not a lab prefix");
+            }
+        }
+        // FRR's own parser (the host's vtysh, in dry-run mode) accepts the file.
+        let path = dir.join(name).join("frr.conf");
+        let o = sh("vtysh", &["-C", "-f", path.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "{}: vtysh -C rejects it:\n{}",
+            path.display(),
+            text(&o)
+        );
+    }
+}
+
+#[test]
+fn chain_3_golden_export() {
+    let lab = config::load(&root().join("configs/chain-3.toml"), &Overrides::default()).unwrap();
+    golden_export(&lab, "export-chain-3");
+}
+
+#[test]
+fn ring_6_golden_export() {
+    let lab = lab_from("name = \"ring-6\"\nrouters = 6\n\n[topology]\nshape = \"ring\"\n");
+    let dir = golden_export(&lab, "export-ring-6");
+    // On a ring every router has two links: eth1 and eth2.
+    let text = std::fs::read_to_string(dir.0.join("export/ring-6.clab.yml")).unwrap();
+    let topo: ClabFile = serde_yaml_ng::from_str(&text).unwrap();
+    assert_eq!(topo.topology.links.len(), 6);
+}
+
+/// A one-router lab has no links: still a valid topology (no empty `links`), and its import
+/// gives back one router.
+#[test]
+fn single_router_export() {
+    let lab = lab_from("name = \"solo\"\nrouters = 1\n");
+    let files = export::build(&lab, IMAGE).unwrap();
+    let dir = tempdir("cl1");
+    export::write(&dir.0.join("e"), &files).unwrap();
+    check_export(&lab, &dir.0.join("e"));
+    let back = lab_from(
+        &import::import("s", &files[0].1, &import::Options::default())
+            .unwrap()
+            .toml,
+    );
+    assert_eq!(back.routers.len(), 1);
+}
+
+/// Export → import gives back the same graph: routers, links, AS numbers and origin, as
+/// nsbgp's own validation of the imported file resolves them.
+#[test]
+fn round_trip_keeps_the_graph() {
+    for text in [
+        "name = \"rt\"\nrouters = 3\n",
+        "name = \"rt\"\nrouters = 12\nrouter_prefix = \"R\"\nfirst_asn = 65001\nlast_asn = 65100\n",
+        "name = \"rt\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_3\"\n",
+        "name = \"rt\"\nrouters = 7\n[topology]\nshape = \"tree\"\nfanout = 2\n",
+        "name = \"rt\"\nrouters = 9\n[topology]\nshape = \"grid\"\nrows = 3\ncols = 3\norigin = 4\n",
+        "name = \"rt\"\nrouters = 5\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
+         [[topology.link]]\na = 0\nb = 4\n[[topology.link]]\na = 4\nb = 2\n\
+         [[topology.link]]\na = 2\nb = 1\n[[topology.link]]\na = 1\nb = 3\n[[topology.link]]\na = 3\nb = 4\n",
+    ] {
+        let lab = lab_from(text);
+        let files = export::build(&lab, IMAGE).unwrap();
+        let imported = import::import("rt.clab.yml", &files[0].1, &import::Options::default()).unwrap();
+        assert!(
+            imported
+                .warnings
+                .iter()
+                .all(|w| w.contains("image") || w.contains("binds, exec") || w.contains("interface names")),
+            "{:?}",
+            imported.warnings
+        );
+        let back = lab_from(&imported.toml);
+        assert_eq!(back.name, lab.name);
+        assert_eq!(back.routers.len(), lab.routers.len(), "{text}");
+        for (a, b) in lab.routers.iter().zip(&back.routers) {
+            assert_eq!(
+                b.name,
+                export::node_name(&a.name).unwrap(),
+                "routers keep their node names"
+            );
+            assert_eq!(a.asn, b.asn, "{text}");
+        }
+        let pairs = |l: &Lab| -> BTreeSet<(usize, usize)> {
+            l.graph.links().iter().map(|&(a, b)| (a.min(b), a.max(b))).collect()
+        };
+        assert_eq!(pairs(&back), pairs(&lab), "{text}");
+        assert_eq!(back.origin(), lab.origin(), "{text}");
+        // And so the same distances from the origin: the same hop counts.
+        for r in 0..lab.routers.len() {
+            assert_eq!(back.graph.distance(r), lab.graph.distance(r));
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Every bad input is exit 2 with a message, and no file is written.
+#[test]
+fn bad_imports_exit_2_and_write_nothing() {
+    let d = tempdir("cli");
+    let nodes = "name: x\ntopology:\n  nodes:\n    a: {kind: linux, image: quay.io/frrouting/frr:8.4.2}\n    b: {kind: linux, image: quay.io/frrouting/frr:8.4.2}\n    c: {kind: linux, image: quay.io/frrouting/frr:8.4.2}\n  links:\n";
+    let cases = [
+        (
+            "malformed",
+            "name: x\ntopology: {nodes: [\n".to_string(),
+            "not a containerlab topology",
+        ),
+        (
+            "unknown",
+            format!("{nodes}    - endpoints: [\"a:eth1\", \"b:eth1\"]\n    - endpoints: [\"b:eth2\", \"q:eth1\"]\n"),
+            "\"q\" is not in topology.nodes",
+        ),
+        (
+            "selfloop",
+            format!("{nodes}    - endpoints: [\"a:eth1\", \"b:eth1\"]\n    - endpoints: [\"c:eth1\", \"c:eth2\"]\n"),
+            "joins node c to itself",
+        ),
+        (
+            "unmappable",
+            "name: x\ntopology:\n  nodes:\n    \"r/1\": {kind: srl}\n".to_string(),
+            "cannot be mapped to a router name",
+        ),
+        (
+            "disconnected",
+            format!("{nodes}    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"),
+            "c cannot be reached from a",
+        ),
+    ];
+    for (tag, yaml, msg) in cases {
+        let input = write(&d.0, &format!("{tag}.clab.yml"), &yaml);
+        let out = d.0.join(format!("{tag}.toml"));
+        let o = nsbgp(&["import", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{tag}: {}", text(&o));
+        assert!(text(&o).contains(msg), "{tag}: {}", text(&o));
+        assert!(!out.exists(), "{tag}: a file was written");
+    }
+    // An existing lab file is never replaced.
+    let good = write(
+        &d.0,
+        "good.clab.yml",
+        &format!("{nodes}    - endpoints: [\"a:eth1\", \"b:eth1\"]\n    - endpoints: [\"b:eth2\", \"c:eth1\"]\n"),
+    );
+    let existing = write(&d.0, "existing.toml", "keep me\n");
+    let o = nsbgp(&["import", good.to_str().unwrap(), "-o", existing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me\n");
+    let fresh = d.0.join("fresh.toml");
+    let o = nsbgp(&[
+        "import",
+        good.to_str().unwrap(),
+        "-o",
+        fresh.to_str().unwrap(),
+        "--origin",
+        "c",
+    ]);
+    assert_ok(&o, "import");
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(&fresh).unwrap()).unwrap();
+    assert_eq!(v["topology"]["origin"].as_str(), Some("ROUTER_2"));
+}
+
+#[test]
+fn export_refuses_an_existing_directory() {
+    let d = tempdir("cle");
+    let cfg = root().join("configs/chain-3.toml");
+    let out = d.0.join("x");
+    let args = |o: &Path| {
+        vec![
+            "export".to_string(),
+            "-c".into(),
+            cfg.to_str().unwrap().into(),
+            "--format".into(),
+            "containerlab".into(),
+            "-o".into(),
+            o.to_str().unwrap().into(),
+        ]
+    };
+    let a = args(&out);
+    let o = nsbgp(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_ok(&o, "export");
+    assert!(out.join("chain-3.clab.yml").is_file() && out.join("router-2/frr.conf").is_file());
+    let before = std::fs::read_to_string(out.join("chain-3.clab.yml")).unwrap();
+    let o = nsbgp(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(out.join("chain-3.clab.yml")).unwrap(), before);
+    // The image follows the host's FRR major version (8.4.4 here) unless --image says otherwise.
+    let out2 = d.0.join("y");
+    let mut a = args(&out2);
+    a.extend(["--image".into(), "example.org/frr:1".into()]);
+    assert_ok(
+        &nsbgp(&a.iter().map(String::as_str).collect::<Vec<_>>()),
+        "export --image",
+    );
+    assert!(std::fs::read_to_string(out2.join("chain-3.clab.yml"))
+        .unwrap()
+        .contains("image: example.org/frr:1"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    for (shell, marker) in [
+        ("bash", "_nsbgp()"),
+        ("zsh", "#compdef nsbgp"),
+        ("fish", "complete -c nsbgp"),
+    ] {
+        let o = nsbgp(&["completions", shell]);
+        assert_ok(&o, shell);
+        let s = stdout(&o);
+        assert!(
+            s.contains(marker) && s.contains("export") && s.contains("import"),
+            "{shell}"
+        );
+    }
+    let o = nsbgp(&["man"]);
+    assert_ok(&o, "man");
+    let s = stdout(&o);
+    assert!(
+        s.starts_with(".ie") || s.contains(".TH nsbgp 1"),
+        "{}",
+        &s[..s.len().min(200)]
+    );
+    assert!(s.contains("export") && s.contains("completions"));
+    let d = tempdir("clm");
+    assert_ok(&nsbgp(&["man", "-o", d.0.to_str().unwrap()]), "man -o");
+    for page in ["nsbgp.1", "nsbgp-up.1", "nsbgp-export.1", "nsbgp-import.1"] {
+        assert!(d.0.join(page).is_file(), "{page}");
+    }
+}
+
+/// A hand-written containerlab diamond with a host hanging off the far router: imported,
+/// brought up, converged, traced (far router → world = 2 hops) and taken down.
+#[test]
+fn imported_diamond_runs() {
+    if !root_or_skip() {
+        return;
+    }
+    // TestLab gives a unique lab name and router prefix and takes the lab down on drop.
+    let lab = TestLab::new("clb", 4, "");
+    let p = &lab.prefix;
+    let yaml = format!(
+        "name: diamond\ntopology:\n  kinds:\n    linux:\n      image: quay.io/frrouting/frr:8.4.2\n  nodes:\n    {p}0: {{kind: linux}}\n    {p}1: {{kind: linux}}\n    {p}2: {{kind: linux}}\n    {p}3: {{kind: linux}}\n    pc1:\n      kind: linux\n      image: wbitt/network-multitool:alpine-minimal\n  links:\n    - endpoints: [\"{p}0:eth1\", \"{p}1:eth1\"]\n    - endpoints: [\"{p}0:eth2\", \"{p}2:eth1\"]\n    - endpoints: [\"{p}1:eth2\", \"{p}3:eth1\"]\n    - endpoints: [\"{p}2:eth2\", \"{p}3:eth2\"]\n    - endpoints: [\"{p}3:eth3\", \"pc1:eth1\"]\n"
+    );
+    let d = tempdir("cld");
+    let input = write(&d.0, "diamond.clab.yml", &yaml);
+    let labfile = d.0.join("diamond.toml");
+    let o = nsbgp(&[
+        "import",
+        input.to_str().unwrap(),
+        "-o",
+        labfile.to_str().unwrap(),
+        "--name",
+        &lab.name,
+    ]);
+    assert_ok(&o, "import");
+    let t = text(&o);
+    assert!(
+        t.contains("node pc1 (kind linux, image wbitt/network-multitool:alpine-minimal) is not a router: skipped"),
+        "{t}"
+    );
+    assert!(t.contains("pc1 is not a router: skipped"), "{t}");
+
+    let o = nsbgp(&["up", "-c", labfile.to_str().unwrap(), "--wait", "--timeout", "120"]);
+    assert_ok(&o, "up --wait");
+    let far = lab.router(3);
+    let o = nsbgp(&[
+        "trace",
+        "--lab",
+        &lab.name,
+        "--from",
+        &far,
+        "--to",
+        "world",
+        "--expect-hops",
+        "2",
+        "--json",
+    ]);
+    assert_ok(&o, "trace");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["hop_count"], 2, "{v}");
+    assert!(wait_for(Duration::from_secs(30), || (established(&lab, &far) == 2).then_some(())).is_some());
+    assert_ok(&nsbgp(&["down", "--lab", &lab.name]), "down");
+    lab.assert_clean();
+}
+
+/// The vendored schema does reject what containerlab rejects (so a pass above means something).
+#[test]
+fn schema_rejects_invalid_topologies() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/containerlab/clab.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let ok = serde_json::json!({"name": "x", "topology": {"nodes": {"a": {"kind": "linux", "binds": ["f:/etc/frr/frr.conf"]}},
+        "links": [{"endpoints": ["a:eth1", "b:eth1"]}]}});
+    assert!(v.is_valid(&ok));
+    for bad in [
+        serde_json::json!({"topology": {"nodes": {}}}),
+        serde_json::json!({"name": "x", "topology": {"nodes": {"a": {"kind": "frobnicate"}}}}),
+        serde_json::json!({"name": "x", "topology": {"nodes": {"a": {"knid": "linux"}}}}),
+        serde_json::json!({"name": "x", "topology": {"nodes": {"a": {"binds": []}}}}),
+        serde_json::json!({"name": "x", "topology": {"nodes": {}, "links": [{"endpoints": ["a-eth1", "b:eth1"]}]}}),
+        serde_json::json!({"name": "x", "topology": {"nodes": {}}, "extra": 1}),
+    ] {
+        assert!(!v.is_valid(&bad), "{bad}");
+    }
+}
+
+/// What containerlab does with an export, done with plain tools (containerlab itself is not
+/// installed here): one network namespace per node, a veth pair per link with the export's
+/// interface names, FRR's zebra and bgpd started with no config and the node's bound
+/// `frr.conf` loaded the way FRR's container start-up does (`vtysh -b`). Everything is
+/// removed on drop, also when the test fails.
+struct Emulated {
+    netns: Vec<String>,
+    pidfiles: Vec<PathBuf>,
+    _dir: TempDir,
+}
+
+impl Drop for Emulated {
+    fn drop(&mut self) {
+        for p in &self.pidfiles {
+            let Some(pid) = std::fs::read_to_string(p)
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if matches!(comm.trim(), "zebra" | "bgpd") {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+                // Gone, or a zombie waiting for this machine's init to reap it.
+                wait_for(Duration::from_secs(5), || {
+                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    (stat.is_empty() || stat.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))).then_some(())
+                });
+            }
+        }
+        for ns in &self.netns {
+            let _ = sh("ip", &["netns", "del", ns]);
+        }
+    }
+}
+
+fn ok_sh(cmd: &str, args: &[&str]) -> std::process::Output {
+    let o = sh(cmd, args);
+    assert!(o.status.success(), "{cmd} {args:?}: {}", text(&o));
+    o
+}
+
+#[test]
+fn exported_ring_6_converges_as_containerlab_would_run_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = lab_from("name = \"ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\n");
+    let dir = tempdir("clr");
+    let exp = dir.0.join("export");
+    export::write(&exp, &export::build(&lab, IMAGE).unwrap()).unwrap();
+    let topo: ClabFile =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join("ring-6.clab.yml")).unwrap()).unwrap();
+    let tag = format!("clr{}", std::process::id());
+    let ns = |node: &str| format!("{tag}-{node}");
+    let frr = nix::unistd::User::from_name("frr")
+        .unwrap()
+        .expect("the frr user exists");
+    let mut emu = Emulated {
+        netns: Vec::new(),
+        pidfiles: Vec::new(),
+        _dir: dir,
+    };
+    let root_dir = emu._dir.0.clone();
+    for (node, _) in &topo.topology.nodes.0 {
+        ok_sh("ip", &["netns", "add", &ns(node)]);
+        emu.netns.push(ns(node));
+        ok_sh("ip", &["-n", &ns(node), "link", "set", "lo", "up"]);
+    }
+    // containerlab's management network, as Docker builds it: a bridge (172.20.20.1/24), an
+    // eth0 per node on it, and a default route through it.
+    let mgmt = format!("{tag}-mgmt");
+    ok_sh("ip", &["netns", "add", &mgmt]);
+    emu.netns.push(mgmt.clone());
+    ok_sh("ip", &["-n", &mgmt, "link", "add", "br0", "type", "bridge"]);
+    ok_sh("ip", &["-n", &mgmt, "addr", "add", "172.20.20.1/24", "dev", "br0"]);
+    ok_sh("ip", &["-n", &mgmt, "link", "set", "br0", "up"]);
+    for (k, (node, _)) in topo.topology.nodes.0.iter().enumerate() {
+        let port = format!("m{k}");
+        ok_sh(
+            "ip",
+            &[
+                "-n",
+                &ns(node),
+                "link",
+                "add",
+                "eth0",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &port,
+                "netns",
+                &mgmt,
+            ],
+        );
+        ok_sh("ip", &["-n", &mgmt, "link", "set", &port, "master", "br0", "up"]);
+        ok_sh(
+            "ip",
+            &[
+                "-n",
+                &ns(node),
+                "addr",
+                "add",
+                &format!("172.20.20.{}/24", k + 2),
+                "dev",
+                "eth0",
+            ],
+        );
+        ok_sh("ip", &["-n", &ns(node), "link", "set", "eth0", "up"]);
+        ok_sh(
+            "ip",
+            &["-n", &ns(node), "route", "add", "default", "via", "172.20.20.1"],
+        );
+    }
+    for l in &topo.topology.links {
+        let (a, ia) = l.endpoints[0].split_once(':').unwrap();
+        let (b, ib) = l.endpoints[1].split_once(':').unwrap();
+        let (na, nb) = (ns(a), ns(b));
+        ok_sh(
+            "ip",
+            &[
+                "-n", &na, "link", "add", ia, "type", "veth", "peer", "name", ib, "netns", &nb,
+            ],
+        );
+        ok_sh("ip", &["-n", &na, "link", "set", ia, "up"]);
+        ok_sh("ip", &["-n", &nb, "link", "set", ib, "up"]);
+    }
+    for (node, n) in &topo.topology.nodes.0 {
+        let run = root_dir.join(format!("run-{node}"));
+        let cfg = root_dir.join(format!("etc-{node}"));
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::create_dir_all(&cfg).unwrap();
+        nix::unistd::chown(&run, Some(frr.uid), Some(frr.gid)).unwrap();
+        std::fs::write(run.join("empty.conf"), "").unwrap();
+        std::fs::write(cfg.join("vtysh.conf"), "").unwrap();
+        // The bind: DIR/{node}/frr.conf is the node's /etc/frr/frr.conf.
+        let (src, target) = n.binds[0].split_once(':').unwrap();
+        assert_eq!(target, "/etc/frr/frr.conf");
+        std::fs::copy(exp.join(src), cfg.join("frr.conf")).unwrap();
+        let r = run.to_str().unwrap();
+        for d in ["zebra", "bgpd"] {
+            let pid = format!("{r}/{d}.pid");
+            emu.pidfiles.push(PathBuf::from(&pid));
+            ok_sh(
+                "ip",
+                &[
+                    "netns",
+                    "exec",
+                    &ns(node),
+                    &format!("/usr/lib/frr/{d}"),
+                    "-d",
+                    "-A",
+                    "127.0.0.1",
+                    "--vty_socket",
+                    r,
+                    "-z",
+                    &format!("{r}/zserv.api"),
+                    "-i",
+                    &pid,
+                    "-f",
+                    &format!("{r}/empty.conf"),
+                    "--log",
+                    &format!("file:{r}/{d}.log"),
+                ],
+            );
+        }
+        let o = ok_sh(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &ns(node),
+                "vtysh",
+                "--vty_socket",
+                r,
+                "--config_dir",
+                cfg.to_str().unwrap(),
+                "-b",
+            ],
+        );
+        assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
+    }
+    // containerlab runs each node's `exec` commands once it has started.
+    for (node, n) in &topo.topology.nodes.0 {
+        for cmd in &n.exec {
+            let name = ns(node);
+            let mut args = vec!["netns", "exec", &name];
+            args.extend(cmd.split_whitespace());
+            ok_sh("ip", &args);
+        }
+    }
+
+    // Every router but the origin has the default route from BGP with an AS path as long as
+    // its distance from the origin, and the farthest one traces the world in that many hops.
+    let vtysh_json = |node: &str, cmd: &str| -> serde_json::Value {
+        let run = root_dir.join(format!("run-{node}"));
+        let o = sh(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &ns(node),
+                "vtysh",
+                "--vty_socket",
+                run.to_str().unwrap(),
+                "-c",
+                cmd,
+            ],
+        );
+        serde_json::from_slice(&o.stdout).unwrap_or_default()
+    };
+    let index = |node: &str| -> usize { node.strip_prefix("router-").unwrap().parse().unwrap() };
+    for (node, _) in &topo.topology.nodes.0 {
+        let r = index(node);
+        if r == lab.origin() {
+            continue;
+        }
+        let want = lab.graph.distance(r) as u64;
+        let got = wait_for(Duration::from_secs(60), || {
+            let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
+            let best = v["paths"]
+                .as_array()?
+                .iter()
+                .find(|p| p["bestpath"]["overall"] == true)?
+                .clone();
+            let len = best["aspath"]["length"].as_u64()?;
+            (len == want).then_some(len)
+        });
+        assert_eq!(got, Some(want), "{node}: default route's AS path");
+    }
+    // The management network is no second path: the kernel's default route is the lab's
+    // (BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24 is
+    // announced.
+    for (node, _) in &topo.topology.nodes.0 {
+        let r = index(node);
+        let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
+        let peers = peers["peers"].as_object().cloned().unwrap_or_default();
+        assert_eq!(peers.len(), lab.routers[r].interfaces.len(), "{node}");
+        assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
+        let table = vtysh_json(node, "show ip bgp json");
+        let prefixes: Vec<&String> = table["routes"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert!(
+            !prefixes.is_empty() && prefixes.iter().all(|p| !p.starts_with("172.20.")),
+            "{node}: {prefixes:?}"
+        );
+        if r != lab.origin() {
+            let o = ok_sh("ip", &["-n", &ns(node), "route", "show", "default"]);
+            let route = stdout(&o);
+            assert!(
+                route.contains("proto bgp") && !route.contains("eth0"),
+                "{node}: {route}"
+            );
+        }
+    }
+    let far = (0..lab.routers.len()).max_by_key(|&r| lab.graph.distance(r)).unwrap();
+    let far_node = export::node_name(&lab.routers[far].name).unwrap();
+    let o = ok_sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &ns(&far_node),
+            "traceroute",
+            "-n",
+            "-q",
+            "1",
+            "-w",
+            "2",
+            "-m",
+            "8",
+            "198.51.100.1",
+        ],
+    );
+    let out = stdout(&o);
+    let hops: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(hops.len() as u32, lab.graph.distance(far), "{out}");
+    assert!(hops.last().unwrap().contains("198.51.100.1"), "{out}");
+    drop(emu);
+    let left = String::from_utf8_lossy(&sh("ip", &["netns", "list"]).stdout).into_owned();
+    assert!(!left.contains(&tag), "namespaces left: {left}");
+}
