@@ -179,13 +179,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The hop-count test suite: traces across the chain against the topology's hop counts.
+    /// The hop-count test suite: traces across the lab against the graph's hop counts.
     Check {
         #[arg(long)]
         lab: Option<LabName>,
         #[arg(long)]
         json: bool,
-        /// Trace from K routers spread across the chain (both ends included) instead of all.
+        /// Trace from K routers spread evenly over the router numbers (first and last included) instead of all.
         #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_ROUTERS as i64))]
         sample: Option<u32>,
     },

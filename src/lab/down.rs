@@ -299,11 +299,50 @@ async fn stop_processes(pids: &[u32], rep: &mut Report) {
     }
 }
 
+/// Opens the directory that holds `path`, refusing a symbolic link anywhere on the way: a
+/// planted `/etc/netns/R -> /etc` must not lead `down` to another directory's files.
+/// `None` when there is nothing to do (already gone); a link on the way is noted as foreign.
+fn open_parent(path: &Path, rep: &mut Report) -> Option<(std::os::fd::OwnedFd, std::ffi::CString)> {
+    use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag};
+    let parent = path.parent()?;
+    let name = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(path.file_name()?)).ok()?;
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_NO_SYMLINKS);
+    match openat2(nix::fcntl::AT_FDCWD, parent, how) {
+        Ok(fd) => Some((fd, name)),
+        Err(nix::Error::ENOENT) => None,
+        Err(e) => {
+            rep.foreign.push(format!(
+                "{} (its directory is a symbolic link or cannot be opened: {e}; left alone)",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// Removes a hosts file nsbgp wrote (its first line is the lab's marker), reading and
+/// removing it through its directory's fd, never through a link.
 fn remove_marked_file(path: &Path, marker: &str, opts: Options, rep: &mut Report) {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::Mode;
+    use nix::unistd::{unlinkat, UnlinkatFlags};
+    use std::os::fd::AsFd;
+    let Some((dir, name)) = open_parent(path, rep) else {
         return;
     };
-    if text.lines().next() != Some(marker) {
+    let Ok(fd) = openat(
+        dir.as_fd(),
+        name.as_c_str(),
+        OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return;
+    };
+    let mut text = String::new();
+    let read = std::io::Read::read_to_string(&mut std::fs::File::from(fd), &mut text);
+    if read.is_err() || text.lines().next() != Some(marker) {
         rep.foreign
             .push(format!("{} (not written by this lab; left alone)", path.display()));
         return;
@@ -312,20 +351,29 @@ fn remove_marked_file(path: &Path, marker: &str, opts: Options, rep: &mut Report
         rep.removed.push(path.display().to_string());
         return;
     }
-    match std::fs::remove_file(path) {
+    match unlinkat(dir.as_fd(), name.as_c_str(), UnlinkatFlags::NoRemoveDir) {
         Ok(()) => rep.removed.push(path.display().to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(nix::Error::ENOENT) => {}
         Err(e) => rep.errors.push(format!("{}: {e}", path.display())),
     }
 }
 
+/// Removes a directory nsbgp made if it is empty; never through a link.
 fn remove_empty_dir(path: &Path, opts: Options, rep: &mut Report) {
-    if opts.dry_run || !path.is_dir() {
+    use nix::unistd::{unlinkat, UnlinkatFlags};
+    use std::os::fd::AsFd;
+    if opts.dry_run {
         return;
     }
-    match std::fs::remove_dir(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    let Some((dir, name)) = open_parent(path, rep) else {
+        return;
+    };
+    match unlinkat(dir.as_fd(), name.as_c_str(), UnlinkatFlags::RemoveDir) {
+        Ok(()) | Err(nix::Error::ENOENT) => {}
+        // A link where the directory was: not ours.
+        Err(nix::Error::ENOTDIR) => rep
+            .foreign
+            .push(format!("{} (not a directory; left alone)", path.display())),
         // Not empty: the user put something there; leave it.
         Err(_) => rep.foreign.push(format!("{} (not empty; left alone)", path.display())),
     }
@@ -339,4 +387,35 @@ pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
         .map(PathBuf::from)
         .filter(|m| m.starts_with(dir))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_files_are_never_reached_through_a_link() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("hosts"), "# marker\n127.0.0.1 x\n").unwrap();
+        let netns = t.path().join("netns");
+        std::fs::create_dir(&netns).unwrap();
+        std::os::unix::fs::symlink(&real, netns.join("R_1")).unwrap();
+        let mut rep = Report::default();
+        remove_marked_file(&netns.join("R_1/hosts"), "# marker", Options::default(), &mut rep);
+        remove_empty_dir(&netns.join("R_1"), Options::default(), &mut rep);
+        assert!(real.join("hosts").exists(), "the link's target was touched");
+        assert!(netns.join("R_1").symlink_metadata().is_ok(), "the link itself stays");
+        assert!(rep.removed.is_empty() && rep.errors.is_empty(), "{rep:?}");
+        assert_eq!(rep.foreign.len(), 2, "{rep:?}");
+        // The same file in a real directory is removed, and the emptied directory with it.
+        std::fs::create_dir(netns.join("R_2")).unwrap();
+        std::fs::write(netns.join("R_2/hosts"), "# marker\n").unwrap();
+        let mut rep = Report::default();
+        remove_marked_file(&netns.join("R_2/hosts"), "# marker", Options::default(), &mut rep);
+        remove_empty_dir(&netns.join("R_2"), Options::default(), &mut rep);
+        assert!(!netns.join("R_2").exists(), "{rep:?}");
+        assert_eq!(rep.removed.len(), 1);
+    }
 }

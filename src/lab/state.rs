@@ -120,6 +120,17 @@ pub fn check_root() -> Result<Option<std::fs::Metadata>, StateError> {
 pub fn ensure_root() -> Result<std::fs::Metadata, StateError> {
     let root = state_root();
     if let Some(md) = check_root()? {
+        // An older nsbgp made it 0755: root's and checked above, so only narrow it.
+        if md.mode() & 0o077 != 0 {
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).map_err(|source| {
+                StateError::Io {
+                    path: root.clone(),
+                    step: "chmod",
+                    source,
+                }
+            })?;
+            return check_dir(&root, "state root", None);
+        }
         return Ok(md);
     }
     if let Some(parent) = root.parent() {
