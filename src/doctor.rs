@@ -128,25 +128,26 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "apt-get install -y traceroute",
     ));
 
+    // Size: routers or links, whichever is more (a clique has far more links than routers).
+    let size = lab.map(|l| l.size() as u64).unwrap_or(1000);
     let routers = lab.map(|l| l.routers.len() as u64).unwrap_or(1000);
+    let what = match lab {
+        Some(l) => format!("{routers} routers, {} links", l.links.len()),
+        None => format!("{routers} routers"),
+    };
     let (soft, _) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap_or((0, 0));
     v.push(check(
         "fd limit",
-        soft >= 2 * routers + 256,
-        format!(
-            "soft RLIMIT_NOFILE {soft} (need ~{} for {routers} routers)",
-            2 * routers + 256
-        ),
+        soft >= 2 * size + 256,
+        format!("soft RLIMIT_NOFILE {soft} (need ~{} for {what})", 2 * size + 256),
         "ulimit -n 65536 (nsbgp raises its soft limit to the hard one itself)",
     ));
-    for l in crate::lab::host::needed(routers, &crate::lab::host::read_sysctl) {
+    // Host limits count links as well as routers, as `up` does.
+    for l in crate::lab::host::needed(size, &crate::lab::host::read_sysctl) {
         let detail = match (l.ok(), l.raise) {
-            (true, _) => format!("{} (need {} for {routers} routers)", l.current, l.wanted),
-            (false, true) => format!(
-                "{} is too low for {routers} routers: `up` raises it to {}",
-                l.current, l.wanted
-            ),
-            (false, false) => format!("{} is too low: {routers} routers need {}", l.current, l.wanted),
+            (true, _) => format!("{} (need {} for {what})", l.current, l.wanted),
+            (false, true) => format!("{} is too low for {what}: `up` raises it to {}", l.current, l.wanted),
+            (false, false) => format!("{} is too low: {what} need {}", l.current, l.wanted),
         };
         v.push(Check {
             name: l.key,
