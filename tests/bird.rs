@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use nix::sys::termios;
 use serde_json::Value;
-use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,26 +36,6 @@ fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
     let mut args = vec!["-s", sock.to_str().unwrap()];
     args.extend(cmd.split_whitespace());
     stdout(&sh("birdc", &args))
-}
-
-fn read_until(master: &mut std::fs::File, want: &str, limit: Duration) -> String {
-    let end = Instant::now() + limit;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while Instant::now() < end {
-        let mut fds = [nix::poll::PollFd::new(master.as_fd(), nix::poll::PollFlags::POLLIN)];
-        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) == 0 {
-            continue;
-        }
-        match master.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-        if String::from_utf8_lossy(&got).contains(want) {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 /// `attach` on a BIRD router through a pseudo-terminal: raw while attached, a command edited

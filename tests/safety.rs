@@ -387,29 +387,6 @@ fn sigterm_to_experiment_takes_its_lab_down() {
     lab.assert_clean();
 }
 
-/// Reads the pty master until `want` appears or `limit` passes (bounded).
-fn read_pty_until(master: &mut std::fs::File, want: &str, limit: Duration) -> String {
-    use std::io::Read;
-    use std::os::fd::AsFd;
-    let end = std::time::Instant::now() + limit;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while std::time::Instant::now() < end {
-        let mut fds = [nix::poll::PollFd::new(master.as_fd(), nix::poll::PollFlags::POLLIN)];
-        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) == 0 {
-            continue;
-        }
-        match master.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-        if String::from_utf8_lossy(&got).contains(want) {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
-}
-
 #[test]
 fn vty_and_attach_send_each_command_to_the_daemon_that_knows_it() {
     if !root_or_skip() {
@@ -469,13 +446,13 @@ fn vty_and_attach_send_each_command_to_the_daemon_that_knows_it() {
         .unwrap();
     let mut master = std::fs::File::from(pty.master);
     let prompt = format!("{}> ", lab.router(2));
-    let greet = read_pty_until(&mut master, &prompt, Duration::from_secs(20));
+    let greet = read_until(&mut master, &prompt, Duration::from_secs(20));
     assert!(greet.contains("go to zebra"), "{greet}");
     std::io::Write::write_all(&mut master, b"show ip route\r").unwrap();
-    let out = read_pty_until(&mut master, "0.0.0.0/0", Duration::from_secs(20));
+    let out = read_until(&mut master, "0.0.0.0/0", Duration::from_secs(20));
     assert!(out.contains("0.0.0.0/0") && !out.contains("Unknown command"), "{out}");
     std::io::Write::write_all(&mut master, b"show ip bgp summary\r").unwrap();
-    let out = read_pty_until(&mut master, "Total number of neighbors 1", Duration::from_secs(20));
+    let out = read_until(&mut master, "Total number of neighbors 1", Duration::from_secs(20));
     assert!(out.contains("Total number of neighbors 1"), "{out}");
     std::io::Write::write_all(&mut master, &[0x1d]).unwrap();
     let status = wait_exit(&mut child, Duration::from_secs(20));

@@ -5,7 +5,6 @@ mod common;
 use common::*;
 use nix::pty::openpty;
 use nix::sys::termios;
-use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -91,27 +90,6 @@ fn vty_exec_and_attach_on_three_routers() {
     assert_eq!(out.status.code(), Some(7));
 
     attach_through_a_pty(&lab, &r1);
-}
-
-/// Reads the pty master until `want` appears or `limit` passes.
-fn read_until(master: &mut std::fs::File, want: &str, limit: Duration) -> String {
-    let end = Instant::now() + limit;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while Instant::now() < end {
-        let mut fds = [nix::poll::PollFd::new(master.as_fd(), nix::poll::PollFlags::POLLIN)];
-        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) == 0 {
-            continue;
-        }
-        match master.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-        if String::from_utf8_lossy(&got).contains(want) {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 fn attach_through_a_pty(lab: &TestLab, router: &str) {

@@ -259,3 +259,27 @@ pub fn established(lab: &TestLab, router: &str) -> usize {
         .map(|p| p.values().filter(|x| x["state"] == "Established").count())
         .unwrap_or(0)
 }
+
+/// Reads a pty master until `want` appears or `limit` passes (bounded): for tests that drive
+/// `attach` through a pseudo-terminal.
+pub fn read_until(master: &mut std::fs::File, want: &str, limit: Duration) -> String {
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    let end = Instant::now() + limit;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < end {
+        let mut fds = [nix::poll::PollFd::new(master.as_fd(), nix::poll::PollFlags::POLLIN)];
+        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) == 0 {
+            continue;
+        }
+        match master.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if String::from_utf8_lossy(&got).contains(want) {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
