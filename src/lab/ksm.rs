@@ -115,17 +115,8 @@ fn saved_value(text: &str, key: &str) -> Option<i64> {
 /// ksmd is host-wide: every `up` and `down` reads and writes its settings and `ksm.saved`
 /// under this one lock (`ksm.lock` in the state root), held until the returned file drops.
 fn host_lock(state_root: &Path) -> Result<std::fs::File, String> {
-    use std::os::unix::fs::OpenOptionsExt;
     let p = state_root.join("ksm.lock");
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&p)
-        .map_err(|e| format!("{}: {e}", p.display()))?;
+    let f = super::state::lock_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     // SAFETY: flock on an fd we own; blocks only for another nsbgp's few sysfs writes.
     if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) } != 0 {
         return Err(format!("{}: {}", p.display(), std::io::Error::last_os_error()));

@@ -285,6 +285,7 @@ impl LabLock {
             .create(create)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(dir.join("lock"))?;
         // SAFETY: flock on an fd we own.
         let r = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX | libc::LOCK_NB) };

@@ -195,18 +195,23 @@ pub fn create_lab(lab: &LabName) -> Result<bool, StateError> {
     }
 }
 
-/// A host-wide lock (`NAME` in the state root), polled so that `stop` (a signal) can end
-/// the wait. `Ok(None)` when `stop` was set first.
-pub fn host_lock(name: &str, stop: &std::sync::atomic::AtomicBool) -> std::io::Result<Option<std::fs::File>> {
+/// A lock file (created root-only; a link in its place is refused, never followed).
+pub fn lock_file(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(state_root().join(name))?;
+        .open(path)
+}
+
+/// A host-wide lock (`NAME` in the state root), polled so that `stop` (a signal) can end
+/// the wait. `Ok(None)` when `stop` was set first.
+pub fn host_lock(name: &str, stop: &std::sync::atomic::AtomicBool) -> std::io::Result<Option<std::fs::File>> {
+    let f = lock_file(&state_root().join(name))?;
     loop {
         // SAFETY: flock on an fd we own.
         if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
