@@ -105,10 +105,27 @@ fn effective(t: &InTopology, node: &InNode) -> (Option<String>, Option<String>) 
     (kind, image)
 }
 
+/// A parser's message cut to a line's length: YAML errors quote the offending value, which
+/// may be the whole file.
+fn brief(msg: &str) -> String {
+    let one_line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
+    }
+}
+
 /// Reads a containerlab topology (`text`, from `file`) into an nsbgp lab file.
 pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabError> {
-    let parsed: InFile =
-        serde_yaml_ng::from_str(text).map_err(|e| bad(file, format!("not a containerlab topology: {e}")))?;
+    let parsed: InFile = serde_yaml_ng::from_str(text).map_err(|e| {
+        bad(
+            file,
+            format!(
+                "not a containerlab topology ({}); a topology file is YAML with `name:` and `topology: {{nodes: …, links: …}}`",
+                brief(&e.to_string())
+            ),
+        )
+    })?;
     let mut warnings = Vec::new();
     for k in parsed.other.keys() {
         warnings.push(format!("`{k}` (top level) is not carried over"));
@@ -614,6 +631,10 @@ topology:
     #[test]
     fn bad_inputs_say_what_is_wrong() {
         assert!(err("name: [unclosed\n").contains("not a containerlab topology"));
+        // Not YAML of the right shape: the message is short, whatever the file holds.
+        let long = format!("{}\n", "root:x:0:0:root:/root:/bin/bash ".repeat(100));
+        let e = err(&long);
+        assert!(e.contains("not a containerlab topology") && e.len() < 400, "{e}");
         assert!(err("name: x\n").contains("no `topology` section"));
         let base =
             "name: x\ntopology:\n  nodes:\n    a: {kind: srl}\n    b: {kind: srl}\n    c: {kind: srl}\n  links:\n";
