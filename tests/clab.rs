@@ -7,13 +7,15 @@ mod common;
 
 use common::*;
 use nsbgp::clab::{export, import, yaml::ClabFile};
-use nsbgp::config::{self, Lab, Overrides};
+use nsbgp::config::{self, Lab, Overrides, Suite};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The image the goldens name (the export command picks it from the host's FRR).
 const IMAGE: &str = "quay.io/frrouting/frr:8.4.2";
+/// The BIRD routers' image (the export's default).
+const BIRD_IMAGE: &str = "ghcr.io/srl-labs/bird:2.13";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,7 +28,7 @@ fn lab_from(text: &str) -> Lab {
 /// Exports `lab`, compares every file with tests/golden/{golden}/ (or rewrites them), writes
 /// the export into a fresh directory and checks it there. Returns that directory.
 fn golden_export(lab: &Lab, golden: &str) -> TempDir {
-    let files = export::build(lab, IMAGE).unwrap();
+    let files = export::build(lab, IMAGE, BIRD_IMAGE).unwrap();
     let gdir = root().join("tests/golden").join(golden);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&gdir);
@@ -71,32 +73,46 @@ fn check_export(lab: &Lab, dir: &Path) {
     let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "not a valid containerlab topology: {errors:?}");
 
-    // One linux node per router, DNS-1123 names, the FRR image, both files bound and present.
+    // One linux node per router, DNS-1123 names, its suite's image, its files bound and present:
+    // FRR's frr.conf and daemons, or BIRD's bird.conf.
     assert_eq!(topo.topology.nodes.0.len(), lab.routers.len());
     let mut node_of = BTreeMap::new();
-    for ((name, node), r) in topo.topology.nodes.0.iter().zip(&lab.routers) {
+    for (name, node) in &topo.topology.nodes.0 {
         assert!(nsbgp::clab::is_dns_label(name), "{name}");
+        let r = lab
+            .routers
+            .iter()
+            .find(|r| export::node_name(&r.name).unwrap() == *name)
+            .unwrap();
         assert_eq!(node.kind, "linux");
-        assert_eq!(node.image, IMAGE);
         let targets: BTreeSet<&str> = node.binds.iter().map(|b| b.split_once(':').unwrap().1).collect();
-        assert_eq!(
-            targets,
-            BTreeSet::from(["/etc/frr/daemons", "/etc/frr/frr.conf"]),
-            "{name}"
-        );
         for b in &node.binds {
             let src = dir.join(b.split_once(':').unwrap().0);
             assert!(src.is_file(), "{name} binds {} which the export lacks", src.display());
         }
-        let daemons = std::fs::read_to_string(dir.join(name).join("daemons")).unwrap();
-        assert!(
-            daemons.contains("\nzebra=yes\n") && daemons.contains("\nbgpd=yes\n"),
-            "{daemons}"
-        );
-        assert!(!daemons.lines().any(|l| l.ends_with("=yes")
-            && !l.starts_with("zebra")
-            && !l.starts_with("bgpd")
-            && !l.starts_with("vtysh")));
+        match r.suite {
+            Suite::Frr => {
+                assert_eq!(node.image, IMAGE);
+                assert_eq!(
+                    targets,
+                    BTreeSet::from(["/etc/frr/daemons", "/etc/frr/frr.conf"]),
+                    "{name}"
+                );
+                let daemons = std::fs::read_to_string(dir.join(name).join("daemons")).unwrap();
+                assert!(
+                    daemons.contains("\nzebra=yes\n") && daemons.contains("\nbgpd=yes\n"),
+                    "{daemons}"
+                );
+                assert!(!daemons.lines().any(|l| l.ends_with("=yes")
+                    && !l.starts_with("zebra")
+                    && !l.starts_with("bgpd")
+                    && !l.starts_with("vtysh")));
+            }
+            Suite::Bird => {
+                assert_eq!(node.image, BIRD_IMAGE);
+                assert_eq!(targets, BTreeSet::from(["/etc/bird.conf"]), "{name}");
+            }
+        }
         node_of.insert(name.clone(), r.index);
     }
 
@@ -104,7 +120,25 @@ fn check_export(lab: &Lab, dir: &Path) {
     assert_eq!(topo.topology.links.len(), lab.links.len());
     let mut ifaces: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut pairs = BTreeSet::new();
-    let conf = |n: &str| std::fs::read_to_string(dir.join(n).join("frr.conf")).unwrap();
+    let suite = |n: &str| lab.routers[node_of[n]].suite;
+    let conf = |n: &str| {
+        let file = match suite(n) {
+            Suite::Frr => "frr.conf",
+            Suite::Bird => "bird.conf",
+        };
+        std::fs::read_to_string(dir.join(n).join(file)).unwrap()
+    };
+    let exec = |n: &str| {
+        topo.topology
+            .nodes
+            .0
+            .iter()
+            .find(|(k, _)| k == n)
+            .unwrap()
+            .1
+            .exec
+            .clone()
+    };
     for l in &topo.topology.links {
         assert_eq!(l.endpoints.len(), 2);
         let ends: Vec<(String, String)> = l
@@ -125,16 +159,32 @@ fn check_export(lab: &Lab, dir: &Path) {
             let other = &lab.routers[node_of[&ends[1 - k].0]];
             let link = me.interfaces.iter().find(|x| x.peer_index == other.index).unwrap();
             let c = conf(n);
-            let block = format!(
-                "interface {i}\n ip address {}/{}\n",
-                link.addr,
-                link.subnet.prefix_len()
-            );
-            assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
-            assert!(
-                c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
-                "{n}\n{c}"
-            );
+            match suite(n) {
+                Suite::Frr => {
+                    let block = format!(
+                        "interface {i}\n ip address {}/{}\n",
+                        link.addr,
+                        link.subnet.prefix_len()
+                    );
+                    assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
+                    assert!(
+                        c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
+                        "{n}\n{c}"
+                    );
+                }
+                Suite::Bird => {
+                    // BIRD sets no addresses: the node's exec does.
+                    let add = format!("ip addr add {}/{} dev {i}", link.addr, link.subnet.prefix_len());
+                    assert!(exec(n).contains(&add), "{n}: no {add:?} in {:?}", exec(n));
+                    assert!(
+                        c.contains(&format!(
+                            "  local {} as {};\n  neighbor {} as {};\n",
+                            link.addr, me.asn, link.peer_addr, other.asn
+                        )),
+                        "{n}\n{c}"
+                    );
+                }
+            }
         }
     }
     for (n, nums) in &ifaces {
@@ -168,41 +218,123 @@ fn check_export(lab: &Lab, dir: &Path) {
         .collect();
     let announced: BTreeSet<String> = lab.announced_prefixes().iter().map(|p| p.to_string()).collect();
     for (name, node) in &topo.topology.nodes.0 {
-        assert_eq!(node.exec, ["ip route del default"], "{name}");
         let c = conf(name);
-        let config_lines: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('!')).collect();
-        assert!(
-            !config_lines
-                .iter()
-                .any(|l| l.contains("redistribute") || l.contains("eth0")),
-            "{name}\n{c}"
-        );
         assert!(
             !c.contains("password"),
             "{name}: no vty password travels with the export"
         );
-        for l in c.lines() {
-            if let Some(rest) = l.strip_prefix(" neighbor ") {
-                let addr = rest.split_whitespace().next().unwrap();
-                assert!(
-                    lab_addrs.contains(addr),
-                    "{name}: neighbour {addr} is not a lab address"
-                );
-            }
-            if let Some(p) = l.strip_prefix("  network ") {
-                assert!(announced.contains(p), "{name}: announces {p}, not a lab prefix");
-            }
+        match suite(name) {
+            Suite::Frr => check_frr_node(dir, name, node, &c, &lab_addrs, &announced),
+            Suite::Bird => check_bird_node(lab, dir, name, node, &c, &lab_addrs),
         }
-        // FRR's own parser (the host's vtysh, in dry-run mode) accepts the file.
-        let path = dir.join(name).join("frr.conf");
-        let o = sh("vtysh", &["-C", "-f", path.to_str().unwrap()]);
-        assert!(
-            o.status.success(),
-            "{}: vtysh -C rejects it:\n{}",
-            path.display(),
-            text(&o)
-        );
     }
+}
+
+fn check_frr_node(
+    dir: &Path,
+    name: &str,
+    node: &nsbgp::clab::yaml::Node,
+    c: &str,
+    lab_addrs: &BTreeSet<String>,
+    announced: &BTreeSet<String>,
+) {
+    assert_eq!(node.exec, ["ip route del default"], "{name}");
+    let config_lines: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('!')).collect();
+    assert!(
+        !config_lines
+            .iter()
+            .any(|l| l.contains("redistribute") || l.contains("eth0")),
+        "{name}\n{c}"
+    );
+    for l in c.lines() {
+        if let Some(rest) = l.strip_prefix(" neighbor ") {
+            let addr = rest.split_whitespace().next().unwrap();
+            assert!(
+                lab_addrs.contains(addr),
+                "{name}: neighbour {addr} is not a lab address"
+            );
+        }
+        if let Some(p) = l.strip_prefix("  network ") {
+            assert!(announced.contains(p), "{name}: announces {p}, not a lab prefix");
+        }
+    }
+    // FRR's own parser (the host's vtysh, in dry-run mode) accepts the file.
+    let path = dir.join(name).join("frr.conf");
+    let o = sh("vtysh", &["-C", "-f", path.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "{}: vtysh -C rejects it:\n{}",
+        path.display(),
+        text(&o)
+    );
+}
+
+/// A BIRD node: its exec sets what BIRD does not (addresses, the origin's stub, forwarding)
+/// and deletes the management default route; its bird.conf logs to stderr, peers with lab
+/// addresses only and reads only lo and the lab's interfaces (never eth0); BIRD's own parser
+/// accepts it.
+fn check_bird_node(
+    lab: &Lab,
+    dir: &Path,
+    name: &str,
+    node: &nsbgp::clab::yaml::Node,
+    c: &str,
+    lab_addrs: &BTreeSet<String>,
+) {
+    let r = lab
+        .routers
+        .iter()
+        .find(|r| export::node_name(&r.name).unwrap() == name)
+        .unwrap();
+    let origin = r.index == lab.origin();
+    let n = r.interfaces.len();
+    assert_eq!(node.exec.len(), n + usize::from(origin) + 2, "{name}: {:?}", node.exec);
+    assert_eq!(
+        node.exec[n..].last().unwrap(),
+        "ip route del default dev eth0",
+        "{name}"
+    );
+    assert!(node.exec.contains(&"sysctl -w net.ipv4.ip_forward=1".to_string()));
+    let stub = format!("ip addr add {}/{} dev lo", lab.stub_addr, lab.stub_prefix.prefix_len());
+    assert_eq!(node.exec.contains(&stub), origin, "{name}: {:?}", node.exec);
+    let code: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+    assert!(
+        code.contains(&"log stderr { info, remote, warning, error, auth, fatal, bug };"),
+        "{name}\n{c}"
+    );
+    assert!(
+        !c.contains("/var/log") && !code.iter().any(|l| l.contains("eth0")),
+        "{name}\n{c}"
+    );
+    let ifaces: Vec<String> = std::iter::once("\"lo\"".to_string())
+        .chain((1..=n).map(|k| format!("\"eth{k}\"")))
+        .collect();
+    assert!(
+        c.contains(&format!(
+            "protocol direct {{\n  ipv4;\n  interface {};\n}}",
+            ifaces.join(", ")
+        )),
+        "{name}\n{c}"
+    );
+    let neighbours: Vec<&str> = code
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("neighbor "))
+        .map(|rest| rest.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(neighbours.len(), n, "{name}");
+    assert!(
+        neighbours.iter().all(|a| lab_addrs.contains(*a)),
+        "{name}: {neighbours:?}"
+    );
+    // BIRD's own parser (the host's bird, parse-only) accepts the file.
+    let path = dir.join(name).join("bird.conf");
+    let o = sh("bird", &["-p", "-c", path.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "{}: bird -p rejects it:\n{}",
+        path.display(),
+        text(&o)
+    );
 }
 
 #[test]
@@ -221,12 +353,40 @@ fn ring_6_golden_export() {
     assert_eq!(topo.topology.links.len(), 6);
 }
 
+/// FRR and BIRD alternating, the default from a BIRD router: FRR nodes as above, BIRD
+/// nodes with the BIRD image, bird.conf bound to /etc/bird.conf, addresses in their exec.
+#[test]
+fn mixed_ring_4_golden_export() {
+    let lab = config::load(&root().join("tests/fixtures/mixed-ring-4.toml"), &Overrides::default()).unwrap();
+    assert_eq!(lab.routers[lab.origin()].suite, Suite::Bird);
+    let dir = golden_export(&lab, "export-mixed-ring-4");
+    let text = std::fs::read_to_string(dir.0.join("export/mixed-ring-4.clab.yml")).unwrap();
+    let topo: ClabFile = serde_yaml_ng::from_str(&text).unwrap();
+    let images: Vec<(&str, &str)> = topo
+        .topology
+        .nodes
+        .0
+        .iter()
+        .map(|(n, node)| (n.as_str(), node.image.as_str()))
+        .collect();
+    // The origin's node first.
+    assert_eq!(
+        images,
+        [
+            ("router-1", BIRD_IMAGE),
+            ("router-0", IMAGE),
+            ("router-2", IMAGE),
+            ("router-3", BIRD_IMAGE)
+        ]
+    );
+}
+
 /// A one-router lab has no links: still a valid topology (no empty `links`), and its import
 /// gives back one router.
 #[test]
 fn single_router_export() {
     let lab = lab_from("name = \"solo\"\nrouters = 1\n");
-    let files = export::build(&lab, IMAGE).unwrap();
+    let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
     let dir = tempdir("cl1");
     export::write(&dir.0.join("e"), &files).unwrap();
     check_export(&lab, &dir.0.join("e"));
@@ -251,9 +411,12 @@ fn round_trip_keeps_the_graph() {
         "name = \"rt\"\nrouters = 5\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
          [[topology.link]]\na = 0\nb = 4\n[[topology.link]]\na = 4\nb = 2\n\
          [[topology.link]]\na = 2\nb = 1\n[[topology.link]]\na = 1\nb = 3\n[[topology.link]]\na = 3\nb = 4\n",
+        // BIRD nodes (ghcr.io/srl-labs/bird) are routers to the import too.
+        "name = \"rt\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_1\"\n\
+         [[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 4\nsuite = \"bird\"\n",
     ] {
         let lab = lab_from(text);
-        let files = export::build(&lab, IMAGE).unwrap();
+        let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
         let imported = import::import("rt.clab.yml", &files[0].1, &import::Options::default()).unwrap();
         assert!(
             imported
@@ -552,7 +715,7 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
     let lab = lab_from("name = \"ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\n");
     let dir = tempdir("clr");
     let exp = dir.0.join("export");
-    export::write(&exp, &export::build(&lab, IMAGE).unwrap()).unwrap();
+    export::write(&exp, &export::build(&lab, IMAGE, BIRD_IMAGE).unwrap()).unwrap();
     let topo: ClabFile =
         serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join("ring-6.clab.yml")).unwrap()).unwrap();
     let tag = format!("clr{}", std::process::id());
