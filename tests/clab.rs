@@ -667,9 +667,11 @@ fn schema_rejects_invalid_topologies() {
 
 /// What containerlab does with an export, done with plain tools (containerlab itself is not
 /// installed here): one network namespace per node, a veth pair per link with the export's
-/// interface names, FRR's zebra and bgpd started with no config and the node's bound
-/// `frr.conf` loaded the way FRR's container start-up does (`vtysh -b`). Everything is
-/// removed on drop, also when the test fails.
+/// interface names, a management network, the daemons started from the node's bound files,
+/// then the node's `exec` commands. FRR: zebra and bgpd started with no config and the bound
+/// `frr.conf` loaded the way FRR's container start-up does (`vtysh -b`). BIRD: `bird -c` on
+/// the bound `bird.conf`, as the BIRD image's entrypoint does (with a control socket in a
+/// temporary directory). Everything is removed on drop, also when the test fails.
 struct Emulated {
     netns: Vec<String>,
     pidfiles: Vec<PathBuf>,
@@ -686,7 +688,7 @@ impl Drop for Emulated {
                 continue;
             };
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if matches!(comm.trim(), "zebra" | "bgpd") {
+            if matches!(comm.trim(), "zebra" | "bgpd" | "bird") {
                 let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
                 // Gone, or a zombie waiting for this machine's init to reap it.
                 wait_for(Duration::from_secs(5), || {
@@ -713,13 +715,38 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         return;
     }
     let lab = lab_from("name = \"ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\n");
-    let dir = tempdir("clr");
+    run_like_containerlab(&lab, "clr");
+}
+
+/// FRR and BIRD alternating on a ring, the default from a BIRD router (ROUTER_1): every
+/// router learns it over a lab link with an AS path as long as its distance (1, 2 or 3), and
+/// neither suite peers or announces anything on the management network.
+#[test]
+fn exported_mixed_ring_6_converges_as_containerlab_would_run_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = lab_from(
+        "name = \"mixed-ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_1\"\n\
+         [[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n\
+         [[router]]\nindex = 5\nsuite = \"bird\"\n",
+    );
+    assert_eq!(lab.graph.distance(4), 3);
+    run_like_containerlab(&lab, "clm");
+}
+
+/// Exports `lab`, runs the export the way containerlab would (see `Emulated`) and checks
+/// that the lab's routes and hop counts hold and the management network is no second path.
+fn run_like_containerlab(lab: &Lab, tag: &str) {
+    let dir = tempdir(tag);
     let exp = dir.0.join("export");
-    export::write(&exp, &export::build(&lab, IMAGE, BIRD_IMAGE).unwrap()).unwrap();
+    export::write(&exp, &export::build(lab, IMAGE, BIRD_IMAGE).unwrap()).unwrap();
     let topo: ClabFile =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join("ring-6.clab.yml")).unwrap()).unwrap();
-    let tag = format!("clr{}", std::process::id());
+        serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join(export::topology_file_name(lab))).unwrap()).unwrap();
+    let tag = format!("{tag}{}", std::process::id());
     let ns = |node: &str| format!("{tag}-{node}");
+    let index = |node: &str| -> usize { node.strip_prefix("router-").unwrap().parse().unwrap() };
+    let suite = |node: &str| lab.routers[index(node)].suite;
     let frr = nix::unistd::User::from_name("frr")
         .unwrap()
         .expect("the frr user exists");
@@ -729,6 +756,7 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         _dir: dir,
     };
     let root_dir = emu._dir.0.clone();
+    let run_dir = |node: &str| root_dir.join(format!("run-{node}"));
     for (node, _) in &topo.topology.nodes.0 {
         ok_sh("ip", &["netns", "add", &ns(node)]);
         emu.netns.push(ns(node));
@@ -794,61 +822,95 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         ok_sh("ip", &["-n", &nb, "link", "set", ib, "up"]);
     }
     for (node, n) in &topo.topology.nodes.0 {
-        let run = root_dir.join(format!("run-{node}"));
+        let run = run_dir(node);
         let cfg = root_dir.join(format!("etc-{node}"));
         std::fs::create_dir_all(&run).unwrap();
         std::fs::create_dir_all(&cfg).unwrap();
-        nix::unistd::chown(&run, Some(frr.uid), Some(frr.gid)).unwrap();
-        std::fs::write(run.join("empty.conf"), "").unwrap();
-        std::fs::write(cfg.join("vtysh.conf"), "").unwrap();
-        // The bind: DIR/{node}/frr.conf is the node's /etc/frr/frr.conf.
-        let (src, target) = n.binds[0].split_once(':').unwrap();
-        assert_eq!(target, "/etc/frr/frr.conf");
-        std::fs::copy(exp.join(src), cfg.join("frr.conf")).unwrap();
         let r = run.to_str().unwrap();
-        for d in ["zebra", "bgpd"] {
-            let pid = format!("{r}/{d}.pid");
-            emu.pidfiles.push(PathBuf::from(&pid));
-            ok_sh(
-                "ip",
-                &[
-                    "netns",
-                    "exec",
-                    &ns(node),
-                    &format!("/usr/lib/frr/{d}"),
-                    "-d",
-                    "-A",
-                    "127.0.0.1",
-                    "--vty_socket",
-                    r,
-                    "-z",
-                    &format!("{r}/zserv.api"),
-                    "-i",
-                    &pid,
-                    "-f",
-                    &format!("{r}/empty.conf"),
-                    "--log",
-                    &format!("file:{r}/{d}.log"),
-                ],
-            );
+        // The binds: the node's files as the container sees them.
+        let bound = |target: &str| -> PathBuf {
+            let (src, _) = n
+                .binds
+                .iter()
+                .find_map(|b| b.split_once(':').filter(|(_, t)| *t == target))
+                .unwrap_or_else(|| panic!("{node} binds nothing to {target}: {:?}", n.binds));
+            exp.join(src)
+        };
+        match suite(node) {
+            Suite::Frr => {
+                nix::unistd::chown(&run, Some(frr.uid), Some(frr.gid)).unwrap();
+                std::fs::write(run.join("empty.conf"), "").unwrap();
+                std::fs::write(cfg.join("vtysh.conf"), "").unwrap();
+                std::fs::copy(bound("/etc/frr/frr.conf"), cfg.join("frr.conf")).unwrap();
+                for d in ["zebra", "bgpd"] {
+                    let pid = format!("{r}/{d}.pid");
+                    emu.pidfiles.push(PathBuf::from(&pid));
+                    ok_sh(
+                        "ip",
+                        &[
+                            "netns",
+                            "exec",
+                            &ns(node),
+                            &format!("/usr/lib/frr/{d}"),
+                            "-d",
+                            "-A",
+                            "127.0.0.1",
+                            "--vty_socket",
+                            r,
+                            "-z",
+                            &format!("{r}/zserv.api"),
+                            "-i",
+                            &pid,
+                            "-f",
+                            &format!("{r}/empty.conf"),
+                            "--log",
+                            &format!("file:{r}/{d}.log"),
+                        ],
+                    );
+                }
+                let o = ok_sh(
+                    "ip",
+                    &[
+                        "netns",
+                        "exec",
+                        &ns(node),
+                        "vtysh",
+                        "--vty_socket",
+                        r,
+                        "--config_dir",
+                        cfg.to_str().unwrap(),
+                        "-b",
+                    ],
+                );
+                assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
+            }
+            Suite::Bird => {
+                // The image's entrypoint is `bird -c /etc/bird.conf -d`; here BIRD forks
+                // into the background (same config, root as in the container) so that its
+                // pid file lets the test stop it.
+                let pid = format!("{r}/bird.pid");
+                emu.pidfiles.push(PathBuf::from(&pid));
+                let conf = bound("/etc/bird.conf");
+                ok_sh(
+                    "ip",
+                    &[
+                        "netns",
+                        "exec",
+                        &ns(node),
+                        "/usr/sbin/bird",
+                        "-c",
+                        conf.to_str().unwrap(),
+                        "-s",
+                        &format!("{r}/bird.ctl"),
+                        "-P",
+                        &pid,
+                    ],
+                );
+            }
         }
-        let o = ok_sh(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                &ns(node),
-                "vtysh",
-                "--vty_socket",
-                r,
-                "--config_dir",
-                cfg.to_str().unwrap(),
-                "-b",
-            ],
-        );
-        assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
     }
-    // containerlab runs each node's `exec` commands once it has started.
+    // containerlab runs each node's `exec` commands once it has started (for BIRD nodes:
+    // after BIRD, which then finds its addresses appear).
     for (node, n) in &topo.topology.nodes.0 {
         for cmd in &n.exec {
             let name = ns(node);
@@ -858,10 +920,7 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         }
     }
 
-    // Every router but the origin has the default route from BGP with an AS path as long as
-    // its distance from the origin, and the farthest one traces the world in that many hops.
     let vtysh_json = |node: &str, cmd: &str| -> serde_json::Value {
-        let run = root_dir.join(format!("run-{node}"));
         let o = sh(
             "ip",
             &[
@@ -870,14 +929,21 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
                 &ns(node),
                 "vtysh",
                 "--vty_socket",
-                run.to_str().unwrap(),
+                run_dir(node).to_str().unwrap(),
                 "-c",
                 cmd,
             ],
         );
         serde_json::from_slice(&o.stdout).unwrap_or_default()
     };
-    let index = |node: &str| -> usize { node.strip_prefix("router-").unwrap().parse().unwrap() };
+    let birdc = |node: &str, cmd: &str| -> String {
+        let sock = run_dir(node).join("bird.ctl");
+        let mut args = vec!["-s", sock.to_str().unwrap()];
+        args.extend(cmd.split_whitespace());
+        stdout(&sh("birdc", &args))
+    };
+    // Every router but the origin has the default route from BGP with an AS path as long as
+    // its distance from the origin, learned over a lab link.
     for (node, _) in &topo.topology.nodes.0 {
         let r = index(node);
         if r == lab.origin() {
@@ -885,44 +951,106 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         }
         let want = lab.graph.distance(r) as u64;
         let got = wait_for(Duration::from_secs(60), || {
-            let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
-            let best = v["paths"]
-                .as_array()?
-                .iter()
-                .find(|p| p["bestpath"]["overall"] == true)?
-                .clone();
-            let len = best["aspath"]["length"].as_u64()?;
+            let len = match suite(node) {
+                Suite::Frr => {
+                    let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
+                    let best = v["paths"]
+                        .as_array()?
+                        .iter()
+                        .find(|p| p["bestpath"]["overall"] == true)?
+                        .clone();
+                    best["aspath"]["length"].as_u64()?
+                }
+                Suite::Bird => {
+                    // The best route only; `BGP.as_path: 102 101` lists its ASNs.
+                    let out = birdc(node, "show route 0.0.0.0/0 primary all");
+                    let via = out.lines().find(|l| l.trim_start().starts_with("via "))?;
+                    assert!(!via.contains("eth0"), "{node}: {out}");
+                    let path = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:"))?;
+                    path.split_whitespace().count() as u64
+                }
+            };
             (len == want).then_some(len)
         });
         assert_eq!(got, Some(want), "{node}: default route's AS path");
     }
     // The management network is no second path: the kernel's default route is the lab's
-    // (BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24 is
-    // announced.
+    // (from BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24
+    // is announced or even in the BGP tables.
     for (node, _) in &topo.topology.nodes.0 {
         let r = index(node);
-        let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
-        let peers = peers["peers"].as_object().cloned().unwrap_or_default();
-        assert_eq!(peers.len(), lab.routers[r].interfaces.len(), "{node}");
-        assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
-        let table = vtysh_json(node, "show ip bgp json");
-        let prefixes: Vec<&String> = table["routes"]
-            .as_object()
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
+        let links = lab.routers[r].interfaces.len();
+        match suite(node) {
+            Suite::Frr => {
+                let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
+                let peers = peers["peers"].as_object().cloned().unwrap_or_default();
+                assert_eq!(peers.len(), links, "{node}");
+                assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
+                let table = vtysh_json(node, "show ip bgp json");
+                let prefixes: Vec<&String> = table["routes"]
+                    .as_object()
+                    .map(|m| m.keys().collect())
+                    .unwrap_or_default();
+                assert!(
+                    !prefixes.is_empty() && prefixes.iter().all(|p| !p.starts_with("172.20.")),
+                    "{node}: {prefixes:?}"
+                );
+            }
+            Suite::Bird => {
+                let protos = birdc(node, "show protocols all");
+                let neighbours: Vec<&str> = protos
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix("Neighbor address:"))
+                    .map(str::trim)
+                    .collect();
+                assert_eq!(neighbours.len(), links, "{node}: {protos}");
+                assert!(
+                    neighbours.iter().all(|a| a.starts_with("172.31.")),
+                    "{node}: {neighbours:?}"
+                );
+                let established = protos
+                    .lines()
+                    .filter(|l| l.starts_with("bgp") && l.contains("Established"))
+                    .count();
+                assert_eq!(established, links, "{node}: {protos}");
+                // BIRD's whole table (direct, static and BGP routes) and what it exports to
+                // each peer: nothing of the management network.
+                let table = birdc(node, "show route");
+                assert!(
+                    table.contains("0.0.0.0/0") && !table.contains("172.20."),
+                    "{node}: {table}"
+                );
+                for i in &lab.routers[r].interfaces {
+                    let out = birdc(node, &format!("show route export bgp{}", i.peer_index));
+                    assert!(
+                        out.contains("172.31.") && !out.contains("172.20."),
+                        "{node} → bgp{}: {out}",
+                        i.peer_index
+                    );
+                }
+            }
+        }
+        // Independent of either suite: no BGP connection towards the management network.
+        let o = ok_sh("ip", &["netns", "exec", &ns(node), "ss", "-tn"]);
+        let conns = stdout(&o);
         assert!(
-            !prefixes.is_empty() && prefixes.iter().all(|p| !p.starts_with("172.20.")),
-            "{node}: {prefixes:?}"
+            conns.lines().any(|l| l.contains(":179")) && !conns.contains("172.20.20."),
+            "{node}: {conns}"
         );
         if r != lab.origin() {
             let o = ok_sh("ip", &["-n", &ns(node), "route", "show", "default"]);
             let route = stdout(&o);
+            let proto = match suite(node) {
+                Suite::Frr => "proto bgp",
+                Suite::Bird => "proto bird",
+            };
             assert!(
-                route.contains("proto bgp") && !route.contains("eth0"),
+                route.contains(proto) && !route.contains("eth0") && route.lines().count() == 1,
                 "{node}: {route}"
             );
         }
     }
+    // The farthest router traces the world in as many hops as it is far from the origin.
     let far = (0..lab.routers.len()).max_by_key(|&r| lab.graph.distance(r)).unwrap();
     let far_node = export::node_name(&lab.routers[far].name).unwrap();
     let o = ok_sh(
