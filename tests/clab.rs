@@ -411,9 +411,11 @@ fn round_trip_keeps_the_graph() {
         "name = \"rt\"\nrouters = 5\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
          [[topology.link]]\na = 0\nb = 4\n[[topology.link]]\na = 4\nb = 2\n\
          [[topology.link]]\na = 2\nb = 1\n[[topology.link]]\na = 1\nb = 3\n[[topology.link]]\na = 3\nb = 4\n",
-        // BIRD nodes (ghcr.io/srl-labs/bird) are routers to the import too.
+        // BIRD nodes (ghcr.io/srl-labs/bird) come back as BIRD routers, in a mixed lab and
+        // in a lab of BIRD alone.
         "name = \"rt\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_1\"\n\
          [[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 4\nsuite = \"bird\"\n",
+        "name = \"rt\"\nrouters = 4\n[daemons]\nsuite = \"bird\"\n",
     ] {
         let lab = lab_from(text);
         let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
@@ -436,6 +438,7 @@ fn round_trip_keeps_the_graph() {
                 "routers keep their node names"
             );
             assert_eq!(a.asn, b.asn, "{text}");
+            assert_eq!(a.suite, b.suite, "{text}: BIRD nodes come back as BIRD routers");
         }
         let pairs = |l: &Lab| -> BTreeSet<(usize, usize)> {
             l.graph.links().iter().map(|&(a, b)| (a.min(b), a.max(b))).collect()
