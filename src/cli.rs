@@ -223,7 +223,7 @@ pub enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
-    /// Write the lab as a containerlab topology plus each router's frr.conf and daemons file.
+    /// Write the lab as a containerlab topology plus each router's config files (FRR: frr.conf and daemons; BIRD: bird.conf).
     Export {
         #[arg(short = 'c', long = "config")]
         config: PathBuf,
@@ -232,9 +232,12 @@ pub enum Command {
         /// New directory for the files (never overwritten).
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: PathBuf,
-        /// Container image of every router (default: quay.io/frrouting/frr matching the host's FRR).
+        /// Container image of every FRR router (default: quay.io/frrouting/frr matching the host's FRR).
         #[arg(long, value_name = "IMG")]
         image: Option<String>,
+        /// Container image of every BIRD router (default: ghcr.io/srl-labs/bird:2.13).
+        #[arg(long, value_name = "IMG")]
+        bird_image: Option<String>,
     },
     /// Turn a containerlab topology (*.clab.yml) into an nsbgp lab file.
     Import {
@@ -333,7 +336,8 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             format,
             out,
             image,
-        } => c::export::export(&config, &format, &out, image.as_deref()),
+            bird_image,
+        } => c::export::export(&config, &format, &out, image.as_deref(), bird_image.as_deref()),
         Command::Import {
             file,
             out,

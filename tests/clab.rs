@@ -7,13 +7,15 @@ mod common;
 
 use common::*;
 use nsbgp::clab::{export, import, yaml::ClabFile};
-use nsbgp::config::{self, Lab, Overrides};
+use nsbgp::config::{self, Lab, Overrides, Suite};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The image the goldens name (the export command picks it from the host's FRR).
 const IMAGE: &str = "quay.io/frrouting/frr:8.4.2";
+/// The BIRD routers' image (the export's default).
+const BIRD_IMAGE: &str = "ghcr.io/srl-labs/bird:2.13";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,7 +28,7 @@ fn lab_from(text: &str) -> Lab {
 /// Exports `lab`, compares every file with tests/golden/{golden}/ (or rewrites them), writes
 /// the export into a fresh directory and checks it there. Returns that directory.
 fn golden_export(lab: &Lab, golden: &str) -> TempDir {
-    let files = export::build(lab, IMAGE).unwrap();
+    let files = export::build(lab, IMAGE, BIRD_IMAGE).unwrap();
     let gdir = root().join("tests/golden").join(golden);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&gdir);
@@ -71,32 +73,46 @@ fn check_export(lab: &Lab, dir: &Path) {
     let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "not a valid containerlab topology: {errors:?}");
 
-    // One linux node per router, DNS-1123 names, the FRR image, both files bound and present.
+    // One linux node per router, DNS-1123 names, its suite's image, its files bound and present:
+    // FRR's frr.conf and daemons, or BIRD's bird.conf.
     assert_eq!(topo.topology.nodes.0.len(), lab.routers.len());
     let mut node_of = BTreeMap::new();
-    for ((name, node), r) in topo.topology.nodes.0.iter().zip(&lab.routers) {
+    for (name, node) in &topo.topology.nodes.0 {
         assert!(nsbgp::clab::is_dns_label(name), "{name}");
+        let r = lab
+            .routers
+            .iter()
+            .find(|r| export::node_name(&r.name).unwrap() == *name)
+            .unwrap();
         assert_eq!(node.kind, "linux");
-        assert_eq!(node.image, IMAGE);
         let targets: BTreeSet<&str> = node.binds.iter().map(|b| b.split_once(':').unwrap().1).collect();
-        assert_eq!(
-            targets,
-            BTreeSet::from(["/etc/frr/daemons", "/etc/frr/frr.conf"]),
-            "{name}"
-        );
         for b in &node.binds {
             let src = dir.join(b.split_once(':').unwrap().0);
             assert!(src.is_file(), "{name} binds {} which the export lacks", src.display());
         }
-        let daemons = std::fs::read_to_string(dir.join(name).join("daemons")).unwrap();
-        assert!(
-            daemons.contains("\nzebra=yes\n") && daemons.contains("\nbgpd=yes\n"),
-            "{daemons}"
-        );
-        assert!(!daemons.lines().any(|l| l.ends_with("=yes")
-            && !l.starts_with("zebra")
-            && !l.starts_with("bgpd")
-            && !l.starts_with("vtysh")));
+        match r.suite {
+            Suite::Frr => {
+                assert_eq!(node.image, IMAGE);
+                assert_eq!(
+                    targets,
+                    BTreeSet::from(["/etc/frr/daemons", "/etc/frr/frr.conf"]),
+                    "{name}"
+                );
+                let daemons = std::fs::read_to_string(dir.join(name).join("daemons")).unwrap();
+                assert!(
+                    daemons.contains("\nzebra=yes\n") && daemons.contains("\nbgpd=yes\n"),
+                    "{daemons}"
+                );
+                assert!(!daemons.lines().any(|l| l.ends_with("=yes")
+                    && !l.starts_with("zebra")
+                    && !l.starts_with("bgpd")
+                    && !l.starts_with("vtysh")));
+            }
+            Suite::Bird => {
+                assert_eq!(node.image, BIRD_IMAGE);
+                assert_eq!(targets, BTreeSet::from(["/etc/bird.conf"]), "{name}");
+            }
+        }
         node_of.insert(name.clone(), r.index);
     }
 
@@ -104,7 +120,25 @@ fn check_export(lab: &Lab, dir: &Path) {
     assert_eq!(topo.topology.links.len(), lab.links.len());
     let mut ifaces: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut pairs = BTreeSet::new();
-    let conf = |n: &str| std::fs::read_to_string(dir.join(n).join("frr.conf")).unwrap();
+    let suite = |n: &str| lab.routers[node_of[n]].suite;
+    let conf = |n: &str| {
+        let file = match suite(n) {
+            Suite::Frr => "frr.conf",
+            Suite::Bird => "bird.conf",
+        };
+        std::fs::read_to_string(dir.join(n).join(file)).unwrap()
+    };
+    let exec = |n: &str| {
+        topo.topology
+            .nodes
+            .0
+            .iter()
+            .find(|(k, _)| k == n)
+            .unwrap()
+            .1
+            .exec
+            .clone()
+    };
     for l in &topo.topology.links {
         assert_eq!(l.endpoints.len(), 2);
         let ends: Vec<(String, String)> = l
@@ -125,16 +159,32 @@ fn check_export(lab: &Lab, dir: &Path) {
             let other = &lab.routers[node_of[&ends[1 - k].0]];
             let link = me.interfaces.iter().find(|x| x.peer_index == other.index).unwrap();
             let c = conf(n);
-            let block = format!(
-                "interface {i}\n ip address {}/{}\n",
-                link.addr,
-                link.subnet.prefix_len()
-            );
-            assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
-            assert!(
-                c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
-                "{n}\n{c}"
-            );
+            match suite(n) {
+                Suite::Frr => {
+                    let block = format!(
+                        "interface {i}\n ip address {}/{}\n",
+                        link.addr,
+                        link.subnet.prefix_len()
+                    );
+                    assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
+                    assert!(
+                        c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
+                        "{n}\n{c}"
+                    );
+                }
+                Suite::Bird => {
+                    // BIRD sets no addresses: the node's exec does.
+                    let add = format!("ip addr add {}/{} dev {i}", link.addr, link.subnet.prefix_len());
+                    assert!(exec(n).contains(&add), "{n}: no {add:?} in {:?}", exec(n));
+                    assert!(
+                        c.contains(&format!(
+                            "  local {} as {};\n  neighbor {} as {};\n",
+                            link.addr, me.asn, link.peer_addr, other.asn
+                        )),
+                        "{n}\n{c}"
+                    );
+                }
+            }
         }
     }
     for (n, nums) in &ifaces {
@@ -168,41 +218,123 @@ fn check_export(lab: &Lab, dir: &Path) {
         .collect();
     let announced: BTreeSet<String> = lab.announced_prefixes().iter().map(|p| p.to_string()).collect();
     for (name, node) in &topo.topology.nodes.0 {
-        assert_eq!(node.exec, ["ip route del default"], "{name}");
         let c = conf(name);
-        let config_lines: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('!')).collect();
-        assert!(
-            !config_lines
-                .iter()
-                .any(|l| l.contains("redistribute") || l.contains("eth0")),
-            "{name}\n{c}"
-        );
         assert!(
             !c.contains("password"),
             "{name}: no vty password travels with the export"
         );
-        for l in c.lines() {
-            if let Some(rest) = l.strip_prefix(" neighbor ") {
-                let addr = rest.split_whitespace().next().unwrap();
-                assert!(
-                    lab_addrs.contains(addr),
-                    "{name}: neighbour {addr} is not a lab address"
-                );
-            }
-            if let Some(p) = l.strip_prefix("  network ") {
-                assert!(announced.contains(p), "{name}: announces {p}, not a lab prefix");
-            }
+        match suite(name) {
+            Suite::Frr => check_frr_node(dir, name, node, &c, &lab_addrs, &announced),
+            Suite::Bird => check_bird_node(lab, dir, name, node, &c, &lab_addrs),
         }
-        // FRR's own parser (the host's vtysh, in dry-run mode) accepts the file.
-        let path = dir.join(name).join("frr.conf");
-        let o = sh("vtysh", &["-C", "-f", path.to_str().unwrap()]);
-        assert!(
-            o.status.success(),
-            "{}: vtysh -C rejects it:\n{}",
-            path.display(),
-            text(&o)
-        );
     }
+}
+
+fn check_frr_node(
+    dir: &Path,
+    name: &str,
+    node: &nsbgp::clab::yaml::Node,
+    c: &str,
+    lab_addrs: &BTreeSet<String>,
+    announced: &BTreeSet<String>,
+) {
+    assert_eq!(node.exec, ["ip route del default"], "{name}");
+    let config_lines: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('!')).collect();
+    assert!(
+        !config_lines
+            .iter()
+            .any(|l| l.contains("redistribute") || l.contains("eth0")),
+        "{name}\n{c}"
+    );
+    for l in c.lines() {
+        if let Some(rest) = l.strip_prefix(" neighbor ") {
+            let addr = rest.split_whitespace().next().unwrap();
+            assert!(
+                lab_addrs.contains(addr),
+                "{name}: neighbour {addr} is not a lab address"
+            );
+        }
+        if let Some(p) = l.strip_prefix("  network ") {
+            assert!(announced.contains(p), "{name}: announces {p}, not a lab prefix");
+        }
+    }
+    // FRR's own parser (the host's vtysh, in dry-run mode) accepts the file.
+    let path = dir.join(name).join("frr.conf");
+    let o = sh("vtysh", &["-C", "-f", path.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "{}: vtysh -C rejects it:\n{}",
+        path.display(),
+        text(&o)
+    );
+}
+
+/// A BIRD node: its exec sets what BIRD does not (addresses, the origin's stub, forwarding)
+/// and deletes the management default route; its bird.conf logs to stderr, peers with lab
+/// addresses only and reads only lo and the lab's interfaces (never eth0); BIRD's own parser
+/// accepts it.
+fn check_bird_node(
+    lab: &Lab,
+    dir: &Path,
+    name: &str,
+    node: &nsbgp::clab::yaml::Node,
+    c: &str,
+    lab_addrs: &BTreeSet<String>,
+) {
+    let r = lab
+        .routers
+        .iter()
+        .find(|r| export::node_name(&r.name).unwrap() == name)
+        .unwrap();
+    let origin = r.index == lab.origin();
+    let n = r.interfaces.len();
+    assert_eq!(node.exec.len(), n + usize::from(origin) + 2, "{name}: {:?}", node.exec);
+    assert_eq!(
+        node.exec[n..].last().unwrap(),
+        "ip route del default dev eth0",
+        "{name}"
+    );
+    assert!(node.exec.contains(&"sysctl -w net.ipv4.ip_forward=1".to_string()));
+    let stub = format!("ip addr add {}/{} dev lo", lab.stub_addr, lab.stub_prefix.prefix_len());
+    assert_eq!(node.exec.contains(&stub), origin, "{name}: {:?}", node.exec);
+    let code: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+    assert!(
+        code.contains(&"log stderr { info, remote, warning, error, auth, fatal, bug };"),
+        "{name}\n{c}"
+    );
+    assert!(
+        !c.contains("/var/log") && !code.iter().any(|l| l.contains("eth0")),
+        "{name}\n{c}"
+    );
+    let ifaces: Vec<String> = std::iter::once("\"lo\"".to_string())
+        .chain((1..=n).map(|k| format!("\"eth{k}\"")))
+        .collect();
+    assert!(
+        c.contains(&format!(
+            "protocol direct {{\n  ipv4;\n  interface {};\n}}",
+            ifaces.join(", ")
+        )),
+        "{name}\n{c}"
+    );
+    let neighbours: Vec<&str> = code
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("neighbor "))
+        .map(|rest| rest.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(neighbours.len(), n, "{name}");
+    assert!(
+        neighbours.iter().all(|a| lab_addrs.contains(*a)),
+        "{name}: {neighbours:?}"
+    );
+    // BIRD's own parser (the host's bird, parse-only) accepts the file.
+    let path = dir.join(name).join("bird.conf");
+    let o = sh("bird", &["-p", "-c", path.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "{}: bird -p rejects it:\n{}",
+        path.display(),
+        text(&o)
+    );
 }
 
 #[test]
@@ -221,12 +353,40 @@ fn ring_6_golden_export() {
     assert_eq!(topo.topology.links.len(), 6);
 }
 
+/// FRR and BIRD alternating, the default from a BIRD router: FRR nodes as above, BIRD
+/// nodes with the BIRD image, bird.conf bound to /etc/bird.conf, addresses in their exec.
+#[test]
+fn mixed_ring_4_golden_export() {
+    let lab = config::load(&root().join("tests/fixtures/mixed-ring-4.toml"), &Overrides::default()).unwrap();
+    assert_eq!(lab.routers[lab.origin()].suite, Suite::Bird);
+    let dir = golden_export(&lab, "export-mixed-ring-4");
+    let text = std::fs::read_to_string(dir.0.join("export/mixed-ring-4.clab.yml")).unwrap();
+    let topo: ClabFile = serde_yaml_ng::from_str(&text).unwrap();
+    let images: Vec<(&str, &str)> = topo
+        .topology
+        .nodes
+        .0
+        .iter()
+        .map(|(n, node)| (n.as_str(), node.image.as_str()))
+        .collect();
+    // The origin's node first.
+    assert_eq!(
+        images,
+        [
+            ("router-1", BIRD_IMAGE),
+            ("router-0", IMAGE),
+            ("router-2", IMAGE),
+            ("router-3", BIRD_IMAGE)
+        ]
+    );
+}
+
 /// A one-router lab has no links: still a valid topology (no empty `links`), and its import
 /// gives back one router.
 #[test]
 fn single_router_export() {
     let lab = lab_from("name = \"solo\"\nrouters = 1\n");
-    let files = export::build(&lab, IMAGE).unwrap();
+    let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
     let dir = tempdir("cl1");
     export::write(&dir.0.join("e"), &files).unwrap();
     check_export(&lab, &dir.0.join("e"));
@@ -251,9 +411,14 @@ fn round_trip_keeps_the_graph() {
         "name = \"rt\"\nrouters = 5\n[topology]\nshape = \"file\"\norigin = \"ROUTER_2\"\n\
          [[topology.link]]\na = 0\nb = 4\n[[topology.link]]\na = 4\nb = 2\n\
          [[topology.link]]\na = 2\nb = 1\n[[topology.link]]\na = 1\nb = 3\n[[topology.link]]\na = 3\nb = 4\n",
+        // BIRD nodes (ghcr.io/srl-labs/bird) come back as BIRD routers, in a mixed lab and
+        // in a lab of BIRD alone.
+        "name = \"rt\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_1\"\n\
+         [[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 4\nsuite = \"bird\"\n",
+        "name = \"rt\"\nrouters = 4\n[daemons]\nsuite = \"bird\"\n",
     ] {
         let lab = lab_from(text);
-        let files = export::build(&lab, IMAGE).unwrap();
+        let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
         let imported = import::import("rt.clab.yml", &files[0].1, &import::Options::default()).unwrap();
         assert!(
             imported
@@ -273,6 +438,7 @@ fn round_trip_keeps_the_graph() {
                 "routers keep their node names"
             );
             assert_eq!(a.asn, b.asn, "{text}");
+            assert_eq!(a.suite, b.suite, "{text}: BIRD nodes come back as BIRD routers");
         }
         let pairs = |l: &Lab| -> BTreeSet<(usize, usize)> {
             l.graph.links().iter().map(|&(a, b)| (a.min(b), a.max(b))).collect()
@@ -504,9 +670,11 @@ fn schema_rejects_invalid_topologies() {
 
 /// What containerlab does with an export, done with plain tools (containerlab itself is not
 /// installed here): one network namespace per node, a veth pair per link with the export's
-/// interface names, FRR's zebra and bgpd started with no config and the node's bound
-/// `frr.conf` loaded the way FRR's container start-up does (`vtysh -b`). Everything is
-/// removed on drop, also when the test fails.
+/// interface names, a management network, the daemons started from the node's bound files,
+/// then the node's `exec` commands. FRR: zebra and bgpd started with no config and the bound
+/// `frr.conf` loaded the way FRR's container start-up does (`vtysh -b`). BIRD: `bird -c` on
+/// the bound `bird.conf`, as the BIRD image's entrypoint does (with a control socket in a
+/// temporary directory). Everything is removed on drop, also when the test fails.
 struct Emulated {
     netns: Vec<String>,
     pidfiles: Vec<PathBuf>,
@@ -523,7 +691,7 @@ impl Drop for Emulated {
                 continue;
             };
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if matches!(comm.trim(), "zebra" | "bgpd") {
+            if matches!(comm.trim(), "zebra" | "bgpd" | "bird") {
                 let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
                 // Gone, or a zombie waiting for this machine's init to reap it.
                 wait_for(Duration::from_secs(5), || {
@@ -550,13 +718,38 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         return;
     }
     let lab = lab_from("name = \"ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\n");
-    let dir = tempdir("clr");
+    run_like_containerlab(&lab, "clr");
+}
+
+/// FRR and BIRD alternating on a ring, the default from a BIRD router (ROUTER_1): every
+/// router learns it over a lab link with an AS path as long as its distance (1, 2 or 3), and
+/// neither suite peers or announces anything on the management network.
+#[test]
+fn exported_mixed_ring_6_converges_as_containerlab_would_run_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = lab_from(
+        "name = \"mixed-ring-6\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_1\"\n\
+         [[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n\
+         [[router]]\nindex = 5\nsuite = \"bird\"\n",
+    );
+    assert_eq!(lab.graph.distance(4), 3);
+    run_like_containerlab(&lab, "clm");
+}
+
+/// Exports `lab`, runs the export the way containerlab would (see `Emulated`) and checks
+/// that the lab's routes and hop counts hold and the management network is no second path.
+fn run_like_containerlab(lab: &Lab, tag: &str) {
+    let dir = tempdir(tag);
     let exp = dir.0.join("export");
-    export::write(&exp, &export::build(&lab, IMAGE).unwrap()).unwrap();
+    export::write(&exp, &export::build(lab, IMAGE, BIRD_IMAGE).unwrap()).unwrap();
     let topo: ClabFile =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join("ring-6.clab.yml")).unwrap()).unwrap();
-    let tag = format!("clr{}", std::process::id());
+        serde_yaml_ng::from_str(&std::fs::read_to_string(exp.join(export::topology_file_name(lab))).unwrap()).unwrap();
+    let tag = format!("{tag}{}", std::process::id());
     let ns = |node: &str| format!("{tag}-{node}");
+    let index = |node: &str| -> usize { node.strip_prefix("router-").unwrap().parse().unwrap() };
+    let suite = |node: &str| lab.routers[index(node)].suite;
     let frr = nix::unistd::User::from_name("frr")
         .unwrap()
         .expect("the frr user exists");
@@ -566,6 +759,7 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         _dir: dir,
     };
     let root_dir = emu._dir.0.clone();
+    let run_dir = |node: &str| root_dir.join(format!("run-{node}"));
     for (node, _) in &topo.topology.nodes.0 {
         ok_sh("ip", &["netns", "add", &ns(node)]);
         emu.netns.push(ns(node));
@@ -631,61 +825,95 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         ok_sh("ip", &["-n", &nb, "link", "set", ib, "up"]);
     }
     for (node, n) in &topo.topology.nodes.0 {
-        let run = root_dir.join(format!("run-{node}"));
+        let run = run_dir(node);
         let cfg = root_dir.join(format!("etc-{node}"));
         std::fs::create_dir_all(&run).unwrap();
         std::fs::create_dir_all(&cfg).unwrap();
-        nix::unistd::chown(&run, Some(frr.uid), Some(frr.gid)).unwrap();
-        std::fs::write(run.join("empty.conf"), "").unwrap();
-        std::fs::write(cfg.join("vtysh.conf"), "").unwrap();
-        // The bind: DIR/{node}/frr.conf is the node's /etc/frr/frr.conf.
-        let (src, target) = n.binds[0].split_once(':').unwrap();
-        assert_eq!(target, "/etc/frr/frr.conf");
-        std::fs::copy(exp.join(src), cfg.join("frr.conf")).unwrap();
         let r = run.to_str().unwrap();
-        for d in ["zebra", "bgpd"] {
-            let pid = format!("{r}/{d}.pid");
-            emu.pidfiles.push(PathBuf::from(&pid));
-            ok_sh(
-                "ip",
-                &[
-                    "netns",
-                    "exec",
-                    &ns(node),
-                    &format!("/usr/lib/frr/{d}"),
-                    "-d",
-                    "-A",
-                    "127.0.0.1",
-                    "--vty_socket",
-                    r,
-                    "-z",
-                    &format!("{r}/zserv.api"),
-                    "-i",
-                    &pid,
-                    "-f",
-                    &format!("{r}/empty.conf"),
-                    "--log",
-                    &format!("file:{r}/{d}.log"),
-                ],
-            );
+        // The binds: the node's files as the container sees them.
+        let bound = |target: &str| -> PathBuf {
+            let (src, _) = n
+                .binds
+                .iter()
+                .find_map(|b| b.split_once(':').filter(|(_, t)| *t == target))
+                .unwrap_or_else(|| panic!("{node} binds nothing to {target}: {:?}", n.binds));
+            exp.join(src)
+        };
+        match suite(node) {
+            Suite::Frr => {
+                nix::unistd::chown(&run, Some(frr.uid), Some(frr.gid)).unwrap();
+                std::fs::write(run.join("empty.conf"), "").unwrap();
+                std::fs::write(cfg.join("vtysh.conf"), "").unwrap();
+                std::fs::copy(bound("/etc/frr/frr.conf"), cfg.join("frr.conf")).unwrap();
+                for d in ["zebra", "bgpd"] {
+                    let pid = format!("{r}/{d}.pid");
+                    emu.pidfiles.push(PathBuf::from(&pid));
+                    ok_sh(
+                        "ip",
+                        &[
+                            "netns",
+                            "exec",
+                            &ns(node),
+                            &format!("/usr/lib/frr/{d}"),
+                            "-d",
+                            "-A",
+                            "127.0.0.1",
+                            "--vty_socket",
+                            r,
+                            "-z",
+                            &format!("{r}/zserv.api"),
+                            "-i",
+                            &pid,
+                            "-f",
+                            &format!("{r}/empty.conf"),
+                            "--log",
+                            &format!("file:{r}/{d}.log"),
+                        ],
+                    );
+                }
+                let o = ok_sh(
+                    "ip",
+                    &[
+                        "netns",
+                        "exec",
+                        &ns(node),
+                        "vtysh",
+                        "--vty_socket",
+                        r,
+                        "--config_dir",
+                        cfg.to_str().unwrap(),
+                        "-b",
+                    ],
+                );
+                assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
+            }
+            Suite::Bird => {
+                // The image's entrypoint is `bird -c /etc/bird.conf -d`; here BIRD forks
+                // into the background (same config, root as in the container) so that its
+                // pid file lets the test stop it.
+                let pid = format!("{r}/bird.pid");
+                emu.pidfiles.push(PathBuf::from(&pid));
+                let conf = bound("/etc/bird.conf");
+                ok_sh(
+                    "ip",
+                    &[
+                        "netns",
+                        "exec",
+                        &ns(node),
+                        "/usr/sbin/bird",
+                        "-c",
+                        conf.to_str().unwrap(),
+                        "-s",
+                        &format!("{r}/bird.ctl"),
+                        "-P",
+                        &pid,
+                    ],
+                );
+            }
         }
-        let o = ok_sh(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                &ns(node),
-                "vtysh",
-                "--vty_socket",
-                r,
-                "--config_dir",
-                cfg.to_str().unwrap(),
-                "-b",
-            ],
-        );
-        assert!(!text(&o).contains("Unknown command"), "{node}: {}", text(&o));
     }
-    // containerlab runs each node's `exec` commands once it has started.
+    // containerlab runs each node's `exec` commands once it has started (for BIRD nodes:
+    // after BIRD, which then finds its addresses appear).
     for (node, n) in &topo.topology.nodes.0 {
         for cmd in &n.exec {
             let name = ns(node);
@@ -695,10 +923,7 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         }
     }
 
-    // Every router but the origin has the default route from BGP with an AS path as long as
-    // its distance from the origin, and the farthest one traces the world in that many hops.
     let vtysh_json = |node: &str, cmd: &str| -> serde_json::Value {
-        let run = root_dir.join(format!("run-{node}"));
         let o = sh(
             "ip",
             &[
@@ -707,14 +932,21 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
                 &ns(node),
                 "vtysh",
                 "--vty_socket",
-                run.to_str().unwrap(),
+                run_dir(node).to_str().unwrap(),
                 "-c",
                 cmd,
             ],
         );
         serde_json::from_slice(&o.stdout).unwrap_or_default()
     };
-    let index = |node: &str| -> usize { node.strip_prefix("router-").unwrap().parse().unwrap() };
+    let birdc = |node: &str, cmd: &str| -> String {
+        let sock = run_dir(node).join("bird.ctl");
+        let mut args = vec!["-s", sock.to_str().unwrap()];
+        args.extend(cmd.split_whitespace());
+        stdout(&sh("birdc", &args))
+    };
+    // Every router but the origin has the default route from BGP with an AS path as long as
+    // its distance from the origin, learned over a lab link.
     for (node, _) in &topo.topology.nodes.0 {
         let r = index(node);
         if r == lab.origin() {
@@ -722,44 +954,106 @@ fn exported_ring_6_converges_as_containerlab_would_run_it() {
         }
         let want = lab.graph.distance(r) as u64;
         let got = wait_for(Duration::from_secs(60), || {
-            let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
-            let best = v["paths"]
-                .as_array()?
-                .iter()
-                .find(|p| p["bestpath"]["overall"] == true)?
-                .clone();
-            let len = best["aspath"]["length"].as_u64()?;
+            let len = match suite(node) {
+                Suite::Frr => {
+                    let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
+                    let best = v["paths"]
+                        .as_array()?
+                        .iter()
+                        .find(|p| p["bestpath"]["overall"] == true)?
+                        .clone();
+                    best["aspath"]["length"].as_u64()?
+                }
+                Suite::Bird => {
+                    // The best route only; `BGP.as_path: 102 101` lists its ASNs.
+                    let out = birdc(node, "show route 0.0.0.0/0 primary all");
+                    let via = out.lines().find(|l| l.trim_start().starts_with("via "))?;
+                    assert!(!via.contains("eth0"), "{node}: {out}");
+                    let path = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:"))?;
+                    path.split_whitespace().count() as u64
+                }
+            };
             (len == want).then_some(len)
         });
         assert_eq!(got, Some(want), "{node}: default route's AS path");
     }
     // The management network is no second path: the kernel's default route is the lab's
-    // (BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24 is
-    // announced.
+    // (from BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24
+    // is announced or even in the BGP tables.
     for (node, _) in &topo.topology.nodes.0 {
         let r = index(node);
-        let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
-        let peers = peers["peers"].as_object().cloned().unwrap_or_default();
-        assert_eq!(peers.len(), lab.routers[r].interfaces.len(), "{node}");
-        assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
-        let table = vtysh_json(node, "show ip bgp json");
-        let prefixes: Vec<&String> = table["routes"]
-            .as_object()
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
+        let links = lab.routers[r].interfaces.len();
+        match suite(node) {
+            Suite::Frr => {
+                let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
+                let peers = peers["peers"].as_object().cloned().unwrap_or_default();
+                assert_eq!(peers.len(), links, "{node}");
+                assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
+                let table = vtysh_json(node, "show ip bgp json");
+                let prefixes: Vec<&String> = table["routes"]
+                    .as_object()
+                    .map(|m| m.keys().collect())
+                    .unwrap_or_default();
+                assert!(
+                    !prefixes.is_empty() && prefixes.iter().all(|p| !p.starts_with("172.20.")),
+                    "{node}: {prefixes:?}"
+                );
+            }
+            Suite::Bird => {
+                let protos = birdc(node, "show protocols all");
+                let neighbours: Vec<&str> = protos
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix("Neighbor address:"))
+                    .map(str::trim)
+                    .collect();
+                assert_eq!(neighbours.len(), links, "{node}: {protos}");
+                assert!(
+                    neighbours.iter().all(|a| a.starts_with("172.31.")),
+                    "{node}: {neighbours:?}"
+                );
+                let established = protos
+                    .lines()
+                    .filter(|l| l.starts_with("bgp") && l.contains("Established"))
+                    .count();
+                assert_eq!(established, links, "{node}: {protos}");
+                // BIRD's whole table (direct, static and BGP routes) and what it exports to
+                // each peer: nothing of the management network.
+                let table = birdc(node, "show route");
+                assert!(
+                    table.contains("0.0.0.0/0") && !table.contains("172.20."),
+                    "{node}: {table}"
+                );
+                for i in &lab.routers[r].interfaces {
+                    let out = birdc(node, &format!("show route export bgp{}", i.peer_index));
+                    assert!(
+                        out.contains("172.31.") && !out.contains("172.20."),
+                        "{node} → bgp{}: {out}",
+                        i.peer_index
+                    );
+                }
+            }
+        }
+        // Independent of either suite: no BGP connection towards the management network.
+        let o = ok_sh("ip", &["netns", "exec", &ns(node), "ss", "-tn"]);
+        let conns = stdout(&o);
         assert!(
-            !prefixes.is_empty() && prefixes.iter().all(|p| !p.starts_with("172.20.")),
-            "{node}: {prefixes:?}"
+            conns.lines().any(|l| l.contains(":179")) && !conns.contains("172.20.20."),
+            "{node}: {conns}"
         );
         if r != lab.origin() {
             let o = ok_sh("ip", &["-n", &ns(node), "route", "show", "default"]);
             let route = stdout(&o);
+            let proto = match suite(node) {
+                Suite::Frr => "proto bgp",
+                Suite::Bird => "proto bird",
+            };
             assert!(
-                route.contains("proto bgp") && !route.contains("eth0"),
+                route.contains(proto) && !route.contains("eth0") && route.lines().count() == 1,
                 "{node}: {route}"
             );
         }
     }
+    // The farthest router traces the world in as many hops as it is far from the origin.
     let far = (0..lab.routers.len()).max_by_key(|&r| lab.graph.distance(r)).unwrap();
     let far_node = export::node_name(&lab.routers[far].name).unwrap();
     let o = ok_sh(

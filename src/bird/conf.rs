@@ -1,6 +1,7 @@
 //! `bird.conf`, rendered from `templates/bird.conf` with the lab semantics of the FRR
 //! configs: every link prefix announced, the stub and the default from ROUTER_0 only, eBGP
-//! per interface with next-hop-self, the lab's timers, extended messages on.
+//! per interface with next-hop-self, the lab's timers, extended messages on. The same
+//! template renders the config of a containerlab node (`render_for_container`).
 
 use crate::config::{Lab, Router};
 use askama::Template;
@@ -14,6 +15,15 @@ struct BirdConf<'a> {
     networks: Vec<Ipv4Net>,
     originates_default: bool,
     log_classes: &'static str,
+    /// Set for a containerlab export: what differs from a router nsbgp runs itself.
+    container: Option<Container>,
+}
+
+/// A containerlab node's BIRD: it logs to stderr (the container's log) instead of into
+/// nsbgp's chroot, and `protocol direct` reads only these interfaces, so that containerlab's
+/// management interface (`eth0`) never enters BIRD's table.
+struct Container {
+    interfaces: Vec<String>,
 }
 
 /// BIRD's log classes for an FRR log level (`[daemons] log_level`): the same severities.
@@ -28,6 +38,22 @@ pub fn log_classes(level: &str) -> &'static str {
 
 /// The config of router `index` (a BIRD router, or any router for `render`).
 pub fn render(lab: &Lab, index: usize) -> String {
+    render_with(lab, index, None)
+}
+
+/// The config of router `index` as a containerlab node: `lab` is the lab as the containers
+/// see it (interfaces named `eth1` …). Logs go to stderr; `protocol direct` reads `lo` and
+/// the router's lab interfaces only.
+pub fn render_for_container(lab: &Lab, index: usize) -> String {
+    let mut lab_ifaces: Vec<_> = lab.router(index).interfaces.iter().collect();
+    lab_ifaces.sort_by_key(|i| i.link);
+    let interfaces = std::iter::once("lo".to_string())
+        .chain(lab_ifaces.iter().map(|i| i.name.clone()))
+        .collect();
+    render_with(lab, index, Some(Container { interfaces }))
+}
+
+fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String {
     let r = lab.router(index);
     let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
     // The origin alone (ROUTER_0 unless `[topology] origin` says otherwise) holds the stub
@@ -43,6 +69,7 @@ pub fn render(lab: &Lab, index: usize) -> String {
         networks,
         originates_default: origin,
         log_classes: log_classes(&lab.log_level),
+        container,
     }
     .render()
     // Rendering only formats validated values; a failure here is a template bug.

@@ -1,17 +1,19 @@
-//! A lab as a containerlab topology: one `kind: linux` node per router running the FRR image,
-//! with the router's integrated `frr.conf` (rendered from the lab's own templates) and FRR's
-//! `daemons` file bound into `/etc/frr`, and one link per lab link.
+//! A lab as a containerlab topology: one `kind: linux` node per router and one link per lab
+//! link. An FRR router runs the FRR image with its integrated `frr.conf` (rendered from the
+//! lab's own templates) and FRR's `daemons` file bound into `/etc/frr`; a BIRD router runs
+//! the BIRD image with its `bird.conf` (the lab's template) bound to `/etc/bird.conf`.
 //!
 //! Inside a container the interfaces are `eth1 … ethN` (numbered per node in link order) and
-//! nobody else gives them addresses, so `frr.conf` does. `eth0` is containerlab's management
-//! network: no BGP session runs over it and only the lab's prefixes are announced (`network`
-//! statements, never `redistribute connected`), and the management default route is deleted
-//! at start so the lab's own default route (from BGP) is the one used: the lab's hop counts
-//! hold in containerlab too.
+//! nobody else gives them addresses: `frr.conf` does for FRR, the node's `exec` commands do
+//! for BIRD (which configures no addresses). `eth0` is containerlab's management network: no
+//! BGP session runs over it and only the lab's prefixes are announced (FRR: `network`
+//! statements, never `redistribute connected`; BIRD: `protocol direct` reads only `lo` and
+//! the lab's interfaces), and the management default route is deleted at start so the lab's
+//! own default route (from BGP) is the one used: the lab's hop counts hold in containerlab too.
 
 use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL};
 use super::{is_dns_label, ClabError};
-use crate::config::{Daemon, Lab};
+use crate::config::{Daemon, Lab, Suite};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,8 @@ use std::path::{Path, PathBuf};
 /// Where the bound files go inside the container (FRR's image reads them there).
 const FRR_CONF: &str = "/etc/frr/frr.conf";
 const FRR_DAEMONS: &str = "/etc/frr/daemons";
+/// Where the BIRD image's entrypoint (`bird -c /etc/bird.conf -d`) reads its config.
+const BIRD_CONF: &str = "/etc/bird.conf";
 
 /// The topology file's name in the export directory.
 pub fn topology_file_name(lab: &Lab) -> String {
@@ -42,20 +46,9 @@ pub fn node_name(router: &str) -> Result<String, ClabError> {
 }
 
 /// Every file of the export, relative to the export directory, in writing order: the
-/// topology file first, then per node `{node}/frr.conf` and `{node}/daemons`.
-pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError> {
-    let bird: Vec<&str> = lab
-        .routers
-        .iter()
-        .filter(|r| r.suite == crate::config::Suite::Bird)
-        .map(|r| r.name.as_str())
-        .collect();
-    if !bird.is_empty() {
-        return Err(ClabError::Input(format!(
-            "routers {} run BIRD: the containerlab export writes FRR nodes only; export the lab with suite = \"frr\" for those routers",
-            bird.join(", ")
-        )));
-    }
+/// topology file first, then per node `{node}/frr.conf` and `{node}/daemons` (FRR routers)
+/// or `{node}/bird.conf` (BIRD routers). `frr_image` and `bird_image` are the nodes' images.
+pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBuf, String)>, ClabError> {
     let names = lab
         .routers
         .iter()
@@ -96,6 +89,25 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
         })
         .collect();
 
+    // The lab as the containers see it: routers and their peers by node name, interfaces ethN.
+    let mut clab = lab.clone();
+    for r in &mut clab.routers {
+        r.name = names[r.index].clone();
+        let renamed: Vec<(Ipv4Addr, String)> = ordered[r.index]
+            .iter()
+            .enumerate()
+            .map(|(k, i)| (i.addr, format!("eth{}", k + 1)))
+            .collect();
+        for i in &mut r.interfaces {
+            i.name = renamed
+                .iter()
+                .find(|(a, _)| *a == i.addr)
+                .expect("own address")
+                .1
+                .clone();
+            i.peer_name = names[i.peer_index].clone();
+        }
+    }
     // The origin's node first: an import takes the first node as the origin (and numbered
     // node names keep their numbers, so the order changes no router's index or AS).
     let origin = lab.origin();
@@ -103,14 +115,26 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
         .chain(lab.routers.iter().filter(|r| r.index != origin))
         .map(|r| {
             let n = &names[r.index];
+            let (image, binds, exec) = match r.suite {
+                Suite::Frr => (
+                    frr_image,
+                    vec![format!("{n}/frr.conf:{FRR_CONF}"), format!("{n}/daemons:{FRR_DAEMONS}")],
+                    // Containers get a default route through the management network, which
+                    // would win over the lab's BGP default in the kernel; deleting it at start
+                    // makes the lab's default the one used, so nothing leaves the lab that way.
+                    vec!["ip route del default".into()],
+                ),
+                Suite::Bird => (
+                    bird_image,
+                    vec![format!("{n}/bird.conf:{BIRD_CONF}")],
+                    bird_exec(&clab, r.index, r.index == origin),
+                ),
+            };
             let node = Node {
                 kind: "linux".into(),
                 image: image.to_string(),
-                binds: vec![format!("{n}/frr.conf:{FRR_CONF}"), format!("{n}/daemons:{FRR_DAEMONS}")],
-                // Containers get a default route through the management network, which would
-                // win over the lab's BGP default in the kernel; deleting it at start makes the
-                // lab's default the one used, so nothing leaves the lab that way.
-                exec: vec!["ip route del default".into()],
+                binds,
+                exec,
                 labels: BTreeMap::from([(ASN_LABEL.to_string(), r.asn)]),
             };
             (n.clone(), node)
@@ -135,32 +159,46 @@ pub fn build(lab: &Lab, image: &str) -> Result<Vec<(PathBuf, String)>, ClabError
         ),
     )];
 
-    // The lab as the containers see it: routers and their peers by node name, interfaces ethN.
-    let mut clab = lab.clone();
-    for r in &mut clab.routers {
-        r.name = names[r.index].clone();
-        let renamed: Vec<(Ipv4Addr, String)> = ordered[r.index]
-            .iter()
-            .enumerate()
-            .map(|(k, i)| (i.addr, format!("eth{}", k + 1)))
-            .collect();
-        for i in &mut r.interfaces {
-            i.name = renamed
-                .iter()
-                .find(|(a, _)| *a == i.addr)
-                .expect("own address")
-                .1
-                .clone();
-            i.peer_name = names[i.peer_index].clone();
+    for r in &clab.routers {
+        let n = Path::new(&names[r.index]);
+        match r.suite {
+            Suite::Frr => {
+                out.push((n.join("frr.conf"), frr_conf(&clab, r.index, r.index == origin)));
+                out.push((n.join("daemons"), daemons_file(&clab, r.index)));
+            }
+            Suite::Bird => out.push((
+                n.join("bird.conf"),
+                crate::bird::conf::render_for_container(&clab, r.index),
+            )),
         }
     }
-    for r in &clab.routers {
-        let n = &names[r.index];
-        let conf = frr_conf(&clab, r.index, r.index == origin);
-        out.push((Path::new(n).join("frr.conf"), conf));
-        out.push((Path::new(n).join("daemons"), daemons_file(&clab, r.index)));
-    }
     Ok(out)
+}
+
+/// A BIRD node's start-up commands (containerlab runs them once the container runs). BIRD
+/// sets no addresses and no sysctls, so these do what nsbgp and FRR's zebra do otherwise:
+/// the address of each lab interface (eth1 … in link order), the stub on `lo` for the
+/// router holding the world, forwarding on, and the management default route (through
+/// `eth0`) deleted so that the lab's default from BGP is the one used. `dev eth0` names
+/// that route alone: BIRD may already have installed the lab's default when this runs.
+fn bird_exec(lab: &Lab, index: usize, holds_world: bool) -> Vec<String> {
+    let r = lab.router(index);
+    let mut ifaces: Vec<_> = r.interfaces.iter().collect();
+    ifaces.sort_by_key(|i| i.link);
+    let mut exec: Vec<String> = ifaces
+        .iter()
+        .map(|i| format!("ip addr add {}/{} dev {}", i.addr, i.subnet.prefix_len(), i.name))
+        .collect();
+    if holds_world {
+        exec.push(format!(
+            "ip addr add {}/{} dev lo",
+            lab.stub_addr,
+            lab.stub_prefix.prefix_len()
+        ));
+    }
+    exec.push("sysctl -w net.ipv4.ip_forward=1".into());
+    exec.push("ip route del default dev eth0".into());
+    exec
 }
 
 /// FRR's integrated config for one router: zebra's and bgpd's configs from the lab's
@@ -294,7 +332,7 @@ mod tests {
 
     #[test]
     fn chain_interfaces_and_links_follow_link_order() {
-        let files = build(&lab("name = \"c\"\nrouters = 3\n"), "img").unwrap();
+        let files = build(&lab("name = \"c\"\nrouters = 3\n"), "img", "bird-img").unwrap();
         let topo: ClabFile = serde_yaml_ng::from_str(&files[0].1).unwrap();
         let ends: Vec<Vec<String>> = topo.topology.links.iter().map(|l| l.endpoints.clone()).collect();
         assert_eq!(
@@ -322,6 +360,67 @@ mod tests {
             "{r0}"
         );
         assert_eq!(r0.matches("line vty").count(), 1);
+    }
+
+    #[test]
+    fn bird_routers_bind_bird_conf_and_set_addresses_in_exec() {
+        // A BIRD origin and a BIRD middle router around one FRR router.
+        let files = build(
+            &lab("name = \"b\"\nrouters = 3\n[daemons]\nsuite = \"bird\"\n[[router]]\nindex = 2\nsuite = \"frr\"\n"),
+            "frr-img",
+            "bird-img",
+        )
+        .unwrap();
+        let topo: ClabFile = serde_yaml_ng::from_str(&files[0].1).unwrap();
+        let node = |n: &str| &topo.topology.nodes.0.iter().find(|(k, _)| k == n).unwrap().1;
+        let r0 = node("router-0");
+        assert_eq!(r0.image, "bird-img");
+        assert_eq!(r0.binds, ["router-0/bird.conf:/etc/bird.conf"]);
+        assert_eq!(
+            r0.exec,
+            [
+                "ip addr add 172.31.1.2/24 dev eth1",
+                "ip addr add 198.51.100.1/24 dev lo",
+                "sysctl -w net.ipv4.ip_forward=1",
+                "ip route del default dev eth0"
+            ]
+        );
+        assert_eq!(
+            node("router-1").exec,
+            [
+                "ip addr add 172.31.1.1/24 dev eth1",
+                "ip addr add 172.31.2.2/24 dev eth2",
+                "sysctl -w net.ipv4.ip_forward=1",
+                "ip route del default dev eth0"
+            ]
+        );
+        assert_eq!(node("router-2").image, "frr-img");
+        let paths: Vec<&Path> = files[1..].iter().map(|(p, _)| p.as_path()).collect();
+        assert_eq!(
+            paths,
+            [
+                Path::new("router-0/bird.conf"),
+                Path::new("router-1/bird.conf"),
+                Path::new("router-2/frr.conf"),
+                Path::new("router-2/daemons")
+            ]
+        );
+        let conf = |p: &str| &files.iter().find(|(f, _)| f == Path::new(p)).unwrap().1;
+        let b1 = conf("router-1/bird.conf");
+        assert!(b1.contains("\nlog stderr "), "{b1}");
+        assert!(!b1.contains("/var/log") && !b1.contains("eth0\""), "{b1}");
+        assert!(b1.contains("  interface \"lo\", \"eth1\", \"eth2\";\n"), "{b1}");
+        assert!(
+            b1.contains("description \"router-2\";\n  local 172.31.2.2 as 101;\n  neighbor 172.31.2.1 as 102;"),
+            "{b1}"
+        );
+        let b0 = conf("router-0/bird.conf");
+        assert!(
+            b0.contains("define OWN = [ 172.31.1.0/24, 198.51.100.0/24, 0.0.0.0/0 ];"),
+            "{b0}"
+        );
+        assert!(b0.contains("route 0.0.0.0/0 unreachable;"), "{b0}");
+        assert!(b0.contains("  interface \"lo\", \"eth1\";\n"), "{b0}");
     }
 
     #[test]

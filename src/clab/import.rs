@@ -9,6 +9,10 @@
 //! `router_prefix` ('.' mapped to '_'); otherwise they are `ROUTER_0` … in node order. The
 //! mapping is written as comments either way. Router k has AS `first_asn + k`: 100 + k, or
 //! what the nodes' `nsbgp-asn` labels say (exports carry them).
+//!
+//! Suites: a router node whose image runs BIRD (its name contains `bird`, as
+//! `ghcr.io/srl-labs/bird` that nsbgp's exports use) runs the host's BIRD (`suite = "bird"`);
+//! every other router node the host's FRR.
 
 use super::yaml::{InFile, InNode, InTopology, ASN_LABEL};
 use super::{is_clab_node_name, ClabError};
@@ -77,6 +81,11 @@ fn is_router(kind: &str, image: Option<&str>) -> bool {
     }
     // Every other kind is a network OS (srl, ceos, crpd, vr-*, cisco_*, frr, …).
     true
+}
+
+/// Whether a router node's image runs BIRD (nsbgp runs such a router with `suite = "bird"`).
+fn runs_bird(image: &str) -> bool {
+    image.to_ascii_lowercase().contains("bird")
 }
 
 fn keys(m: &BTreeMap<String, serde_yaml_ng::Value>) -> String {
@@ -161,6 +170,8 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     let mut routers: Vec<String> = Vec::new();
     let mut asns: Vec<Option<u64>> = Vec::new();
     let mut images: Vec<(String, Vec<String>)> = Vec::new();
+    // Per router: whether its image runs BIRD.
+    let mut bird: Vec<bool> = Vec::new();
     let mut skipped: BTreeSet<String> = BTreeSet::new();
     for (name, node) in &t.nodes.0 {
         if !is_clab_node_name(name) {
@@ -183,6 +194,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             skipped.insert(name.clone());
             continue;
         }
+        bird.push(image.as_deref().is_some_and(runs_bird));
         if let Some(img) = image {
             match images.iter_mut().find(|(i, _)| *i == img) {
                 Some((_, nodes)) => nodes.push(name.clone()),
@@ -218,8 +230,9 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     }
     for (img, nodes) in images {
         warnings.push(format!(
-            "image {img} of {} not used (nsbgp runs the host's FRR)",
-            nodes.join(", ")
+            "image {img} of {} not used (nsbgp runs the host's {})",
+            nodes.join(", "),
+            if runs_bird(&img) { "BIRD" } else { "FRR" }
         ));
     }
     let index = |n: &str| routers.iter().position(|r| r == n);
@@ -345,6 +358,10 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
         let _ = writeln!(s, "first_asn = {first_asn}");
         let _ = writeln!(s, "last_asn = {}", first_asn + routers.len() as u64 - 1);
     }
+    let all_bird = bird.iter().all(|&b| b);
+    if all_bird {
+        s.push_str("\n[daemons]\nsuite = \"bird\"\n");
+    }
     let _ = write!(
         s,
         "\n[topology]\nshape = \"file\"\norigin = {}\n",
@@ -359,6 +376,16 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             toml_str(&names[b]),
             routers[b]
         );
+    }
+    if !all_bird {
+        for &i in by_index.iter().filter(|&&i| bird[i]) {
+            let _ = write!(
+                s,
+                "\n[[router]]\nname = {}  # {}\nsuite = \"bird\"\n",
+                toml_str(&names[i]),
+                routers[i]
+            );
+        }
     }
     // The file must be a lab nsbgp can run: everything validation checks (AS range, names,
     // interface name lengths, the address pool) is checked now, before anything is written.
@@ -524,6 +551,7 @@ pub fn write(path: &std::path::Path, text: &str) -> Result<(), ClabError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Suite;
 
     const DIAMOND: &str = r#"
 name: diamond
@@ -548,6 +576,43 @@ topology:
             Err(ClabError::Input(m)) => m,
             other => panic!("expected an input error, got {other:?}"),
         }
+    }
+
+    /// Router nodes with a BIRD image run BIRD: `[[router]] suite = "bird"` for them, or
+    /// `[daemons] suite = "bird"` when every router does.
+    #[test]
+    fn bird_images_run_bird() {
+        let mixed = "name: m\ntopology:\n  nodes:\n    a: {kind: linux, image: quay.io/frrouting/frr:8.4.2}\n    \
+                     b: {kind: linux, image: ghcr.io/srl-labs/bird:2.13}\n    c: {kind: linux, image: quay.io/frrouting/frr:8.4.2}\n  \
+                     links:\n    - endpoints: [a:eth1, b:eth1]\n    - endpoints: [b:eth2, c:eth1]\n";
+        let i = import("m.clab.yml", mixed, &Options::default()).unwrap();
+        let w = i.warnings.join("\n");
+        assert!(
+            w.contains("image ghcr.io/srl-labs/bird:2.13 of b not used (nsbgp runs the host's BIRD)")
+                && w.contains("image quay.io/frrouting/frr:8.4.2 of a, c not used (nsbgp runs the host's FRR)"),
+            "{w}"
+        );
+        let lab =
+            crate::config::validate("m", crate::config::parse("m", &i.toml).unwrap(), &Overrides::default()).unwrap();
+        let suites: Vec<Suite> = lab.routers.iter().map(|r| r.suite).collect();
+        assert_eq!(suites, [Suite::Frr, Suite::Bird, Suite::Frr], "{}", i.toml);
+        assert!(
+            i.toml
+                .contains("[[router]]\nname = \"ROUTER_1\"  # b\nsuite = \"bird\"\n"),
+            "{}",
+            i.toml
+        );
+
+        let all = mixed.replace("quay.io/frrouting/frr:8.4.2", "ghcr.io/srl-labs/bird:2.13");
+        let i = import("m.clab.yml", &all, &Options::default()).unwrap();
+        assert!(
+            i.toml.contains("\n[daemons]\nsuite = \"bird\"\n") && !i.toml.contains("[[router]]"),
+            "{}",
+            i.toml
+        );
+        let lab =
+            crate::config::validate("m", crate::config::parse("m", &i.toml).unwrap(), &Overrides::default()).unwrap();
+        assert!(lab.routers.iter().all(|r| r.suite == Suite::Bird));
     }
 
     #[test]

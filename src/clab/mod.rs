@@ -29,6 +29,11 @@ impl ClabError {
 /// are written and tested against (Debian 12's FRR 8.4).
 pub const DEFAULT_FRR_IMAGE: &str = "quay.io/frrouting/frr:8.4.2";
 
+/// Image of the BIRD routers: the one containerlab's own peering-lab example runs
+/// (srl-labs/bird-container: Alpine with BIRD 2.13 and iproute2, entrypoint
+/// `/usr/sbin/bird -c /etc/bird.conf -d`).
+pub const DEFAULT_BIRD_IMAGE: &str = "ghcr.io/srl-labs/bird:2.13";
+
 /// A published `quay.io/frrouting/frr` tag per FRR major version: the exported configs use
 /// the same dialect as the lab's daemons.
 const FRR_IMAGE_TAGS: &[(u32, &str)] = &[(8, "8.4.2"), (9, "9.1.3"), (10, "10.2.1")];

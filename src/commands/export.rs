@@ -3,11 +3,17 @@
 
 use super::{clab_err, load};
 use crate::clab::{self, export};
-use crate::config::Overrides;
+use crate::config::{Overrides, Suite};
 use crate::lab::LabError;
 use std::path::Path;
 
-pub fn export(config: &Path, format: &str, out: &Path, image: Option<&str>) -> Result<(), LabError> {
+pub fn export(
+    config: &Path,
+    format: &str,
+    out: &Path,
+    image: Option<&str>,
+    bird_image: Option<&str>,
+) -> Result<(), LabError> {
     if format != "containerlab" {
         return Err(LabError::Input(format!(
             "unknown export format {format:?}: use containerlab"
@@ -31,10 +37,17 @@ pub fn export(config: &Path, format: &str, out: &Path, image: Option<&str>) -> R
             }
         }
     };
-    let files = export::build(&lab, &image).map_err(clab_err)?;
+    let bird_image = bird_image.unwrap_or(clab::DEFAULT_BIRD_IMAGE);
+    let files = export::build(&lab, &image, bird_image).map_err(clab_err)?;
     export::write(out, &files).map_err(clab_err)?;
+    let bird = lab.routers.iter().filter(|r| r.suite == Suite::Bird).count();
+    let images = match (lab.routers.len() - bird, bird) {
+        (_, 0) => format!("image {image}"),
+        (0, _) => format!("image {bird_image}"),
+        (f, b) => format!("{f} FRR with image {image}, {b} BIRD with image {bird_image}"),
+    };
     println!(
-        "wrote {} ({} routers, image {image}) and {} config files into {}\ndeploy it: containerlab deploy -t {}",
+        "wrote {} ({} routers, {images}) and {} config files into {}\ndeploy it: containerlab deploy -t {}",
         export::topology_file_name(&lab),
         lab.routers.len(),
         files.len() - 1,
