@@ -238,7 +238,7 @@ fn check_frr_node(
     lab_addrs: &BTreeSet<String>,
     announced: &BTreeSet<String>,
 ) {
-    assert_eq!(node.exec, ["ip route del default"], "{name}");
+    assert_eq!(node.exec, ["ip route del default dev eth0"], "{name}");
     let config_lines: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('!')).collect();
     assert!(
         !config_lines

@@ -122,7 +122,8 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
                     // Containers get a default route through the management network, which
                     // would win over the lab's BGP default in the kernel; deleting it at start
                     // makes the lab's default the one used, so nothing leaves the lab that way.
-                    vec!["ip route del default".into()],
+                    // `dev eth0`: never the lab default zebra may already have installed.
+                    vec!["ip route del default dev eth0".into()],
                 ),
                 Suite::Bird => (
                     bird_image,
