@@ -222,27 +222,13 @@ fn bird_chain_of_ten() {
     attach_bird_through_a_pty(&lab, &lab.router(3));
 
     // An announcement from router 0 is recorded at every other router.
-    let dir = tempdir("brd");
-    let file = dir.0.join("announce.toml");
-    std::fs::write(
-        &file,
-        format!(
+    let (_dir, out, summary) = lab.experiment(
+        "brd",
+        &format!(
             "name = \"ann\"\nmeasure = \"203.0.113.0/24\"\nrepeat = 1\ntimeout_s = 60\n[[step]]\naction = \"announce\"\nrouter = \"{}\"\nprefix = \"203.0.113.0/24\"\n",
             lab.router(0)
         ),
-    )
-    .unwrap();
-    let out = dir.0.join("ann");
-    let o = nsbgp(&[
-        "experiment",
-        file.to_str().unwrap(),
-        "--lab",
-        &lab.name,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o, "experiment");
-    let summary: Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    );
     let per = summary["per_router"].as_array().unwrap();
     assert_eq!(per.len(), n - 1, "{summary}");
     assert!(per.iter().all(|p| p["missing_runs"] == 0), "{summary}");
@@ -252,22 +238,10 @@ fn bird_chain_of_ten() {
 
     // Experiment kill/restart steps take daemon = "bird": the routers behind ROUTER_5 lose the
     // default when its bird dies and get it back when it restarts.
-    let file = dir.0.join("kill.toml");
-    std::fs::write(
-        &file,
+    let (_kill_dir, out, _) = lab.experiment(
+        "brk",
         "name = \"kill\"\nmeasure = \"default\"\nrepeat = 1\ntimeout_s = 30\n[[step]]\naction = \"kill\"\nrouter = \"5\"\ndaemon = \"bird\"\n[[step]]\naction = \"restart\"\nrouter = \"5\"\ndaemon = \"bird\"\n",
-    )
-    .unwrap();
-    let out = dir.0.join("kill");
-    let o = nsbgp(&[
-        "experiment",
-        file.to_str().unwrap(),
-        "--lab",
-        &lab.name,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o, "experiment kill/restart bird");
+    );
     let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
     for i in 6..n {
         for event in ["departure", "arrival"] {

@@ -139,28 +139,14 @@ fn ring_6_takes_the_short_way_and_reroutes_round_a_failed_link() {
 
     // The link ROUTER_0 — ROUTER_1 fails: the far side re-learns the default the other way
     // round. nsbgp times it ...
-    let dir = tempdir("tpx");
-    let file = dir.0.join("ring.toml");
-    std::fs::write(
-        &file,
-        format!(
+    let (_dir, out, summary) = lab.experiment(
+        "tpx",
+        &format!(
             "measure = \"default\"\nrepeat = 1\ntimeout_s = 60\n[[step]]\naction = \"link_down\"\nrouters = [\"{}\", \"{}\"]\n[[step]]\naction = \"wait\"\nuntil = \"converged\"\n",
             lab.router(0),
             lab.router(1)
         ),
-    )
-    .unwrap();
-    let out = dir.0.join("out");
-    let o = nsbgp(&[
-        "experiment",
-        file.to_str().unwrap(),
-        "--lab",
-        &lab.name,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o, "experiment");
-    let summary: Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    );
     assert_eq!(summary["event"], "reroute", "{summary}");
     let per = summary["per_router"].as_array().unwrap();
     let names: Vec<&str> = per.iter().map(|r| r["router"].as_str().unwrap()).collect();

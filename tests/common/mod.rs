@@ -283,3 +283,18 @@ pub fn read_until(master: &mut std::fs::File, want: &str, limit: Duration) -> St
     }
     String::from_utf8_lossy(&got).into_owned()
 }
+
+impl TestLab {
+    /// Runs the experiment `spec` (TOML) on this lab into a fresh results directory, asserting
+    /// it succeeded; returns the directory (kept alive by the TempDir) and `summary.json`.
+    pub fn experiment(&self, tag: &str, spec: &str) -> (TempDir, PathBuf, serde_json::Value) {
+        let dir = tempdir(tag);
+        let file = dir.0.join("experiment.toml");
+        std::fs::write(&file, spec).unwrap();
+        let out = dir.0.join("results");
+        let o = self.on_lab(&["experiment", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_ok(&o, &format!("experiment {tag}"));
+        let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        (dir, out, summary)
+    }
+}
