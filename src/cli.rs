@@ -35,7 +35,7 @@ fn watch_secs(s: &str) -> Result<f64, String> {
 #[command(
     name = "nsbgp",
     version,
-    about = "A laboratory of real FRR BGP routers on one Linux host"
+    about = "A laboratory of real BGP routers (FRR or BIRD 2) on one Linux host, in any topology"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,7 +44,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Bring up a lab: namespaces, veth links, chroots, zebra and bgpd per router.
+    /// Bring up a lab: namespaces, veth links, chroots, and each router's daemons (FRR's zebra and bgpd, or BIRD).
     Up {
         #[arg(short = 'c', long = "config")]
         config: PathBuf,
@@ -82,7 +82,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write every router's FRR configs into a directory (no root, no system changes).
+    /// Write every router's configs (FRR's or BIRD's) into a directory (no root, no system changes).
     Render {
         #[arg(short = 'c', long = "config")]
         config: PathBuf,

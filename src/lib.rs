@@ -1,5 +1,5 @@
-//! nsbgp: a laboratory of real FRR BGP routers on one Linux host.
-//! One network namespace and chroot per router, veth links, zebra + bgpd per router.
+//! nsbgp: a laboratory of real BGP routers (FRR or BIRD 2) on one Linux host.
+//! One network namespace and chroot per router, veth links, zebra + bgpd or bird per router.
 
 pub mod bird;
 pub mod clab;
