@@ -5,11 +5,8 @@
 
 mod common;
 use common::*;
-use nix::sys::termios;
 use serde_json::Value;
-use std::os::fd::{AsFd, OwnedFd};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Capabilities BIRD keeps when it drops to its user: NET_BIND_SERVICE (10), NET_BROADCAST
 /// (11), NET_ADMIN (12), NET_RAW (13).
@@ -41,50 +38,14 @@ fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
 /// `attach` on a BIRD router through a pseudo-terminal: raw while attached, a command edited
 /// with backspace answered without reply codes, Ctrl-] leaves, the terminal restored.
 fn attach_bird_through_a_pty(lab: &TestLab, router: &str) {
-    let pty = nix::pty::openpty(None, None).unwrap();
-    let before = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    let slave = |fd: &OwnedFd| Stdio::from(fd.try_clone().unwrap());
-    let mut child = Command::new(NSBGP)
-        .args(["attach", router, "--lab", &lab.name])
-        .stdin(slave(&pty.slave))
-        .stdout(slave(&pty.slave))
-        .stderr(slave(&pty.slave))
-        .spawn()
-        .unwrap();
-    let mut master = std::fs::File::from(pty.master);
-    let greet = read_until(&mut master, &format!("{router}> "), Duration::from_secs(10));
+    let (mut s, greet) = PtyAttach::start(lab, router, Duration::from_secs(10));
     assert!(greet.contains("Ctrl-] or `quit` leaves"), "banner missing:\n{greet}");
     assert!(greet.contains("BIRD 2."), "no greeting:\n{greet}");
-    let during = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    assert!(
-        !during.local_flags.contains(termios::LocalFlags::ICANON),
-        "terminal not raw while attached"
-    );
-    std::io::Write::write_all(&mut master, b"show statuz\x7fs\r").unwrap();
-    let out = read_until(&mut master, "Daemon is up and running", Duration::from_secs(10));
+    s.send(b"show statuz\x7fs\r");
+    let out = s.read_until("Daemon is up and running", Duration::from_secs(10));
     assert!(out.contains("Daemon is up and running"), "no answer:\n{out}");
     assert!(!out.contains("0013"), "reply codes shown:\n{out}");
-    std::io::Write::write_all(&mut master, &[0x1d]).unwrap();
-    let bye = read_until(&mut master, "left bird", Duration::from_secs(5));
-    assert!(bye.contains("left bird"), "{bye}");
-    let end = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < end, "attach did not exit after Ctrl-]");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "attach exit {status}");
-    let after = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    assert_eq!(
-        after.local_flags, before.local_flags,
-        "terminal local flags not restored"
-    );
-    assert_eq!(
-        after.input_flags, before.input_flags,
-        "terminal input flags not restored"
-    );
+    s.leave("left bird", Duration::from_secs(5));
 }
 
 /// A live (not zombie) process named bird.

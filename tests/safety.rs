@@ -434,30 +434,15 @@ fn vty_and_attach_send_each_command_to_the_daemon_that_knows_it() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 
     // attach without a daemon: bgpd's session, and `show ip route` answered by zebra.
-    use std::os::fd::AsFd;
-    let pty = nix::pty::openpty(None, None).unwrap();
-    let slave = |fd: &std::os::fd::OwnedFd| Stdio::from(fd.try_clone().unwrap());
-    let mut child = Command::new(NSBGP)
-        .args(["attach", &lab.router(2), "--lab", &lab.name])
-        .stdin(slave(&pty.slave))
-        .stdout(slave(&pty.slave))
-        .stderr(slave(&pty.slave))
-        .spawn()
-        .unwrap();
-    let mut master = std::fs::File::from(pty.master);
-    let prompt = format!("{}> ", lab.router(2));
-    let greet = read_until(&mut master, &prompt, Duration::from_secs(20));
+    let (mut s, greet) = PtyAttach::start(&lab, &lab.router(2), Duration::from_secs(20));
     assert!(greet.contains("go to zebra"), "{greet}");
-    std::io::Write::write_all(&mut master, b"show ip route\r").unwrap();
-    let out = read_until(&mut master, "0.0.0.0/0", Duration::from_secs(20));
+    s.send(b"show ip route\r");
+    let out = s.read_until("0.0.0.0/0", Duration::from_secs(20));
     assert!(out.contains("0.0.0.0/0") && !out.contains("Unknown command"), "{out}");
-    std::io::Write::write_all(&mut master, b"show ip bgp summary\r").unwrap();
-    let out = read_until(&mut master, "Total number of neighbors 1", Duration::from_secs(20));
+    s.send(b"show ip bgp summary\r");
+    let out = s.read_until("Total number of neighbors 1", Duration::from_secs(20));
     assert!(out.contains("Total number of neighbors 1"), "{out}");
-    std::io::Write::write_all(&mut master, &[0x1d]).unwrap();
-    let status = wait_exit(&mut child, Duration::from_secs(20));
-    assert!(status.success(), "attach exit {status}");
-    let _ = pty.slave.as_fd();
+    s.leave("left bgpd", Duration::from_secs(20));
 }
 
 #[test]

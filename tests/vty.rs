@@ -5,9 +5,9 @@ mod common;
 use common::*;
 use nix::pty::openpty;
 use nix::sys::termios;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn wait_established(lab: &TestLab) {
     let n = lab.routers;
@@ -93,57 +93,13 @@ fn vty_exec_and_attach_on_three_routers() {
 }
 
 fn attach_through_a_pty(lab: &TestLab, router: &str) {
-    let pty = openpty(None, None).unwrap();
-    let before = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    let slave = |fd: &OwnedFd| Stdio::from(fd.try_clone().unwrap());
-    let mut child = Command::new(NSBGP)
-        .args(["attach", router, "--lab", &lab.name])
-        .stdin(slave(&pty.slave))
-        .stdout(slave(&pty.slave))
-        .stderr(slave(&pty.slave))
-        .spawn()
-        .unwrap();
-    let mut master = std::fs::File::from(pty.master);
-    let greet = read_until(&mut master, &format!("{router}> "), Duration::from_secs(10));
+    let (mut s, greet) = PtyAttach::start(lab, router, Duration::from_secs(10));
     assert!(greet.contains("Ctrl-] leaves"), "banner missing:\n{greet}");
-    assert!(greet.contains(&format!("{router}> ")), "no prompt:\n{greet}");
-    // While attached the terminal is raw.
-    let during = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    assert!(
-        !during.local_flags.contains(termios::LocalFlags::ICANON),
-        "terminal not raw while attached"
-    );
-
-    std::io::Write::write_all(&mut master, b"show ip bgp summary\r").unwrap();
-    let out = read_until(&mut master, "Total number of neighbors 2", Duration::from_secs(10));
+    s.send(b"show ip bgp summary\r");
+    let out = s.read_until("Total number of neighbors 2", Duration::from_secs(10));
     assert!(out.contains("Total number of neighbors 2"), "no answer:\n{out}");
-
     // Ctrl-] leaves, back to the caller with the terminal restored.
-    std::io::Write::write_all(&mut master, &[0x1d]).unwrap();
-    let bye = read_until(&mut master, "left bgpd", Duration::from_secs(5));
-    assert!(bye.contains("left bgpd"), "{bye}");
-    let end = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < end, "attach did not exit after Ctrl-]");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "attach exit {status}");
-    let after = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    assert_eq!(
-        after.local_flags, before.local_flags,
-        "terminal local flags not restored"
-    );
-    assert_eq!(
-        after.input_flags, before.input_flags,
-        "terminal input flags not restored"
-    );
-    assert_eq!(
-        after.output_flags, before.output_flags,
-        "terminal output flags not restored"
-    );
+    s.leave("left bgpd", Duration::from_secs(5));
 }
 
 #[test]

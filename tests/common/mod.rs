@@ -298,3 +298,83 @@ impl TestLab {
         (dir, out, summary)
     }
 }
+
+/// `nsbgp attach` driven through a pseudo-terminal, as a user at a terminal would.
+pub struct PtyAttach {
+    child: std::process::Child,
+    master: std::fs::File,
+    slave: std::os::fd::OwnedFd,
+    before: nix::sys::termios::Termios,
+}
+
+impl PtyAttach {
+    /// Starts `nsbgp attach ROUTER --lab LAB` on a new pseudo-terminal and reads up to the
+    /// router's prompt; returns the session and what it printed. Checks that the terminal is
+    /// raw while attached.
+    pub fn start(lab: &TestLab, router: &str, limit: Duration) -> (PtyAttach, String) {
+        use std::os::fd::AsFd;
+        let pty = nix::pty::openpty(None, None).unwrap();
+        let before = nix::sys::termios::tcgetattr(pty.slave.as_fd()).unwrap();
+        let slave = |fd: &std::os::fd::OwnedFd| std::process::Stdio::from(fd.try_clone().unwrap());
+        let child = Command::new(NSBGP)
+            .args(["attach", router, "--lab", &lab.name])
+            .stdin(slave(&pty.slave))
+            .stdout(slave(&pty.slave))
+            .stderr(slave(&pty.slave))
+            .spawn()
+            .unwrap();
+        let mut s = PtyAttach {
+            child,
+            master: std::fs::File::from(pty.master),
+            slave: pty.slave,
+            before,
+        };
+        let greet = s.read_until(&format!("{router}> "), limit);
+        let during = nix::sys::termios::tcgetattr(s.slave.as_fd()).unwrap();
+        assert!(
+            !during.local_flags.contains(nix::sys::termios::LocalFlags::ICANON),
+            "terminal not raw while attached:\n{greet}"
+        );
+        (s, greet)
+    }
+
+    /// Types `bytes` at the terminal.
+    pub fn send(&mut self, bytes: &[u8]) {
+        std::io::Write::write_all(&mut self.master, bytes).unwrap();
+    }
+
+    pub fn read_until(&mut self, want: &str, limit: Duration) -> String {
+        read_until(&mut self.master, want, limit)
+    }
+
+    /// Ctrl-]: waits for `bye`, for `attach` to exit 0 within `limit`, and checks the
+    /// terminal's flags are as they were before.
+    pub fn leave(mut self, bye: &str, limit: Duration) {
+        use std::os::fd::AsFd;
+        self.send(&[0x1d]);
+        let out = self.read_until(bye, limit);
+        assert!(out.contains(bye), "{out}");
+        let end = Instant::now() + limit;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < end, "attach did not exit after Ctrl-]");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "attach exit {status}");
+        let after = nix::sys::termios::tcgetattr(self.slave.as_fd()).unwrap();
+        assert_eq!(
+            after.local_flags, self.before.local_flags,
+            "terminal local flags not restored"
+        );
+        assert_eq!(
+            after.input_flags, self.before.input_flags,
+            "terminal input flags not restored"
+        );
+        assert_eq!(
+            after.output_flags, self.before.output_flags,
+            "terminal output flags not restored"
+        );
+    }
+}
