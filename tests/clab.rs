@@ -259,12 +259,19 @@ fn check_frr_node(
         }
     }
     // FRR's own parser (the host's vtysh, in dry-run mode) accepts the file.
-    let path = dir.join(name).join("frr.conf");
-    let o = sh("vtysh", &["-C", "-f", path.to_str().unwrap()]);
+    assert_parses(&dir.join(name).join("frr.conf"), "vtysh", &["-C", "-f"]);
+}
+
+/// The routing suite's own parser (`program ARGS PATH`) accepts the config at `path`.
+fn assert_parses(path: &std::path::Path, program: &str, args: &[&str]) {
+    let mut all = args.to_vec();
+    all.push(path.to_str().unwrap());
+    let o = sh(program, &all);
     assert!(
         o.status.success(),
-        "{}: vtysh -C rejects it:\n{}",
+        "{}: `{program} {}` rejects it:\n{}",
         path.display(),
+        args.join(" "),
         text(&o)
     );
 }
@@ -327,14 +334,7 @@ fn check_bird_node(
         "{name}: {neighbours:?}"
     );
     // BIRD's own parser (the host's bird, parse-only) accepts the file.
-    let path = dir.join(name).join("bird.conf");
-    let o = sh("bird", &["-p", "-c", path.to_str().unwrap()]);
-    assert!(
-        o.status.success(),
-        "{}: bird -p rejects it:\n{}",
-        path.display(),
-        text(&o)
-    );
+    assert_parses(&dir.join(name).join("bird.conf"), "bird", &["-p", "-c"]);
 }
 
 #[test]

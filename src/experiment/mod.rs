@@ -169,15 +169,30 @@ impl Ctx<'_> {
         Ok(handle)
     }
 
+    /// `network PREFIX` (or `no network PREFIX`) under `router bgp` of an FRR router. BIRD
+    /// announces what is on its `lo` (bird.conf): there the address is the announcement.
+    async fn frr_network(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
+        if self.lab().routers[router].suite != Suite::Frr {
+            return Ok(());
+        }
+        let asn = self.lab().routers[router].asn;
+        let no = if on { "" } else { "no " };
+        self.bgp(
+            router,
+            &[
+                format!("router bgp {asn}"),
+                "address-family ipv4 unicast".into(),
+                format!("{no}network {prefix}"),
+            ],
+        )
+        .await
+    }
+
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
         match *step {
             Step::Announce { router, prefix } => {
                 let h = self.handle(router).await?;
-                let host = if prefix.prefix_len() >= 31 {
-                    prefix.network()
-                } else {
-                    (u32::from(prefix.network()) + 1).into()
-                };
+                let host = announce_host(prefix);
                 match h
                     .address()
                     .add(1, IpAddr::V4(host), prefix.prefix_len())
@@ -188,40 +203,13 @@ impl Ctx<'_> {
                     Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
                     Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
                 }
-                // BIRD announces what is on its `lo` (bird.conf): the address is the announcement.
-                if self.lab().routers[router].suite == Suite::Frr {
-                    let asn = self.lab().routers[router].asn;
-                    self.bgp(
-                        router,
-                        &[
-                            format!("router bgp {asn}"),
-                            "address-family ipv4 unicast".into(),
-                            format!("network {prefix}"),
-                        ],
-                    )
-                    .await?;
-                }
+                self.frr_network(router, prefix, true).await?;
                 ch.announced.insert((router, prefix));
             }
             Step::Withdraw { router, prefix } => {
-                if self.lab().routers[router].suite == Suite::Frr {
-                    let asn = self.lab().routers[router].asn;
-                    self.bgp(
-                        router,
-                        &[
-                            format!("router bgp {asn}"),
-                            "address-family ipv4 unicast".into(),
-                            format!("no network {prefix}"),
-                        ],
-                    )
-                    .await?;
-                }
+                self.frr_network(router, prefix, false).await?;
                 let h = self.handle(router).await?;
-                let host = if prefix.prefix_len() >= 31 {
-                    prefix.network()
-                } else {
-                    (u32::from(prefix.network()) + 1).into()
-                };
+                let host = announce_host(prefix);
                 let msg = rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
                     .index(1)
                     .address(host, prefix.prefix_len())
@@ -743,4 +731,13 @@ pub fn table(o: &Outcome) -> String {
     .unwrap();
     writeln!(t, "results: {}", o.dir.display()).unwrap();
     t
+}
+
+/// The address an announcement puts on the router's `lo`: the prefix's first host.
+fn announce_host(prefix: Ipv4Net) -> std::net::Ipv4Addr {
+    if prefix.prefix_len() >= 31 {
+        prefix.network()
+    } else {
+        (u32::from(prefix.network()) + 1).into()
+    }
 }
