@@ -141,16 +141,6 @@ impl Ctx<'_> {
         &self.run.lab
     }
 
-    async fn bgp(&mut self, r: usize, lines: &[String]) -> Result<(), LabError> {
-        let name = self.lab().routers[r].name.clone();
-        // A fresh login per action: cheap, and right after a restart of bgpd.
-        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let mut vty = crate::frr::vty::Vty::connect(&name, Daemon::Bgpd, &self.password)
-            .await
-            .map_err(|e| rt(format!("{name}: {e}")))?;
-        vty.configure(&lines).await.map_err(|e| rt(format!("{name}: {e}")))
-    }
-
     async fn handle(&mut self, r: usize) -> Result<rtnetlink::Handle, LabError> {
         if let Some(h) = self.handles.get(&r) {
             return Ok(h.clone());
@@ -169,23 +159,19 @@ impl Ctx<'_> {
         Ok(handle)
     }
 
-    /// `network PREFIX` (or `no network PREFIX`) under `router bgp` of an FRR router. BIRD
-    /// announces what is on its `lo` (bird.conf): there the address is the announcement.
-    async fn frr_network(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
-        if self.lab().routers[router].suite != Suite::Frr {
-            return Ok(());
-        }
-        let asn = self.lab().routers[router].asn;
-        let no = if on { "" } else { "no " };
-        self.bgp(
-            router,
-            &[
-                format!("router bgp {asn}"),
-                "address-family ipv4 unicast".into(),
-                format!("{no}network {prefix}"),
-            ],
-        )
-        .await
+    /// Makes `prefix` (on the router's `lo` already, or about to leave it) announced or not,
+    /// as the router's suite does it.
+    async fn suite_announce(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
+        let target = crate::suite::Target {
+            lab: &self.run.lab,
+            index: router,
+            dirs: self.run.dirs(router),
+            password: &self.password,
+        };
+        crate::suites::of(self.lab().routers[router].suite)
+            .announce(&target, prefix, on)
+            .await
+            .map_err(rt)
     }
 
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
@@ -203,11 +189,11 @@ impl Ctx<'_> {
                     Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
                     Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
                 }
-                self.frr_network(router, prefix, true).await?;
+                self.suite_announce(router, prefix, true).await?;
                 ch.announced.insert((router, prefix));
             }
             Step::Withdraw { router, prefix } => {
-                self.frr_network(router, prefix, false).await?;
+                self.suite_announce(router, prefix, false).await?;
                 let h = self.handle(router).await?;
                 let host = announce_host(prefix);
                 let msg = rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
@@ -237,11 +223,11 @@ impl Ctx<'_> {
                 }
             }
             Step::Kill { router, daemon } => {
-                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
+                crate::launch::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
                 ch.stopped.insert((router, daemon));
             }
             Step::Restart { router, daemon } => {
-                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
+                crate::launch::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
                 lab::up::restart_daemon(self.run, router, daemon).await?;
                 ch.stopped.remove(&(router, daemon));
             }
@@ -262,7 +248,8 @@ impl Ctx<'_> {
             self.perform(&Step::LinkUp { a: b, b: a }, ch).await?;
         }
         let mut stopped: Vec<(usize, Daemon)> = ch.stopped.iter().copied().collect();
-        stopped.sort_by_key(|&(r, d)| (r, d != Daemon::Zebra));
+        // In each router's start order (zebra before bgpd).
+        stopped.sort_by_key(|&(r, d)| (r, self.lab().daemons_of(r).iter().position(|&x| x == d)));
         for (r, d) in stopped {
             self.perform(&Step::Restart { router: r, daemon: d }, ch).await?;
         }
@@ -617,8 +604,8 @@ async fn execute(
         runs: repeat,
         frr_version: frr_version(lab),
         bird_version: lab.uses(Suite::Bird).then(|| {
-            crate::bird::version_line(std::path::Path::new(crate::bird::BIRD))
-                .and_then(|l| l.split_whitespace().last().map(str::to_string))
+            crate::suites::of(Suite::Bird)
+                .version(lab)
                 .unwrap_or_else(|| "unknown".into())
         }),
         kernel: nix::sys::utsname::uname()
@@ -639,8 +626,8 @@ async fn execute(
 }
 
 fn frr_version(lab: &Lab) -> String {
-    crate::frr::spawn::version_line(&lab.frr_dir.join("bgpd"))
-        .and_then(|l| l.split_whitespace().last().map(str::to_string))
+    crate::suites::of(Suite::Frr)
+        .version(lab)
         .unwrap_or_else(|| "unknown".into())
 }
 
