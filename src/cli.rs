@@ -350,9 +350,9 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
                 "zsh" => clap_complete::Shell::Zsh,
                 _ => clap_complete::Shell::Fish,
             };
-            c::completions::completions(shell)
+            c::completions::completions(<Cli as clap::CommandFactory>::command(), shell)
         }
-        Command::Man { out } => c::completions::man(out.as_deref()),
+        Command::Man { out } => c::completions::man(<Cli as clap::CommandFactory>::command(), out.as_deref()),
     }
 }
 
