@@ -305,7 +305,7 @@ fn bird_lab_survives_a_killed_up() {
         lab.router(1)
     );
     child.kill().unwrap();
-    child.wait().unwrap();
+    reap(&mut child, std::time::Duration::from_secs(30));
     assert!(paused.contains("paused after daemons"), "up did not pause: {paused:?}");
     let o = lab.on_lab(&["down"]);
     assert_ok(&o, "down after a killed up");
