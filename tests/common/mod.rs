@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod oracle;
 mod run;
+pub use oracle::*;
 pub use run::*;
 
 pub const NSBGP: &str = env!("CARGO_BIN_EXE_nsbgp");
