@@ -227,6 +227,8 @@ fn bird_chain_of_ten() {
         (st["converged"] == true).then_some(st)
     })
     .expect("the lab converges again after restarting bird");
+    // nsbgp's word checked by the kernel's tables and birdc, against the test's own counts.
+    assert_routing(&lab, &chain_links(n), 0);
     assert_eq!(st["routers"][5]["daemons"][0]["pid"], new_pid);
     let o = lab.on_lab(&["restart", "5", "bgpd"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));

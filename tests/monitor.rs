@@ -144,6 +144,8 @@ fn ten_routers_wait_status_kill_restart() {
         (st["converged"] == true).then_some(st)
     })
     .expect("lab did not reconverge within 60 s after restart");
+    // nsbgp's word checked: every FIB, FRR path and route count as the test works them out.
+    assert_routing(&lab, &chain_links(n), 0);
     let new_pid = again["routers"][5]["bgpd_pid"].as_u64().unwrap();
     assert_ne!(new_pid, pid);
     let ident = stdout(&sh("ip", &["netns", "identify", &new_pid.to_string()]));

@@ -319,7 +319,8 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net)
 }
 
 /// Routers that have the prefix before and after but at another distance, with the
-/// addresses of their accepted next hops afterwards.
+/// addresses of their accepted next hops afterwards. A router that keeps the prefix with no
+/// path left (a killed bird: the kernel keeps its routes) has nothing to re-learn.
 fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
     if !before.predictable || !after.predictable {
         return Vec::new();
@@ -327,7 +328,7 @@ fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
     let (db, da) = (before.distances(), after.distances());
     let (pb, pa) = (before.presence(), after.presence());
     (0..lab.routers.len())
-        .filter(|&k| pb[k] && pa[k] && db[k] != da[k])
+        .filter(|&k| pb[k] && pa[k] && db[k] != da[k] && da[k].is_some())
         .map(|k| {
             let via = after
                 .next_hops(k)
