@@ -313,7 +313,10 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             let repeat = repeat.map(|r| r as usize);
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
             print!("{}", crate::experiment::table(&o));
-            Ok(())
+            match crate::experiment::missing_message(&o) {
+                Some(msg) => Err(LabError::Runtime(msg)),
+                None => Ok(()),
+            }
         }
         Command::Check { lab, json, sample } => c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await,
         Command::Status {

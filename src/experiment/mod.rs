@@ -34,6 +34,8 @@ pub struct Options {
 pub struct Outcome {
     pub dir: PathBuf,
     pub summary: output::Summary,
+    /// Expected routers without an event in some runs, and those runs: the command fails.
+    pub missing: Vec<(String, Vec<usize>)>,
 }
 
 /// Loads, checks and runs an experiment file (bringing its lab up and down if it names one).
@@ -304,7 +306,8 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net)
 }
 
 /// Routers that have the prefix before and after but at another distance, with the
-/// addresses of their accepted next hops afterwards.
+/// addresses of their accepted next hops afterwards. A router that keeps the prefix with no
+/// path left (a killed bird: the kernel keeps its routes) has nothing to re-learn.
 fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
     if !before.predictable || !after.predictable {
         return Vec::new();
@@ -312,7 +315,7 @@ fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
     let (db, da) = (before.distances(), after.distances());
     let (pb, pa) = (before.presence(), after.presence());
     (0..lab.routers.len())
-        .filter(|&k| pb[k] && pa[k] && db[k] != da[k])
+        .filter(|&k| pb[k] && pa[k] && db[k] != da[k] && da[k].is_some())
         .map(|k| {
             let via = after
                 .next_hops(k)
@@ -622,6 +625,7 @@ async fn execute(
     Ok(Outcome {
         dir: out.to_path_buf(),
         summary,
+        missing: output::missing(&events, &expected, repeat, spec.measure_step),
     })
 }
 
@@ -669,6 +673,37 @@ fn write_results(
         output::svg(&title, &summary.event, &per_run, &median).as_bytes(),
     )?;
     Ok(())
+}
+
+/// Why the command fails although its results were written: expected routers that saw no
+/// change in some runs (a router the model says must change did not), None when none.
+pub fn missing_message(o: &Outcome) -> Option<String> {
+    if o.missing.is_empty() {
+        return None;
+    }
+    let runs = |v: &[usize]| v.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+    let shown: Vec<String> = o
+        .missing
+        .iter()
+        .take(10)
+        .map(|(router, gone)| format!("{router} (run{} {})", if gone.len() > 1 { "s" } else { "" }, runs(gone)))
+        .collect();
+    let more = o.missing.len().saturating_sub(shown.len());
+    Some(format!(
+        "experiment {}: {} router(s) the model expects to see {} recorded none in some runs: {}{}; \
+         the data is in {} (events.csv, summary.json: missing_runs); check the lab with `nsbgp status --lab {}`",
+        o.summary.experiment,
+        o.missing.len(),
+        o.summary.event,
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        o.dir.display(),
+        o.summary.lab
+    ))
 }
 
 /// The short table the command prints.

@@ -196,17 +196,61 @@ mod tests {
         assert_eq!(expected(&lab(1))[0].bgp_routes, 0);
     }
 
+    /// A converged ROUTER_i of the classic n-router chain, written down from the address plan
+    /// (link k = 172.31.k.0/24, ROUTER_{k-1} holds .2 and ROUTER_k .1) and counted here,
+    /// not taken from `expected`: sessions to both neighbours, every link not attached plus
+    /// the stub and the default from BGP, the default via ROUTER_{i-1} in i AS hops.
+    fn chain_obs(n: usize, i: usize) -> Observation {
+        let mut peers = Vec::new();
+        if i > 0 {
+            peers.push(ip(&format!("172.31.{i}.2")));
+        }
+        if i + 1 < n {
+            peers.push(ip(&format!("172.31.{}.1", i + 1)));
+        }
+        let attached = peers.len();
+        let route = (i > 0).then(|| RouteObs {
+            protocol: "bgp".into(),
+            nexthop: Some(ip(&format!("172.31.{i}.2"))),
+        });
+        Observation {
+            at_ms: 0,
+            daemons: vec![(Daemon::Zebra, alive()), (Daemon::Bgpd, alive())],
+            peers: Some(
+                peers
+                    .into_iter()
+                    .map(|addr| PeerObs {
+                        addr,
+                        state: "Established".into(),
+                        pfx_rcd: 3,
+                        up_since_ms: Some(0),
+                    })
+                    .collect(),
+            ),
+            bgp_fib_routes: Some((n - 1 - attached + if i > 0 { 2 } else { 0 }) as u32),
+            default_route: Some(route.clone()),
+            stub_route: Some(route),
+            default_bgp: Some((i > 0).then_some((i as u32, None))),
+            errors: vec![],
+        }
+    }
+
     #[test]
     fn converged_states_pass() {
-        let l = lab(5);
-        for e in expected(&l) {
-            assert_eq!(
-                judge(&e, &converged_obs(&e)),
-                Vec::<String>::new(),
-                "router {}",
-                e.index
-            );
+        let n = 5;
+        let l = lab(n);
+        let exp = expected(&l);
+        assert_eq!(exp.len(), n);
+        for (i, e) in exp.iter().enumerate() {
+            assert_eq!(judge(e, &chain_obs(n, i)), Vec::<String>::new(), "router {i}");
         }
+        // One route short, or a path one hop long, is not converged.
+        let mut short = chain_obs(n, 3);
+        short.bgp_fib_routes = Some(short.bgp_fib_routes.unwrap() - 1);
+        assert_ne!(judge(&exp[3], &short), Vec::<String>::new());
+        let mut long = chain_obs(n, 3);
+        long.default_bgp = Some(Some((4, None)));
+        assert_ne!(judge(&exp[3], &long), Vec::<String>::new());
     }
 
     #[test]
