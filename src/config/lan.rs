@@ -64,6 +64,13 @@ pub fn resolve(
                 "use a short name such as \"ix1\"".into(),
             ));
         }
+        if router_name(name) {
+            return Err(err(
+                &key(".name"),
+                format!("{name:?} is the name of a router of this lab; routers name their interfaces after their neighbours, so a LAN of that name would clash"),
+                "give the LAN a name that is no router's, such as \"ix1\"".into(),
+            ));
+        }
         let ns = format!("{prefix}{name}");
         if ns.len() > NAME_MAX {
             return Err(err(
@@ -73,13 +80,6 @@ pub fn resolve(
                     ns.len()
                 ),
                 format!("shorten the name to at most {} characters", NAME_MAX.saturating_sub(prefix.len())),
-            ));
-        }
-        if router_name(name) {
-            return Err(err(
-                &key(".name"),
-                format!("{name:?} is the name of a router of this lab; routers name their interfaces after their neighbours, so a LAN of that name would clash"),
-                "give the LAN a name that is no router's, such as \"ix1\"".into(),
             ));
         }
         if let Some(first) = specs[..j].iter().position(|o| &o.name == name) {
