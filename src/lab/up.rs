@@ -62,10 +62,8 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             lab.name
         )));
     }
-    let taken: Vec<&str> = lab
-        .routers
-        .iter()
-        .map(|r| r.name.as_str())
+    let taken: Vec<&str> = namespaces(lab)
+        .into_iter()
         .filter(|n| netns::path_of(n).exists())
         .collect();
     if !taken.is_empty() {
@@ -108,6 +106,12 @@ pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
         )));
     }
     Ok(())
+}
+
+/// Every namespace the lab creates: its routers' in router order, then its LANs' in LAN order.
+pub fn namespaces(lab: &Lab) -> Vec<&str> {
+    let routers = lab.routers.iter().map(|r| r.name.as_str());
+    routers.chain(lab.lans.iter().map(|l| l.namespace.as_str())).collect()
 }
 
 fn list_some(v: &[&str]) -> String {
@@ -334,7 +338,7 @@ async fn build(
     shutdown: &Shutdown,
 ) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
-    let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
+    let names: Vec<String> = namespaces(lab).into_iter().map(String::from).collect();
 
     let t = Instant::now();
     netns::prepare_netns_dir()?;
@@ -402,18 +406,32 @@ async fn build(
     if shutdown.requested() {
         return Err(rt("interrupted while creating namespaces"));
     }
-    made.sort_by_key(|n| lab.resolve_router(&n.name).unwrap_or(usize::MAX));
+    let position = |name: &str| names.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    made.sort_by_key(|n| position(&n.name));
     report.namespaces_ms = t.elapsed().as_millis() as u64;
     test_pause("namespaces").await;
 
     let t = Instant::now();
     let record_link = |k: usize| {
-        let l = &lab.links[k - 1];
-        let _ = ledger.record(Entry::Link {
-            index: k,
-            a: names[l.a].clone(),
-            b: names[l.b].clone(),
-        });
+        if let Some(l) = lab.links.get(k - 1) {
+            let _ = ledger.record(Entry::Link {
+                index: k,
+                a: names[l.a].clone(),
+                b: names[l.b].clone(),
+            });
+        } else if let Some(l) = lab.lans.iter().find(|l| l.index == k) {
+            // One veth per member, from the router to the LAN's namespace.
+            let entries: Vec<Entry> = l
+                .members
+                .iter()
+                .map(|&r| Entry::Link {
+                    index: k,
+                    a: names[r].clone(),
+                    b: l.namespace.clone(),
+                })
+                .collect();
+            let _ = ledger.record_all(&entries);
+        }
     };
     netns::build_links(lab, &made, &record_link).await?;
     report.links_ms = t.elapsed().as_millis() as u64;
@@ -489,7 +507,7 @@ pub fn hosts_text(lab: &Lab) -> String {
         lab.stub_addr
     );
     for r in &lab.routers {
-        for i in &r.interfaces {
+        for i in lab.devices(r.index) {
             s.push_str(&format!("{}\t{}\n", i.addr, r.name));
         }
     }

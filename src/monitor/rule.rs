@@ -27,7 +27,8 @@ pub struct Expected {
 
 /// What every router of `lab` must show, from the graph's distances to the origin.
 pub fn expected(lab: &Lab) -> Vec<Expected> {
-    let links = lab.links.len() as u32;
+    // A LAN is one prefix, however many sessions its members run over it.
+    let links = (lab.links.len() + lab.lans.len()) as u32;
     let g = &lab.graph;
     lab.routers
         .iter()
@@ -39,7 +40,7 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
                 .filter(|i| toward.contains(&i.peer_index))
                 .map(|i| (i.peer_addr, i.peer_name.clone()))
                 .collect();
-            let far_links = links - r.interfaces.len() as u32;
+            let far_links = links - crate::render::attached_subnets(r).len() as u32;
             let origin = r.index == g.origin();
             Expected {
                 index: r.index,
