@@ -3,10 +3,13 @@
 //! touches the system.
 
 pub mod graph;
+pub mod internet;
 pub mod model;
 pub mod name;
 pub mod plan;
+pub mod policy;
 mod validate;
+mod validate_policy;
 
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
@@ -147,6 +150,9 @@ pub struct Lab {
     pub routers: Vec<Router>,
     /// The address plan of `graph`'s links: `links[p]` is link position p (index p+1).
     pub links: Vec<plan::LinkPlan>,
+    /// `[policy]` with the links' relationships and, in internet labs, every AS's prefix.
+    #[serde(default)]
+    pub policy: policy::Policy,
     /// The lab file's text as it was read, so `lab.json` can be validated again exactly as
     /// the file was ([`revalidate`]).
     #[serde(default)]
@@ -218,9 +224,17 @@ impl Lab {
         &self.routers[index]
     }
 
-    /// Resolves `ROUTER_50`, `50` or `AS150` to a router index.
+    /// Resolves `ROUTER_50`, `50` or `AS150` (a router's name, index or AS) to a router index.
     pub fn resolve_router(&self, spec: &str) -> Option<usize> {
+        if let Some(r) = self.routers.iter().find(|r| r.name == spec) {
+            return Some(r.index);
+        }
+        if let Some(a) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
+            let a: u32 = a.parse().ok()?;
+            return self.routers.iter().find(|r| r.asn == a).map(|r| r.index);
+        }
         resolve_router(&self.router_prefix, self.first_asn, self.routers.len(), spec)
+            .filter(|&i| self.routers[i].name == spec || !spec.starts_with(&self.router_prefix))
     }
 
     /// The router that originates the default route and holds the stub ("world").
@@ -258,7 +272,7 @@ impl Lab {
     }
 
     pub fn router_name(&self, index: usize) -> String {
-        format!("{}{}", self.router_prefix, index)
+        self.routers[index].name.clone()
     }
 
     /// Router that holds `addr`, if any (for mapping traceroute hops back to names).
