@@ -13,6 +13,7 @@ pub mod frr;
 pub mod lab;
 pub mod monitor;
 pub mod netns;
+pub mod policy;
 pub mod render;
 pub mod rootfs;
 pub mod runner;

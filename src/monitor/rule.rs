@@ -27,6 +27,9 @@ pub struct Expected {
 
 /// What every router of `lab` must show, from the graph's distances to the origin.
 pub fn expected(lab: &Lab) -> Vec<Expected> {
+    if lab.internet() {
+        return expected_by_policy(lab);
+    }
     let links = lab.links.len() as u32;
     let g = &lab.graph;
     lab.routers
@@ -52,6 +55,27 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
                 next_hops,
                 default_path_len: (!origin).then_some(g.distance(r.index)),
             }
+        })
+        .collect()
+}
+
+/// An internet lab (no default, no stub, no link prefixes): a router has converged when its
+/// sessions are up and it has installed a route to exactly the ASes' prefixes the policy
+/// says it reaches (crate::policy); `check --policy` compares the routes themselves.
+fn expected_by_policy(lab: &Lab) -> Vec<Expected> {
+    let p = crate::policy::Prediction::of(lab);
+    lab.routers
+        .iter()
+        .map(|r| Expected {
+            index: r.index,
+            peers: r
+                .interfaces
+                .iter()
+                .map(|i| (i.peer_addr, i.peer_name.clone()))
+                .collect(),
+            bgp_routes: p.reached(r.index) as u32,
+            next_hops: Vec::new(),
+            default_path_len: None,
         })
         .collect()
 }
