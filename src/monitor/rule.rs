@@ -27,6 +27,9 @@ pub struct Expected {
 
 /// What every router of `lab` must show, from the graph's distances to the origin.
 pub fn expected(lab: &Lab) -> Vec<Expected> {
+    if lab.internet() {
+        return expected_by_policy(lab);
+    }
     // A LAN is one prefix, however many sessions its members run over it.
     let links = (lab.links.len() + lab.lans.len()) as u32;
     let g = &lab.graph;
@@ -58,6 +61,27 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
 }
 
 pub use crate::suite::observe::{Observation, PeerObs, Proc, RouteObs};
+/// An internet lab (no default, no stub, no link prefixes): a router has converged when its
+/// sessions are up and it has installed a route to exactly the ASes' prefixes the policy
+/// says it reaches (crate::policy); `check --policy` compares the routes themselves.
+fn expected_by_policy(lab: &Lab) -> Vec<Expected> {
+    let p = crate::policy::Prediction::of(lab);
+    lab.routers
+        .iter()
+        .map(|r| Expected {
+            index: r.index,
+            peers: r
+                .interfaces
+                .iter()
+                .map(|i| (i.peer_addr, i.peer_name.clone()))
+                .collect(),
+            bgp_routes: p.reached(r.index) as u32,
+            next_hops: Vec::new(),
+            default_path_len: None,
+        })
+        .collect()
+}
+
 
 /// Whether `obs` satisfies `exp`, and if not, every reason why (for humans and JSON).
 pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
