@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod draw;
 pub mod experiment;
 pub mod frr;
+pub mod impair;
 pub mod lab;
 pub mod monitor;
 pub mod netns;

@@ -3,6 +3,7 @@
 //! touches the system.
 
 pub mod graph;
+pub mod impair;
 pub mod model;
 pub mod name;
 pub mod plan;
@@ -151,6 +152,9 @@ pub struct Lab {
     /// the file was ([`revalidate`]).
     #[serde(default)]
     pub file_text: Option<String>,
+    /// The impaired links, in link order (`[links]`, `[[link]]`, `[[topology.link]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impairments: Vec<impair::LinkImpairment>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The lab file as the user writes it (TOML), with defaults for every optional key.
 
+use super::impair::ImpairKeys;
 use serde::{Deserialize, Serialize};
 
 /// Default router name prefix: namespaces and routers are `ROUTER_0`, `ROUTER_1`, …
@@ -47,6 +48,38 @@ pub struct LabFile {
     /// The shape of the lab; absent = the chain.
     #[serde(default)]
     pub topology: Topology,
+    /// `[links]`: impairments of every link (`config::impair`).
+    #[serde(default, skip_serializing_if = "ImpairKeys::is_empty")]
+    pub links: ImpairKeys,
+    /// `[[link]]` tables: one link's impairments, by the routers at its ends.
+    #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
+    pub link: Vec<LinkSetting>,
+}
+
+/// One `[[link]]`: `routers = [A, B]` and the impairment keys for that link.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSetting {
+    pub routers: Vec<RouterRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkSetting {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
@@ -86,6 +119,26 @@ pub struct Topology {
 pub struct LinkEnds {
     pub a: RouterRef,
     pub b: RouterRef,
+    /// Impairment keys of this link (as in `[[link]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkEnds {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).

@@ -335,6 +335,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     )?;
 
     let links = plan::links(pool, len, &graph);
+    let impairments = super::impair::resolve(file, (&f.links, &f.link, &f.topology), &graph, &prefix, first as u32)?;
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
     let mut routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
     assign_suites(&c, &d.suite, &f.router, &mut routers)?;
@@ -361,6 +362,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         routers,
         links,
         file_text: None,
+        impairments,
     })
 }
 
