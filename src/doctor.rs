@@ -200,7 +200,12 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
 /// kernel lacks fails only when FILE's lab asks for it: without a lab, the list informs.
 fn impairment_checks(lab: Option<&Lab>, root: bool) -> Vec<Check> {
     if !root {
-        return vec![check("impairments", false, "needs root to probe", "run nsbgp doctor as root")];
+        return vec![check(
+            "impairments",
+            false,
+            "needs root to probe",
+            "run nsbgp doctor as root",
+        )];
     }
     let s = crate::impair::support();
     let asks = |f: &dyn Fn(&crate::config::impair::Impairment) -> bool| {

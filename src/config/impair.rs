@@ -61,7 +61,12 @@ impl Impairment {
         }
         if let Some(l) = k.loss_pct {
             if !(0.0..=100.0).contains(&l) {
-                return Err(KeyError::new(key, "loss_pct", format!("{l} is outside 0..=100"), "give a percentage, e.g. loss_pct = 5"));
+                return Err(KeyError::new(
+                    key,
+                    "loss_pct",
+                    format!("{l} is outside 0..=100"),
+                    "give a percentage, e.g. loss_pct = 5",
+                ));
             }
             v.loss_pct = l;
         }
@@ -139,7 +144,11 @@ pub struct KeyError {
 impl KeyError {
     fn new(key: &str, name: &str, problem: impl Into<String>, fix: impl Into<String>) -> KeyError {
         KeyError {
-            key: if key.is_empty() { name.to_string() } else { format!("{key}.{name}") },
+            key: if key.is_empty() {
+                name.to_string()
+            } else {
+                format!("{key}.{name}")
+            },
             problem: problem.into(),
             fix: fix.into(),
         }
@@ -181,7 +190,9 @@ pub(super) fn resolve(
     if topology.shape.as_deref() == Some("file") {
         for (i, l) in topology.links.iter().enumerate() {
             if let Some(v) = per_link.get_mut(i) {
-                *v = v.with(&format!("topology.link[{}]", i + 1), &l.keys()).map_err(invalid)?;
+                *v = v
+                    .with(&format!("topology.link[{}]", i + 1), &l.keys())
+                    .map_err(invalid)?;
             }
         }
     }
@@ -208,7 +219,10 @@ pub(super) fn resolve(
             let which = if find(a).is_none() { a } else { b };
             return Err(bad(
                 format!("{which} is not a router of this lab ({n} routers)"),
-                format!("name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"", n - 1),
+                format!(
+                    "name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"",
+                    n - 1
+                ),
             ));
         };
         let Some(l) = graph.link_between(x, y) else {

@@ -21,15 +21,30 @@ fn defaults_then_topology_link_then_link_tables() {
     assert_eq!(
         l.impairments,
         vec![
-            LinkImpairment { link: 1, set: imp(0, 0, 2.0, 0.0) },
-            LinkImpairment { link: 2, set: imp(0, 0, 0.0, 5.0) },
-            LinkImpairment { link: 3, set: imp(0, 0, 2.0, 0.0) },
+            LinkImpairment {
+                link: 1,
+                set: imp(0, 0, 2.0, 0.0)
+            },
+            LinkImpairment {
+                link: 2,
+                set: imp(0, 0, 0.0, 5.0)
+            },
+            LinkImpairment {
+                link: 3,
+                set: imp(0, 0, 2.0, 0.0)
+            },
         ]
     );
     let f = lab("name = \"f\"\nrouters = 3\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\ndelay_ms = 20\njitter_ms = 5\n\
                  [[topology.link]]\na = 1\nb = 2\n[[link]]\nrouters = [\"AS101\", \"ROUTER_0\"]\nrate_mbit = 0.5\n")
     .unwrap();
-    assert_eq!(f.impairments, vec![LinkImpairment { link: 1, set: imp(20, 5, 0.0, 0.5) }]);
+    assert_eq!(
+        f.impairments,
+        vec![LinkImpairment {
+            link: 1,
+            set: imp(20, 5, 0.0, 0.5)
+        }]
+    );
     assert!(lab("name = \"c\"\nrouters = 3\n").unwrap().impairments.is_empty());
 }
 
@@ -48,7 +63,10 @@ fn bad_impairments_name_the_key() {
         ("[[link]]\nrouters = [0]\nloss_pct = 1", "link[1].routers"),
         ("[[link]]\nrouters = [0, 2]\nloss_pct = 1", "link[1].routers"),
         ("[[link]]\nrouters = [0, 9]\nloss_pct = 1", "link[1].routers"),
-        ("[[link]]\nrouters = [0, 1]\n[[link]]\nrouters = [1, 0]", "link[2].routers"),
+        (
+            "[[link]]\nrouters = [0, 1]\n[[link]]\nrouters = [1, 0]",
+            "link[2].routers",
+        ),
         ("[[link]]\nrouters = [1, 2]\nloss_pct = 200", "link[1].loss_pct"),
         ("[[link]]\nrouters = [1, 2]\nlos_pct = 2", "unknown field"),
     ] {
@@ -56,9 +74,11 @@ fn bad_impairments_name_the_key() {
         let e = lab(&text).unwrap_err().to_string();
         assert!(e.contains(key), "{text}: {e}");
     }
-    let e = lab("name = \"f\"\nrouters = 2\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\nloss_pct = 100.5\n")
-        .unwrap_err()
-        .to_string();
+    let e = lab(
+        "name = \"f\"\nrouters = 2\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\nloss_pct = 100.5\n",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("topology.link[1].loss_pct"), "{e}");
 }
 
@@ -74,7 +94,10 @@ fn an_impaired_lab_revalidates() {
 
 #[test]
 fn describe_and_rate() {
-    assert_eq!(imp(20, 5, 10.0, 2.5).describe(), "delay 20 ms ± 5, loss 10 %, rate 2.5 Mbit/s");
+    assert_eq!(
+        imp(20, 5, 10.0, 2.5).describe(),
+        "delay 20 ms ± 5, loss 10 %, rate 2.5 Mbit/s"
+    );
     assert_eq!(imp(0, 0, 0.0, 0.0).describe(), "none");
     assert_eq!(imp(0, 0, 0.0, 2.5).rate_kbit(), 2500);
     assert!(imp(1, 0, 0.0, 0.0).needs_netem() && !imp(0, 0, 50.0, 3.0).needs_netem());

@@ -261,7 +261,9 @@ impl Ctx<'_> {
                     .get(&link)
                     .copied()
                     .unwrap_or_else(|| spec::configured(self.lab(), link));
-                let next = now.with("", keys).map_err(|e| rt(format!("{}: {}", e.key, e.problem)))?;
+                let next = now
+                    .with("", keys)
+                    .map_err(|e| rt(format!("{}: {}", e.key, e.problem)))?;
                 self.set_impairment(link, next).await?;
                 ch.impaired.insert(link, next);
             }

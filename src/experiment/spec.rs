@@ -78,14 +78,36 @@ impl std::fmt::Display for Measure {
 /// A step with router names as written (resolved to indexes by `resolve`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step<R> {
-    Announce { router: R, prefix: Ipv4Net },
-    Withdraw { router: R, prefix: Ipv4Net },
-    LinkDown { a: R, b: R },
-    LinkUp { a: R, b: R },
+    Announce {
+        router: R,
+        prefix: Ipv4Net,
+    },
+    Withdraw {
+        router: R,
+        prefix: Ipv4Net,
+    },
+    LinkDown {
+        a: R,
+        b: R,
+    },
+    LinkUp {
+        a: R,
+        b: R,
+    },
     /// Sets the keys given on link a — b; the others keep their current values.
-    Impair { a: R, b: R, keys: ImpairKeys },
-    Kill { router: R, daemon: Daemon },
-    Restart { router: R, daemon: Daemon },
+    Impair {
+        a: R,
+        b: R,
+        keys: ImpairKeys,
+    },
+    Kill {
+        router: R,
+        daemon: Daemon,
+    },
+    Restart {
+        router: R,
+        daemon: Daemon,
+    },
     WaitSeconds(f64),
     WaitConverged,
 }
@@ -511,7 +533,11 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                             .with("", keys)
                             .map_err(|e| err(file, Some(i), &e.key, e.problem, e.fix))?;
                         impaired.insert(link, next);
-                        Step::Impair { a: x, b: y, keys: *keys }
+                        Step::Impair {
+                            a: x,
+                            b: y,
+                            keys: *keys,
+                        }
                     }
                     _ => Step::LinkUp { a: x, b: y },
                 }

@@ -53,7 +53,9 @@ impl Support {
             );
         }
         if imp.rate_mbit > 0.0 && !self.rate() {
-            return Some("rate_mbit needs the kernel's tbf or netem qdisc, and neither works here; remove rate_mbit".into());
+            return Some(
+                "rate_mbit needs the kernel's tbf or netem qdisc, and neither works here; remove rate_mbit".into(),
+            );
         }
         None
     }
@@ -79,11 +81,26 @@ fn probe() -> Support {
         netem: ok("tc", &["qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]),
         tbf: ok(
             "tc",
-            &["qdisc", "replace", "dev", "lo", "root", "tbf", "rate", "1mbit", "burst", "4000", "latency", "100ms"],
+            &[
+                "qdisc", "replace", "dev", "lo", "root", "tbf", "rate", "1mbit", "burst", "4000", "latency", "100ms",
+            ],
         ),
         statistic: ok(
             "iptables",
-            &["-t", "mangle", "-A", "POSTROUTING", "-m", "statistic", "--mode", "random", "--probability", "0.5", "-j", "DROP"],
+            &[
+                "-t",
+                "mangle",
+                "-A",
+                "POSTROUTING",
+                "-m",
+                "statistic",
+                "--mode",
+                "random",
+                "--probability",
+                "0.5",
+                "-j",
+                "DROP",
+            ],
         ),
     }
 }
@@ -199,7 +216,11 @@ pub fn commands(iface: &Interface, imp: &Impairment, s: &Support) -> Vec<Cmd> {
     // The chain and its hook may exist from an earlier setting: creating them again fails,
     // harmlessly; flushing then leaves exactly the rule for this setting.
     cmds.push(cmd("iptables", ipt(&["-N", &chain]), OnFail::Ignore));
-    cmds.push(cmd("iptables", ipt(&["-C", "POSTROUTING", "-o", &dev, "-j", &chain]), OnFail::Append));
+    cmds.push(cmd(
+        "iptables",
+        ipt(&["-C", "POSTROUTING", "-o", &dev, "-j", &chain]),
+        OnFail::Append,
+    ));
     cmds.push(cmd("iptables", ipt(&["-F", &chain]), OnFail::Error));
     if imp.loss_pct > 0.0 {
         cmds.push(cmd(

@@ -49,7 +49,10 @@ fn without_netem_rate_is_tbf_and_loss_an_iptables_rule() {
         ]
     );
     // Cleared: the qdisc goes, the chain is flushed and stays empty.
-    let got: Vec<String> = commands(&iface(), &Impairment::default(), &NO_NETEM).iter().map(line).collect();
+    let got: Vec<String> = commands(&iface(), &Impairment::default(), &NO_NETEM)
+        .iter()
+        .map(line)
+        .collect();
     assert_eq!(got.len(), 4);
     assert_eq!(got[0], "tc qdisc del dev ROUTER_1 root");
     assert_eq!(got[3], "iptables -w 5 -t mangle -F nsbgp-loss-3");
@@ -64,7 +67,10 @@ fn with_netem_one_qdisc_does_it_all() {
         rate_mbit: 100.0,
     };
     let got: Vec<String> = commands(&iface(), &imp, &NETEM).iter().map(line).collect();
-    assert_eq!(got, ["tc qdisc replace dev ROUTER_1 root netem delay 20ms 5ms loss 1.5% rate 100000kbit"]);
+    assert_eq!(
+        got,
+        ["tc qdisc replace dev ROUTER_1 root netem delay 20ms 5ms loss 1.5% rate 100000kbit"]
+    );
 }
 
 #[test]

@@ -472,7 +472,9 @@ async fn impair_links(lab: &Lab, made: &[netns::Netns]) -> Result<(), LabError> 
     tokio::task::spawn_blocking(move || {
         let fd_of = |r: usize| {
             let name = &lab.routers[r].name;
-            fds.get(name).cloned().ok_or_else(|| format!("{name}'s namespace is not open"))
+            fds.get(name)
+                .cloned()
+                .ok_or_else(|| format!("{name}'s namespace is not open"))
         };
         for li in &lab.impairments {
             crate::impair::apply_link(&lab, li.link, &li.set, &fd_of)?;
