@@ -11,6 +11,7 @@ pub mod draw;
 pub mod experiment;
 pub mod frr;
 pub mod host;
+pub mod impair;
 pub mod lab;
 pub mod launch;
 pub mod monitor;

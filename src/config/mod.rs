@@ -5,6 +5,7 @@
 pub mod graph;
 pub mod internet;
 pub mod lan;
+pub mod impair;
 pub mod model;
 pub mod name;
 pub mod plan;
@@ -161,6 +162,9 @@ pub struct Lab {
     /// the file was ([`revalidate`]).
     #[serde(default)]
     pub file_text: Option<String>,
+    /// The impaired links, in link order (`[links]`, `[[link]]`, `[[topology.link]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impairments: Vec<impair::LinkImpairment>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The lab file as the user writes it (TOML), with defaults for every optional key.
 
+use super::impair::ImpairKeys;
 use serde::{Deserialize, Serialize};
 
 /// Default router name prefix: namespaces and routers are `ROUTER_0`, `ROUTER_1`, …
@@ -50,6 +51,12 @@ pub struct LabFile {
     /// `[policy]`: routing policy on the links' business relationships (config/policy.rs).
     #[serde(default)]
     pub policy: Policy,
+    /// `[links]`: impairments of every link (`config::impair`).
+    #[serde(default, skip_serializing_if = "ImpairKeys::is_empty")]
+    pub links: ImpairKeys,
+    /// `[[link]]` tables: one link's impairments, by the routers at its ends.
+    #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
+    pub link: Vec<LinkSetting>,
 }
 
 /// `[policy]`: `model = "gao-rexford" | "none"`, `roles = true | false`.
@@ -60,6 +67,32 @@ pub struct Policy {
     pub model: Option<String>,
     /// RFC 9234 roles and OTC on every session; absent: true under gao-rexford.
     pub roles: Option<bool>,
+}
+
+/// One `[[link]]`: `routers = [A, B]` and the impairment keys for that link.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSetting {
+    pub routers: Vec<RouterRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkSetting {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
@@ -122,6 +155,26 @@ pub struct LinkEnds {
     /// Business relationship: "p2c" (a is b's provider) or "p2p" (peers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rel: Option<String>,
+    /// Impairment keys of this link (as in `[[link]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkEnds {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).

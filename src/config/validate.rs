@@ -359,6 +359,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30 or 31)",
         )
     })?;
+    let impairments = super::impair::resolve(file, (&f.links, &f.link, &f.topology), &graph, &names, &asns)?;
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
     let mut routers = build_routers(&names, &asns, &links, stub_addr);
     super::lan::add_interfaces(&mut routers, &lans);
@@ -388,6 +389,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         lans,
         policy,
         file_text: None,
+        impairments,
     })
 }
 

@@ -36,6 +36,9 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
         ));
     }
     crate::suites::check_installed(lab).map_err(LabError::Input)?;
+    if let Some(why) = crate::impair::refusal(lab) {
+        return Err(LabError::Input(why));
+    }
     if lab.merge_memory && !crate::host::ksm::available(Path::new(crate::host::ksm::SYSFS)) {
         return Err(LabError::Input(format!(
             "merge_memory is on ({} routers) but this kernel has no KSM ({} is missing); \
@@ -434,6 +437,9 @@ async fn build(
         }
     };
     netns::build_links(lab, &made, &record_link).await?;
+    if !lab.impairments.is_empty() {
+        impair_links(lab, &made).await?;
+    }
     report.links_ms = t.elapsed().as_millis() as u64;
     test_pause("links").await;
 
@@ -471,6 +477,32 @@ async fn build(
         report.raise_ms = t.elapsed().as_millis() as u64;
     }
     Ok(report)
+}
+
+/// Sets `[links]` / `[[link]]` impairments on both ends of each link, before any daemon
+/// starts, so BGP never sees the link unimpaired.
+async fn impair_links(lab: &Lab, made: &[netns::Netns]) -> Result<(), LabError> {
+    let mut fds = std::collections::HashMap::new();
+    for n in made {
+        let fd = n.fd.try_clone().map_err(|e| rt(format!("{}: {e}", n.name)))?;
+        fds.insert(n.name.clone(), std::sync::Arc::new(fd));
+    }
+    let lab = lab.clone();
+    tokio::task::spawn_blocking(move || {
+        let fd_of = |r: usize| {
+            let name = &lab.routers[r].name;
+            fds.get(name)
+                .cloned()
+                .ok_or_else(|| format!("{name}'s namespace is not open"))
+        };
+        for li in &lab.impairments {
+            crate::impair::apply_link(&lab, li.link, &li.set, &fd_of)?;
+        }
+        Ok::<(), String>(())
+    })
+    .await
+    .map_err(rt)?
+    .map_err(|e| rt(format!("impairing links: {e}")))
 }
 
 /// A seam for crash tests: with `NSBGP_TEST_PAUSE=STAGE`, `up` stops after that stage (and
