@@ -58,7 +58,10 @@ fn g8(tag: &str, suite: impl Fn(usize) -> &'static str, roles: bool) -> TestLab 
     let mut extra = String::from(G8);
     extra.push_str(&format!("[policy]\nmodel = \"gao-rexford\"\nroles = {roles}\n"));
     for (k, asn) in ASNS.iter().enumerate() {
-        extra.push_str(&format!("[[router]]\nindex = {k}\nasn = {asn}\nsuite = \"{}\"\n", suite(k)));
+        extra.push_str(&format!(
+            "[[router]]\nindex = {k}\nasn = {asn}\nsuite = \"{}\"\n",
+            suite(k)
+        ));
     }
     TestLab::new(tag, 8, &extra)
 }
@@ -184,19 +187,23 @@ fn converge_and_compare(lab: &TestLab, bird: impl Fn(usize) -> bool) {
         let got: Vec<usize> = all[r][&prefix(o)].iter().map(|&a| index_of(a)).collect();
         assert_eq!(got, want, "router {r} to {o}'s prefix");
     }
-    for r in 0..8 {
+    for (r, paths) in all.iter().enumerate() {
         for o in (0..8).filter(|&o| o != r) {
-            let got: Vec<usize> = all[r][&prefix(o)].iter().map(|&a| index_of(a)).collect();
+            let got: Vec<usize> = paths[&prefix(o)].iter().map(|&a| index_of(a)).collect();
             assert!(valley_free(r, &got), "router {r} to {o}: {got:?} has a valley");
             let want = nsbgp::policy::path(&predicted.by_origin[o], r);
             assert_eq!(got, want[1..], "router {r} to {o}: daemon vs prediction");
         }
         // Link subnets are not announced: only the 7 other ASes' prefixes.
-        assert!(all[r].keys().all(|p| p.starts_with("198.18.")), "{:?}", all[r].keys());
+        assert!(paths.keys().all(|p| p.starts_with("198.18.")), "{:?}", paths.keys());
     }
     let o = lab.on_lab(&["check", "--policy"]);
     assert_ok(&o, "check --policy");
-    assert!(stdout(&o).contains("56 as predicted and valley-free, 0 not"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("56 as predicted and valley-free, 0 not"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -207,9 +214,13 @@ fn frr_routes_follow_gao_rexford() {
     let lab = g8("inf", |_| "frr", true);
     converge_and_compare(&lab, |_| false);
     // Roles on every session, as configured.
-    let v: serde_json::Value =
-        serde_json::from_str(&vtysh(&lab, &lab.router(2), "show bgp neighbors json")).unwrap();
-    let roles: Vec<&str> = v.as_object().unwrap().values().map(|n| n["localRole"].as_str().unwrap_or("?")).collect();
+    let v: serde_json::Value = serde_json::from_str(&vtysh(&lab, &lab.router(2), "show bgp neighbors json")).unwrap();
+    let roles: Vec<&str> = v
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n["localRole"].as_str().unwrap_or("?"))
+        .collect();
     assert_eq!(roles.iter().filter(|&&r| r == "customer").count(), 1, "{roles:?}");
     assert_eq!(roles.iter().filter(|&&r| r == "provider").count(), 2, "{roles:?}");
 }

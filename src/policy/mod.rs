@@ -127,7 +127,7 @@ pub fn routes_to(net: &Net, sources: &[usize]) -> Vec<Option<Best>> {
         let mut cand: Vec<Option<usize>> = vec![None; n];
         for &u in &level {
             for &(v, role) in &net.nbrs[u] {
-                if role == Role::Provider && best[v].is_none() && cand[v].is_none_or(|c| net.rid[u] < net.rid[c]) {
+                if role == Role::Provider && best[v].is_none() && cand[v].map_or(true, |c| net.rid[u] < net.rid[c]) {
                     cand[v] = Some(u);
                 }
             }
