@@ -13,9 +13,8 @@
 
 use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL};
 use super::{is_dns_label, ClabError};
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::{Daemon, Family, Lab, Suite};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 /// Where the bound files go inside the container (FRR's image reads them there).
@@ -93,15 +92,15 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
     let mut clab = lab.clone();
     for r in &mut clab.routers {
         r.name = names[r.index].clone();
-        let renamed: Vec<(Ipv4Addr, String)> = ordered[r.index]
+        let renamed: Vec<(usize, String)> = ordered[r.index]
             .iter()
             .enumerate()
-            .map(|(k, i)| (i.addr, format!("eth{}", k + 1)))
+            .map(|(k, i)| (i.link, format!("eth{}", k + 1)))
             .collect();
         for i in &mut r.interfaces {
             i.name = renamed
                 .iter()
-                .find(|(a, _)| *a == i.addr)
+                .find(|(l, _)| *l == i.link)
                 .expect("own address")
                 .1
                 .clone();
@@ -186,20 +185,38 @@ fn bird_exec(lab: &Lab, index: usize, holds_world: bool) -> Vec<String> {
     let r = lab.router(index);
     let mut ifaces: Vec<_> = r.interfaces.iter().collect();
     ifaces.sort_by_key(|i| i.link);
-    let mut exec: Vec<String> = ifaces
-        .iter()
-        .map(|i| format!("ip addr add {}/{} dev {}", i.addr, i.subnet.prefix_len(), i.name))
-        .collect();
+    let v6 = lab.family.has(Family::Ipv6);
+    let mut exec: Vec<String> = Vec::new();
+    if v6 {
+        // Before any address: with DAD on, a new address stays tentative and BGP waits.
+        exec.push("sysctl -w net.ipv6.conf.all.disable_ipv6=0".into());
+        exec.push("sysctl -w net.ipv6.conf.all.accept_dad=0".into());
+        exec.push("sysctl -w net.ipv6.conf.default.accept_dad=0".into());
+    }
+    exec.extend(ifaces.iter().flat_map(|i| {
+        i.addrs
+            .iter()
+            .map(move |a| format!("ip addr add {}/{} dev {}", a.addr, a.subnet.prefix_len(), i.name))
+    }));
     if holds_world {
-        exec.push(format!(
-            "ip addr add {}/{} dev lo",
-            lab.stub_addr,
-            lab.stub_prefix.prefix_len()
-        ));
+        for s in &lab.stubs {
+            exec.push(format!("ip addr add {}/{} dev lo", s.addr, s.prefix.prefix_len()));
+        }
     }
     exec.push("sysctl -w net.ipv4.ip_forward=1".into());
+    if v6 {
+        exec.push("sysctl -w net.ipv6.conf.all.forwarding=1".into());
+    }
     exec.push("ip route del default dev eth0".into());
     exec
+}
+
+/// FRR's interface address keyword of a family.
+fn address_kw(a: std::net::IpAddr) -> &'static str {
+    match Family::of(a) {
+        Family::Ipv4 => "ip address",
+        Family::Ipv6 => "ipv6 address",
+    }
 }
 
 /// FRR's integrated config for one router: zebra's and bgpd's configs from the lab's
@@ -214,7 +231,7 @@ fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
          ! the lab's prefixes are announced (network statements), so it is no second path.\n\
          frr defaults traditional\n\
          hostname {}\n\
-         ip forwarding\n\
+         ip forwarding\n{}\
          !\n",
         r.name,
         r.asn,
@@ -224,14 +241,24 @@ fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
             1 => "eth1".to_string(),
             n => format!("eth1 … eth{n}"),
         },
-        r.name
+        r.name,
+        if lab.family.has(Family::Ipv6) {
+            "ipv6 forwarding\n"
+        } else {
+            ""
+        }
     );
     if holds_world {
-        out.push_str(&format!(
-            "interface lo\n description the lab's \"world\": the stub prefix behind the default route\n ip address {}/{}\nexit\n!\n",
-            lab.stub_addr,
-            lab.stub_prefix.prefix_len()
-        ));
+        out.push_str("interface lo\n description the lab's \"world\": the stub prefix behind the default route\n");
+        for s in &lab.stubs {
+            out.push_str(&format!(
+                " {} {}/{}\n",
+                address_kw(s.addr),
+                s.addr,
+                s.prefix.prefix_len()
+            ));
+        }
+        out.push_str("exit\n!\n");
     }
     let zebra = crate::render::render(lab, index, Daemon::Zebra, "");
     let bgpd = crate::render::render(lab, index, Daemon::Bgpd, "");
@@ -252,7 +279,14 @@ fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
         out.push('\n');
         if let Some(ifname) = line.strip_prefix("interface ") {
             if let Some(i) = r.interfaces.iter().find(|i| i.name == ifname) {
-                out.push_str(&format!(" ip address {}/{}\n", i.addr, i.subnet.prefix_len()));
+                for a in &i.addrs {
+                    out.push_str(&format!(
+                        " {} {}/{}\n",
+                        address_kw(a.addr),
+                        a.addr,
+                        a.subnet.prefix_len()
+                    ));
+                }
             }
         }
     }

@@ -2,9 +2,9 @@
 //! daemon, kept across polls (and re-opened when a daemon restarts), routers asked
 //! concurrently with a bound.
 
-use super::rule::{self, Expected, Observation, PeerObs, Proc, RouteObs};
+use super::rule::{self, Expected, FamilyObs, Observation, PeerObs, Proc, RouteObs};
 use super::timeline::Timeline;
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::{Daemon, Family, Lab, Suite};
 use crate::frr::parse::{self, BgpPrefix, BgpSummary, RouteLookup, RouteSummary};
 use crate::frr::spawn::{pid_file, read_pid};
 use crate::frr::vty::{self, Session};
@@ -197,18 +197,24 @@ impl Poller {
     pub async fn poll(&mut self) -> Poll {
         let t0 = std::time::Instant::now();
         let procs = self.procs();
-        let stub = self.lab.stub_prefix.to_string();
+        // Each family of the lab with its stub: what every router is asked about.
+        let stubs: Vec<(Family, String)> = self
+            .lab
+            .stubs
+            .iter()
+            .map(|s| (Family::of(s.addr), s.prefix.to_string()))
+            .collect();
+        let stub = &stubs;
         let mut obs: Vec<(usize, Observation)> = futures::stream::iter(self.sessions.iter_mut().zip(procs).enumerate())
             .map(|(i, (rs, procs))| {
-                let stub = stub.clone();
                 let want_len = self.expected[i].default_path_len;
                 async move {
                     let observed = match rs {
                         RouterSessions::Frr { zebra, bgpd } => {
-                            tokio::time::timeout(ROUTER_DEADLINE, observe(zebra, bgpd, procs.clone(), &stub)).await
+                            tokio::time::timeout(ROUTER_DEADLINE, observe(zebra, bgpd, procs.clone(), stub)).await
                         }
                         RouterSessions::Bird(s) => {
-                            tokio::time::timeout(ROUTER_DEADLINE, observe_bird(s, procs.clone(), &stub, want_len)).await
+                            tokio::time::timeout(ROUTER_DEADLINE, observe_bird(s, procs.clone(), stub, want_len)).await
                         }
                     };
                     match observed {
@@ -280,13 +286,30 @@ async fn ask<T: serde::de::DeserializeOwned + Default>(
 }
 
 fn route_obs(lookup: &RouteLookup, prefix: &str) -> Option<RouteObs> {
-    parse::installed_route(lookup, prefix).map(|r| RouteObs {
-        protocol: r.protocol.clone(),
-        nexthop: r.nexthops.iter().find(|n| n.active).and_then(|n| n.ip),
+    parse::installed_route(lookup, prefix).map(|r| {
+        let active = r.nexthops.iter().find(|n| n.active);
+        RouteObs {
+            protocol: r.protocol.clone(),
+            nexthop: active.and_then(|n| n.ip),
+            iface: active.and_then(|n| n.interface_name.clone()),
+        }
     })
 }
 
-async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daemon, Proc)>, stub: &str) -> Observation {
+/// zebra's and bgpd's `show` commands for a family (IPv4's are those of IPv4-only labs).
+fn frr_show(f: Family) -> (&'static str, &'static str) {
+    match f {
+        Family::Ipv4 => ("show ip route", "show ip bgp"),
+        Family::Ipv6 => ("show ipv6 route", "show bgp ipv6 unicast"),
+    }
+}
+
+async fn observe(
+    zebra_s: &mut Session,
+    bgpd_s: &mut Session,
+    daemons: Vec<(Daemon, Proc)>,
+    stubs: &[(Family, String)],
+) -> Observation {
     let at_ms = lab::now_unix_ms();
     let alive = |d: Daemon| daemons.iter().any(|(x, p)| *x == d && p.alive);
     let (zebra_alive, bgpd_alive) = (alive(Daemon::Zebra), alive(Daemon::Bgpd));
@@ -299,60 +322,74 @@ async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daem
         async {
             let mut errors = Vec::new();
             if !bgpd_alive {
-                return (None, None, errors);
+                return (None, Vec::new(), errors);
             }
+            // Every family's sessions, one summary.
             let sum: Option<BgpSummary> = ask(bgpd_s, "show bgp summary json", &mut errors).await;
             let peers = sum.map(|s| {
-                s.ipv4
-                    .map(|v4| {
-                        v4.peers
-                            .iter()
-                            .filter_map(|(addr, p)| {
-                                Some(PeerObs {
-                                    addr: addr.parse().ok()?,
-                                    state: p.state.clone(),
-                                    pfx_rcd: p.pfx_rcd.unwrap_or(0),
-                                    up_since_ms: p
-                                        .peer_uptime_msec
-                                        .filter(|_| p.established())
-                                        .map(|u| at_ms.saturating_sub(u)),
-                                })
-                            })
-                            .collect()
+                s.families()
+                    .flat_map(|af| af.peers.iter())
+                    .filter_map(|(addr, p)| {
+                        Some(PeerObs {
+                            addr: addr.parse().ok()?,
+                            state: p.state.clone(),
+                            pfx_rcd: p.pfx_rcd.unwrap_or(0),
+                            up_since_ms: p
+                                .peer_uptime_msec
+                                .filter(|_| p.established())
+                                .map(|u| at_ms.saturating_sub(u)),
+                        })
                     })
-                    .unwrap_or_default()
+                    .collect()
             });
-            let dflt: Option<BgpPrefix> = ask(bgpd_s, "show ip bgp 0.0.0.0/0 json", &mut errors).await;
-            let dflt = dflt.map(|p| {
-                p.best().and_then(|b| {
-                    let len = b.aspath.as_ref()?.length;
-                    Some((len, b.last_update.as_ref().map(|u| u.epoch)))
-                })
-            });
-            (peers, dflt, errors)
+            let mut dflts = Vec::new();
+            for (f, _) in stubs {
+                let cmd = format!("{} {} json", frr_show(*f).1, f.default_route());
+                let dflt: Option<BgpPrefix> = ask(bgpd_s, &cmd, &mut errors).await;
+                dflts.push(dflt.map(|p| {
+                    p.best().and_then(|b| {
+                        let len = b.aspath.as_ref()?.length;
+                        Some((len, b.last_update.as_ref().map(|u| u.epoch)))
+                    })
+                }));
+            }
+            (peers, dflts, errors)
         },
         async {
             let mut errors = Vec::new();
+            let mut routes = Vec::new();
             if !zebra_alive {
-                return (None, None, None, errors);
+                return (None, routes, errors);
             }
-            let sum: Option<RouteSummary> = ask(zebra_s, "show ip route summary json", &mut errors).await;
-            let dflt: Option<RouteLookup> = ask(zebra_s, "show ip route 0.0.0.0/0 json", &mut errors).await;
-            let stub_r: Option<RouteLookup> = ask(zebra_s, &format!("show ip route {stub} json"), &mut errors).await;
-            (
-                sum.map(|s| s.bgp_fib()),
-                dflt.map(|l| route_obs(&l, "0.0.0.0/0")),
-                stub_r.map(|l| route_obs(&l, stub)),
-                errors,
-            )
+            let mut fib: Option<u32> = Some(0);
+            for (f, stub) in stubs {
+                let show = frr_show(*f).0;
+                let sum: Option<RouteSummary> = ask(zebra_s, &format!("{show} summary json"), &mut errors).await;
+                fib = fib.zip(sum.map(|s| s.bgp_fib())).map(|(a, b)| a + b);
+                let d = f.default_route().to_string();
+                let dflt: Option<RouteLookup> = ask(zebra_s, &format!("{show} {d} json"), &mut errors).await;
+                let stub_r: Option<RouteLookup> = ask(zebra_s, &format!("{show} {stub} json"), &mut errors).await;
+                routes.push((dflt.map(|l| route_obs(&l, &d)), stub_r.map(|l| route_obs(&l, stub))));
+            }
+            (fib, routes, errors)
         }
     );
     o.peers = bgp.0;
-    o.default_bgp = bgp.1;
     o.bgp_fib_routes = zeb.0;
-    o.default_route = zeb.1;
-    o.stub_route = zeb.2;
-    o.errors = bgp.2.into_iter().chain(zeb.3).collect();
+    o.fams = stubs
+        .iter()
+        .enumerate()
+        .map(|(k, (f, _))| {
+            let mut fo = FamilyObs::new(*f);
+            fo.default_bgp = bgp.1.get(k).cloned().flatten();
+            if let Some((d, s)) = zeb.1.get(k) {
+                fo.default_route = d.clone();
+                fo.stub_route = s.clone();
+            }
+            fo
+        })
+        .collect();
+    o.errors = bgp.2.into_iter().chain(zeb.2).collect();
     o
 }
 
@@ -361,8 +398,12 @@ async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daem
 /// protocol's export count (it exports BGP routes only), the default and the stub from
 /// `show route … all`.
 /// Whether BIRD's best default route satisfies a filter condition (it is shown or not).
-async fn bird_holds(s: &mut crate::bird::ctl::Session, cond: &str) -> Result<bool, crate::bird::ctl::CtlError> {
-    let r = s.run(&format!("show route 0.0.0.0/0 primary where {cond}")).await?;
+async fn bird_holds(
+    s: &mut crate::bird::ctl::Session,
+    default: &str,
+    cond: &str,
+) -> Result<bool, crate::bird::ctl::CtlError> {
+    let r = s.run(&format!("show route {default} primary where {cond}")).await?;
     Ok(crate::bird::parse::best_route(&r).is_some())
 }
 
@@ -370,11 +411,12 @@ async fn bird_holds(s: &mut crate::bird::ctl::Session, cond: &str) -> Result<boo
 /// expected length if it holds (one query), else found by bisection on `bgp_path.len`.
 async fn bird_path_len(
     s: &mut crate::bird::ctl::Session,
+    default: &str,
     shown: u32,
     want: Option<u32>,
 ) -> Result<u32, crate::bird::ctl::CtlError> {
     if let Some(w) = want {
-        if bird_holds(s, &format!("bgp_path.len = {w}")).await? {
+        if bird_holds(s, default, &format!("bgp_path.len = {w}")).await? {
             return Ok(w);
         }
     }
@@ -382,7 +424,7 @@ async fn bird_path_len(
     let (mut lo, mut hi) = (shown, 1u32 << 14);
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
-        if bird_holds(s, &format!("bgp_path.len >= {mid}")).await? {
+        if bird_holds(s, default, &format!("bgp_path.len >= {mid}")).await? {
             lo = mid;
         } else {
             hi = mid - 1;
@@ -394,7 +436,7 @@ async fn bird_path_len(
 async fn observe_bird(
     s: &mut crate::bird::ctl::Session,
     daemons: Vec<(Daemon, Proc)>,
-    stub: &str,
+    stubs: &[(Family, String)],
     want_len: Option<u32>,
 ) -> Observation {
     use crate::bird::{ctl::CtlError, parse as bp};
@@ -424,7 +466,12 @@ async fn observe_bird(
                     })
                     .collect(),
             );
-            o.bgp_fib_routes = ps.iter().find(|p| p.proto == "Kernel").and_then(|p| p.exported);
+            // One kernel protocol per family, each exporting BGP routes only.
+            o.bgp_fib_routes = ps
+                .iter()
+                .filter(|p| p.proto == "Kernel")
+                .map(|p| p.exported)
+                .sum::<Option<u32>>();
         }
         Err(e) => {
             o.errors.push(format!("bird control socket: {e}"));
@@ -440,32 +487,38 @@ async fn observe_bird(
             None
         }
     };
-    let dflt = s.run("show route 0.0.0.0/0 all").await;
-    let mut dflt = route(dflt, &mut o.errors);
-    if let Some(Some(r)) = dflt
-        .as_mut()
-        .filter(|r| r.as_ref().is_some_and(|r| r.as_path_truncated))
-    {
-        match bird_path_len(s, r.as_path_len.unwrap_or(0), want_len).await {
-            Ok(len) => r.as_path_len = Some(len),
-            Err(e) => {
-                o.errors.push(format!("bird control socket: {e}"));
-                r.as_path_len = None;
-            }
-        }
-    }
-    let stub_r = s.run(&format!("show route {stub} all")).await;
-    let stub_r = route(stub_r, &mut o.errors);
     let obs = |r: &bp::Route| RouteObs {
         protocol: r.kind.clone(),
         nexthop: r.nexthop,
+        iface: r.iface.clone(),
     };
-    o.default_route = dflt.as_ref().map(|r| r.as_ref().map(obs));
-    o.stub_route = stub_r.as_ref().map(|r| r.as_ref().map(obs));
-    o.default_bgp = dflt.map(|r| {
-        r.filter(|r| r.kind == "bgp")
-            .and_then(|r| Some((r.as_path_len?, r.since)))
-    });
+    for (f, stub) in stubs {
+        let d = f.default_route().to_string();
+        let dflt = s.run(&format!("show route {d} all")).await;
+        let mut dflt = route(dflt, &mut o.errors);
+        if let Some(Some(r)) = dflt
+            .as_mut()
+            .filter(|r| r.as_ref().is_some_and(|r| r.as_path_truncated))
+        {
+            match bird_path_len(s, &d, r.as_path_len.unwrap_or(0), want_len).await {
+                Ok(len) => r.as_path_len = Some(len),
+                Err(e) => {
+                    o.errors.push(format!("bird control socket: {e}"));
+                    r.as_path_len = None;
+                }
+            }
+        }
+        let stub_r = s.run(&format!("show route {stub} all")).await;
+        let stub_r = route(stub_r, &mut o.errors);
+        let mut fo = FamilyObs::new(*f);
+        fo.default_route = dflt.as_ref().map(|r| r.as_ref().map(obs));
+        fo.stub_route = stub_r.as_ref().map(|r| r.as_ref().map(obs));
+        fo.default_bgp = dflt.map(|r| {
+            r.filter(|r| r.kind == "bgp")
+                .and_then(|r| Some((r.as_path_len?, r.since)))
+        });
+        o.fams.push(fo);
+    }
     o
 }
 
@@ -512,14 +565,14 @@ mod tests {
         // The expected length holds: one query.
         let (path, task) = fake_bird(150).await;
         let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, 120, Some(150)).await.unwrap(), 150);
+        assert_eq!(bird_path_len(&mut s, "0.0.0.0/0", 120, Some(150)).await.unwrap(), 150);
         drop(s);
         assert_eq!(task.await.unwrap(), 1);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
         // It does not: bisection from the ASNs shown, a bounded number of queries.
         let (path, task) = fake_bird(733).await;
         let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, 120, Some(999)).await.unwrap(), 733);
+        assert_eq!(bird_path_len(&mut s, "0.0.0.0/0", 120, Some(999)).await.unwrap(), 733);
         drop(s);
         assert!(task.await.unwrap() <= 16);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());

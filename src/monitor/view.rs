@@ -25,7 +25,13 @@ fn daemons(r: &RouterStatus) -> String {
 }
 
 fn default_col(r: &RouterStatus) -> String {
-    match (r.origin, r.has_default, r.default_as_path_len) {
+    // IPv4's default where the lab has one, else (IPv6-only labs) IPv6's.
+    let (has, len) = if r.has_default || !r.has_default_v6 {
+        (r.has_default, r.default_as_path_len)
+    } else {
+        (r.has_default_v6, r.default_v6_as_path_len)
+    };
+    match (r.origin, has, len) {
         (true, _, _) => "originated".into(),
         (_, true, Some(len)) => format!("yes, path {len}"),
         (_, true, None) => "yes".into(),
@@ -205,6 +211,8 @@ mod tests {
             has_default: converged,
             default_as_path_len: converged.then_some(i as u32),
             default_nexthop: None,
+            has_default_v6: false,
+            default_v6_as_path_len: None,
             rss_kb: 1024,
             cpu_s: 0.1,
             converged,

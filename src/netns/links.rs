@@ -8,7 +8,6 @@ use crate::config::{Interface, Lab};
 use futures::stream::{self, StreamExt};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth};
 use rtnetlink::{LinkMessageBuilder, LinkUnspec};
-use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,12 +55,15 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
                 .await
                 .map_err(err(&n.name, "set lo up".into()))?;
             if i == origin {
-                n.handle
-                    .address()
-                    .add(1, IpAddr::V4(lab.stub_addr), lab.stub_prefix.prefix_len())
-                    .execute()
-                    .await
-                    .map_err(err(&n.name, format!("add stub {} to lo", lab.stub_addr)))?;
+                // One stub per family the lab runs.
+                for s in &lab.stubs {
+                    n.handle
+                        .address()
+                        .add(1, s.addr, s.prefix.prefix_len())
+                        .execute()
+                        .await
+                        .map_err(err(&n.name, format!("add stub {} to lo", s.addr)))?;
+                }
             }
             Ok::<_, LinkError>(())
         })
@@ -99,19 +101,19 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
             if !lab.hold_links {
                 set_up(&nb.handle, &nb.name, ib).await?;
             }
-            let len = l.subnet.prefix_len();
-            na.handle
-                .address()
-                .add(ia.ifindex, IpAddr::V4(ia.addr), len)
-                .execute()
-                .await
-                .map_err(err(&na.name, format!("add {}/{len}", ia.addr)))?;
-            nb.handle
-                .address()
-                .add(ib.ifindex, IpAddr::V4(ib.addr), len)
-                .execute()
-                .await
-                .map_err(err(&nb.name, format!("add {}/{len}", ib.addr)))?;
+            // Every family of the lab: the IPv4 and/or IPv6 address of each end.
+            for (n, i) in [(na, ia), (nb, ib)] {
+                for a in &i.addrs {
+                    let len = a.subnet.prefix_len();
+                    n.handle
+                        .address()
+                        .add(i.ifindex, a.addr, len)
+                        .execute()
+                        .await
+                        .map_err(err(&n.name, format!("add {}/{len}", a.addr)))?;
+                }
+            }
+            let _ = l;
             Ok::<_, LinkError>(())
         })
         .buffer_unordered(IN_FLIGHT)
