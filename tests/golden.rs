@@ -145,7 +145,11 @@ fn assert_suite_parses(config_file: &str, routers: &[usize]) {
             }
             let path = dir.join(format!("{}-{d}.conf", lab.routers[i].name));
             std::fs::write(&path, nsbgp::render::render(&lab, i, d, PASSWORD)).unwrap();
-            let o = std::process::Command::new(program).args(args).arg(&path).output().unwrap();
+            let o = std::process::Command::new(program)
+                .args(args)
+                .arg(&path)
+                .output()
+                .unwrap();
             assert!(
                 o.status.success(),
                 "{config_file} {} {d}: `{program} {}` rejects it:\n{}{}",
@@ -183,13 +187,19 @@ fn v6_configs_keep_the_lab_semantics() {
     let v6 = config::load(&root.join("configs/chain-3-v6.toml"), &Overrides::default()).unwrap();
     let origin = nsbgp::render::render(&v6, 0, Daemon::Bgpd, PASSWORD);
     let middle = nsbgp::render::render(&v6, 1, Daemon::Bgpd, PASSWORD);
-    assert!(!origin.contains("172.31.") && !origin.contains("198.51.100"), "no IPv4 in an IPv6 lab:\n{origin}");
+    assert!(
+        !origin.contains("172.31.") && !origin.contains("198.51.100"),
+        "no IPv4 in an IPv6 lab:\n{origin}"
+    );
     assert!(origin.contains("bgp router-id 0.0.0.100"));
     assert!(origin.contains("address-family ipv6 unicast\n  network 2001:db8:31:1::/64\n  network 2001:db8:100::/48\n"));
     assert!(origin.contains("neighbor 2001:db8:31:1::1 default-originate"));
     assert!(!middle.contains("default-originate"));
     assert!(!middle.contains("address-family ipv4"));
-    for want in ["neighbor 2001:db8:31:1::2 next-hop-self", "neighbor 2001:db8:31:2::1 activate"] {
+    for want in [
+        "neighbor 2001:db8:31:1::2 next-hop-self",
+        "neighbor 2001:db8:31:2::1 activate",
+    ] {
         assert!(middle.contains(want), "{want}:\n{middle}");
     }
     let dual = config::load(&root.join("configs/chain-6-mixed-dual.toml"), &Overrides::default()).unwrap();
@@ -204,7 +214,10 @@ fn v6_configs_keep_the_lab_semantics() {
         assert!(b.contains(want), "{want}:\n{b}");
     }
     let bo = nsbgp::render::render(&dual, 0, Daemon::Bgpd, PASSWORD);
-    assert!(bo.contains("neighbor 172.31.1.1 default-originate") && bo.contains("neighbor 2001:db8:31:1::1 default-originate"));
+    assert!(
+        bo.contains("neighbor 172.31.1.1 default-originate")
+            && bo.contains("neighbor 2001:db8:31:1::1 default-originate")
+    );
     let ring = config::load(&root.join("configs/ring-8-bird-v6.toml"), &Overrides::default()).unwrap();
     let ro = nsbgp::render::render(&ring, 0, Daemon::Bird, PASSWORD);
     assert!(ro.contains("route ::/0 unreachable;") && !ro.contains("0.0.0.0/0"));
