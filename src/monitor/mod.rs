@@ -63,8 +63,8 @@ pub struct RouterStatus {
     pub has_default: bool,
     pub default_as_path_len: Option<u32>,
     pub default_nexthop: Option<String>,
-    /// The IPv6 default (false and null in IPv4 labs).
-    pub has_default_v6: bool,
+    /// The IPv6 default (both null in IPv4 labs).
+    pub has_default_v6: Option<bool>,
     pub default_v6_as_path_len: Option<u32>,
     pub rss_kb: u64,
     pub cpu_s: f64,
@@ -132,7 +132,7 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
                     Some(Some(r)) => r.nexthop.map(|a| a.to_string()),
                     _ => None,
                 },
-                has_default_v6: o.has_default_in(Family::Ipv6),
+                has_default_v6: p.lab.family.has(Family::Ipv6).then(|| o.has_default_in(Family::Ipv6)),
                 default_v6_as_path_len: o.default_path_len_in(Family::Ipv6),
                 rss_kb: o.daemons.iter().map(|(_, p)| p.rss_kb).sum(),
                 cpu_s: o.daemons.iter().map(|(_, p)| p.cpu_ms).sum::<u64>() as f64 / 1000.0,
