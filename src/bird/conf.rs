@@ -15,6 +15,7 @@ struct BirdConf<'a> {
     families: Vec<FamilyConf>,
     originates_default: bool,
     log_classes: &'static str,
+    policy: Option<crate::render::policy::PolicyView>,
     /// Set for a containerlab export: what differs from a router nsbgp runs itself.
     container: Option<Container>,
 }
@@ -45,7 +46,7 @@ pub fn render(lab: &Lab, index: usize) -> String {
 /// see it (interfaces named `eth1` …). Logs go to stderr; `protocol direct` reads `lo` and
 /// the router's lab interfaces only.
 pub fn render_for_container(lab: &Lab, index: usize) -> String {
-    let mut lab_ifaces: Vec<_> = lab.router(index).interfaces.iter().collect();
+    let mut lab_ifaces: Vec<_> = lab.devices(index);
     lab_ifaces.sort_by_key(|i| i.link);
     let interfaces = std::iter::once("lo".to_string())
         .chain(lab_ifaces.iter().map(|i| i.name.clone()))
@@ -60,7 +61,8 @@ fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String 
         r,
         // The origin alone holds the stubs and originates the defaults (from `OWN`).
         families: crate::render::families(lab, index, true),
-        originates_default: index == lab.origin(),
+        originates_default: index == lab.origin() && !lab.internet(),
+        policy: crate::render::policy::view(lab, index),
         log_classes: log_classes(&lab.log_level),
         container,
     }

@@ -4,10 +4,14 @@
 
 pub mod family;
 pub mod graph;
+pub mod internet;
+pub mod lan;
 pub mod model;
 pub mod name;
 pub mod plan;
+pub mod policy;
 mod validate;
+mod validate_policy;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
@@ -152,6 +156,12 @@ pub struct Lab {
     pub routers: Vec<Router>,
     /// The address plan of `graph`'s links: `links[p]` is link position p (index p+1).
     pub links: Vec<plan::LinkPlan>,
+    /// The shared segments (`[[topology.lan]]`): `lans[j]` is the graph's LAN j.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lans: Vec<lan::LanPlan>,
+    /// `[policy]` with the links' relationships and, in internet labs, every AS's prefix.
+    #[serde(default)]
+    pub policy: policy::Policy,
     /// The lab file's text as it was read, so `lab.json` can be validated again exactly as
     /// the file was ([`revalidate`]).
     #[serde(default)]
@@ -195,6 +205,10 @@ pub struct Interface {
     pub peer_index: usize,
     pub peer_name: String,
     pub peer_asn: u32,
+    /// On a LAN (index into [`Lab::lans`]): the router has one such entry per other member,
+    /// all on one device named after the LAN, with one address and one ifindex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lan: Option<usize>,
 }
 
 /// This end's address on a link in one family, the link's subnet and the peer's address.
@@ -261,9 +275,17 @@ impl Lab {
         &self.routers[index]
     }
 
-    /// Resolves `ROUTER_50`, `50` or `AS150` to a router index.
+    /// Resolves `ROUTER_50`, `50` or `AS150` (a router's name, index or AS) to a router index.
     pub fn resolve_router(&self, spec: &str) -> Option<usize> {
+        if let Some(r) = self.routers.iter().find(|r| r.name == spec) {
+            return Some(r.index);
+        }
+        if let Some(a) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
+            let a: u32 = a.parse().ok()?;
+            return self.routers.iter().find(|r| r.asn == a).map(|r| r.index);
+        }
         resolve_router(&self.router_prefix, self.first_asn, self.routers.len(), spec)
+            .filter(|&i| self.routers[i].name == spec || !spec.starts_with(&self.router_prefix))
     }
 
     /// The router that originates the default route and holds the stub ("world").
@@ -274,7 +296,18 @@ impl Lab {
     /// The size host limits and `auto` thresholds scale with: routers or links, whichever
     /// is more (the chain: its routers).
     pub fn size(&self) -> usize {
-        self.routers.len().max(self.links.len())
+        self.routers.len().max(self.links.len() + self.lans.len())
+    }
+
+    /// Router `r`'s devices: its interfaces with one entry per LAN (the first of the LAN's
+    /// per-peer entries), in interface order.
+    pub fn devices(&self, r: usize) -> Vec<&Interface> {
+        let mut seen = std::collections::HashSet::new();
+        self.routers[r]
+            .interfaces
+            .iter()
+            .filter(|i| seen.insert(i.ifindex))
+            .collect()
     }
 
     /// Router `r`'s interface on link `index` (1-based, as in [`Interface::link`]).
@@ -301,7 +334,7 @@ impl Lab {
     }
 
     pub fn router_name(&self, index: usize) -> String {
-        format!("{}{}", self.router_prefix, index)
+        self.routers[index].name.clone()
     }
 
     /// Router that holds `addr`, if any (for mapping traceroute hops back to names).
@@ -329,6 +362,7 @@ impl Lab {
             .iter()
             .flat_map(|l| l.nets.iter().map(|n| n.subnet))
             .collect();
+        v.extend(self.lans.iter().map(|l| IpNet::V4(l.subnet)));
         v.extend(self.stubs.iter().map(|s| s.prefix));
         v
     }

@@ -51,6 +51,9 @@ pub struct LabFile {
     /// The shape of the lab; absent = the chain.
     #[serde(default)]
     pub topology: Topology,
+    /// `[policy]`: routing policy on the links' business relationships (config/policy.rs).
+    #[serde(default)]
+    pub policy: Policy,
     /// `[addressing]`: which address families the lab runs, and the IPv6 plan.
     #[serde(default)]
     pub addressing: Addressing,
@@ -77,6 +80,16 @@ impl Default for Addressing {
     }
 }
 
+/// `[policy]`: `model = "gao-rexford" | "none"`, `roles = true | false`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Absent: "gao-rexford" when any link carries `rel`, else "none".
+    pub model: Option<String>,
+    /// RFC 9234 roles and OTC on every session; absent: true under gao-rexford.
+    pub roles: Option<bool>,
+}
+
 /// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +101,11 @@ pub struct RouterOverride {
     /// "frr" or "bird".
     #[serde(default)]
     pub suite: Option<String>,
+    /// The router's own AS number (default `first_asn + index`). With `asn`, a table that
+    /// has no `index` and a `name` that is not a default name names the router at its
+    /// position among the `[[router]]` tables (the k-th table, router k).
+    #[serde(default)]
+    pub asn: Option<i64>,
 }
 
 /// `[topology]`: a generated shape, or `shape = "file"` with one `[[topology.link]]` per link.
@@ -103,9 +121,24 @@ pub struct Topology {
     pub cols: Option<i64>,
     /// The router that originates the default route and holds the stub; default ROUTER_0.
     pub origin: Option<RouterRef>,
+    /// internet: the generator's seed (same seed, same graph).
+    pub seed: Option<i64>,
+    /// internet: routers in the tier-1 peering clique.
+    pub tier1: Option<i64>,
     /// shape = "file": the links.
     #[serde(rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkEnds>,
+    /// Shared segments (any shape): `[[topology.lan]]`.
+    #[serde(rename = "lan", skip_serializing_if = "Vec::is_empty")]
+    pub lans: Vec<LanSpec>,
+}
+
+/// One `[[topology.lan]]`: a shared segment whose routers all peer with each other.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanSpec {
+    pub name: String,
+    pub routers: Vec<RouterRef>,
 }
 
 /// One `[[topology.link]]`.
@@ -114,6 +147,9 @@ pub struct Topology {
 pub struct LinkEnds {
     pub a: RouterRef,
     pub b: RouterRef,
+    /// Business relationship: "p2c" (a is b's provider) or "p2p" (peers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
 }
 
 /// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).

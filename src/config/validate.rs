@@ -37,6 +37,10 @@ struct Ctx<'a> {
     file: &'a str,
 }
 
+fn file_of<'a>(c: &Ctx<'a>) -> &'a str {
+    c.file
+}
+
 impl Ctx<'_> {
     fn err(&self, key: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
@@ -230,8 +234,20 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "pick a stub outside the link pool, e.g. \"198.51.100.0/24\"",
         ));
     }
-    let (topology, graph) = topology(&c, &f.topology, routers as usize, &prefix, first as u32)?;
+    let (names, asns) =
+        super::validate_policy::names_and_asns(file, &prefix, first as u32, routers as usize, &f.router, reserved_asn)?;
+    let (topology, graph, rels) = topology(&c, &f.topology, routers as usize, &prefix, &names, &asns)?;
+    let policy = super::validate_policy::policy(
+        file,
+        &f.policy,
+        graph.links(),
+        rels,
+        &names,
+        &[("link_pool", pool), ("stub_prefix", stub)],
+    )?;
     let n_links = graph.links().len();
+    // A LAN takes a subnet too (the auto length counts it; see `lan::plan`).
+    let n_subnets = n_links + graph.lans().len();
     let a = &f.addressing;
     let addressing = Addressing::parse(&a.family).ok_or_else(|| {
         c.err(
@@ -268,6 +284,25 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "use a shorter pool prefix, e.g. a /48 such as \"2001:db8:31::/48\"",
         ));
     }
+    // Policy (Gao-Rexford, internet labs) is written for IPv4 sessions only so far.
+    if addressing != Addressing::Ipv4 && policy.internet() {
+        return Err(c.err(
+            "addressing.family",
+            format!(
+                "{:?} with a [policy] model: routing policy is IPv4-only so far",
+                a.family
+            ),
+            "use family = \"ipv4\" in a lab with relationships or [policy]",
+        ));
+    }
+    // LANs are IPv4 segments (their plan is IPv4's): not yet in labs with IPv6.
+    if addressing != Addressing::Ipv4 && !graph.lans().is_empty() {
+        return Err(c.err(
+            "addressing.family",
+            format!("{:?} with [[topology.lan]]: LANs carry IPv4 only so far", a.family),
+            "use family = \"ipv4\" for a lab with LANs, or [[topology.link]] tables instead of the LAN",
+        ));
+    }
     let len = match f.link_prefix_len {
         Some(l) => {
             let l = c.ranged(
@@ -280,7 +315,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             l as u8
         }
         // The chain keeps the classic /24s while they fit; other shapes take /30s.
-        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_links),
+        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_subnets),
         None => 30,
     };
     let cap = plan::link_capacity(pool, len);
@@ -400,6 +435,14 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     )?;
 
     let links = plan::links_for(addressing, pool, len, v6_pool, &graph);
+    let lan_names: Vec<String> = f.topology.lans.iter().map(|l| l.name.clone()).collect();
+    let lans = super::lan::plan(pool, len, n_links, graph.lans(), &lan_names, &prefix).ok_or_else(|| {
+        c.err(
+            "link_pool",
+            format!("{pool} holds the {n_links} links of /{len} but not the LANs after them"),
+            "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30 or 31)",
+        )
+    })?;
     let stubs: Vec<Stub> = addressing
         .families()
         .iter()
@@ -415,7 +458,8 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         })
         .collect();
     let stub_v4 = family::first_host_v4(stub);
-    let mut routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_v4, addressing);
+    let mut routers = build_routers(&names, &asns, &links, stub_v4, addressing);
+    super::lan::add_interfaces(&mut routers, &lans);
     assign_suites(&c, &d.suite, &f.router, &mut routers)?;
     check_bird_timers(&c, &timers, &routers)?;
 
@@ -440,6 +484,8 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         graph,
         routers,
         links,
+        lans,
+        policy,
         file_text: None,
     })
 }
@@ -551,8 +597,9 @@ fn topology(
     t: &model::Topology,
     n: usize,
     prefix: &str,
-    first_asn: u32,
-) -> Result<(Topology, Graph), ConfigError> {
+    names: &[String],
+    asns: &[u32],
+) -> Result<(Topology, Graph, Vec<Option<super::policy::Rel>>), ConfigError> {
     let shape = match t.shape.as_deref() {
         None => Shape::Chain,
         Some(s) => Shape::parse(s).ok_or_else(|| {
@@ -566,15 +613,17 @@ fn topology(
     let router_ref = |key: &str, r: &RouterRef| -> Result<usize, ConfigError> {
         let found = match r {
             RouterRef::Index(i) => usize::try_from(*i).ok().filter(|&i| i < n),
-            RouterRef::Name(s) => super::resolve_router(prefix, first_asn, n, s),
+            RouterRef::Name(s) => super::validate_policy::resolve(names, asns, s),
         };
         found.ok_or_else(|| {
             c.err(
                 key,
                 format!("{r} is not a router of this lab ({n} routers)"),
                 format!(
-                    "name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"",
-                    n - 1
+                    "name a router as \"{}\" … \"{}\", an index or \"AS{}\"",
+                    names[0],
+                    names[n - 1],
+                    asns[0]
                 ),
             )
         })
@@ -597,6 +646,9 @@ fn topology(
     only("topology.rows", t.rows.is_some(), Shape::Grid)?;
     only("topology.cols", t.cols.is_some(), Shape::Grid)?;
     only("topology.link", !t.links.is_empty(), Shape::File)?;
+    only("topology.seed", t.seed.is_some(), Shape::Internet)?;
+    only("topology.tier1", t.tier1.is_some(), Shape::Internet)?;
+    let mut rels = Vec::new();
     let mut topo = Topology {
         shape,
         ..Topology::default()
@@ -650,17 +702,43 @@ fn topology(
                     router_ref(&format!("{key}.a"), &l.a)?,
                     router_ref(&format!("{key}.b"), &l.b)?,
                 ));
+                rels.push(super::validate_policy::rel(file_of(c), &format!("{key}.rel"), &l.rel)?);
             }
             v
         }
+        Shape::Internet => {
+            let k = c.ranged(
+                "topology.tier1",
+                t.tier1.unwrap_or(super::internet::default_tier1(n) as i64),
+                1,
+                n as i64,
+                "use 1 up to the router count, e.g. tier1 = 5",
+            )? as usize;
+            let seed = c.ranged(
+                "topology.seed",
+                t.seed.unwrap_or(1),
+                0,
+                u32::MAX as i64,
+                "use e.g. seed = 1",
+            )? as u64;
+            topo.tier1 = Some(k);
+            topo.seed = Some(seed);
+            let v = super::internet::generate(n, k, seed);
+            rels = v.iter().map(|&(_, _, r)| Some(r)).collect();
+            v.into_iter().map(|(a, b, _)| (a, b)).collect()
+        }
         _ => graph::generate(&topo, n),
     };
-    let name = |r: usize| format!("{prefix}{r}");
+    let name = |r: usize| names[r].clone();
     let link_key = |i: usize| match shape {
         Shape::File => format!("topology.link[{}]", i + 1),
         _ => "topology".to_string(),
     };
-    match graph::check(n, &links, origin) {
+    let router_name = |s: &str| super::validate_policy::resolve(names, asns, s).is_some();
+    let lans = super::lan::resolve(&t.lans, &links, &name, prefix, &router_name, &router_ref, &|k, p, f| {
+        c.err(k, p, f)
+    })?;
+    match graph::check_with_lans(n, &links, &lans, origin) {
         Ok(()) => {}
         Err(GraphProblem::SelfLoop { link, router }) => {
             return Err(c.err(
@@ -709,24 +787,24 @@ fn topology(
                     },
                     name(origin)
                 ),
-                "add [[topology.link]] tables that join them to the rest",
+                "add [[topology.link]] (or [[topology.lan]]) tables that join them to the rest",
             ));
         }
     }
-    Ok((topo, Graph::new(n, links, origin)))
+    Ok((topo, Graph::with_lans(n, links, lans, origin), rels))
 }
 
 /// Every router's per-router view of the links: one interface per link it is on, in link
 /// order, named after the router at the other end.
 fn build_routers(
-    prefix: &str,
-    first_asn: u32,
-    n: usize,
+    names: &[String],
+    asns: &[u32],
     links: &[LinkPlan],
     stub_v4: Ipv4Addr,
     addressing: Addressing,
 ) -> Vec<Router> {
-    let name = |i: usize| format!("{prefix}{i}");
+    let n = names.len();
+    let name = |i: usize| names[i].clone();
     let mut per: Vec<Vec<Interface>> = vec![Vec::new(); n];
     for l in links {
         for r in [l.a, l.b] {
@@ -751,14 +829,15 @@ fn build_routers(
                 link: l.index,
                 peer_index: peer,
                 peer_name: name(peer),
-                peer_asn: first_asn + peer as u32,
+                peer_asn: asns[peer],
+                lan: None,
             });
         }
     }
     per.into_iter()
         .enumerate()
         .map(|(i, interfaces)| {
-            let asn = first_asn + i as u32;
+            let asn = asns[i];
             // Classic router-ids: 172.31.k.1 for ROUTER_k, 172.31.1.2 for ROUTER_0; in
             // general the IPv4 address of the router's first link. Without IPv4 the id is
             // the AS number as a 32-bit value (AS 105 → 0.0.0.105): unique and fixed.
@@ -978,7 +1057,9 @@ mod tests {
             ("routers = 3\n[[router]]\nsuite = \"bird\"", "router[0]"),
             ("routers = 3\n[[router]]\nindex = 1\nname = \"ROUTER_1\"", "router[0]"),
             ("routers = 3\n[[router]]\nindex = 1\nsuite = \"gobgp\"", "router[0].suite"),
-            ("routers = 3\n[[router]]\nindex = 1\nasn = 5", "unknown field"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 23456", "router[0].asn"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 102", "both have AS 102"),
+            ("routers = 3\n[[router]]\nindex = 1\nnom = 5", "unknown field"),
             (
                 "routers = 3\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nname = \"ROUTER_1\"\nsuite = \"frr\"",
                 "router[1]",

@@ -7,6 +7,8 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::Path;
 
+pub mod policy;
+
 /// What a router runs in one address family: the prefixes it announces and its sessions
 /// (one per link, over the link's addresses of this family). Both suites' templates loop
 /// over these, so neither names a family itself.
@@ -43,21 +45,21 @@ pub fn families(lab: &Lab, index: usize, default_in_networks: bool) -> Vec<Famil
     let r = lab.router(index);
     // The origin (ROUTER_0 unless `[topology] origin` says otherwise) is the way to the
     // "outside world": it alone originates the default routes and announces the stubs.
-    let origin = index == lab.origin();
+    let origin = index == lab.origin() && !lab.internet();
     lab.families()
         .iter()
         .map(|&family| {
-            let mut networks: Vec<IpNet> = r
-                .interfaces
-                .iter()
-                .filter_map(|i| i.addr(family))
-                .map(|a| a.subnet)
-                .collect();
+            let mut networks: Vec<IpNet> = attached_subnets(r, family);
             if origin {
                 networks.extend(lab.stub(family).map(|s| s.prefix));
                 if default_in_networks {
                     networks.push(family.default_route());
                 }
+            }
+            // An internet lab's AS announces its own prefix only: no links, no stub, no
+            // default (such labs are IPv4-only).
+            if lab.internet() {
+                networks = vec![IpNet::V4(lab.policy.prefixes[index])];
             }
             let sessions = r
                 .interfaces
@@ -98,6 +100,8 @@ struct ZebraConf<'a> {
     lab: &'a Lab,
     r: &'a Router,
     password: &'a str,
+    /// The router's LANs: (name, link number, its other members).
+    lans: Vec<(String, usize, String)>,
 }
 
 #[derive(Template)]
@@ -111,26 +115,59 @@ struct BgpdConf<'a> {
     /// With IPv6 each session is activated in its own family only (FRR would otherwise
     /// activate IPv4 unicast on IPv6 sessions too); IPv4-only labs keep FRR's default.
     explicit_activate: bool,
+    policy: Option<policy::PolicyView>,
 }
 
 /// The config file of `daemon` for router `index`.
 pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String {
     let r = lab.router(index);
     let out = match daemon {
-        Daemon::Zebra => ZebraConf { lab, r, password }.render(),
+        Daemon::Zebra => ZebraConf {
+            lab,
+            r,
+            password,
+            lans: lab
+                .devices(index)
+                .into_iter()
+                .filter_map(|i| {
+                    let l = &lab.lans[i.lan?];
+                    let peers: Vec<&str> = r
+                        .interfaces
+                        .iter()
+                        .filter(|p| p.lan == i.lan)
+                        .map(|p| p.peer_name.as_str())
+                        .collect();
+                    Some((l.name.clone(), l.index, peers.join(", ")))
+                })
+                .collect(),
+        }
+        .render(),
         Daemon::Bgpd => BgpdConf {
             lab,
             r,
             password,
             families: families(lab, index, false),
-            originates_default: index == lab.origin(),
+            originates_default: index == lab.origin() && !lab.internet(),
             explicit_activate: lab.family.has(Family::Ipv6),
+            policy: policy::view(lab, index),
         }
         .render(),
         Daemon::Bird => return crate::bird::conf::render(lab, index),
     };
     // Rendering only formats validated values; a failure here is a template bug.
     out.expect("FRR config template renders")
+}
+
+/// The subnets of family `f` a router is attached to, once each (a LAN is one subnet for
+/// all its sessions), in interface order.
+pub fn attached_subnets(r: &Router, f: Family) -> Vec<IpNet> {
+    let mut v: Vec<IpNet> = Vec::with_capacity(r.interfaces.len());
+    for a in r.interfaces.iter().filter_map(|i| i.addr(f)) {
+        if !v.contains(&a.subnet) {
+            v.push(a.subnet);
+        }
+    }
+    v
 }
 
 /// File name of a daemon's config inside the router's `/etc/frr`.
