@@ -380,6 +380,26 @@ fn mixed_dual_chain() {
         .filter(|p| p["state"] == "Established")
         .count();
     assert_eq!(up, 2, "{sum}");
+    // `nsbgp vty` routes the IPv6 commands as vtysh does: routes to zebra, BGP to bgpd.
+    let out = lab.on_lab(&[
+        "vty",
+        &lab.router(2),
+        "-c",
+        "show ipv6 route ::/0 json",
+        "-c",
+        "show bgp ipv6 unicast ::/0 json",
+        "--json",
+    ]);
+    assert_ok(&out, "vty");
+    let answers: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &answers[0]["results"];
+    assert_eq!(
+        (a[0]["daemon"].as_str(), a[1]["daemon"].as_str()),
+        (Some("zebra"), Some("bgpd")),
+        "{answers}"
+    );
+    assert_eq!(a[0]["json"]["::/0"][0]["protocol"], "bgp", "{answers}");
+    assert_eq!(a[1]["json"]["paths"][0]["aspath"]["length"], 2, "{answers}");
     let v = status(&lab);
     assert_eq!(v["converged"], true, "{v}");
     for (i, r) in v["routers"].as_array().unwrap().iter().enumerate().skip(1) {
