@@ -984,6 +984,10 @@ mod tests {
             let e = lab(&text).unwrap_err().to_string();
             assert!(e.contains(key), "{body}: {e}");
         }
+        // LANs and policy are IPv4-only so far.
+        let lan = "name = \"c\"\nrouters = 3\n[addressing]\nfamily = \"dual\"\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.lan]]\nname = \"ix1\"\nrouters = [1, 2]\n";
+        let e = lab(lan).unwrap_err().to_string();
+        assert!(e.contains("addressing.family") && e.contains("LAN"), "{e}");
         // ULA space is lab space too.
         assert!(
             lab("name = \"c\"\nrouters = 3\n[addressing]\nfamily = \"dual\"\nv6_link_pool = \"fd00:31::/48\"\n")
