@@ -565,3 +565,100 @@ fn up_ignore_memory_brings_the_lab_up() {
     assert_eq!(namespaces(&lab.prefix).len(), n);
     assert_routing(&lab, &chain_links(n), 0);
 }
+
+/// A 257-router BIRD chain (BIRD: ~2 MB a router; merge_memory off, so the host's KSM is
+/// not touched): `check` skips exactly the cases longer than IP's 255-hop TTL and passes the
+/// rest, exit 0; `status` shows the compact view and `status --all` one row per router.
+#[test]
+fn check_skips_paths_over_the_ttl_cap_and_status_all_lists_every_router() {
+    if !root_or_skip() {
+        return;
+    }
+    let n = 257;
+    let lab = TestLab::new("pbg", n, "[daemons]\nsuite = \"bird\"\nmerge_memory = \"off\"\n");
+    assert_ok(
+        &nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "240"]),
+        "up --wait",
+    );
+    assert_routing(&lab, &chain_links(n), 0);
+
+    let out = lab.on_lab(&["check", "--sample", "1", "--json"]);
+    assert_ok(&out, "check --sample 1");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let index = |s: &str| -> usize {
+        if s == "world" {
+            return 0; // the stub is on ROUTER_0
+        }
+        s.strip_prefix(&lab.prefix)
+            .and_then(|x| x.parse().ok())
+            .unwrap_or_else(|| panic!("{s}"))
+    };
+    let cases = v["cases"].as_array().unwrap();
+    let mut skipped = 0;
+    for c in cases {
+        // `--sample 1` traces from the far end only.
+        assert_eq!(c["from"], lab.router(n - 1).as_str(), "{c}");
+        let d = (n - 1).abs_diff(index(c["to"].as_str().unwrap()));
+        assert_eq!(c["expected"].as_u64(), Some(d as u64), "{c}");
+        if d > 255 {
+            skipped += 1;
+            assert_eq!(c["pass"], false, "{c}");
+            assert_eq!(c["got"], Value::Null, "{c}");
+            assert!(
+                c["note"].as_str().unwrap().starts_with("skipped: 256 hops exceed"),
+                "{c}"
+            );
+        } else {
+            assert_eq!(
+                (c["pass"].as_bool(), c["got"].as_u64()),
+                (Some(true), Some(d as u64)),
+                "{c}"
+            );
+        }
+    }
+    // ROUTER_256 to the world and to ROUTER_0 are 256 hops.
+    assert!(skipped >= 2, "{v:#}");
+    assert_eq!(v["skipped"].as_u64(), Some(skipped));
+    assert_eq!(v["total"].as_u64(), Some((cases.len() - skipped as usize) as u64));
+    assert_eq!(v["failed"], 0);
+    let human = lab.on_lab(&["check", "--sample", "1"]);
+    assert_ok(&human, "check --sample 1 (table)");
+    let t = stdout(&human);
+    assert_eq!(t.lines().filter(|l| l.ends_with("SKIP")).count() as u64, skipped, "{t}");
+    assert!(
+        t.contains(&format!(
+            "; {skipped} case(s) skipped: paths over 255 hops cannot be traced"
+        )),
+        "{t}"
+    );
+
+    // status: above 40 routers only those not converged (none) and a hint; --all: all 257.
+    let compact = lab.on_lab(&["status"]);
+    assert_ok(&compact, "status");
+    let c = stdout(&compact);
+    assert!(
+        c.contains(&format!(
+            "({n} routers: showing those not converged; `--all` shows every router)"
+        )),
+        "{c}"
+    );
+    assert!(!c.contains(&lab.router(5)), "{c}");
+    let all = lab.on_lab(&["status", "--all"]);
+    assert_ok(&all, "status --all");
+    let a = stdout(&all);
+    for i in 0..n {
+        let rows = a
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(lab.router(i).as_str()))
+            .count();
+        assert_eq!(rows, 1, "{} in\n{a}", lab.router(i));
+    }
+    assert_eq!(a.lines().count(), n + 2, "header, {n} rows, summary:\n{a}");
+    assert!(
+        a.lines()
+            .last()
+            .unwrap()
+            .contains(&format!("converged {n}/{n} routers")),
+        "{a}"
+    );
+}
