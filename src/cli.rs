@@ -313,7 +313,10 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             let repeat = repeat.map(|r| r as usize);
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
             print!("{}", crate::experiment::table(&o));
-            Ok(())
+            match crate::experiment::missing_message(&o) {
+                Some(msg) => Err(LabError::Runtime(msg)),
+                None => Ok(()),
+            }
         }
         Command::Check { lab, json, sample } => c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await,
         Command::Status {
@@ -350,9 +353,9 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
                 "zsh" => clap_complete::Shell::Zsh,
                 _ => clap_complete::Shell::Fish,
             };
-            c::completions::completions(shell)
+            c::completions::completions(<Cli as clap::CommandFactory>::command(), shell)
         }
-        Command::Man { out } => c::completions::man(out.as_deref()),
+        Command::Man { out } => c::completions::man(<Cli as clap::CommandFactory>::command(), out.as_deref()),
     }
 }
 

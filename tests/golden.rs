@@ -68,6 +68,11 @@ fn configs_are_not_html_escaped() {
 }
 
 #[test]
+fn ix_lan_5_every_router() {
+    check("configs/ix-lan-5.toml", "ix-lan-5", &[0, 1, 2, 3, 4]);
+}
+
+#[test]
 fn chain_100_bird_ends_and_middle() {
     check("configs/chain-100-bird.toml", "chain-100-bird", &[0, 1, 50, 99]);
 }

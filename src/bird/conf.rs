@@ -45,7 +45,7 @@ pub fn render(lab: &Lab, index: usize) -> String {
 /// see it (interfaces named `eth1` …). Logs go to stderr; `protocol direct` reads `lo` and
 /// the router's lab interfaces only.
 pub fn render_for_container(lab: &Lab, index: usize) -> String {
-    let mut lab_ifaces: Vec<_> = lab.router(index).interfaces.iter().collect();
+    let mut lab_ifaces: Vec<_> = lab.devices(index);
     lab_ifaces.sort_by_key(|i| i.link);
     let interfaces = std::iter::once("lo".to_string())
         .chain(lab_ifaces.iter().map(|i| i.name.clone()))
@@ -55,7 +55,7 @@ pub fn render_for_container(lab: &Lab, index: usize) -> String {
 
 fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String {
     let r = lab.router(index);
-    let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
+    let mut networks: Vec<Ipv4Net> = crate::render::attached_subnets(r);
     // The origin alone (ROUTER_0 unless `[topology] origin` says otherwise) holds the stub
     // and originates the default.
     let origin = index == lab.origin();

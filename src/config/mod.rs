@@ -4,6 +4,7 @@
 
 pub mod graph;
 pub mod impair;
+pub mod lan;
 pub mod model;
 pub mod name;
 pub mod plan;
@@ -148,6 +149,9 @@ pub struct Lab {
     pub routers: Vec<Router>,
     /// The address plan of `graph`'s links: `links[p]` is link position p (index p+1).
     pub links: Vec<plan::LinkPlan>,
+    /// The shared segments (`[[topology.lan]]`): `lans[j]` is the graph's LAN j.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lans: Vec<lan::LanPlan>,
     /// The lab file's text as it was read, so `lab.json` can be validated again exactly as
     /// the file was ([`revalidate`]).
     #[serde(default)]
@@ -195,6 +199,10 @@ pub struct Interface {
     pub peer_name: String,
     pub peer_asn: u32,
     pub peer_addr: Ipv4Addr,
+    /// On a LAN (index into [`Lab::lans`]): the router has one such entry per other member,
+    /// all on one device named after the LAN, with one address and one ifindex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lan: Option<usize>,
 }
 
 /// The most routers one lab may have: `up`, `render` and `doctor -c` refuse more before
@@ -235,7 +243,18 @@ impl Lab {
     /// The size host limits and `auto` thresholds scale with: routers or links, whichever
     /// is more (the chain: its routers).
     pub fn size(&self) -> usize {
-        self.routers.len().max(self.links.len())
+        self.routers.len().max(self.links.len() + self.lans.len())
+    }
+
+    /// Router `r`'s devices: its interfaces with one entry per LAN (the first of the LAN's
+    /// per-peer entries), in interface order.
+    pub fn devices(&self, r: usize) -> Vec<&Interface> {
+        let mut seen = std::collections::HashSet::new();
+        self.routers[r]
+            .interfaces
+            .iter()
+            .filter(|i| seen.insert(i.ifindex))
+            .collect()
     }
 
     /// Router `r`'s interface on link `index` (1-based, as in [`Interface::link`]).
@@ -278,6 +297,7 @@ impl Lab {
     /// Every prefix a converged router must have learned: all link subnets and the stub.
     pub fn announced_prefixes(&self) -> Vec<Ipv4Net> {
         let mut v: Vec<Ipv4Net> = self.links.iter().map(|l| l.subnet).collect();
+        v.extend(self.lans.iter().map(|l| l.subnet));
         v.push(self.stub_prefix);
         v
     }

@@ -111,6 +111,17 @@ pub struct Topology {
     /// shape = "file": the links.
     #[serde(rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkEnds>,
+    /// Shared segments (any shape): `[[topology.lan]]`.
+    #[serde(rename = "lan", skip_serializing_if = "Vec::is_empty")]
+    pub lans: Vec<LanSpec>,
+}
+
+/// One `[[topology.lan]]`: a shared segment whose routers all peer with each other.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanSpec {
+    pub name: String,
+    pub routers: Vec<RouterRef>,
 }
 
 /// One `[[topology.link]]`.

@@ -204,6 +204,8 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     }
     let (topology, graph) = topology(&c, &f.topology, routers as usize, &prefix, first as u32)?;
     let n_links = graph.links().len();
+    // A LAN takes a subnet too (the auto length counts it; see `lan::plan`).
+    let n_subnets = n_links + graph.lans().len();
     let len = match f.link_prefix_len {
         Some(l) => {
             let l = c.ranged(
@@ -216,7 +218,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             l as u8
         }
         // The chain keeps the classic /24s while they fit; other shapes take /30s.
-        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_links),
+        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_subnets),
         None => 30,
     };
     let cap = plan::link_capacity(pool, len);
@@ -335,9 +337,18 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     )?;
 
     let links = plan::links(pool, len, &graph);
+    let lan_names: Vec<String> = f.topology.lans.iter().map(|l| l.name.clone()).collect();
+    let lans = super::lan::plan(pool, len, n_links, graph.lans(), &lan_names, &prefix).ok_or_else(|| {
+        c.err(
+            "link_pool",
+            format!("{pool} holds the {n_links} links of /{len} but not the LANs after them"),
+            "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30 or 31)",
+        )
+    })?;
     let impairments = super::impair::resolve(file, (&f.links, &f.link, &f.topology), &graph, &prefix, first as u32)?;
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
     let mut routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
+    super::lan::add_interfaces(&mut routers, &lans, first as u32);
     assign_suites(&c, &d.suite, &f.router, &mut routers)?;
     check_bird_timers(&c, &timers, &routers)?;
 
@@ -361,6 +372,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         graph,
         routers,
         links,
+        lans,
         file_text: None,
         impairments,
     })
@@ -582,7 +594,19 @@ fn topology(
         Shape::File => format!("topology.link[{}]", i + 1),
         _ => "topology".to_string(),
     };
-    match graph::check(n, &links, origin) {
+    let router_name = |s: &str| {
+        (0..n).any(|r| format!("{prefix}{r}") == s) || super::resolve_router(prefix, first_asn, n, s).is_some()
+    };
+    let lans = super::lan::resolve(
+        &t.lans,
+        &links,
+        &|r| format!("{prefix}{r}"),
+        prefix,
+        &router_name,
+        &router_ref,
+        &|k, p, f| c.err(k, p, f),
+    )?;
+    match graph::check_with_lans(n, &links, &lans, origin) {
         Ok(()) => {}
         Err(GraphProblem::SelfLoop { link, router }) => {
             return Err(c.err(
@@ -631,11 +655,11 @@ fn topology(
                     },
                     name(origin)
                 ),
-                "add [[topology.link]] tables that join them to the rest",
+                "add [[topology.link]] (or [[topology.lan]]) tables that join them to the rest",
             ));
         }
     }
-    Ok((topo, Graph::new(n, links, origin)))
+    Ok((topo, Graph::with_lans(n, links, lans, origin)))
 }
 
 /// Every router's per-router view of the links: one interface per link it is on, in link
@@ -657,6 +681,7 @@ fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stu
                 peer_name: name(peer),
                 peer_asn: first_asn + peer as u32,
                 peer_addr,
+                lan: None,
             });
         }
     }

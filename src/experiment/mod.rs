@@ -34,6 +34,8 @@ pub struct Options {
 pub struct Outcome {
     pub dir: PathBuf,
     pub summary: output::Summary,
+    /// Expected routers without an event in some runs, and those runs: the command fails.
+    pub missing: Vec<(String, Vec<usize>)>,
 }
 
 /// Loads, checks and runs an experiment file (bringing its lab up and down if it names one).
@@ -145,16 +147,6 @@ impl Ctx<'_> {
         &self.run.lab
     }
 
-    async fn bgp(&mut self, r: usize, lines: &[String]) -> Result<(), LabError> {
-        let name = self.lab().routers[r].name.clone();
-        // A fresh login per action: cheap, and right after a restart of bgpd.
-        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let mut vty = crate::frr::vty::Vty::connect(&name, Daemon::Bgpd, &self.password)
-            .await
-            .map_err(|e| rt(format!("{name}: {e}")))?;
-        vty.configure(&lines).await.map_err(|e| rt(format!("{name}: {e}")))
-    }
-
     async fn handle(&mut self, r: usize) -> Result<rtnetlink::Handle, LabError> {
         if let Some(h) = self.handles.get(&r) {
             return Ok(h.clone());
@@ -173,23 +165,19 @@ impl Ctx<'_> {
         Ok(handle)
     }
 
-    /// `network PREFIX` (or `no network PREFIX`) under `router bgp` of an FRR router. BIRD
-    /// announces what is on its `lo` (bird.conf): there the address is the announcement.
-    async fn frr_network(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
-        if self.lab().routers[router].suite != Suite::Frr {
-            return Ok(());
-        }
-        let asn = self.lab().routers[router].asn;
-        let no = if on { "" } else { "no " };
-        self.bgp(
-            router,
-            &[
-                format!("router bgp {asn}"),
-                "address-family ipv4 unicast".into(),
-                format!("{no}network {prefix}"),
-            ],
-        )
-        .await
+    /// Makes `prefix` (on the router's `lo` already, or about to leave it) announced or not,
+    /// as the router's suite does it.
+    async fn suite_announce(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
+        let target = crate::suite::Target {
+            lab: &self.run.lab,
+            index: router,
+            dirs: self.run.dirs(router),
+            password: &self.password,
+        };
+        crate::suites::of(self.lab().routers[router].suite)
+            .announce(&target, prefix, on)
+            .await
+            .map_err(rt)
     }
 
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
@@ -207,11 +195,11 @@ impl Ctx<'_> {
                     Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
                     Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
                 }
-                self.frr_network(router, prefix, true).await?;
+                self.suite_announce(router, prefix, true).await?;
                 ch.announced.insert((router, prefix));
             }
             Step::Withdraw { router, prefix } => {
-                self.frr_network(router, prefix, false).await?;
+                self.suite_announce(router, prefix, false).await?;
                 let h = self.handle(router).await?;
                 let host = announce_host(prefix);
                 let msg = rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
@@ -241,11 +229,11 @@ impl Ctx<'_> {
                 }
             }
             Step::Kill { router, daemon } => {
-                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
+                crate::launch::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
                 ch.stopped.insert((router, daemon));
             }
             Step::Restart { router, daemon } => {
-                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
+                crate::launch::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
                 lab::up::restart_daemon(self.run, router, daemon).await?;
                 ch.stopped.remove(&(router, daemon));
             }
@@ -305,7 +293,8 @@ impl Ctx<'_> {
             self.perform(&Step::LinkUp { a: b, b: a }, ch).await?;
         }
         let mut stopped: Vec<(usize, Daemon)> = ch.stopped.iter().copied().collect();
-        stopped.sort_by_key(|&(r, d)| (r, d != Daemon::Zebra));
+        // In each router's start order (zebra before bgpd).
+        stopped.sort_by_key(|&(r, d)| (r, self.lab().daemons_of(r).iter().position(|&x| x == d)));
         for (r, d) in stopped {
             self.perform(&Step::Restart { router: r, daemon: d }, ch).await?;
         }
@@ -378,7 +367,8 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net)
 }
 
 /// Routers that have the prefix before and after but at another distance, with the
-/// addresses of their accepted next hops afterwards.
+/// addresses of their accepted next hops afterwards. A router that keeps the prefix with no
+/// path left (a killed bird: the kernel keeps its routes) has nothing to re-learn.
 fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
     if !before.predictable || !after.predictable {
         return Vec::new();
@@ -386,7 +376,7 @@ fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
     let (db, da) = (before.distances(), after.distances());
     let (pb, pa) = (before.presence(), after.presence());
     (0..lab.routers.len())
-        .filter(|&k| pb[k] && pa[k] && db[k] != da[k])
+        .filter(|&k| pb[k] && pa[k] && db[k] != da[k] && da[k].is_some())
         .map(|k| {
             let via = after
                 .next_hops(k)
@@ -678,8 +668,8 @@ async fn execute(
         runs: repeat,
         frr_version: frr_version(lab),
         bird_version: lab.uses(Suite::Bird).then(|| {
-            crate::bird::version_line(std::path::Path::new(crate::bird::BIRD))
-                .and_then(|l| l.split_whitespace().last().map(str::to_string))
+            crate::suites::of(Suite::Bird)
+                .version(lab)
                 .unwrap_or_else(|| "unknown".into())
         }),
         kernel: nix::sys::utsname::uname()
@@ -696,12 +686,13 @@ async fn execute(
     Ok(Outcome {
         dir: out.to_path_buf(),
         summary,
+        missing: output::missing(&events, &expected, repeat, spec.measure_step),
     })
 }
 
 fn frr_version(lab: &Lab) -> String {
-    crate::frr::spawn::version_line(&lab.frr_dir.join("bgpd"))
-        .and_then(|l| l.split_whitespace().last().map(str::to_string))
+    crate::suites::of(Suite::Frr)
+        .version(lab)
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -743,6 +734,37 @@ fn write_results(
         output::svg(&title, &summary.event, &per_run, &median).as_bytes(),
     )?;
     Ok(())
+}
+
+/// Why the command fails although its results were written: expected routers that saw no
+/// change in some runs (a router the model says must change did not), None when none.
+pub fn missing_message(o: &Outcome) -> Option<String> {
+    if o.missing.is_empty() {
+        return None;
+    }
+    let runs = |v: &[usize]| v.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+    let shown: Vec<String> = o
+        .missing
+        .iter()
+        .take(10)
+        .map(|(router, gone)| format!("{router} (run{} {})", if gone.len() > 1 { "s" } else { "" }, runs(gone)))
+        .collect();
+    let more = o.missing.len().saturating_sub(shown.len());
+    Some(format!(
+        "experiment {}: {} router(s) the model expects to see {} recorded none in some runs: {}{}; \
+         the data is in {} (events.csv, summary.json: missing_runs); check the lab with `nsbgp status --lab {}`",
+        o.summary.experiment,
+        o.missing.len(),
+        o.summary.event,
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        o.dir.display(),
+        o.summary.lab
+    ))
 }
 
 /// The short table the command prints.

@@ -508,6 +508,18 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
             }
             Step::LinkDown { a, b } | Step::LinkUp { a, b } | Step::Impair { a, b, .. } => {
                 let (x, y) = (router(i, "routers", a)?, router(i, "routers", b)?);
+                if let Some(j) = lab.graph.link_between(x, y).and_then(|l| lab.graph.lan_at(l)) {
+                    return Err(err(
+                        file,
+                        Some(i),
+                        "routers",
+                        format!(
+                            "{a} and {b} meet on LAN {:?}, not on a link of their own; a link_down/link_up takes a link between two routers",
+                            lab.lans[j].name
+                        ),
+                        "name two routers joined by a [[topology.link]]".to_string(),
+                    ));
+                }
                 if lab.graph.link_between(x, y).is_none() {
                     let example = lab
                         .graph

@@ -3,12 +3,12 @@
 //! error and reports them all; running it again finishes what is left.
 
 use super::ledger::{self, Entry};
-use super::up::hosts_marker;
 use super::{pid_alive, read_state, state, state_dir, LabError, LabLock};
 use crate::config::LabName;
 use crate::netns;
+use crate::netns::hosts_marker;
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -179,7 +179,7 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
     }
     // Hosts files written before a crash could record them.
     for name in nss.keys() {
-        let d = Path::new(super::up::ETC_NETNS).join(name);
+        let d = Path::new(crate::netns::ETC_NETNS).join(name);
         remove_marked_file(&d.join("hosts"), &marker, opts, &mut rep);
         remove_empty_dir(&d, opts, &mut rep);
     }
@@ -194,10 +194,10 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
             Err(e) => rep.errors.push(e.to_string()),
         }
         tracing::info!("down {lab}: state directory removed ({:?})", t0.elapsed());
-        match super::ksm::restore_if_last(
-            Path::new(super::ksm::SYSFS),
+        match crate::host::ksm::restore_if_last(
+            Path::new(crate::host::ksm::SYSFS),
             &super::state_root(),
-            super::ksm::find_ksmd(),
+            crate::host::ksm::find_ksmd(),
         ) {
             Ok(Some(m)) => rep.notes.push(m),
             Ok(None) => {}
@@ -377,16 +377,6 @@ fn remove_empty_dir(path: &Path, opts: Options, rep: &mut Report) {
         // Not empty: the user put something there; leave it.
         Err(_) => rep.foreign.push(format!("{} (not empty; left alone)", path.display())),
     }
-}
-
-/// Mount points at or below `dir` in this process's mount table.
-pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
-    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .map(PathBuf::from)
-        .filter(|m| m.starts_with(dir))
-        .collect()
 }
 
 #[cfg(test)]

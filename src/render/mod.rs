@@ -12,6 +12,8 @@ struct ZebraConf<'a> {
     lab: &'a Lab,
     r: &'a Router,
     password: &'a str,
+    /// The router's LANs: (name, link number, its other members).
+    lans: Vec<(String, usize, String)>,
 }
 
 #[derive(Template)]
@@ -28,9 +30,28 @@ struct BgpdConf<'a> {
 pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String {
     let r = lab.router(index);
     let out = match daemon {
-        Daemon::Zebra => ZebraConf { lab, r, password }.render(),
+        Daemon::Zebra => ZebraConf {
+            lab,
+            r,
+            password,
+            lans: lab
+                .devices(index)
+                .into_iter()
+                .filter_map(|i| {
+                    let l = &lab.lans[i.lan?];
+                    let peers: Vec<&str> = r
+                        .interfaces
+                        .iter()
+                        .filter(|p| p.lan == i.lan)
+                        .map(|p| p.peer_name.as_str())
+                        .collect();
+                    Some((l.name.clone(), l.index, peers.join(", ")))
+                })
+                .collect(),
+        }
+        .render(),
         Daemon::Bgpd => {
-            let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
+            let mut networks = attached_subnets(r);
             // The origin (ROUTER_0 unless `[topology] origin` says otherwise) is the way to
             // the "outside world": it alone originates the default route and announces the
             // stub prefix that traceroutes aim at.
@@ -51,6 +72,18 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
     };
     // Rendering only formats validated values; a failure here is a template bug.
     out.expect("FRR config template renders")
+}
+
+/// The subnets a router is attached to, once each (a LAN is one subnet for all its
+/// sessions), in interface order.
+pub fn attached_subnets(r: &Router) -> Vec<Ipv4Net> {
+    let mut v: Vec<Ipv4Net> = Vec::with_capacity(r.interfaces.len());
+    for i in &r.interfaces {
+        if !v.contains(&i.subnet) {
+            v.push(i.subnet);
+        }
+    }
+    v
 }
 
 /// File name of a daemon's config inside the router's `/etc/frr`.
