@@ -12,6 +12,7 @@ fn iface() -> Interface {
         peer_name: "ROUTER_1".into(),
         peer_asn: 101,
         peer_addr: "172.31.1.1".parse().unwrap(),
+        lan: None,
     }
 }
 
