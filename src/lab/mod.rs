@@ -132,6 +132,15 @@ impl Running {
         self.state.as_ref().is_some_and(|s| s.boot_id != boot_id())
     }
 
+    /// The lab this process has just built, from what `up` holds in memory.
+    pub fn built(lab: Lab, state: LabState) -> Running {
+        Running {
+            dir: state_dir(&lab.name),
+            lab,
+            state: Some(state),
+        }
+    }
+
     pub fn dirs(&self, router: usize) -> crate::rootfs::RouterDirs {
         crate::rootfs::RouterDirs::new(&self.dir, &self.lab.routers[router].name)
     }

@@ -26,6 +26,10 @@ pub struct UpReport {
     /// Raising the held links (`hold_links`), 0 otherwise.
     pub raise_ms: u64,
     pub total_ms: u64,
+    /// The state `up` wrote for the running lab: with the lab it built, all a caller needs to
+    /// watch it ([`super::Running::built`]) without reading it back from disk.
+    #[serde(skip)]
+    pub state: Option<LabState>,
 }
 
 /// Checks that change nothing: root, the suites' programs and users, names free, lab not running.
@@ -233,6 +237,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             };
             write_state(&dir, &state).map_err(rt)?;
             report.total_ms = t0.elapsed().as_millis() as u64;
+            report.state = Some(state);
             drop(lock);
             Ok(report)
         }
@@ -352,6 +357,8 @@ async fn build(
     // The identity goes to the ledger the moment the namespace exists: a rollback or `down`
     // deletes only namespaces whose inode it recorded.
     let record_created = |name: &str, ino: u64| {
+        // This process made it: commands it runs on the lab (`up --wait`) may enter it.
+        netns::expect_identities([(name.to_string(), ino)]);
         if ledger
             .record(Entry::NetnsIno {
                 name: name.to_string(),
