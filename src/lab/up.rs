@@ -39,7 +39,7 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             "nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into(),
         ));
     }
-    crate::suites::check_installed(lab).map_err(LabError::Input)?;
+    crate::suites::check_installed(lab)?;
     if lab.merge_memory && !crate::host::ksm::available(Path::new(crate::host::ksm::SYSFS)) {
         return Err(LabError::Input(format!(
             "merge_memory is on ({} routers) but this kernel has no KSM ({} is missing); \
@@ -211,7 +211,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
                     &super::state_root(),
                     crate::host::ksm::find_ksmd(),
                 );
-                return Err(rt(e));
+                return Err(e.into());
             }
         }
     }
@@ -252,21 +252,15 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             );
             let report = super::down::teardown(&lab.name, super::down::Options::default()).await;
             drop(lock);
-            let mut msg = format!("{e}\nnsbgp rolled back what it had built");
-            match report {
-                Ok(r) if r.errors.is_empty() => {}
-                Ok(r) => msg.push_str(&format!(
-                    ", with {} problem(s):\n  {}",
-                    r.errors.len(),
-                    r.errors.join("\n  ")
-                )),
-                Err(te) => msg.push_str(&format!(", but could not finish: {te}")),
-            }
-            // A namespace name held by another lab is a clash of inputs: exit 2.
-            if matches!(e, LabError::Netns(netns::NetnsError::Taken(_))) {
-                return Err(LabError::Input(msg));
-            }
-            Err(LabError::Runtime(msg))
+            let teardown = match report {
+                Ok(r) if r.errors.is_empty() => String::new(),
+                Ok(r) => format!(", with {} problem(s):\n  {}", r.errors.len(), r.errors.join("\n  ")),
+                Err(te) => format!(", but could not finish: {te}"),
+            };
+            Err(LabError::RolledBack {
+                cause: Box::new(e),
+                teardown,
+            })
         }
     }
 }
