@@ -104,7 +104,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         },
         "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
     ));
-    let avail_mb = meminfo_kb("MemAvailable") / 1024;
+    let avail_mb = mem_available_kb() / 1024;
     // Without a lab file: chain-1000 of FRR.
     let need = match lab {
         Some(l) => estimate_lab_mb(l, merging),
@@ -119,7 +119,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     v
 }
 
-use crate::host::meminfo_kb;
+use crate::host::mem_available_kb;
 
 /// Creates a veth pair in an anonymous namespace that dies with the probing thread.
 fn veth_probe() -> (bool, String) {

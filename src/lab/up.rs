@@ -102,7 +102,7 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
 /// `up --ignore-memory` skips it.
 pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
     let need = crate::suites::estimate_mb(lab.routers.len() as u64, lab.merge_memory);
-    let avail = crate::host::meminfo_kb("MemAvailable") / 1024;
+    let avail = crate::host::mem_available_kb() / 1024;
     if need > avail {
         return Err(LabError::Input(format!(
             "lab {} needs about {need} MB ({} routers) but this host has {avail} MB available (MemAvailable); \
