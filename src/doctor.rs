@@ -105,7 +105,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         },
         "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
     ));
-    let avail_mb = meminfo_kb("MemAvailable") / 1024;
+    let avail_mb = mem_available_kb() / 1024;
     // Without a lab file: chain-1000 of FRR.
     let need = match lab {
         Some(l) => estimate_lab_mb(l, merging),
@@ -120,7 +120,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     v
 }
 
-use crate::host::meminfo_kb;
+use crate::host::mem_available_kb;
 
 /// Which link impairments this kernel can build (probed in a scratch namespace). One the
 /// kernel lacks fails only when FILE's lab asks for it: without a lab, the list informs.

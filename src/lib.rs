@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod doctor;
 pub mod draw;
+pub mod error;
 pub mod experiment;
 pub mod frr;
 pub mod host;

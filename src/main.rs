@@ -10,8 +10,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    if let Err(e) = rt.block_on(nsbgp::cli::run(cli)) {
-        eprintln!("nsbgp: error: {e}");
-        std::process::exit(e.exit_code());
+    // The one place a failure becomes an exit code.
+    match rt.block_on(nsbgp::cli::run(cli)) {
+        Ok(()) => {}
+        // `exec`/`vtysh`: the program spoke for itself; pass its status on.
+        Err(nsbgp::error::Error::Exited(code)) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("nsbgp: error: {e}");
+            std::process::exit(nsbgp::error::exit_code(&e));
+        }
     }
 }

@@ -21,7 +21,7 @@ pub fn used_by(lab: &Lab) -> impl Iterator<Item = &'static dyn RoutingSuite> + '
 
 /// Checks that the host can run every suite the lab uses: programs and users. The message
 /// says how to fix it.
-pub fn check_installed(lab: &Lab) -> Result<(), String> {
+pub fn check_installed(lab: &Lab) -> Result<(), crate::suite::SuiteError> {
     used_by(lab).try_for_each(|s| s.check_installed(lab))
 }
 

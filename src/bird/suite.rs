@@ -2,7 +2,9 @@
 //! nsbgp asks.
 
 use crate::config::{Daemon, Lab, Suite};
-use crate::suite::{self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, Target};
+use crate::suite::{
+    self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
+};
 use futures::future::BoxFuture;
 use ipnet::Ipv4Net;
 use std::path::{Path, PathBuf};
@@ -30,19 +32,19 @@ impl RoutingSuite for Bird {
         vec![(format!("{}.conf", Daemon::Bird.name()), super::conf::render(lab, index))]
     }
 
-    fn check_installed(&self, lab: &Lab) -> Result<(), String> {
+    fn check_installed(&self, lab: &Lab) -> Result<(), SuiteError> {
         let routers = lab.routers.iter().filter(|r| r.suite == Suite::Bird).count();
         if !Path::new(super::BIRD).is_file() {
-            return Err(format!(
+            return Err(SuiteError::NotInstalled(format!(
                 "{routers} router(s) run BIRD but {} does not exist; install BIRD 2 (`apt-get install -y bird2`)",
                 super::BIRD
-            ));
+            )));
         }
         if suite::ids(self).is_err() {
-            return Err(format!(
+            return Err(SuiteError::NotInstalled(format!(
                 "{routers} router(s) run BIRD but there is no `{}` user for it to run as; install the bird2 package (`apt-get install -y bird2`)",
                 super::USER
-            ));
+            )));
         }
         Ok(())
     }
@@ -136,10 +138,10 @@ impl RoutingSuite for Bird {
         })
     }
 
-    fn shell(&self, router: &str) -> Result<PathBuf, String> {
-        Err(format!(
+    fn shell(&self, router: &str) -> Result<PathBuf, SuiteError> {
+        Err(SuiteError::Unsupported(format!(
             "vtysh is FRR-only and {router} runs BIRD; use `nsbgp attach {router}` (BIRD's control socket) or `nsbgp vty {router} -c 'show route'`"
-        ))
+        )))
     }
 
     /// BIRD announces what is on its `lo` (bird.conf): there the address is the announcement.
@@ -148,7 +150,7 @@ impl RoutingSuite for Bird {
         _target: &'a Target<'a>,
         _prefix: Ipv4Net,
         _on: bool,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), SuiteError>> {
         Box::pin(async { Ok(()) })
     }
 

@@ -20,9 +20,12 @@ pub fn exec(lab_name: Option<&crate::config::LabName>, router: &str, program: &[
         .command()
         .status()
         .map_err(|e| LabError::Input(format!("cannot run {:?} in {name}: {e}", program[0])))?;
-    std::process::exit(
-        status
-            .code()
-            .unwrap_or(128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)),
-    );
+    // A program killed by a signal exits 128 + the signal, as shells report it.
+    match status
+        .code()
+        .unwrap_or(128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0))
+    {
+        0 => Ok(()),
+        code => Err(LabError::Exited(code)),
+    }
 }

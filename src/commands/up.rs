@@ -61,10 +61,12 @@ pub async fn up(
         report.daemons_ms as f64 / 1000.0
     );
     if wait {
+        // The lab just built, as held here: not read back from the state directory.
+        let run = lab::Running::built(lab.clone(), report.state.clone().expect("a built lab has its state"));
         // The build's signal handler stays installed: without this, Ctrl-C would do nothing
         // while waiting.
         let st = tokio::select! {
-            r = crate::monitor::wait_converged(&lab.name, timeout) => r?,
+            r = crate::monitor::wait_converged_on(&run, timeout) => r?,
             _ = lab::up::shutdown_signal() => {
                 return Err(LabError::Runtime(format!(
                     "interrupted while waiting; lab {} is still up: `nsbgp status --lab {0}`, \

@@ -11,9 +11,7 @@ pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[St
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();
-    let shell = crate::suites::of(run.lab.routers[idx].suite)
-        .shell(&name)
-        .map_err(LabError::Input)?;
+    let shell = crate::suites::of(run.lab.routers[idx].suite).shell(&name)?;
     if args.is_empty() && !std::io::stdin().is_terminal() {
         return Err(LabError::Input(
             "vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into(),
@@ -28,5 +26,8 @@ pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[St
         .command()
         .status()
         .map_err(|e| rt(format!("cannot run vtysh in {name}: {e}")))?;
-    std::process::exit(status.code().unwrap_or(1));
+    match status.code().unwrap_or(1) {
+        0 => Ok(()),
+        code => Err(LabError::Exited(code)),
+    }
 }

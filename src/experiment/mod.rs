@@ -177,7 +177,7 @@ impl Ctx<'_> {
         crate::suites::of(self.lab().routers[router].suite)
             .announce(&target, prefix, on)
             .await
-            .map_err(rt)
+            .map_err(LabError::from)
     }
 
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {

@@ -1,7 +1,9 @@
 //! FRR as a [`RoutingSuite`]: zebra and bgpd per router, vtys for everything nsbgp asks.
 
 use crate::config::{Daemon, Lab, Suite};
-use crate::suite::{self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, Target};
+use crate::suite::{
+    self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
+};
 use futures::future::BoxFuture;
 use ipnet::Ipv4Net;
 use std::path::{Path, PathBuf};
@@ -71,21 +73,21 @@ impl RoutingSuite for Frr {
             .collect()
     }
 
-    fn check_installed(&self, lab: &Lab) -> Result<(), String> {
+    fn check_installed(&self, lab: &Lab) -> Result<(), SuiteError> {
         for &d in &lab.daemons {
             let p = self.program(lab, d);
             if !p.is_file() {
-                return Err(format!(
+                return Err(SuiteError::NotInstalled(format!(
                     "FRR's {d} is missing: {} does not exist. Install FRR (`apt-get install -y frr`) or set frr_dir in the lab file",
                     p.display()
-                ));
+                )));
             }
         }
         if suite::ids(self).is_err() {
-            return Err(
+            return Err(SuiteError::NotInstalled(
                 "there is no `frr` user for the daemons to run as; install the frr package (`apt-get install -y frr`)"
                     .into(),
-            );
+            ));
         }
         Ok(())
     }
@@ -199,13 +201,18 @@ impl RoutingSuite for Frr {
         })
     }
 
-    fn shell(&self, _router: &str) -> Result<PathBuf, String> {
+    fn shell(&self, _router: &str) -> Result<PathBuf, SuiteError> {
         Ok(PathBuf::from("/usr/bin/vtysh"))
     }
 
     /// `network PREFIX` (or `no network PREFIX`) under `router bgp`, through a fresh bgpd
     /// login (cheap, and right after a restart of bgpd).
-    fn announce<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), String>> {
+    fn announce<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        prefix: Ipv4Net,
+        on: bool,
+    ) -> BoxFuture<'a, Result<(), SuiteError>> {
         Box::pin(async move {
             let name = target.name();
             let asn = target.asn();
@@ -216,10 +223,14 @@ impl RoutingSuite for Frr {
                 format!("{no}network {prefix}"),
             ];
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let failed = |e: super::vty::VtyError| SuiteError::Daemon {
+                router: name.to_string(),
+                source: Box::new(e),
+            };
             let mut vty = super::vty::Vty::connect(name, Daemon::Bgpd, target.password)
                 .await
-                .map_err(|e| format!("{name}: {e}"))?;
-            vty.configure(&lines).await.map_err(|e| format!("{name}: {e}"))
+                .map_err(failed)?;
+            vty.configure(&lines).await.map_err(failed)
         })
     }
 

@@ -40,6 +40,40 @@ pub fn find_ksmd() -> Option<u32> {
     })
 }
 
+/// Why ksmd could not be set up or put back.
+#[derive(Debug, thiserror::Error)]
+pub enum KsmError {
+    #[error("{} is missing: this kernel has no KSM (CONFIG_KSM); set merge_memory = \"off\" under [daemons]", .0.display())]
+    Missing(PathBuf),
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot set {}/{key} to {value}: {source}", sysfs.display())]
+    Set {
+        sysfs: PathBuf,
+        key: String,
+        value: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot set ksmd's nice to {nice}: {source}")]
+    Nice {
+        nice: i32,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn file_err(path: &Path) -> impl FnOnce(std::io::Error) -> KsmError + '_ {
+    move |source| KsmError::File {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 fn nice_of(pid: u32) -> Option<i32> {
     // SAFETY: plain syscalls; errno is cleared first because -1 is also a valid nice value.
     unsafe {
@@ -49,13 +83,13 @@ fn nice_of(pid: u32) -> Option<i32> {
     }
 }
 
-fn set_nice(pid: u32, nice: i32) -> Result<(), String> {
+fn set_nice(pid: u32, nice: i32) -> Result<(), KsmError> {
     // SAFETY: plain syscall on a pid.
     if unsafe { libc::setpriority(libc::PRIO_PROCESS, pid, nice) } != 0 {
-        return Err(format!(
-            "cannot set ksmd's nice to {nice}: {}",
-            std::io::Error::last_os_error()
-        ));
+        return Err(KsmError::Nice {
+            nice,
+            source: std::io::Error::last_os_error(),
+        });
     }
     Ok(())
 }
@@ -114,29 +148,30 @@ fn saved_value(text: &str, key: &str) -> Option<i64> {
 
 /// ksmd is host-wide: every `up` and `down` reads and writes its settings and `ksm.saved`
 /// under this one lock (`ksm.lock` in the state root), held until the returned file drops.
-fn host_lock(state_root: &Path) -> Result<std::fs::File, String> {
+fn host_lock(state_root: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, KsmError> {
     let p = state_root.join("ksm.lock");
-    let f = crate::host::lock_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-    // SAFETY: flock on an fd we own; blocks only for another nsbgp's few sysfs writes.
-    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) } != 0 {
-        return Err(format!("{}: {}", p.display(), std::io::Error::last_os_error()));
-    }
-    Ok(f)
+    let f = crate::host::lock_file(&p).map_err(file_err(&p))?;
+    // Blocks only for another nsbgp's few sysfs writes.
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, errno)| KsmError::File {
+        path: p.clone(),
+        source: errno.into(),
+    })
 }
 
-fn write_key(sysfs: &Path, key: &str, value: &str) -> Result<(), String> {
-    std::fs::write(sysfs.join(key), value).map_err(|e| format!("cannot set {}/{key} to {value}: {e}", sysfs.display()))
+fn write_key(sysfs: &Path, key: &str, value: &str) -> Result<(), KsmError> {
+    std::fs::write(sysfs.join(key), value).map_err(|source| KsmError::Set {
+        sysfs: sysfs.to_path_buf(),
+        key: key.to_string(),
+        value: value.to_string(),
+        source,
+    })
 }
 
 /// Starts ksmd for a lab of `routers`; returns what it changed, for the user. `ksmd` is the
 /// kernel thread to renice (None: leave priorities alone, as unit tests do).
-pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>) -> Result<Vec<String>, String> {
+pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>) -> Result<Vec<String>, KsmError> {
     if !available(sysfs) {
-        return Err(format!(
-            "{} is missing: this kernel has no KSM (CONFIG_KSM); set merge_memory = \"off\" \
-             under [daemons]",
-            sysfs.display()
-        ));
+        return Err(KsmError::Missing(sysfs.to_path_buf()));
     }
     let _lock = host_lock(state_root)?;
     let run = read(sysfs, "run").unwrap_or(0);
@@ -148,7 +183,7 @@ pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>
         if let Some(n) = nice {
             text.push_str(&format!("nice={n}\n"));
         }
-        std::fs::write(&saved, text).map_err(|e| format!("{}: {e}", saved.display()))?;
+        std::fs::write(&saved, text).map_err(file_err(&saved))?;
     }
     let mut changed = Vec::new();
     let advisor = advisor_on(sysfs);
@@ -169,7 +204,7 @@ pub fn enable(sysfs: &Path, state_root: &Path, routers: usize, ksmd: Option<u32>
 }
 
 /// Lowers ksmd's scan rate to `steady_pages` after a launch (unless the advisor sets it).
-pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), String> {
+pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), KsmError> {
     if advisor_on(sysfs) {
         return Ok(());
     }
@@ -185,7 +220,7 @@ pub fn settle(sysfs: &Path, state_root: &Path, routers: usize) -> Result<(), Str
 
 /// After a lab's state directory is gone: when no lab is left under `state_root`, restores
 /// the ksmd settings `enable` saved. Returns a message when it restored something.
-pub fn restore_if_last(sysfs: &Path, state_root: &Path, ksmd: Option<u32>) -> Result<Option<String>, String> {
+pub fn restore_if_last(sysfs: &Path, state_root: &Path, ksmd: Option<u32>) -> Result<Option<String>, KsmError> {
     let saved = saved_path(state_root);
     if !saved.exists() {
         return Ok(None);
@@ -222,7 +257,7 @@ pub fn restore_if_last(sysfs: &Path, state_root: &Path, ksmd: Option<u32>) -> Re
             restored.push(format!("{key}={value}"));
         }
     }
-    std::fs::remove_file(&saved).map_err(|e| format!("{}: {e}", saved.display()))?;
+    std::fs::remove_file(&saved).map_err(file_err(&saved))?;
     Ok((!restored.is_empty()).then(|| format!("restored ksmd settings ({})", restored.join(", "))))
 }
 
@@ -315,6 +350,7 @@ mod tests {
         let none = tempfile::tempdir().unwrap();
         let root = tempfile::tempdir().unwrap();
         let e = enable(&none.path().join("ksm"), root.path(), 300, None).unwrap_err();
-        assert!(e.contains("merge_memory = \"off\""), "{e}");
+        assert!(matches!(e, KsmError::Missing(_)), "{e}");
+        assert!(e.to_string().contains("merge_memory = \"off\""), "{e}");
     }
 }

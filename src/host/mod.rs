@@ -1,10 +1,12 @@
 //! Facts about this host read from the kernel: processes, the boot id, the mount table,
 //! memory, sysctl limits (`limits`), KSM (`ksm`). Everything above asks here rather than
-//! reading /proc itself.
+//! reading /proc itself. /proc is parsed with the `procfs` crate, on text so that the
+//! parsing is tested on recorded files.
 
 pub mod ksm;
 pub mod limits;
 
+use procfs::FromRead;
 use std::path::{Path, PathBuf};
 
 /// This boot's id: a state directory from another boot describes nothing that still runs.
@@ -30,10 +32,7 @@ pub fn pid_alive(pid: u32) -> bool {
 
 /// Whether a `/proc/PID/stat` text is of a live process (not a zombie, not dead).
 pub fn stat_alive(stat: &str) -> bool {
-    // Field 3, after the parenthesised command name, is the state.
-    stat.rsplit_once(") ")
-        .and_then(|(_, rest)| rest.chars().next())
-        .is_some_and(|c| c != 'Z' && c != 'X')
+    procfs::process::Stat::from_read(stat.as_bytes()).is_ok_and(|s| s.state != 'Z' && s.state != 'X')
 }
 
 /// A process's root directory (`/proc/PID/root`; a chrooted daemon's is its chroot).
@@ -45,37 +44,20 @@ pub fn root_of(pid: u32) -> Option<PathBuf> {
 /// clock tick and the boot time to the second, so a process started within a second before
 /// `unix_ms` counts as after it: the test is for a pid recycled long before a lab started.
 pub fn started_since(pid: u32, unix_ms: u64) -> bool {
-    match (
-        std::fs::read_to_string(format!("/proc/{pid}/stat")),
-        std::fs::read_to_string("/proc/stat"),
-    ) {
-        (Ok(stat), Ok(proc_stat)) => {
-            start_unix_ms(&stat, &proc_stat, clock_ticks()).is_some_and(|s| s + 1000 >= unix_ms)
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+    match (stat, procfs::boot_time_secs()) {
+        (Ok(stat), Ok(btime)) => {
+            start_unix_ms(&stat, btime, procfs::ticks_per_second()).is_some_and(|s| s + 1000 >= unix_ms)
         }
         _ => false,
     }
 }
 
-fn clock_ticks() -> u64 {
-    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-        .ok()
-        .flatten()
-        .map_or(100, |t| t as u64)
-}
-
-/// A process's start time (unix ms) from its `/proc/PID/stat` (field 22: clock ticks after
-/// boot) and `/proc/stat` (`btime`: the boot, unix seconds).
-pub fn start_unix_ms(pid_stat: &str, proc_stat: &str, ticks_per_s: u64) -> Option<u64> {
-    // The command name (field 2) is parenthesised and may hold spaces: count after its end.
-    let (_, rest) = pid_stat.rsplit_once(") ")?;
-    let ticks: u64 = rest.split_whitespace().nth(19)?.parse().ok()?;
-    let btime: u64 = proc_stat
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(btime * 1000 + ticks * 1000 / ticks_per_s.max(1))
+/// A process's start time (unix ms) from its `/proc/PID/stat` text (`starttime`: clock ticks
+/// after the boot) and the boot time (`btime` of /proc/stat, unix seconds).
+pub fn start_unix_ms(pid_stat: &str, btime_secs: u64, ticks_per_s: u64) -> Option<u64> {
+    let stat = procfs::process::Stat::from_read(pid_stat.as_bytes()).ok()?;
+    Some(btime_secs * 1000 + stat.starttime * 1000 / ticks_per_s.max(1))
 }
 
 /// Command name of a process (`/proc/PID/comm`).
@@ -93,34 +75,28 @@ pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
     )
 }
 
-/// Mount points at or below `dir` in a mountinfo text (field 5 of each line).
+/// Mount points at or below `dir` in a mountinfo text (an unreadable text has none).
 pub fn mounts_in(mountinfo: &str, dir: &Path) -> Vec<PathBuf> {
-    mountinfo
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .map(PathBuf::from)
+    procfs::process::MountInfos::from_read(mountinfo.as_bytes())
+        .map(|m| m.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m.mount_point)
         .filter(|m| m.starts_with(dir))
         .collect()
 }
 
-/// A field of /proc/meminfo in kB (0 when absent).
-pub fn meminfo_kb(key: &str) -> u64 {
-    meminfo_field(&std::fs::read_to_string("/proc/meminfo").unwrap_or_default(), key)
+/// MemAvailable of /proc/meminfo in kB (0 when unknown).
+pub fn mem_available_kb() -> u64 {
+    mem_available_in(&std::fs::read_to_string("/proc/meminfo").unwrap_or_default())
 }
 
-/// A field of a /proc/meminfo text in kB (0 when absent).
-pub fn meminfo_field(meminfo: &str, key: &str) -> u64 {
-    meminfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(key)?
-                .strip_prefix(':')?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
+/// MemAvailable of a /proc/meminfo text in kB (0 when absent or unreadable).
+pub fn mem_available_in(meminfo: &str) -> u64 {
+    procfs::Meminfo::from_read(meminfo.as_bytes())
+        .ok()
+        .and_then(|m| m.mem_available)
+        .map_or(0, |bytes| bytes / 1024)
 }
 
 /// A lock file (created root-only; a link in its place is refused, never followed).

@@ -210,7 +210,7 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
         ) {
             Ok(Some(m)) => rep.notes.push(m),
             Ok(None) => {}
-            Err(e) => rep.errors.push(e),
+            Err(e) => rep.errors.push(e.to_string()),
         }
     }
     Ok(rep)

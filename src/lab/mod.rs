@@ -13,53 +13,12 @@ pub mod up;
 pub use crate::host::{boot_id, now_unix_ms, pid_alive, pid_comm};
 pub use state::{lab_dir as state_dir, state_root, StateError};
 
-use crate::config::{ConfigError, Lab, LabName, LabNameError};
+use crate::config::{Lab, LabName};
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// A failure and the exit code it maps to: input errors (2) change nothing on the system.
-/// Module errors keep their cause; [`LabError::exit_code`] is the one place that maps them.
-#[derive(Debug, thiserror::Error)]
-pub enum LabError {
-    #[error("{0}")]
-    Input(String),
-    #[error("{0}")]
-    Runtime(String),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Name(#[from] LabNameError),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error(transparent)]
-    Ledger(#[from] ledger::LedgerError),
-    #[error(transparent)]
-    Netns(#[from] crate::netns::NetnsError),
-    #[error(transparent)]
-    Spawn(#[from] crate::launch::SpawnError),
-    #[error(transparent)]
-    Link(#[from] crate::netns::LinkError),
-    #[error(transparent)]
-    Vty(#[from] crate::frr::vty::VtyError),
-}
-
-impl LabError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            LabError::Input(_) | LabError::Config(_) | LabError::Name(_) => 2,
-            // Another lab's namespace holds the name: a clash of inputs, nothing of ours built.
-            LabError::Netns(crate::netns::NetnsError::Taken(_)) => 2,
-            LabError::Runtime(_)
-            | LabError::State(_)
-            | LabError::Ledger(_)
-            | LabError::Netns(_)
-            | LabError::Spawn(_)
-            | LabError::Link(_)
-            | LabError::Vty(_) => 1,
-        }
-    }
-}
+pub use crate::error::Error as LabError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,19 +45,41 @@ pub fn new_password() -> String {
     (0..20).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
 }
 
-/// Writes a file atomically (temp + rename) with the given mode.
+/// Writes a file atomically with the given mode: a temporary file of its own in the same
+/// directory (unique per process and call, so two writers never share one), synced, renamed
+/// over `path`, and the directory synced so the rename survives a crash.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other(format!("{}: not a file name", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(mode)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp)?;
         std::io::Write::write_all(&mut f, data)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(tmp, path)
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)?.sync_all()
 }
 
 pub fn write_state(dir: &Path, s: &LabState) -> std::io::Result<()> {
@@ -130,6 +111,15 @@ impl Running {
     /// True when the state comes from an earlier boot: nothing in it can be trusted.
     pub fn is_stale(&self) -> bool {
         self.state.as_ref().is_some_and(|s| s.boot_id != boot_id())
+    }
+
+    /// The lab this process has just built, from what `up` holds in memory.
+    pub fn built(lab: Lab, state: LabState) -> Running {
+        Running {
+            dir: state_dir(&lab.name),
+            lab,
+            state: Some(state),
+        }
     }
 
     pub fn dirs(&self, router: usize) -> crate::rootfs::RouterDirs {
@@ -235,7 +225,7 @@ pub fn select(name: Option<&LabName>) -> Result<Running, LabError> {
 
 /// An exclusive advisory lock on the lab's `lock` file, held for as long as `up` runs.
 pub struct LabLock {
-    _file: std::fs::File,
+    _lock: nix::fcntl::Flock<std::fs::File>,
 }
 
 impl LabLock {
@@ -272,17 +262,13 @@ impl LabLock {
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW)
             .open(dir.join("lock"))?;
-        // SAFETY: flock on an fd we own.
-        let r = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX | libc::LOCK_NB) };
-        if r == 0 {
-            Ok(Some(LabLock { _file: file }))
-        } else {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::WouldBlock {
-                Ok(None)
-            } else {
-                Err(e)
-            }
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(l) => Ok(Some(LabLock { _lock: l })),
+            Err((_, nix::Error::EWOULDBLOCK)) => Ok(None),
+            Err((_, e)) => Err(e.into()),
         }
     }
 }
+
+#[cfg(test)]
+mod write_atomic_tests;

@@ -199,16 +199,17 @@ pub use crate::host::lock_file;
 
 /// A host-wide lock (`NAME` in the state root), polled so that `stop` (a signal) can end
 /// the wait. `Ok(None)` when `stop` was set first.
-pub fn host_lock(name: &str, stop: &std::sync::atomic::AtomicBool) -> std::io::Result<Option<std::fs::File>> {
-    let f = lock_file(&state_root().join(name))?;
+pub fn host_lock(
+    name: &str,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<Option<nix::fcntl::Flock<std::fs::File>>> {
+    use nix::fcntl::{Flock, FlockArg};
+    let mut f = lock_file(&state_root().join(name))?;
     loop {
-        // SAFETY: flock on an fd we own.
-        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(Some(f));
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::WouldBlock {
-            return Err(e);
+        match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
+            Ok(l) => return Ok(Some(l)),
+            Err((back, nix::Error::EWOULDBLOCK)) => f = back,
+            Err((_, e)) => return Err(e.into()),
         }
         if stop.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(None);

@@ -26,6 +26,10 @@ pub struct UpReport {
     /// Raising the held links (`hold_links`), 0 otherwise.
     pub raise_ms: u64,
     pub total_ms: u64,
+    /// The state `up` wrote for the running lab: with the lab it built, all a caller needs to
+    /// watch it ([`super::Running::built`]) without reading it back from disk.
+    #[serde(skip)]
+    pub state: Option<LabState>,
 }
 
 /// Checks that change nothing: root, the suites' programs and users, names free, lab not running.
@@ -35,7 +39,7 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             "nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into(),
         ));
     }
-    crate::suites::check_installed(lab).map_err(LabError::Input)?;
+    crate::suites::check_installed(lab)?;
     if let Some(why) = crate::impair::refusal(lab) {
         return Err(LabError::Input(why));
     }
@@ -99,7 +103,7 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
 /// `up --ignore-memory` skips it.
 pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
     let need = crate::suites::estimate_mb(lab.routers.len() as u64, lab.merge_memory);
-    let avail = crate::host::meminfo_kb("MemAvailable") / 1024;
+    let avail = crate::host::mem_available_kb() / 1024;
     if need > avail {
         return Err(LabError::Input(format!(
             "lab {} needs about {need} MB ({} routers) but this host has {avail} MB available (MemAvailable); \
@@ -214,7 +218,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
                     &super::state_root(),
                     crate::host::ksm::find_ksmd(),
                 );
-                return Err(rt(e));
+                return Err(e.into());
             }
         }
     }
@@ -240,6 +244,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             };
             write_state(&dir, &state).map_err(rt)?;
             report.total_ms = t0.elapsed().as_millis() as u64;
+            report.state = Some(state);
             drop(lock);
             Ok(report)
         }
@@ -254,21 +259,15 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             );
             let report = super::down::teardown(&lab.name, super::down::Options::default()).await;
             drop(lock);
-            let mut msg = format!("{e}\nnsbgp rolled back what it had built");
-            match report {
-                Ok(r) if r.errors.is_empty() => {}
-                Ok(r) => msg.push_str(&format!(
-                    ", with {} problem(s):\n  {}",
-                    r.errors.len(),
-                    r.errors.join("\n  ")
-                )),
-                Err(te) => msg.push_str(&format!(", but could not finish: {te}")),
-            }
-            // A namespace name held by another lab is a clash of inputs: exit 2.
-            if matches!(e, LabError::Netns(netns::NetnsError::Taken(_))) {
-                return Err(LabError::Input(msg));
-            }
-            Err(LabError::Runtime(msg))
+            let teardown = match report {
+                Ok(r) if r.errors.is_empty() => String::new(),
+                Ok(r) => format!(", with {} problem(s):\n  {}", r.errors.len(), r.errors.join("\n  ")),
+                Err(te) => format!(", but could not finish: {te}"),
+            };
+            Err(LabError::RolledBack {
+                cause: Box::new(e),
+                teardown,
+            })
         }
     }
 }
@@ -359,6 +358,8 @@ async fn build(
     // The identity goes to the ledger the moment the namespace exists: a rollback or `down`
     // deletes only namespaces whose inode it recorded.
     let record_created = |name: &str, ino: u64| {
+        // This process made it: commands it runs on the lab (`up --wait`) may enter it.
+        netns::expect_identities([(name.to_string(), ino)]);
         if ledger
             .record(Entry::NetnsIno {
                 name: name.to_string(),

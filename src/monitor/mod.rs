@@ -162,7 +162,11 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
 /// `up --wait`: polls until every router has converged and stayed so for `SETTLE`, showing
 /// progress on a terminal. On timeout, the error lists who is not converged and why.
 pub async fn wait_converged(lab_name: &crate::config::LabName, timeout: Option<f64>) -> Result<LabStatus, LabError> {
-    let run = lab::open(lab_name)?;
+    wait_converged_on(&lab::open(lab_name)?, timeout).await
+}
+
+/// [`wait_converged`] on a lab the caller holds (`up --wait`: the lab it just built).
+pub async fn wait_converged_on(run: &lab::Running, timeout: Option<f64>) -> Result<LabStatus, LabError> {
     let n = run.lab.routers.len();
     // A chain needs roughly 50-60 ms per hop once all sessions are up; leave ample room.
     // Links count too: a clique's routers each process every other router's links.
@@ -179,7 +183,7 @@ pub async fn wait_converged(lab_name: &crate::config::LabName, timeout: Option<f
         b.enable_steady_tick(Duration::from_millis(120));
         b
     });
-    let mut poller = Poller::open(&run).await?;
+    let mut poller = Poller::open(run).await?;
     let mut steady_since: Option<tokio::time::Instant> = None;
     loop {
         let poll = poller.poll().await;

@@ -15,7 +15,7 @@ use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::stat::{fstat, Mode};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 pub const NETNS_DIR: &str = "/run/netns";
@@ -74,14 +74,11 @@ pub fn inode_of(name: &str) -> Option<u64> {
     .ok()?;
     let st = fstat(f.as_fd()).ok()?;
     // A plain file left behind by a crash is not a namespace: nsfs has its own device.
-    is_nsfs(f.as_raw_fd()).then_some(st.st_ino)
+    is_nsfs(f.as_fd()).then_some(st.st_ino)
 }
 
-fn is_nsfs(fd: RawFd) -> bool {
-    const NSFS_MAGIC: i64 = 0x6e736673;
-    let mut s: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: fd is open for the duration of the call and `s` is a valid out-pointer.
-    unsafe { libc::fstatfs(fd, &mut s) == 0 && s.f_type as i64 == NSFS_MAGIC }
+fn is_nsfs(fd: impl AsFd) -> bool {
+    nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::NSFS_MAGIC)
 }
 
 /// Makes `/run/netns` a shared mount point, as `ip netns add` does, so namespaces we create
@@ -357,7 +354,7 @@ pub fn open_checked(name: &str, recorded: Option<u64>) -> Result<OwnedFd, NetnsE
     })?;
     let found = fstat(fd.as_fd())
         .ok()
-        .filter(|_| is_nsfs(fd.as_raw_fd()))
+        .filter(|_| is_nsfs(fd.as_fd()))
         .map(|st| st.st_ino);
     match (found, recorded) {
         (Some(f), Some(r)) if f == r => Ok(fd),

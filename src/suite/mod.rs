@@ -59,6 +59,24 @@ pub struct Answer {
     pub result: Result<String, CmdError>,
 }
 
+/// Why a suite could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// The host lacks what the suite needs; the message says how to install it.
+    #[error("{0}")]
+    NotInstalled(String),
+    /// The suite has no such thing (e.g. no shell of its own); the message says what to use.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A router's daemon refused or could not be asked.
+    #[error("{router}: {source}")]
+    Daemon {
+        router: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
 /// Why an interactive session could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
@@ -133,7 +151,7 @@ pub trait RoutingSuite: Sync {
     /// Config files of router `index` (file name in its `etc`, content).
     fn config_files(&self, lab: &Lab, index: usize, password: &str) -> Vec<(String, String)>;
     /// Whether the host can run this suite's routers of `lab`; the message says how to fix it.
-    fn check_installed(&self, lab: &Lab) -> Result<(), String>;
+    fn check_installed(&self, lab: &Lab) -> Result<(), SuiteError>;
     /// Preflight checks for `doctor` (`lab`: None when no lab file was given).
     fn doctor_checks(&self, lab: Option<&Lab>) -> Vec<Check>;
     /// Whether `doctor` without a lab file checks this suite (FRR, the default, is).
@@ -177,12 +195,17 @@ pub trait RoutingSuite: Sync {
     ) -> BoxFuture<'a, Result<terminal::End, AttachError>>;
     /// The suite's own shell (`nsbgp vtysh`), run in the router's namespace and chroot; Err:
     /// why there is none, with what to use instead (`router`: the router's name).
-    fn shell(&self, router: &str) -> Result<PathBuf, String>;
+    fn shell(&self, router: &str) -> Result<PathBuf, SuiteError>;
 
     // --- experiment steps ---
     /// Makes `prefix`, whose first host `up`'s experiment put on the router's `lo`, announced
     /// (or no longer, `on = false`).
-    fn announce<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), String>>;
+    fn announce<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        prefix: Ipv4Net,
+        on: bool,
+    ) -> BoxFuture<'a, Result<(), SuiteError>>;
 
     // --- containerlab ---
     /// The router as a containerlab node; `clab` is the lab with containerlab's node and
