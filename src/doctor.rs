@@ -53,6 +53,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         if tr { "present" } else { "missing" },
         "apt-get install -y traceroute",
     ));
+    v.extend(impairment_checks(lab, root));
 
     // Size: routers or links, whichever is more (a clique has far more links than routers).
     let size = lab.map(|l| l.size() as u64).unwrap_or(1000);
@@ -120,6 +121,53 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
 }
 
 use crate::host::mem_available_kb;
+
+/// Which link impairments this kernel can build (probed in a scratch namespace). One the
+/// kernel lacks fails only when FILE's lab asks for it: without a lab, the list informs.
+fn impairment_checks(lab: Option<&Lab>, root: bool) -> Vec<Check> {
+    if !root {
+        return vec![check(
+            "impairments",
+            false,
+            "needs root to probe",
+            "run nsbgp doctor as root",
+        )];
+    }
+    let s = crate::impair::support();
+    let asks = |f: &dyn Fn(&crate::config::impair::Impairment) -> bool| {
+        lab.is_some_and(|l| l.impairments.iter().any(|li| f(&li.set)))
+    };
+    let how = |netem: bool, other: bool, other_name: &str| match (netem, other) {
+        (true, _) => "supported (netem)".to_string(),
+        (false, true) => format!("supported ({other_name}; no netem)"),
+        (false, false) => "not supported".to_string(),
+    };
+    vec![
+        check(
+            "impairment: rate_mbit",
+            s.rate() || !asks(&|i| i.rate_mbit > 0.0),
+            how(s.netem, s.tbf, "tbf"),
+            "use a kernel with CONFIG_NET_SCH_TBF or CONFIG_NET_SCH_NETEM, or remove rate_mbit",
+        ),
+        check(
+            "impairment: loss_pct",
+            s.loss() || !asks(&|i| i.loss_pct > 0.0),
+            how(s.netem, s.statistic, "iptables statistic"),
+            "install iptables (scripts/install-deps.sh), or remove loss_pct",
+        ),
+        check(
+            "impairment: delay, jitter",
+            s.delay() || !asks(&|i| i.needs_netem()),
+            if s.delay() {
+                "supported (netem)".to_string()
+            } else {
+                "not supported: this kernel has no netem (labs and experiments that set them are refused)".to_string()
+            },
+            "use a kernel with CONFIG_NET_SCH_NETEM, or remove delay_ms and jitter_ms",
+        ),
+    ]
+}
+
 
 /// Creates a veth pair in an anonymous namespace that dies with the probing thread.
 fn veth_probe() -> (bool, String) {

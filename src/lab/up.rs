@@ -40,6 +40,9 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
         ));
     }
     crate::suites::check_installed(lab)?;
+    if let Some(why) = crate::impair::refusal(lab) {
+        return Err(LabError::Input(why));
+    }
     if lab.merge_memory && !crate::host::ksm::available(Path::new(crate::host::ksm::SYSFS)) {
         return Err(LabError::Input(format!(
             "merge_memory is on ({} routers) but this kernel has no KSM ({} is missing); \
@@ -66,10 +69,8 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             lab.name
         )));
     }
-    let taken: Vec<&str> = lab
-        .routers
-        .iter()
-        .map(|r| r.name.as_str())
+    let taken: Vec<&str> = namespaces(lab)
+        .into_iter()
         .filter(|n| netns::path_of(n).exists())
         .collect();
     if !taken.is_empty() {
@@ -112,6 +113,12 @@ pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
         )));
     }
     Ok(())
+}
+
+/// Every namespace the lab creates: its routers' in router order, then its LANs' in LAN order.
+pub fn namespaces(lab: &Lab) -> Vec<&str> {
+    let routers = lab.routers.iter().map(|r| r.name.as_str());
+    routers.chain(lab.lans.iter().map(|l| l.namespace.as_str())).collect()
 }
 
 fn list_some(v: &[&str]) -> String {
@@ -333,7 +340,7 @@ async fn build(
     shutdown: &Shutdown,
 ) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
-    let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
+    let names: Vec<String> = namespaces(lab).into_iter().map(String::from).collect();
 
     let t = Instant::now();
     netns::prepare_netns_dir()?;
@@ -381,6 +388,7 @@ async fn build(
                     &record_claim,
                     &record_created,
                     shutdown.flag(),
+                    netns::router_sysctls(lab.family),
                 )
             }
             Ok(None) => (vec![], None),
@@ -403,20 +411,37 @@ async fn build(
     if shutdown.requested() {
         return Err(rt("interrupted while creating namespaces"));
     }
-    made.sort_by_key(|n| lab.resolve_router(&n.name).unwrap_or(usize::MAX));
+    let position = |name: &str| names.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    made.sort_by_key(|n| position(&n.name));
     report.namespaces_ms = t.elapsed().as_millis() as u64;
     test_pause("namespaces").await;
 
     let t = Instant::now();
     let record_link = |k: usize| {
-        let l = &lab.links[k - 1];
-        let _ = ledger.record(Entry::Link {
-            index: k,
-            a: names[l.a].clone(),
-            b: names[l.b].clone(),
-        });
+        if let Some(l) = lab.links.get(k - 1) {
+            let _ = ledger.record(Entry::Link {
+                index: k,
+                a: names[l.a].clone(),
+                b: names[l.b].clone(),
+            });
+        } else if let Some(l) = lab.lans.iter().find(|l| l.index == k) {
+            // One veth per member, from the router to the LAN's namespace.
+            let entries: Vec<Entry> = l
+                .members
+                .iter()
+                .map(|&r| Entry::Link {
+                    index: k,
+                    a: names[r].clone(),
+                    b: l.namespace.clone(),
+                })
+                .collect();
+            let _ = ledger.record_all(&entries);
+        }
     };
     netns::build_links(lab, &made, &record_link).await?;
+    if !lab.impairments.is_empty() {
+        impair_links(lab, &made).await?;
+    }
     report.links_ms = t.elapsed().as_millis() as u64;
     test_pause("links").await;
 
@@ -456,6 +481,32 @@ async fn build(
     Ok(report)
 }
 
+/// Sets `[links]` / `[[link]]` impairments on both ends of each link, before any daemon
+/// starts, so BGP never sees the link unimpaired.
+async fn impair_links(lab: &Lab, made: &[netns::Netns]) -> Result<(), LabError> {
+    let mut fds = std::collections::HashMap::new();
+    for n in made {
+        let fd = n.fd.try_clone().map_err(|e| rt(format!("{}: {e}", n.name)))?;
+        fds.insert(n.name.clone(), std::sync::Arc::new(fd));
+    }
+    let lab = lab.clone();
+    tokio::task::spawn_blocking(move || {
+        let fd_of = |r: usize| {
+            let name = &lab.routers[r].name;
+            fds.get(name)
+                .cloned()
+                .ok_or_else(|| format!("{name}'s namespace is not open"))
+        };
+        for li in &lab.impairments {
+            crate::impair::apply_link(&lab, li.link, &li.set, &fd_of)?;
+        }
+        Ok::<(), String>(())
+    })
+    .await
+    .map_err(rt)?
+    .map_err(|e| rt(format!("impairing links: {e}")))
+}
+
 /// A seam for crash tests: with `NSBGP_TEST_PAUSE=STAGE`, `up` stops after that stage (and
 /// in the middle of starting daemons for `daemons`) so a test can `kill -9` it right there.
 async fn test_pause(stage: &str) {
@@ -484,14 +535,15 @@ fn test_pause_blocking(stage: &str, shutdown: &Shutdown) {
 
 /// The hosts file every router sees through `ip netns exec`: all router names, plus `world`.
 pub fn hosts_text(lab: &Lab) -> String {
-    let mut s = format!(
-        "{}\n127.0.0.1\tlocalhost\n{}\tworld\n",
-        hosts_marker(&lab.name),
-        lab.stub_addr
-    );
+    let mut s = format!("{}\n127.0.0.1\tlocalhost\n", hosts_marker(&lab.name));
+    for stub in &lab.stubs {
+        s.push_str(&format!("{}\tworld\n", stub.addr));
+    }
     for r in &lab.routers {
-        for i in &r.interfaces {
-            s.push_str(&format!("{}\t{}\n", i.addr, r.name));
+        for i in lab.devices(r.index) {
+            for a in &i.addrs {
+                s.push_str(&format!("{}\t{}\n", a.addr, r.name));
+            }
         }
     }
     s
