@@ -4,7 +4,7 @@
 //! here (backspace, Ctrl-U, Ctrl-C) and sent on Enter; replies are shown without their codes.
 
 use super::ctl::{Ctl, ReplyParser};
-use crate::suite::terminal::{stdin_reader, End, RawMode, ESCAPE};
+use crate::suite::terminal::{stdin_reader, End, RawMode, SessionError, ESCAPE};
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -62,17 +62,17 @@ impl Keys {
 
 /// Relays the terminal to BIRD's control socket at `path` until Ctrl-], `quit`, BIRD closing,
 /// or a signal. `banner` is printed once connected, before raw mode.
-pub async fn run(path: &Path, prompt: &str, banner: &str) -> Result<End, String> {
+pub async fn run(path: &Path, prompt: &str, banner: &str) -> Result<End, SessionError> {
     // Connect (and read the greeting) before touching the terminal.
-    let ctl = Ctl::connect(path).await.map_err(|e| e.to_string())?;
+    let ctl = Ctl::connect(path)
+        .await
+        .map_err(|e| SessionError::Daemon(Box::new(e)))?;
     println!("{banner}\n{}", ctl.greeting);
     let mut stream = ctl.into_inner();
-    let _raw =
-        RawMode::enter(std::io::stdin().as_fd()).map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
+    let _raw = RawMode::enter(std::io::stdin().as_fd()).map_err(SessionError::RawMode)?;
     let mut rx = stdin_reader();
-    let mut term =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(|e| e.to_string())?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut out = std::io::stdout();
     let mut line: Vec<u8> = Vec::new();
     let mut keys = Keys::default();
@@ -96,7 +96,7 @@ pub async fn run(path: &Path, prompt: &str, banner: &str) -> Result<End, String>
                         show(&mut out, text.as_bytes());
                     }
                     Ok(None) => {}
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(SessionError::Daemon(Box::new(e))),
                 }
             }
             input = rx.recv() => {

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::fd::AsFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-pub use crate::suite::terminal::{stdin_reader, window_size, End, RawMode, ESCAPE};
+pub use crate::suite::terminal::{stdin_reader, window_size, End, RawMode, SessionError, ESCAPE};
 
 /// The command in a line where the daemon says it does not know it
 /// (`% [BGP] Unknown command: show ip route`).
@@ -37,8 +37,8 @@ pub async fn run(
     password: &str,
     banner: &str,
     mut other: Option<super::vty::Vty>,
-) -> Result<End, String> {
-    let mut sock = tokio::net::TcpStream::from_std(stream).map_err(|e| e.to_string())?;
+) -> Result<End, SessionError> {
+    let mut sock = tokio::net::TcpStream::from_std(stream)?;
     let mut tn = Telnet::new(Some(window_size().unwrap_or((80, 24))));
     let mut buf = vec![0u8; 16 * 1024];
     let mut shown = Vec::new();
@@ -47,34 +47,29 @@ pub async fn run(
     loop {
         let n = tokio::time::timeout_at(deadline, sock.read(&mut buf))
             .await
-            .map_err(|_| "the vty did not ask for a password within 5 s".to_string())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| SessionError::LoginTimeout)??;
         if n == 0 {
-            return Err("the daemon closed the connection before login".into());
+            return Err(SessionError::ClosedBeforeLogin);
         }
         tn.feed(&buf[..n], &mut shown);
         if !tn.replies.is_empty() {
             let r = std::mem::take(&mut tn.replies);
-            sock.write_all(&r).await.map_err(|e| e.to_string())?;
+            sock.write_all(&r).await?;
         }
         if shown.ends_with(b"Password: ") {
             break;
         }
     }
-    sock.write_all(format!("{password}\n").as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
+    sock.write_all(format!("{password}\n").as_bytes()).await?;
 
     println!("{banner}");
     let stdin_fd = std::io::stdin();
-    let _raw = RawMode::enter(stdin_fd.as_fd()).map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
+    let _raw = RawMode::enter(stdin_fd.as_fd()).map_err(SessionError::RawMode)?;
 
     let mut rx = stdin_reader();
-    let mut winch =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).map_err(|e| e.to_string())?;
-    let mut term =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(|e| e.to_string())?;
+    let mut winch = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut out = std::io::stdout();
     // Output held back while it may be a complaint line to replace (it starts with '%').
     let mut held: Vec<u8> = Vec::new();

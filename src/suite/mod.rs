@@ -84,8 +84,8 @@ pub enum AttachError {
     #[error(transparent)]
     Connect(Box<dyn std::error::Error + Send + Sync>),
     /// The session failed once it was set up (the daemon may have died meanwhile).
-    #[error("{0}")]
-    Session(String),
+    #[error(transparent)]
+    Session(#[from] terminal::SessionError),
 }
 
 /// A preflight check (`doctor`) with its fix hint.

@@ -38,6 +38,22 @@ pub fn window_size() -> Option<(u16, u16)> {
     (ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
 }
 
+/// Why an interactive session failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("cannot set the terminal to raw mode: {0}")]
+    RawMode(#[source] nix::Error),
+    #[error("the vty did not ask for a password within 5 s")]
+    LoginTimeout,
+    #[error("the daemon closed the connection before login")]
+    ClosedBeforeLogin,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The daemon's own protocol failed (a control-socket error, say).
+    #[error(transparent)]
+    Daemon(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Why the session ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum End {
