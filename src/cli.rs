@@ -188,6 +188,9 @@ pub enum Command {
         /// Trace from K routers spread evenly over the router numbers (first and last included) instead of all.
         #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_ROUTERS as i64))]
         sample: Option<u32>,
+        /// Internet labs: compare every router's best routes (read from its daemon) with the policy's prediction and check they are valley-free, instead of tracing.
+        #[arg(long, conflicts_with = "sample")]
+        policy: bool,
     },
     /// Route-propagation experiment: steps, kernel-timed arrivals per router, results dir.
     Experiment {
@@ -320,9 +323,20 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             let repeat = repeat.map(|r| r as usize);
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
             print!("{}", crate::experiment::table(&o));
-            Ok(())
+            match crate::experiment::missing_message(&o) {
+                Some(msg) => Err(LabError::Runtime(msg)),
+                None => Ok(()),
+            }
         }
-        Command::Check { lab, json, sample } => c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await,
+        Command::Check {
+            lab,
+            json,
+            policy: true,
+            ..
+        } => c::check::check_policy(lab.as_ref(), json).await,
+        Command::Check { lab, json, sample, .. } => {
+            c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await
+        }
         Command::Status {
             lab,
             json,
@@ -368,9 +382,9 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
                 "zsh" => clap_complete::Shell::Zsh,
                 _ => clap_complete::Shell::Fish,
             };
-            c::completions::completions(shell)
+            c::completions::completions(<Cli as clap::CommandFactory>::command(), shell)
         }
-        Command::Man { out } => c::completions::man(out.as_deref()),
+        Command::Man { out } => c::completions::man(<Cli as clap::CommandFactory>::command(), out.as_deref()),
     }
 }
 

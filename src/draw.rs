@@ -84,7 +84,7 @@ pub fn layout(lab: &Lab) -> Vec<(f64, f64)> {
                 *p = (c as f64 * GAP, r as f64 * GAP);
             }
         }
-        Shape::Tree | Shape::File => {
+        Shape::Tree | Shape::File | Shape::Internet => {
             // A tidy tree over the breadth-first tree from the origin (each router under its
             // lowest-numbered neighbour one hop nearer): leaves side by side in depth-first
             // order, every parent centred over its children, one row per hop. Links outside

@@ -227,6 +227,8 @@ fn bird_chain_of_ten() {
         (st["converged"] == true).then_some(st)
     })
     .expect("the lab converges again after restarting bird");
+    // nsbgp's word checked by the kernel's tables and birdc, against the test's own counts.
+    assert_routing(&lab, &chain_links(n), 0);
     assert_eq!(st["routers"][5]["daemons"][0]["pid"], new_pid);
     let o = lab.on_lab(&["restart", "5", "bgpd"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -305,7 +307,7 @@ fn bird_lab_survives_a_killed_up() {
         lab.router(1)
     );
     child.kill().unwrap();
-    child.wait().unwrap();
+    reap(&mut child, std::time::Duration::from_secs(30));
     assert!(paused.contains("paused after daemons"), "up did not pause: {paused:?}");
     let o = lab.on_lab(&["down"]);
     assert_ok(&o, "down after a killed up");

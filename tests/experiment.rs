@@ -115,12 +115,9 @@ fn announce_withdraw_and_link_down_on_ten_routers() {
     assert!(summary["per_hop_median_ms"].as_f64().unwrap() > 0.0);
     let svg = std::fs::read_to_string(out.join("propagation.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("class=\"median\"") && svg.matches("class=\"run\"").count() == 2);
-    // The lab was put back: nobody has the prefix any more.
+    // The lab was put back: nobody has the prefix any more (`ip` succeeding, its table empty).
     for i in 0..n {
-        let routes = stdout(&sh(
-            "ip",
-            &["netns", "exec", &r(i), "ip", "route", "show", "203.0.113.0/24"],
-        ));
+        let routes = sh_ok("ip", &["-n", &r(i), "route", "show", "203.0.113.0/24"]);
         assert!(routes.trim().is_empty(), "{} still has {routes}", r(i));
     }
     // The same --out again is refused: results are never overwritten.
@@ -142,7 +139,15 @@ fn announce_withdraw_and_link_down_on_ten_routers() {
     let per = summary["per_router"].as_array().unwrap();
     assert_eq!(per.len(), n - 1);
     assert!(per.iter().all(|p| p["missing_runs"] == 0), "{summary:#}");
-    assert_eq!(events(&out).iter().filter(|e| e.3 == "departure").count(), n - 1);
+    let ev = events(&out);
+    for i in 1..n {
+        let gone: Vec<_> = ev.iter().filter(|e| e.1 == r(i) && e.3 == "departure").collect();
+        assert!(
+            gone.len() == 1 && gone[0].2 == i,
+            "{}: want one departure at hop {i}, got {gone:?}",
+            r(i)
+        );
+    }
 
     // link_down in the middle: the far side loses the default route.
     let file = write(
@@ -165,10 +170,35 @@ fn announce_withdraw_and_link_down_on_ten_routers() {
         .collect();
     let want: BTreeMap<String, u64> = (5..n).map(|i| (r(i), (i - 5) as u64)).collect();
     assert_eq!(lost, want);
-    assert!(events(&out).iter().all(|e| e.3 == "departure" && e.2 <= 4));
-    // And the lab converged again afterwards.
-    let st: Value = serde_json::from_slice(&lab.on_lab(&["status", "--json"]).stdout).unwrap();
-    assert_eq!(st["converged"], true, "{st:#}");
+    assert!(
+        summary["per_router"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["missing_runs"] == 0),
+        "{summary:#}"
+    );
+    // Every router behind the link recorded its departure; nobody else recorded anything.
+    let ev = events(&out);
+    for (router, hop) in &want {
+        assert!(
+            ev.iter()
+                .any(|e| &e.1 == router && e.3 == "departure" && e.2 as u64 == *hop),
+            "no departure at {router} (hop {hop}): {ev:?}"
+        );
+    }
+    assert!(
+        ev.iter().all(|e| want.contains_key(&e.1) && e.3 == "departure"),
+        "{ev:?}"
+    );
+    // The link is back and the lab converges again (nsbgp's word, bounded) — and then the
+    // kernel's tables and FRR's paths say so too.
+    let st = wait_for(std::time::Duration::from_secs(60), || {
+        let st: Value = serde_json::from_slice(&lab.on_lab(&["status", "--json"]).stdout).ok()?;
+        (st["converged"] == true).then_some(st)
+    });
+    assert!(st.is_some(), "the lab did not converge again within 60 s");
+    assert_routing(&lab, &chain_links(n), 0);
 }
 
 #[test]
@@ -207,4 +237,67 @@ fn a_bad_experiment_file_changes_nothing() {
     }
     let o = nsbgp(&["experiment", "/nonexistent/e.toml", "--lab", &lab.name]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+/// Sends SIGCONT on drop: a stopped daemon must not outlive a failed assertion.
+struct Resume(i32);
+impl Drop for Resume {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.0), nix::sys::signal::Signal::SIGCONT);
+    }
+}
+
+/// A router the model expects never sees the change (the bgpd before it is stopped): the
+/// experiment exits 1 naming the router and the run, and its results are still written.
+#[test]
+fn a_run_missing_an_expected_router_exits_1_and_keeps_the_data() {
+    if !root_or_skip() {
+        return;
+    }
+    let n = 4;
+    let lab = TestLab::new("exm", n, "");
+    assert_ok(
+        &nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "90"]),
+        "up --wait",
+    );
+    let st: Value = serde_json::from_slice(&lab.on_lab(&["status", "--json"]).stdout).unwrap();
+    let pid = st["routers"][2]["bgpd_pid"].as_i64().unwrap() as i32;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGSTOP).unwrap();
+    let resume = Resume(pid);
+    let dir = tempdir("exm");
+    let file = write(
+        &dir,
+        "announce.toml",
+        &format!(
+            "name = \"stalled\"\nmeasure = \"203.0.113.0/24\"\ntimeout_s = 5\n[[step]]\naction = \"announce\"\nrouter = \"{}\"\nprefix = \"203.0.113.0/24\"\n",
+            lab.router(0)
+        ),
+    );
+    let out = dir.0.join("res");
+    let o = nsbgp(&["experiment", &file, "--lab", &lab.name, "--out", out.to_str().unwrap()]);
+    drop(resume);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    // Router 1 hears router 0 directly; 2 (stopped) and 3 (behind it) never install it.
+    for i in [2, 3] {
+        assert!(t.contains(&format!("{} (run 0)", lab.router(i))), "{t}");
+    }
+    assert!(!t.contains(&format!("{} (run", lab.router(1))), "{t}");
+    assert!(t.contains(&out.display().to_string()), "{t}");
+    let summary: Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let missing: BTreeMap<String, u64> = summary["per_router"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["router"].as_str().unwrap().to_string(),
+                p["missing_runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: BTreeMap<String, u64> = [(lab.router(1), 0), (lab.router(2), 1), (lab.router(3), 1)].into();
+    assert_eq!(missing, want);
+    let ev = events(&out);
+    assert!(ev.iter().any(|e| e.1 == lab.router(1) && e.3 == "arrival"), "{ev:?}");
 }

@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const BAD_NAMES: &[&str] = &[
     "..",
@@ -76,12 +76,7 @@ impl Scratch {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(NSBGP)
-            .args(args)
-            .env("NSBGP_STATE_DIR", &self.root)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run nsbgp")
+        nsbgp_in(&self.root, args)
     }
 
     fn assert_canaries(&self) {

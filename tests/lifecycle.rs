@@ -246,7 +246,7 @@ fn held_links_stay_down_while_daemons_start_then_come_up() {
         })
         .collect();
     child.kill().unwrap();
-    child.wait().unwrap();
+    reap(&mut child, std::time::Duration::from_secs(30));
     assert!(paused.contains("paused after daemons"), "up did not pause: {paused:?}");
     for (k, (down_end, up_end)) in flags.iter().enumerate() {
         assert!(

@@ -87,41 +87,33 @@ fn ten_routers_wait_status_kill_restart() {
 
     // --watch keeps polling (one JSON object per line) until interrupted, then exits 0.
     // Bounded poll on the frame count, not a timed run: three frames, then SIGINT.
-    let mut w = std::process::Command::new(NSBGP)
-        .args(["status", "--lab", &lab.name, "--watch", "0.2", "--json"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(w.stdout.take().unwrap()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for l in lines.by_ref().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                return;
-            }
-        }
-    });
-    let mut frames: Vec<Value> = Vec::new();
-    while frames.len() < 3 {
-        let l = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("status --watch: only {} frame(s) within 30 s", frames.len()));
-        frames.push(serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l}")));
-    }
+    let w = start(
+        std::process::Command::new(NSBGP)
+            .args(["status", "--lab", &lab.name, "--watch", "0.2", "--json"])
+            .stdin(std::process::Stdio::null()),
+    );
+    let frames: Vec<Value> = wait_for(Duration::from_secs(30), || {
+        let (out, _) = w.printed_parts();
+        // Whole lines only: the last one may still be being written.
+        let lines: Vec<&str> = out
+            .split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
+            .map(str::trim_end)
+            .collect();
+        (lines.len() >= 3).then(|| {
+            lines[..3]
+                .iter()
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+                .collect()
+        })
+    })
+    .unwrap_or_else(|| panic!("status --watch: fewer than 3 frames within 30 s:\n{}", w.printed()));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(w.id() as i32),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = w.try_wait().unwrap() {
-            break s;
-        }
-        assert!(std::time::Instant::now() < end, "status --watch did not stop on SIGINT");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let status = w.wait(Duration::from_secs(30)).status;
     assert_eq!(status.code(), Some(0), "status --watch after SIGINT");
     assert!(frames.iter().all(|f| f["converged"] == true && f["routers_total"] == n));
 
@@ -152,6 +144,8 @@ fn ten_routers_wait_status_kill_restart() {
         (st["converged"] == true).then_some(st)
     })
     .expect("lab did not reconverge within 60 s after restart");
+    // nsbgp's word checked: every FIB, FRR path and route count as the test works them out.
+    assert_routing(&lab, &chain_links(n), 0);
     let new_pid = again["routers"][5]["bgpd_pid"].as_u64().unwrap();
     assert_ne!(new_pid, pid);
     let ident = stdout(&sh("ip", &["netns", "identify", &new_pid.to_string()]));

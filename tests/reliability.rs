@@ -15,7 +15,7 @@ fn killed_at(tag: &str, stage: &str) {
     let lab = TestLab::new(tag, 6, "");
     let (mut child, paused) = lab.up_paused(stage);
     child.kill().unwrap();
-    child.wait().unwrap();
+    reap(&mut child, Duration::from_secs(30));
     assert!(
         paused.contains(&format!("paused after {stage}")),
         "up did not reach {stage}: {paused:?}"
@@ -59,15 +59,14 @@ fn two_ups_of_one_lab_exactly_one_wins() {
     }
     let lab = TestLab::new("two", 4, "");
     let spawn = || {
-        Command::new(NSBGP)
-            .args(["up", "-c", lab.config.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        start(
+            Command::new(NSBGP)
+                .args(["up", "-c", lab.config.to_str().unwrap()])
+                .stdin(Stdio::null()),
+        )
     };
     let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (a, b) = (a.wait(NSBGP_LIMIT), b.wait(NSBGP_LIMIT));
     let codes = [a.status.code(), b.status.code()];
     assert!(
         codes.contains(&Some(0)) && codes.contains(&Some(2)),

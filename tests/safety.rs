@@ -20,12 +20,7 @@ fn findmnt_targets() -> String {
 }
 
 fn with_state(root: &Path, args: &[&str]) -> Output {
-    Command::new(NSBGP)
-        .args(args)
-        .env("NSBGP_STATE_DIR", root)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    nsbgp_in(root, args)
 }
 
 /// Waits (bounded) for a child to exit; kills it and fails if it does not.
@@ -241,15 +236,14 @@ fn two_labs_sharing_a_router_prefix_started_at_once_one_wins_untouched() {
     )
     .unwrap();
     let spawn = |cfg: &Path| {
-        Command::new(NSBGP)
-            .args(["up", "-c", cfg.to_str().unwrap(), "--wait", "--timeout", "120"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        start(
+            Command::new(NSBGP)
+                .args(["up", "-c", cfg.to_str().unwrap(), "--wait", "--timeout", "120"])
+                .stdin(Stdio::null()),
+        )
     };
     let (ca, cb) = (spawn(&a.config), spawn(&b_cfg));
-    let (oa, ob) = (ca.wait_with_output().unwrap(), cb.wait_with_output().unwrap());
+    let (oa, ob) = (ca.wait(NSBGP_LIMIT), cb.wait(NSBGP_LIMIT));
     let codes = [oa.status.code(), ob.status.code()];
     assert!(
         codes.contains(&Some(0)) && codes.contains(&Some(2)),
@@ -361,12 +355,11 @@ fn sigterm_to_experiment_takes_its_lab_down() {
     )
     .unwrap();
     let out = dir.join("results");
-    let mut child = Command::new(NSBGP)
-        .args(["experiment", file.to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start(
+        Command::new(NSBGP)
+            .args(["experiment", file.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .stdin(Stdio::null()),
+    );
     // Until its lab is built and running (bounded).
     let state = lab.state_dir().join("state.json");
     let running = wait_for(Duration::from_secs(120), || {
@@ -376,11 +369,10 @@ fn sigterm_to_experiment_takes_its_lab_down() {
     });
     assert!(running.is_some(), "the experiment's lab never ran");
     assert!(netns_list().contains(&lab.router(3)));
-    signal(&child, nix::sys::signal::Signal::SIGTERM);
-    let status = wait_exit(&mut child, Duration::from_secs(120));
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    signal(&child.child, nix::sys::signal::Signal::SIGTERM);
+    let done = child.wait(Duration::from_secs(120));
+    let err = String::from_utf8_lossy(&done.stderr).into_owned();
+    assert_eq!(done.status.code(), Some(1), "{err}");
     assert!(err.contains("interrupted"), "{err}");
     assert!(!netns_list().contains(&lab.prefix));
     assert!(!findmnt_targets().contains(&format!("/run/nsbgp/{}", lab.name)));
@@ -465,19 +457,18 @@ fn sigterm_to_experiment_on_a_running_lab_puts_the_lab_back() {
     )
     .unwrap();
     let out = dir.join("results");
-    let mut child = Command::new(NSBGP)
-        .args([
-            "experiment",
-            file.to_str().unwrap(),
-            "--lab",
-            &lab.name,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start(
+        Command::new(NSBGP)
+            .args([
+                "experiment",
+                file.to_str().unwrap(),
+                "--lab",
+                &lab.name,
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .stdin(Stdio::null()),
+    );
     let route_at = |i: usize| {
         stdout(&sh(
             "ip",
@@ -491,11 +482,10 @@ fn sigterm_to_experiment_on_a_running_lab_puts_the_lab_back() {
         .is_some(),
         "the announcement never reached the far end"
     );
-    signal(&child, nix::sys::signal::Signal::SIGTERM);
-    let status = wait_exit(&mut child, Duration::from_secs(60));
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    signal(&child.child, nix::sys::signal::Signal::SIGTERM);
+    let done = child.wait(Duration::from_secs(60));
+    let err = String::from_utf8_lossy(&done.stderr).into_owned();
+    assert_eq!(done.status.code(), Some(1), "{err}");
     assert!(err.contains("interrupted; the lab was put back"), "{err}");
     // Withdrawn everywhere, and the lab itself still runs.
     assert!(

@@ -217,6 +217,8 @@ fn ring_6_takes_the_short_way_and_reroutes_round_a_failed_link() {
         .is_some(),
         "the ring converged back"
     );
+    // And the kernel's tables and FRR's paths agree with the test's BFS of the whole ring.
+    assert_routing(&lab, &links, 0);
 }
 
 #[test]

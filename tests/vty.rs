@@ -128,11 +128,12 @@ fn attach_errors_leave_the_terminal_alone() {
     .expect("killed bgpd still running after 5 s");
     let pty = openpty(None, None).unwrap();
     let before = termios::tcgetattr(pty.slave.as_fd()).unwrap();
-    let out = Command::new(NSBGP)
-        .args(["attach", &lab.router(1), "--lab", &lab.name])
-        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .output()
-        .unwrap();
+    let out = start(
+        Command::new(NSBGP)
+            .args(["attach", &lab.router(1), "--lab", &lab.name])
+            .stdin(Stdio::from(pty.slave.try_clone().unwrap())),
+    )
+    .wait(NSBGP_LIMIT);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("not running"), "{}", text(&out));
     let after = termios::tcgetattr(pty.slave.as_fd()).unwrap();

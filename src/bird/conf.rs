@@ -15,6 +15,7 @@ struct BirdConf<'a> {
     networks: Vec<Ipv4Net>,
     originates_default: bool,
     log_classes: &'static str,
+    policy: Option<crate::render::policy::PolicyView>,
     /// Set for a containerlab export: what differs from a router nsbgp runs itself.
     container: Option<Container>,
 }
@@ -58,16 +59,22 @@ fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String 
     let mut networks: Vec<Ipv4Net> = crate::render::attached_subnets(r);
     // The origin alone (ROUTER_0 unless `[topology] origin` says otherwise) holds the stub
     // and originates the default.
-    let origin = index == lab.origin();
+    let mut origin = index == lab.origin();
     if origin {
         networks.push(lab.stub_prefix);
         networks.push(Ipv4Net::default());
+    }
+    // An internet lab's AS announces its own prefix only: no links, no stub, no default.
+    if lab.internet() {
+        networks = vec![lab.policy.prefixes[index]];
+        origin = false;
     }
     BirdConf {
         lab,
         r,
         networks,
         originates_default: origin,
+        policy: crate::render::policy::view(lab, index),
         log_classes: log_classes(&lab.log_level),
         container,
     }

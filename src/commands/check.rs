@@ -106,3 +106,45 @@ pub async fn check(
         )))
     }
 }
+
+/// `check --policy`: every router's best routes against the policy's prediction.
+pub async fn check_policy(lab_name: Option<&crate::config::LabName>, json: bool) -> Result<(), LabError> {
+    let run = lab::select(lab_name)?;
+    let lab = &run.lab;
+    let findings = crate::policy::check::check(&run).await?;
+    let routes: usize = lab.routers.len() * lab.policy.prefixes.len().saturating_sub(1);
+    if json {
+        let v = serde_json::json!({
+            "lab": lab.name, "routers": lab.routers.len(), "routes": routes,
+            "failed": findings.len(), "findings": findings,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        for f in &findings {
+            println!(
+                "{:<14} {:<18} ({:<10}) FAIL: {}; predicted [{}], observed [{}]",
+                f.router,
+                f.prefix,
+                f.origin,
+                f.problem,
+                f.predicted.as_deref().unwrap_or("none"),
+                f.observed.as_deref().unwrap_or("none")
+            );
+        }
+        println!(
+            "check --policy: {} routers x {} origins: {} as predicted and valley-free, {} not",
+            lab.routers.len(),
+            lab.policy.prefixes.len(),
+            routes.saturating_sub(findings.len()),
+            findings.len()
+        );
+    }
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(LabError::Runtime(format!(
+            "{} route(s) not as predicted",
+            findings.len()
+        )))
+    }
+}

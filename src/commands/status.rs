@@ -21,6 +21,9 @@ pub async fn status(
     }
     let mut poller = Poller::open(&run).await?;
     let tty = std::io::stdout().is_terminal();
+    // Registered once, before the first poll: a Ctrl-C that lands while a poll runs must
+    // still stop the watch (a handler made per sleep missed it, and the watch ran on).
+    let stop = watch.map(|_| lab::up::Shutdown::install());
     loop {
         let poll = poller.poll().await;
         let st = monitor::lab_status(&poller, &poll);
@@ -48,9 +51,13 @@ pub async fn status(
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
+        let stop = stop.as_ref().expect("installed with --watch");
+        if stop.requested() {
+            return Ok(());
+        }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs_f64(secs)) => {}
-            _ = lab::up::shutdown_signal() => return Ok(()),
+            _ = stop.wait() => return Ok(()),
         }
     }
 }

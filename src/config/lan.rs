@@ -185,8 +185,9 @@ pub fn plan(
 /// Gives every member of every LAN its entries on the LAN's device (named after the LAN):
 /// one per other member, after the router's links, all with the device's one address and
 /// ifindex. A router on LANs only takes its first LAN address as router-id.
-pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan], first_asn: u32) {
+pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan]) {
     let names: Vec<String> = routers.iter().map(|r| r.name.clone()).collect();
+    let asns: Vec<u32> = routers.iter().map(|r| r.asn).collect();
     for (j, l) in lans.iter().enumerate() {
         for (k, &r) in l.members.iter().enumerate() {
             let router = &mut routers[r];
@@ -209,7 +210,7 @@ pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan], first_asn: u32) 
                     link: l.index,
                     peer_index: peer,
                     peer_name: names[peer].clone(),
-                    peer_asn: first_asn + peer as u32,
+                    peer_asn: asns[peer],
                     peer_addr: l.addrs[q],
                     lan: Some(j),
                 });

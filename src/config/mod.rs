@@ -3,11 +3,15 @@
 //! touches the system.
 
 pub mod graph;
+pub mod impair;
+pub mod internet;
 pub mod lan;
 pub mod model;
 pub mod name;
 pub mod plan;
+pub mod policy;
 mod validate;
+mod validate_policy;
 
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
@@ -152,10 +156,16 @@ pub struct Lab {
     /// The shared segments (`[[topology.lan]]`): `lans[j]` is the graph's LAN j.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lans: Vec<lan::LanPlan>,
+    /// `[policy]` with the links' relationships and, in internet labs, every AS's prefix.
+    #[serde(default)]
+    pub policy: policy::Policy,
     /// The lab file's text as it was read, so `lab.json` can be validated again exactly as
     /// the file was ([`revalidate`]).
     #[serde(default)]
     pub file_text: Option<String>,
+    /// The impaired links, in link order (`[links]`, `[[link]]`, `[[topology.link]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impairments: Vec<impair::LinkImpairment>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,9 +237,17 @@ impl Lab {
         &self.routers[index]
     }
 
-    /// Resolves `ROUTER_50`, `50` or `AS150` to a router index.
+    /// Resolves `ROUTER_50`, `50` or `AS150` (a router's name, index or AS) to a router index.
     pub fn resolve_router(&self, spec: &str) -> Option<usize> {
+        if let Some(r) = self.routers.iter().find(|r| r.name == spec) {
+            return Some(r.index);
+        }
+        if let Some(a) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
+            let a: u32 = a.parse().ok()?;
+            return self.routers.iter().find(|r| r.asn == a).map(|r| r.index);
+        }
         resolve_router(&self.router_prefix, self.first_asn, self.routers.len(), spec)
+            .filter(|&i| self.routers[i].name == spec || !spec.starts_with(&self.router_prefix))
     }
 
     /// The router that originates the default route and holds the stub ("world").
@@ -278,7 +296,7 @@ impl Lab {
     }
 
     pub fn router_name(&self, index: usize) -> String {
-        format!("{}{}", self.router_prefix, index)
+        self.routers[index].name.clone()
     }
 
     /// Router that holds `addr`, if any (for mapping traceroute hops back to names).

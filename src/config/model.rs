@@ -1,5 +1,6 @@
 //! The lab file as the user writes it (TOML), with defaults for every optional key.
 
+use super::impair::ImpairKeys;
 use serde::{Deserialize, Serialize};
 
 /// Default router name prefix: namespaces and routers are `ROUTER_0`, `ROUTER_1`, …
@@ -47,6 +48,51 @@ pub struct LabFile {
     /// The shape of the lab; absent = the chain.
     #[serde(default)]
     pub topology: Topology,
+    /// `[policy]`: routing policy on the links' business relationships (config/policy.rs).
+    #[serde(default)]
+    pub policy: Policy,
+    /// `[links]`: impairments of every link (`config::impair`).
+    #[serde(default, skip_serializing_if = "ImpairKeys::is_empty")]
+    pub links: ImpairKeys,
+    /// `[[link]]` tables: one link's impairments, by the routers at its ends.
+    #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
+    pub link: Vec<LinkSetting>,
+}
+
+/// `[policy]`: `model = "gao-rexford" | "none"`, `roles = true | false`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Absent: "gao-rexford" when any link carries `rel`, else "none".
+    pub model: Option<String>,
+    /// RFC 9234 roles and OTC on every session; absent: true under gao-rexford.
+    pub roles: Option<bool>,
+}
+
+/// One `[[link]]`: `routers = [A, B]` and the impairment keys for that link.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSetting {
+    pub routers: Vec<RouterRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkSetting {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
@@ -60,6 +106,11 @@ pub struct RouterOverride {
     /// "frr" or "bird".
     #[serde(default)]
     pub suite: Option<String>,
+    /// The router's own AS number (default `first_asn + index`). With `asn`, a table that
+    /// has no `index` and a `name` that is not a default name names the router at its
+    /// position among the `[[router]]` tables (the k-th table, router k).
+    #[serde(default)]
+    pub asn: Option<i64>,
 }
 
 /// `[topology]`: a generated shape, or `shape = "file"` with one `[[topology.link]]` per link.
@@ -75,6 +126,10 @@ pub struct Topology {
     pub cols: Option<i64>,
     /// The router that originates the default route and holds the stub; default ROUTER_0.
     pub origin: Option<RouterRef>,
+    /// internet: the generator's seed (same seed, same graph).
+    pub seed: Option<i64>,
+    /// internet: routers in the tier-1 peering clique.
+    pub tier1: Option<i64>,
     /// shape = "file": the links.
     #[serde(rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkEnds>,
@@ -97,6 +152,29 @@ pub struct LanSpec {
 pub struct LinkEnds {
     pub a: RouterRef,
     pub b: RouterRef,
+    /// Business relationship: "p2c" (a is b's provider) or "p2p" (peers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
+    /// Impairment keys of this link (as in `[[link]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkEnds {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).

@@ -36,6 +36,10 @@ struct Ctx<'a> {
     file: &'a str,
 }
 
+fn file_of<'a>(c: &Ctx<'a>) -> &'a str {
+    c.file
+}
+
 impl Ctx<'_> {
     fn err(&self, key: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
@@ -202,7 +206,17 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "pick a stub outside the link pool, e.g. \"198.51.100.0/24\"",
         ));
     }
-    let (topology, graph) = topology(&c, &f.topology, routers as usize, &prefix, first as u32)?;
+    let (names, asns) =
+        super::validate_policy::names_and_asns(file, &prefix, first as u32, routers as usize, &f.router, reserved_asn)?;
+    let (topology, graph, rels) = topology(&c, &f.topology, routers as usize, &prefix, &names, &asns)?;
+    let policy = super::validate_policy::policy(
+        file,
+        &f.policy,
+        graph.links(),
+        rels,
+        &names,
+        &[("link_pool", pool), ("stub_prefix", stub)],
+    )?;
     let n_links = graph.links().len();
     // A LAN takes a subnet too (the auto length counts it; see `lan::plan`).
     let n_subnets = n_links + graph.lans().len();
@@ -345,9 +359,10 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30 or 31)",
         )
     })?;
+    let impairments = super::impair::resolve(file, (&f.links, &f.link, &f.topology), &graph, &names, &asns)?;
     let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
-    let mut routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
-    super::lan::add_interfaces(&mut routers, &lans, first as u32);
+    let mut routers = build_routers(&names, &asns, &links, stub_addr);
+    super::lan::add_interfaces(&mut routers, &lans);
     assign_suites(&c, &d.suite, &f.router, &mut routers)?;
     check_bird_timers(&c, &timers, &routers)?;
 
@@ -372,7 +387,9 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         routers,
         links,
         lans,
+        policy,
         file_text: None,
+        impairments,
     })
 }
 
@@ -483,8 +500,9 @@ fn topology(
     t: &model::Topology,
     n: usize,
     prefix: &str,
-    first_asn: u32,
-) -> Result<(Topology, Graph), ConfigError> {
+    names: &[String],
+    asns: &[u32],
+) -> Result<(Topology, Graph, Vec<Option<super::policy::Rel>>), ConfigError> {
     let shape = match t.shape.as_deref() {
         None => Shape::Chain,
         Some(s) => Shape::parse(s).ok_or_else(|| {
@@ -498,15 +516,17 @@ fn topology(
     let router_ref = |key: &str, r: &RouterRef| -> Result<usize, ConfigError> {
         let found = match r {
             RouterRef::Index(i) => usize::try_from(*i).ok().filter(|&i| i < n),
-            RouterRef::Name(s) => super::resolve_router(prefix, first_asn, n, s),
+            RouterRef::Name(s) => super::validate_policy::resolve(names, asns, s),
         };
         found.ok_or_else(|| {
             c.err(
                 key,
                 format!("{r} is not a router of this lab ({n} routers)"),
                 format!(
-                    "name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"",
-                    n - 1
+                    "name a router as \"{}\" … \"{}\", an index or \"AS{}\"",
+                    names[0],
+                    names[n - 1],
+                    asns[0]
                 ),
             )
         })
@@ -529,6 +549,9 @@ fn topology(
     only("topology.rows", t.rows.is_some(), Shape::Grid)?;
     only("topology.cols", t.cols.is_some(), Shape::Grid)?;
     only("topology.link", !t.links.is_empty(), Shape::File)?;
+    only("topology.seed", t.seed.is_some(), Shape::Internet)?;
+    only("topology.tier1", t.tier1.is_some(), Shape::Internet)?;
+    let mut rels = Vec::new();
     let mut topo = Topology {
         shape,
         ..Topology::default()
@@ -582,28 +605,42 @@ fn topology(
                     router_ref(&format!("{key}.a"), &l.a)?,
                     router_ref(&format!("{key}.b"), &l.b)?,
                 ));
+                rels.push(super::validate_policy::rel(file_of(c), &format!("{key}.rel"), &l.rel)?);
             }
             v
         }
+        Shape::Internet => {
+            let k = c.ranged(
+                "topology.tier1",
+                t.tier1.unwrap_or(super::internet::default_tier1(n) as i64),
+                1,
+                n as i64,
+                "use 1 up to the router count, e.g. tier1 = 5",
+            )? as usize;
+            let seed = c.ranged(
+                "topology.seed",
+                t.seed.unwrap_or(1),
+                0,
+                u32::MAX as i64,
+                "use e.g. seed = 1",
+            )? as u64;
+            topo.tier1 = Some(k);
+            topo.seed = Some(seed);
+            let v = super::internet::generate(n, k, seed);
+            rels = v.iter().map(|&(_, _, r)| Some(r)).collect();
+            v.into_iter().map(|(a, b, _)| (a, b)).collect()
+        }
         _ => graph::generate(&topo, n),
     };
-    let name = |r: usize| format!("{prefix}{r}");
+    let name = |r: usize| names[r].clone();
     let link_key = |i: usize| match shape {
         Shape::File => format!("topology.link[{}]", i + 1),
         _ => "topology".to_string(),
     };
-    let router_name = |s: &str| {
-        (0..n).any(|r| format!("{prefix}{r}") == s) || super::resolve_router(prefix, first_asn, n, s).is_some()
-    };
-    let lans = super::lan::resolve(
-        &t.lans,
-        &links,
-        &|r| format!("{prefix}{r}"),
-        prefix,
-        &router_name,
-        &router_ref,
-        &|k, p, f| c.err(k, p, f),
-    )?;
+    let router_name = |s: &str| super::validate_policy::resolve(names, asns, s).is_some();
+    let lans = super::lan::resolve(&t.lans, &links, &name, prefix, &router_name, &router_ref, &|k, p, f| {
+        c.err(k, p, f)
+    })?;
     match graph::check_with_lans(n, &links, &lans, origin) {
         Ok(()) => {}
         Err(GraphProblem::SelfLoop { link, router }) => {
@@ -657,13 +694,14 @@ fn topology(
             ));
         }
     }
-    Ok((topo, Graph::with_lans(n, links, lans, origin)))
+    Ok((topo, Graph::with_lans(n, links, lans, origin), rels))
 }
 
 /// Every router's per-router view of the links: one interface per link it is on, in link
 /// order, named after the router at the other end.
-fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
-    let name = |i: usize| format!("{prefix}{i}");
+fn build_routers(names: &[String], asns: &[u32], links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
+    let n = names.len();
+    let name = |i: usize| names[i].clone();
     let mut per: Vec<Vec<Interface>> = vec![Vec::new(); n];
     for l in links {
         for r in [l.a, l.b] {
@@ -677,7 +715,7 @@ fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stu
                 link: l.index,
                 peer_index: peer,
                 peer_name: name(peer),
-                peer_asn: first_asn + peer as u32,
+                peer_asn: asns[peer],
                 peer_addr,
                 lan: None,
             });
@@ -692,7 +730,7 @@ fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stu
             Router {
                 index: i,
                 name: name(i),
-                asn: first_asn + i as u32,
+                asn: asns[i],
                 router_id,
                 suite: Suite::Frr,
                 interfaces,
@@ -792,7 +830,9 @@ mod tests {
             ("routers = 3\n[[router]]\nsuite = \"bird\"", "router[0]"),
             ("routers = 3\n[[router]]\nindex = 1\nname = \"ROUTER_1\"", "router[0]"),
             ("routers = 3\n[[router]]\nindex = 1\nsuite = \"gobgp\"", "router[0].suite"),
-            ("routers = 3\n[[router]]\nindex = 1\nasn = 5", "unknown field"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 23456", "router[0].asn"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 102", "both have AS 102"),
+            ("routers = 3\n[[router]]\nindex = 1\nnom = 5", "unknown field"),
             (
                 "routers = 3\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nname = \"ROUTER_1\"\nsuite = \"frr\"",
                 "router[1]",

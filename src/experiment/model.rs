@@ -72,6 +72,9 @@ impl World {
                 self.bgpd_up[router] = true;
                 self.frozen[router] = None;
             }
+            // A link that drops everything may take its sessions down, or not, in the window
+            // measured: the model cannot say.
+            Step::Impair { keys, .. } if keys.loss_pct == Some(100.0) => self.predictable = false,
             Step::Kill {
                 daemon: Daemon::Zebra, ..
             }
@@ -134,7 +137,7 @@ impl World {
             | Step::Withdraw { router, .. }
             | Step::Kill { router, .. }
             | Step::Restart { router, .. } => vec![router],
-            Step::LinkDown { a, b } | Step::LinkUp { a, b } => vec![a, b],
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } | Step::Impair { a, b, .. } => vec![a, b],
             _ => return vec![0; n],
         };
         let up = &self.link_up;

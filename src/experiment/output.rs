@@ -108,6 +108,19 @@ pub fn per_router(events: &[Event], expected: &[Expect], runs: usize, step: usiz
         .collect()
 }
 
+/// The expected routers that recorded no event in some runs, with those runs (0-based).
+pub fn missing(events: &[Event], expected: &[Expect], runs: usize, step: usize) -> Vec<(String, Vec<usize>)> {
+    expected
+        .iter()
+        .filter_map(|x| {
+            let gone: Vec<usize> = (0..runs)
+                .filter(|&run| time_of(events, run, step, x).is_none())
+                .collect();
+            (!gone.is_empty()).then(|| (x.name.clone(), gone))
+        })
+        .collect()
+}
+
 /// Median time of the farthest router with data, and the slope of medians against hop.
 pub fn totals(per: &[RouterSummary]) -> (Option<f64>, Option<f64>) {
     let total = per

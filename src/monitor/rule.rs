@@ -8,7 +8,7 @@
 //! shortest path to the origin (any of them when paths tie); and the default's AS path is as
 //! long as the router's graph distance (breadth-first) from the origin.
 
-use crate::config::{Daemon, Lab};
+use crate::config::Lab;
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +27,9 @@ pub struct Expected {
 
 /// What every router of `lab` must show, from the graph's distances to the origin.
 pub fn expected(lab: &Lab) -> Vec<Expected> {
+    if lab.internet() {
+        return expected_by_policy(lab);
+    }
     // A LAN is one prefix, however many sessions its members run over it.
     let links = (lab.links.len() + lab.lans.len()) as u32;
     let g = &lab.graph;
@@ -57,77 +60,26 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
         .collect()
 }
 
-/// A daemon process as seen through its pid file and /proc.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Proc {
-    pub pid: Option<u32>,
-    pub alive: bool,
-    pub rss_kb: u64,
-    pub cpu_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PeerObs {
-    pub addr: Ipv4Addr,
-    pub state: String,
-    pub pfx_rcd: u32,
-    /// When the session was established (unix ms), estimated from its uptime.
-    pub up_since_ms: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RouteObs {
-    pub protocol: String,
-    pub nexthop: Option<Ipv4Addr>,
-}
-
-/// One poll of one router. `None` fields: the daemon could not be asked.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observation {
-    pub at_ms: u64,
-    /// The router's daemons in start order (zebra and bgpd, or bird).
-    pub daemons: Vec<(Daemon, Proc)>,
-    pub peers: Option<Vec<PeerObs>>,
-    pub bgp_fib_routes: Option<u32>,
-    pub default_route: Option<Option<RouteObs>>,
-    pub stub_route: Option<Option<RouteObs>>,
-    /// AS-path length and last-update time (unix s) of bgpd's best default path.
-    pub default_bgp: Option<Option<(u32, Option<u64>)>>,
-    /// Why a daemon could not be asked.
-    pub errors: Vec<String>,
-}
-
-impl Observation {
-    /// The process of `daemon`, if the router runs it.
-    pub fn proc(&self, daemon: Daemon) -> Option<&Proc> {
-        self.daemons.iter().find(|(d, _)| *d == daemon).map(|(_, p)| p)
-    }
-
-    pub fn all_alive(&self) -> bool {
-        self.daemons.iter().all(|(_, p)| p.alive)
-    }
-
-    pub fn established(&self) -> usize {
-        self.peers
-            .as_ref()
-            .map_or(0, |p| p.iter().filter(|p| p.state == "Established").count())
-    }
-
-    pub fn prefixes_received(&self) -> u32 {
-        self.peers.as_ref().map_or(0, |p| p.iter().map(|p| p.pfx_rcd).sum())
-    }
-
-    /// The default route installed in zebra's RIB via BGP.
-    pub fn has_default(&self) -> bool {
-        matches!(&self.default_route, Some(Some(r)) if r.protocol == "bgp")
-    }
-
-    pub fn default_path_len(&self) -> Option<u32> {
-        match self.default_bgp {
-            Some(Some((len, _))) => Some(len),
-            _ => None,
-        }
-    }
+pub use crate::suite::observe::{Observation, PeerObs, Proc, RouteObs};
+/// An internet lab (no default, no stub, no link prefixes): a router has converged when its
+/// sessions are up and it has installed a route to exactly the ASes' prefixes the policy
+/// says it reaches (crate::policy); `check --policy` compares the routes themselves.
+fn expected_by_policy(lab: &Lab) -> Vec<Expected> {
+    let p = crate::policy::Prediction::of(lab);
+    lab.routers
+        .iter()
+        .map(|r| Expected {
+            index: r.index,
+            peers: r
+                .interfaces
+                .iter()
+                .map(|i| (i.peer_addr, i.peer_name.clone()))
+                .collect(),
+            bgp_routes: p.reached(r.index) as u32,
+            next_hops: Vec::new(),
+            default_path_len: None,
+        })
+        .collect()
 }
 
 /// Whether `obs` satisfies `exp`, and if not, every reason why (for humans and JSON).
@@ -193,6 +145,7 @@ pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Daemon;
     use crate::config::{self, Overrides};
 
     fn lab(n: usize) -> Lab {
@@ -267,17 +220,61 @@ mod tests {
         assert_eq!(expected(&lab(1))[0].bgp_routes, 0);
     }
 
+    /// A converged ROUTER_i of the classic n-router chain, written down from the address plan
+    /// (link k = 172.31.k.0/24, ROUTER_{k-1} holds .2 and ROUTER_k .1) and counted here,
+    /// not taken from `expected`: sessions to both neighbours, every link not attached plus
+    /// the stub and the default from BGP, the default via ROUTER_{i-1} in i AS hops.
+    fn chain_obs(n: usize, i: usize) -> Observation {
+        let mut peers = Vec::new();
+        if i > 0 {
+            peers.push(ip(&format!("172.31.{i}.2")));
+        }
+        if i + 1 < n {
+            peers.push(ip(&format!("172.31.{}.1", i + 1)));
+        }
+        let attached = peers.len();
+        let route = (i > 0).then(|| RouteObs {
+            protocol: "bgp".into(),
+            nexthop: Some(ip(&format!("172.31.{i}.2"))),
+        });
+        Observation {
+            at_ms: 0,
+            daemons: vec![(Daemon::Zebra, alive()), (Daemon::Bgpd, alive())],
+            peers: Some(
+                peers
+                    .into_iter()
+                    .map(|addr| PeerObs {
+                        addr,
+                        state: "Established".into(),
+                        pfx_rcd: 3,
+                        up_since_ms: Some(0),
+                    })
+                    .collect(),
+            ),
+            bgp_fib_routes: Some((n - 1 - attached + if i > 0 { 2 } else { 0 }) as u32),
+            default_route: Some(route.clone()),
+            stub_route: Some(route),
+            default_bgp: Some((i > 0).then_some((i as u32, None))),
+            errors: vec![],
+        }
+    }
+
     #[test]
     fn converged_states_pass() {
-        let l = lab(5);
-        for e in expected(&l) {
-            assert_eq!(
-                judge(&e, &converged_obs(&e)),
-                Vec::<String>::new(),
-                "router {}",
-                e.index
-            );
+        let n = 5;
+        let l = lab(n);
+        let exp = expected(&l);
+        assert_eq!(exp.len(), n);
+        for (i, e) in exp.iter().enumerate() {
+            assert_eq!(judge(e, &chain_obs(n, i)), Vec::<String>::new(), "router {i}");
         }
+        // One route short, or a path one hop long, is not converged.
+        let mut short = chain_obs(n, 3);
+        short.bgp_fib_routes = Some(short.bgp_fib_routes.unwrap() - 1);
+        assert_ne!(judge(&exp[3], &short), Vec::<String>::new());
+        let mut long = chain_obs(n, 3);
+        long.default_bgp = Some(Some((4, None)));
+        assert_ne!(judge(&exp[3], &long), Vec::<String>::new());
     }
 
     #[test]

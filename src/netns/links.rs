@@ -60,13 +60,23 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
                 .execute()
                 .await
                 .map_err(err(&n.name, "set lo up".into()))?;
-            if i == origin {
+            if i == origin && !lab.internet() {
                 n.handle
                     .address()
                     .add(1, IpAddr::V4(lab.stub_addr), lab.stub_prefix.prefix_len())
                     .execute()
                     .await
                     .map_err(err(&n.name, format!("add stub {} to lo", lab.stub_addr)))?;
+            }
+            // An internet lab's AS holds the first address of its own prefix on `lo`.
+            if let Some(&p) = lab.policy.prefixes.get(i) {
+                let addr = crate::config::policy::origin_addr(p);
+                n.handle
+                    .address()
+                    .add(1, IpAddr::V4(addr), p.prefix_len())
+                    .execute()
+                    .await
+                    .map_err(err(&n.name, format!("add own prefix {addr} to lo")))?;
             }
             Ok::<_, LinkError>(())
         })

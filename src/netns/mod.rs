@@ -18,6 +18,14 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 pub const NETNS_DIR: &str = "/run/netns";
+/// Where `ip netns exec` looks for per-namespace files.
+pub const ETC_NETNS: &str = "/etc/netns";
+
+/// First line of every hosts file nsbgp writes under [`ETC_NETNS`]: `down` deletes only
+/// files that carry it.
+pub fn hosts_marker(lab: &str) -> String {
+    format!("# nsbgp lab {lab}: written by `nsbgp up`, removed by `nsbgp down`")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {

@@ -6,6 +6,8 @@ use askama::Template;
 use ipnet::Ipv4Net;
 use std::path::Path;
 
+pub mod policy;
+
 #[derive(Template)]
 #[template(path = "zebra.conf")]
 struct ZebraConf<'a> {
@@ -24,6 +26,7 @@ struct BgpdConf<'a> {
     password: &'a str,
     networks: Vec<Ipv4Net>,
     originates_default: bool,
+    policy: Option<policy::PolicyView>,
 }
 
 /// The config file of `daemon` for router `index`.
@@ -55,9 +58,14 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
             // The origin (ROUTER_0 unless `[topology] origin` says otherwise) is the way to
             // the "outside world": it alone originates the default route and announces the
             // stub prefix that traceroutes aim at.
-            let origin = index == lab.origin();
+            let mut origin = index == lab.origin();
             if origin {
                 networks.push(lab.stub_prefix);
+            }
+            // An internet lab's AS announces its own prefix only: no links, no stub, no default.
+            if lab.internet() {
+                networks = vec![lab.policy.prefixes[index]];
+                origin = false;
             }
             BgpdConf {
                 lab,
@@ -65,6 +73,7 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
                 password,
                 networks,
                 originates_default: origin,
+                policy: policy::view(lab, index),
             }
             .render()
         }

@@ -7,6 +7,11 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod oracle;
+mod run;
+pub use oracle::*;
+pub use run::*;
+
 pub const NSBGP: &str = env!("CARGO_BIN_EXE_nsbgp");
 
 /// Integration tests need root. Under CI they must run, so a missing root is a failure there.
@@ -97,20 +102,16 @@ impl TestLab {
     /// Starts `up` with `NSBGP_TEST_PAUSE=stage` and waits for its first stderr line (the
     /// pause, or an early error); the rest of stderr is drained. The caller ends the child.
     pub fn up_paused(&self, stage: &str) -> (std::process::Child, String) {
-        use std::io::{BufRead, BufReader};
-        use std::process::Stdio;
-        let mut child = Command::new(NSBGP)
-            .args(["up", "-c", self.config.to_str().unwrap()])
-            .env("NSBGP_TEST_PAUSE", stage)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-        // Keep reading: with the pipe closed, `up`'s later messages would fail with EPIPE.
-        std::thread::spawn(move || lines.for_each(drop));
-        (child, first)
+        let mut up = start(
+            Command::new(NSBGP)
+                .args(["up", "-c", self.config.to_str().unwrap()])
+                .env("NSBGP_TEST_PAUSE", stage)
+                .stdin(std::process::Stdio::null()),
+        );
+        // Bounded: a pause that never comes fails here, not in CI's timeout. The drain keeps
+        // reading after (with the pipe closed, `up`'s later messages would fail with EPIPE).
+        let first = up.first_stderr_line(NSBGP_LIMIT);
+        (up.child, first)
     }
 
     pub fn state_dir(&self) -> PathBuf {
@@ -151,8 +152,17 @@ impl Drop for TestLab {
     }
 }
 
+/// `nsbgp ARGS`, bounded by [`NSBGP_LIMIT`].
 pub fn nsbgp(args: &[&str]) -> Output {
-    Command::new(NSBGP).args(args).output().expect("run nsbgp")
+    run(Command::new(NSBGP).args(args), NSBGP_LIMIT)
+}
+
+/// `nsbgp ARGS` with the state root `NSBGP_STATE_DIR=state`, bounded.
+pub fn nsbgp_in(state: &Path, args: &[&str]) -> Output {
+    run(
+        Command::new(NSBGP).args(args).env("NSBGP_STATE_DIR", state),
+        NSBGP_LIMIT,
+    )
 }
 
 pub fn text(o: &Output) -> String {
@@ -171,11 +181,16 @@ pub fn assert_ok(o: &Output, what: &str) {
     assert!(o.status.success(), "{what} failed ({}):\n{}", o.status, text(o));
 }
 
+/// A host tool, bounded by [`TOOL_LIMIT`].
 pub fn sh(cmd: &str, args: &[&str]) -> Output {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    run(Command::new(cmd).args(args), TOOL_LIMIT)
+}
+
+/// A host tool that must succeed: its stdout, or a failure naming it and what it printed.
+pub fn sh_ok(cmd: &str, args: &[&str]) -> String {
+    let o = sh(cmd, args);
+    assert_ok(&o, &format!("{cmd} {}", args.join(" ")));
+    stdout(&o)
 }
 
 /// Everything of a lab still on the host: namespaces, veths in the root namespace, mounts,

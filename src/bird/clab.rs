@@ -1,0 +1,33 @@
+//! A BIRD router as a containerlab node: its `bird.conf` (the lab's template) and the
+//! start-up commands that do what nsbgp does for it otherwise.
+
+use crate::config::Lab;
+
+/// Where the BIRD image's entrypoint (`bird -c /etc/bird.conf -d`) reads its config.
+pub const BIRD_CONF: &str = "/etc/bird.conf";
+
+/// A BIRD node's start-up commands (containerlab runs them once the container runs). BIRD
+/// sets no addresses and no sysctls, so these do what nsbgp and FRR's zebra do otherwise:
+/// the address of each lab interface (eth1 … in link order), the stub on `lo` for the
+/// router holding the world, forwarding on, and the management default route (through
+/// `eth0`) deleted so that the lab's default from BGP is the one used. `dev eth0` names
+/// that route alone: BIRD may already have installed the lab's default when this runs.
+pub fn bird_exec(lab: &Lab, index: usize, holds_world: bool) -> Vec<String> {
+    // One per device: a LAN's sessions share one interface and address.
+    let mut ifaces = lab.devices(index);
+    ifaces.sort_by_key(|i| i.link);
+    let mut exec: Vec<String> = ifaces
+        .iter()
+        .map(|i| format!("ip addr add {}/{} dev {}", i.addr, i.subnet.prefix_len(), i.name))
+        .collect();
+    if holds_world {
+        exec.push(format!(
+            "ip addr add {}/{} dev lo",
+            lab.stub_addr,
+            lab.stub_prefix.prefix_len()
+        ));
+    }
+    exec.push("sysctl -w net.ipv4.ip_forward=1".into());
+    exec.push("ip route del default dev eth0".into());
+    exec
+}

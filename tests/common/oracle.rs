@@ -1,0 +1,160 @@
+//! Independent witnesses of a converged lab (FRR, BIRD or both): the kernel's FIB (`ip -j route` inside each
+//! namespace), the addresses on the neighbours' interfaces (`ip -j addr`), FRR's own RIB
+//! (vtysh JSON) or BIRD's (birdc), and counts this module works out from the test's own list of links. Used
+//! after nsbgp's `converged` has said yes, so that nsbgp never judges itself.
+
+use super::{sh_ok, vtysh, TestLab};
+use serde_json::Value;
+use std::collections::VecDeque;
+
+/// Hops from `src` to every router over `links` (the test's own BFS, not nsbgp's).
+pub fn bfs_hops(n: usize, links: &[(usize, usize)], src: usize) -> Vec<usize> {
+    let mut d = vec![usize::MAX; n];
+    d[src] = 0;
+    let mut q = VecDeque::from([src]);
+    while let Some(u) = q.pop_front() {
+        for &(a, b) in links {
+            for (x, y) in [(a, b), (b, a)] {
+                if x == u && d[y] == usize::MAX {
+                    d[y] = d[u] + 1;
+                    q.push_back(y);
+                }
+            }
+        }
+    }
+    d
+}
+
+/// The links of a chain of `n` routers: 0-1, 1-2, …
+pub fn chain_links(n: usize) -> Vec<(usize, usize)> {
+    (1..n).map(|i| (i - 1, i)).collect()
+}
+
+/// IPv4 addresses on the interfaces of a router (its namespace), by `ip -j addr`.
+pub fn addresses(router: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(&sh_ok("ip", &["-n", router, "-j", "-4", "addr", "show"])).unwrap();
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|l| l["addr_info"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a["local"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The gateways of a router's default route in its kernel FIB (several for multipath),
+/// empty when it has none.
+pub fn fib_default_gateways(router: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(&sh_ok("ip", &["-n", router, "-j", "-4", "route", "show", "default"])).unwrap();
+    let Some(r) = v.as_array().and_then(|a| a.first()) else {
+        return Vec::new();
+    };
+    match r["gateway"].as_str() {
+        Some(g) => vec![g.to_string()],
+        None => r["nexthops"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["gateway"].as_str().map(str::to_string))
+            .collect(),
+    }
+}
+
+/// A BIRD router (its control socket is there), else FRR.
+fn is_bird(lab: &TestLab, router: &str) -> bool {
+    lab.state_dir().join(format!("routers/{router}/run/bird.ctl")).exists()
+}
+
+/// How many routes the kernel holds from the router's BGP daemon (`proto bgp` from FRR's
+/// zebra, `proto bird` from BIRD's kernel protocol) in its namespace.
+pub fn fib_bgp_routes(lab: &TestLab, router: &str) -> usize {
+    let proto = if is_bird(lab, router) { "bird" } else { "bgp" };
+    let v: Value = serde_json::from_str(&sh_ok(
+        "ip",
+        &["-n", router, "-j", "-4", "route", "show", "proto", proto],
+    ))
+    .unwrap();
+    v.as_array().map_or(0, Vec::len)
+}
+
+/// The AS-path length of the best path to 0.0.0.0/0 on a router, by its daemon's own
+/// client: FRR's vtysh (JSON) or BIRD's birdc (`BGP.as_path:`).
+pub fn default_path_len(lab: &TestLab, router: &str) -> Option<u64> {
+    if is_bird(lab, router) {
+        let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
+        let out = super::stdout(&super::sh(
+            "birdc",
+            &[
+                "-s",
+                sock.to_str().unwrap(),
+                "show",
+                "route",
+                "0.0.0.0/0",
+                "primary",
+                "all",
+            ],
+        ));
+        let path = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:"))?;
+        return Some(path.split_whitespace().count() as u64);
+    }
+    let v: Value = serde_json::from_str(&vtysh(lab, router, "show bgp ipv4 unicast 0.0.0.0/0 json")).ok()?;
+    v["paths"]
+        .as_array()?
+        .iter()
+        .find(|p| p["bestpath"]["overall"] == true)?["aspath"]["length"]
+        .as_u64()
+}
+
+/// Everything wrong with the routing of a lab whose links are `links` and whose
+/// default comes from `origin`, by the witnesses above; empty when every router
+/// - has its default in the FIB through an address of a neighbour one hop nearer the origin,
+/// - has its daemon's best default with an AS path as long as its BFS distance, and
+/// - holds from BGP exactly the prefixes it is not attached to: every link it does not
+///   touch, plus the stub and the default when it is not the origin.
+pub fn routing_problems(lab: &TestLab, links: &[(usize, usize)], origin: usize) -> Vec<String> {
+    let n = lab.routers;
+    let d = bfs_hops(n, links, origin);
+    let addrs: Vec<Vec<String>> = (0..n).map(|i| addresses(&lab.router(i))).collect();
+    let mut bad = Vec::new();
+    for i in 0..n {
+        let r = lab.router(i);
+        let degree = links.iter().filter(|&&(a, b)| a == i || b == i).count();
+        let want_routes = links.len() - degree + if i == origin { 0 } else { 2 };
+        let got_routes = fib_bgp_routes(lab, &r);
+        if got_routes != want_routes {
+            bad.push(format!("{r}: {got_routes} BGP routes in the FIB, want {want_routes}"));
+        }
+        if i == origin {
+            continue;
+        }
+        let nearer: Vec<usize> = links
+            .iter()
+            .filter_map(|&(a, b)| match (a == i, b == i) {
+                (true, _) => Some(b),
+                (_, true) => Some(a),
+                _ => None,
+            })
+            .filter(|&j| d[j] + 1 == d[i])
+            .collect();
+        let gws = fib_default_gateways(&r);
+        if gws.is_empty() || !gws.iter().all(|g| nearer.iter().any(|&j| addrs[j].contains(g))) {
+            bad.push(format!(
+                "{r}: default via {gws:?} in the FIB, want an address of {:?}",
+                nearer.iter().map(|&j| lab.router(j)).collect::<Vec<_>>()
+            ));
+        }
+        let len = default_path_len(lab, &r);
+        if len != Some(d[i] as u64) {
+            bad.push(format!(
+                "{r}: its daemon's best default has AS-path length {len:?}, want {}",
+                d[i]
+            ));
+        }
+    }
+    bad
+}
+
+/// Asserts [`routing_problems`] finds nothing.
+pub fn assert_routing(lab: &TestLab, links: &[(usize, usize)], origin: usize) {
+    let bad = routing_problems(lab, links, origin);
+    assert!(bad.is_empty(), "lab {}:\n  {}", lab.name, bad.join("\n  "));
+}
