@@ -334,3 +334,104 @@ fn a_lan_exports_and_comes_back() {
     let suites = |l: &Lab| l.routers.iter().map(|r| (r.asn, r.suite)).collect::<Vec<_>>();
     assert_eq!(suites(&b), suites(&a));
 }
+
+/// Takes a hand-made lab down when the test ends, and checks nothing of it is left.
+struct Down {
+    name: String,
+    prefix: String,
+}
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        let o = nsbgp(&["down", "--lab", &self.name]);
+        let left = leftovers(&self.name, &self.prefix);
+        if !std::thread::panicking() {
+            assert_ok(&o, "down");
+            assert!(left.is_empty(), "left behind: {left:?}");
+        }
+    }
+}
+
+/// A containerlab file whose routers meet only on a bridge, imported and run: one lab, the
+/// LAN's members peering across it (FRR's and BIRD's own word), the router behind it tracing
+/// the world across the LAN.
+#[test]
+fn an_imported_bridge_lab_runs() {
+    if !root_or_skip() {
+        return;
+    }
+    let id = std::process::id() % 100000;
+    let p = format!("lnb{id}-");
+    let name = format!("t-lnb-{id}");
+    let yml = std::fs::read_to_string(fixture("ixp.clab.yml"))
+        .unwrap()
+        .replace("r1", &format!("{p}0"))
+        .replace("r2", &format!("{p}1"))
+        .replace("r3", &format!("{p}2"))
+        .replace("r4", &format!("{p}3"))
+        .replace("r5", &format!("{p}4"));
+    let d = tempdir("cir");
+    let input = d.0.join("ixp.clab.yml");
+    std::fs::write(&input, yml).unwrap();
+    let out = d.0.join("lab.toml");
+    let o = nsbgp(&[
+        "import",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--name",
+        &name,
+    ]);
+    let lab = ok(&o, &out);
+    let prefix = lab.router_prefix.clone();
+    assert_eq!(prefix, p);
+    let _down = Down {
+        name: name.clone(),
+        prefix: prefix.clone(),
+    };
+    let o = nsbgp(&["up", "-c", out.to_str().unwrap(), "--wait", "--timeout", "120"]);
+    assert_ok(&o, "up --wait");
+    let r = |k: usize| format!("{prefix}{k}");
+    // The bridge's namespace holds the four members' ports.
+    let ports = stdout(&sh(
+        "ip",
+        &["-n", &format!("{prefix}X_1"), "-br", "link", "show", "master", "X_1"],
+    ));
+    assert_eq!(ports.lines().count(), 4, "{ports}");
+    // Router 1 runs BIRD (its image said so): three sessions on the LAN; router 2 (FRR) too.
+    let sock = format!("/run/nsbgp/{name}/routers/{}/run/bird.ctl", r(1));
+    let protos = stdout(&sh("birdc", &["-s", &sock, "show", "protocols"]));
+    let up = protos
+        .lines()
+        .filter(|l| l.contains(" BGP ") && l.contains("Established"))
+        .count();
+    assert_eq!(up, 3, "{protos}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &r(2),
+            "vtysh",
+            "--vty_socket",
+            &format!("/run/nsbgp/{name}/routers/{}/run", r(2)),
+            "-c",
+            "show bgp summary json",
+        ],
+    )))
+    .unwrap();
+    let est = v["ipv4Unicast"]["peers"]
+        .as_object()
+        .map(|p| p.values().filter(|x| x["state"] == "Established").count());
+    assert_eq!(est, Some(3), "{v}");
+    let t = nsbgp(&["trace", "--lab", &name, "--from", &r(4), "--to", "world", "--json"]);
+    assert_ok(&t, "trace");
+    let v: serde_json::Value = serde_json::from_slice(&t.stdout).unwrap();
+    let hops: Vec<&str> = v["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["router"].as_str().unwrap())
+        .collect();
+    assert_eq!(hops, [r(3), r(0)], "{v}");
+}
