@@ -115,6 +115,27 @@ pub enum Command {
         #[arg(last = true, required = true)]
         program: Vec<String>,
     },
+    /// tcpdump in a router's namespace: pcap to -w FILE (never overwritten) or to stdout when piped (`| wireshark -k -i -`), text at a terminal.
+    Capture {
+        router: String,
+        #[arg(long)]
+        lab: Option<LabName>,
+        /// Only the link to this neighbour.
+        #[arg(long, value_name = "NEIGHBOR", conflicts_with = "interface")]
+        to: Option<String>,
+        /// An interface of the router (default: any).
+        #[arg(short = 'i', long, value_name = "IFACE")]
+        interface: Option<String>,
+        /// Write pcap to FILE (it must not exist).
+        #[arg(short = 'w', value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// Stop after N packets.
+        #[arg(short = 'c', value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        count: Option<u64>,
+        /// A tcpdump filter, e.g. `-- tcp port 179`.
+        #[arg(last = true)]
+        filter: Vec<String>,
+    },
     /// Open $SHELL inside a router's network namespace.
     Shell {
         router: String,
@@ -168,7 +189,7 @@ pub enum Command {
     Trace {
         #[arg(long)]
         from: String,
-        /// `world`, a router (name, index, ASnnn) or an IPv4 address of the lab.
+        /// `world`, a router (name, index, ASnnn) or an address of the lab.
         #[arg(long)]
         to: String,
         #[arg(long)]
@@ -178,6 +199,12 @@ pub enum Command {
         expect_hops: Option<u16>,
         #[arg(long)]
         json: bool,
+        /// Trace over IPv4 (the default where the lab has IPv4).
+        #[arg(short = '4', conflicts_with = "ipv6")]
+        ipv4: bool,
+        /// Trace over IPv6 (the default in an IPv6-only lab).
+        #[arg(short = '6')]
+        ipv6: bool,
     },
     /// The hop-count test suite: traces across the lab against the graph's hop counts.
     Check {
@@ -307,6 +334,25 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
         Command::Doctor { config } => c::doctor::doctor(config.as_deref()).await,
         Command::Restart { router, daemon, lab } => c::restart::restart(lab.as_ref(), &router, &daemon).await,
         Command::Exec { router, lab, program } => c::exec::exec(lab.as_ref(), &router, &program),
+        Command::Capture {
+            router,
+            lab,
+            to,
+            interface,
+            write,
+            count,
+            filter,
+        } => c::capture::capture(
+            lab.as_ref(),
+            c::capture::Options {
+                router: &router,
+                to: to.as_deref(),
+                iface: interface.as_deref(),
+                write: write.as_deref(),
+                count,
+                filter: &filter,
+            },
+        ),
         Command::Shell { router, lab } => {
             let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
             c::exec::exec(lab.as_ref(), &router, &[shell])
@@ -318,7 +364,16 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             lab,
             expect_hops,
             json,
-        } => c::trace::trace(lab.as_ref(), &from, &to, expect_hops.map(usize::from), json).await,
+            ipv4,
+            ipv6,
+        } => {
+            let family = match (ipv4, ipv6) {
+                (true, _) => Some(crate::config::Family::Ipv4),
+                (_, true) => Some(crate::config::Family::Ipv6),
+                _ => None,
+            };
+            c::trace::trace(lab.as_ref(), &from, &to, expect_hops.map(usize::from), json, family).await
+        }
         Command::Experiment { file, lab, repeat, out } => {
             let repeat = repeat.map(|r| r as usize);
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;

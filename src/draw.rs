@@ -234,7 +234,10 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         writeln!(
             s,
             r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"><title>link {}: {} — {} {}</title></line>"#,
-            l.index, lab.routers[l.a].name, lab.routers[l.b].name, l.subnet
+            l.index,
+            lab.routers[l.a].name,
+            lab.routers[l.b].name,
+            subnets(l)
         )
         .unwrap();
     }
@@ -308,7 +311,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
                 writeln!(
                     s,
                     r#"<text transform="translate({px:.1} {py:.1}) rotate({rot:.1})" y="3" text-anchor="{anchor}">{}</text>"#,
-                    l.subnet
+                    l.subnet()
                 )
                 .unwrap();
                 continue;
@@ -323,7 +326,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
             writeln!(
                 s,
                 r#"<text transform="translate({mx:.1} {my:.1}) rotate({angle:.1})" y="-3">{}</text>"#,
-                l.subnet
+                l.subnet()
             )
             .unwrap();
         }
@@ -365,7 +368,11 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         } else {
             oy - R - 5.0
         },
-        lab.stub_prefix
+        lab.stubs
+            .iter()
+            .map(|s| s.prefix.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
     )
     .unwrap();
     writeln!(
@@ -409,7 +416,9 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
         writeln!(
             s,
             "  \"{}\" -- \"{}\" [label=\"{}\"];",
-            lab.routers[l.a].name, lab.routers[l.b].name, l.subnet
+            lab.routers[l.a].name,
+            lab.routers[l.b].name,
+            subnets(l)
         )
         .unwrap();
     }
@@ -428,6 +437,16 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+/// A link's subnets in every family of the lab ("172.31.1.0/24 2001:db8:31:1::/64"); an
+/// IPv6-only lab's links carry their IPv6 /64 only.
+fn subnets(l: &crate::config::plan::LinkPlan) -> String {
+    l.nets
+        .iter()
+        .map(|n| n.subnet.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

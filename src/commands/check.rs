@@ -16,14 +16,21 @@ pub async fn check(
     if sample == Some(0) {
         return Err(LabError::Input("--sample 0: give at least 1 router".into()));
     }
-    let plan = trace::cases(&lab.graph, &trace::sample(n, sample));
+    // The same cases in every family the lab runs.
+    let cases = trace::cases(&lab.graph, &trace::sample(n, sample));
+    let plan: Vec<_> = lab
+        .families()
+        .iter()
+        .flat_map(|&f| cases.iter().map(move |&(k, to)| (f, k, to)))
+        .collect();
     let started = std::time::Instant::now();
     let results: Vec<(usize, Case)> = futures::stream::iter(plan.into_iter().enumerate())
-        .map(|(i, (k, to))| async move {
+        .map(|(i, (family, k, to))| async move {
             let spec = to.map_or("world".to_string(), |j| j.to_string());
-            let target = trace::resolve_target(lab, k, &spec).expect("planned targets are in the lab");
+            let target = trace::resolve_target(lab, k, &spec, family).expect("planned targets are in the lab");
             let expected = target.expected.expect("planned targets have a rule");
             let mut case = Case {
+                family,
                 from: lab.routers[k].name.clone(),
                 to: target.label.clone(),
                 expected,
@@ -72,7 +79,15 @@ pub async fn check(
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("json"));
     } else {
-        println!("{:<14} {:<14} {:>8} {:>5}  RESULT", "FROM", "TO", "EXPECTED", "GOT");
+        let fam = lab.families().len() > 1;
+        if fam {
+            println!(
+                "{:<5} {:<14} {:<14} {:>8} {:>5}  RESULT",
+                "AF", "FROM", "TO", "EXPECTED", "GOT"
+            );
+        } else {
+            println!("{:<14} {:<14} {:>8} {:>5}  RESULT", "FROM", "TO", "EXPECTED", "GOT");
+        }
         for c in &cases {
             let result = match (&c.note, c.pass) {
                 (Some(n), _) if n.starts_with("skipped") => "SKIP".to_string(),
@@ -80,6 +95,9 @@ pub async fn check(
                 (Some(n), false) => format!("FAIL ({n})"),
                 (None, false) => "FAIL".into(),
             };
+            if fam {
+                print!("{:<5} ", c.family.name());
+            }
             println!(
                 "{:<14} {:<14} {:>8} {:>5}  {result}",
                 c.from,

@@ -4,10 +4,10 @@
 //! eBGP with every other (full mesh). Here: the LAN's validation and its address plan.
 
 use super::model::{LanSpec, RouterRef};
-use super::{ConfigError, Interface, Router, IFINDEX_FIRST};
-use ipnet::Ipv4Net;
+use super::{ConfigError, IfAddr, Interface, Router, IFINDEX_FIRST};
+use ipnet::{IpNet, Ipv4Net};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Linux interface names are at most 15 bytes; a LAN names an interface in every member and
 /// its namespace, whose name the ledger also keeps to 15.
@@ -205,13 +205,15 @@ pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan]) {
                 router.interfaces.push(Interface {
                     name: l.name.clone(),
                     ifindex,
-                    addr: l.addrs[k],
-                    subnet: l.subnet,
+                    addrs: vec![IfAddr {
+                        addr: IpAddr::V4(l.addrs[k]),
+                        subnet: IpNet::V4(l.subnet),
+                        peer_addr: IpAddr::V4(l.addrs[q]),
+                    }],
                     link: l.index,
                     peer_index: peer,
                     peer_name: names[peer].clone(),
                     peer_asn: asns[peer],
-                    peer_addr: l.addrs[q],
                     lan: Some(j),
                 });
             }

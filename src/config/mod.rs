@@ -2,6 +2,7 @@
 //! (`validate`), the topology graph (`graph`) and the address plan (`plan`). Nothing here
 //! touches the system.
 
+pub mod family;
 pub mod graph;
 pub mod impair;
 pub mod internet;
@@ -13,11 +14,12 @@ pub mod policy;
 mod validate;
 mod validate_policy;
 
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
+pub use family::{Addressing, Family};
 pub use graph::{Graph, Shape, Topology};
 pub use model::LabFile;
 pub use name::{LabName, LabNameError, LAB_NAME_RULE};
@@ -128,11 +130,14 @@ pub struct Lab {
     pub source: Option<PathBuf>,
     pub router_prefix: String,
     pub first_asn: u32,
+    /// `[addressing] family`: the families every link and session runs.
+    pub family: Addressing,
     pub link_pool: Ipv4Net,
     pub link_prefix_len: u8,
-    pub stub_prefix: Ipv4Net,
-    /// The "world" address on the origin's `lo`: the first host of `stub_prefix`.
-    pub stub_addr: Ipv4Addr,
+    pub v6_link_pool: Ipv6Net,
+    /// The "world": one prefix per family on the origin's `lo` (`stub_prefix`,
+    /// `v6_stub_prefix`), IPv4 first, each with its first host as the address traced.
+    pub stubs: Vec<Stub>,
     pub frr_dir: PathBuf,
     pub timers: Timers,
     pub daemons: Vec<Daemon>,
@@ -199,17 +204,55 @@ pub struct Interface {
     /// Fixed ifindex (lo is 1, then 2, 3, … in interface order): set at creation so no
     /// lookup is ever needed.
     pub ifindex: u32,
-    pub addr: Ipv4Addr,
-    pub subnet: Ipv4Net,
+    /// One address per family of the lab, IPv4 first.
+    pub addrs: Vec<IfAddr>,
     pub link: usize,
     pub peer_index: usize,
     pub peer_name: String,
     pub peer_asn: u32,
-    pub peer_addr: Ipv4Addr,
     /// On a LAN (index into [`Lab::lans`]): the router has one such entry per other member,
     /// all on one device named after the LAN, with one address and one ifindex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lan: Option<usize>,
+}
+
+/// This end's address on a link in one family, the link's subnet and the peer's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IfAddr {
+    pub addr: IpAddr,
+    pub subnet: IpNet,
+    pub peer_addr: IpAddr,
+}
+
+impl IfAddr {
+    pub fn family(&self) -> Family {
+        Family::of(self.addr)
+    }
+}
+
+impl Interface {
+    /// The address of this end in family `f`, if the lab runs it.
+    pub fn addr(&self, f: Family) -> Option<&IfAddr> {
+        self.addrs.iter().find(|a| a.family() == f)
+    }
+
+    /// The address of the first family (IPv4 where the lab has it): the one a hop shows.
+    pub fn first_addr(&self) -> &IfAddr {
+        &self.addrs[0]
+    }
+
+    /// Whether `addr` is this end's, in any family.
+    pub fn holds(&self, addr: IpAddr) -> bool {
+        self.addrs.iter().any(|a| a.addr == addr)
+    }
+}
+
+/// The "world" of one family: a documentation prefix on the origin's `lo`, announced by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stub {
+    pub prefix: IpNet,
+    /// Its first host: the address traced as `world`.
+    pub addr: IpAddr,
 }
 
 /// The most routers one lab may have: `up`, `render` and `doctor -c` refuse more before
@@ -300,20 +343,32 @@ impl Lab {
     }
 
     /// Router that holds `addr`, if any (for mapping traceroute hops back to names).
-    pub fn router_of_addr(&self, addr: Ipv4Addr) -> Option<&Router> {
-        if addr == self.stub_addr {
+    pub fn router_of_addr(&self, addr: IpAddr) -> Option<&Router> {
+        if self.stubs.iter().any(|s| s.addr == addr) {
             return self.routers.get(self.origin());
         }
-        self.routers
-            .iter()
-            .find(|r| r.interfaces.iter().any(|i| i.addr == addr))
+        self.routers.iter().find(|r| r.interfaces.iter().any(|i| i.holds(addr)))
     }
 
-    /// Every prefix a converged router must have learned: all link subnets and the stub.
-    pub fn announced_prefixes(&self) -> Vec<Ipv4Net> {
-        let mut v: Vec<Ipv4Net> = self.links.iter().map(|l| l.subnet).collect();
-        v.extend(self.lans.iter().map(|l| l.subnet));
-        v.push(self.stub_prefix);
+    /// The families the lab runs, IPv4 first.
+    pub fn families(&self) -> &'static [Family] {
+        self.family.families()
+    }
+
+    /// The stub ("world") of family `f`, if the lab runs it.
+    pub fn stub(&self, f: Family) -> Option<&Stub> {
+        self.stubs.iter().find(|s| Family::of(s.addr) == f)
+    }
+
+    /// Every prefix a converged router must have learned: all link subnets and the stubs.
+    pub fn announced_prefixes(&self) -> Vec<IpNet> {
+        let mut v: Vec<IpNet> = self
+            .links
+            .iter()
+            .flat_map(|l| l.nets.iter().map(|n| n.subnet))
+            .collect();
+        v.extend(self.lans.iter().map(|l| IpNet::V4(l.subnet)));
+        v.extend(self.stubs.iter().map(|s| s.prefix));
         v
     }
 }
@@ -427,7 +482,7 @@ mod revalidate_tests {
         l.routers[1].name = "../../etc".into();
         assert!(revalidate(&l).is_err());
         let mut l = good.clone();
-        l.routers[2].interfaces[0].addr = "8.8.8.8".parse().unwrap();
+        l.routers[2].interfaces[0].addrs[0].addr = "8.8.8.8".parse().unwrap();
         assert!(revalidate(&l).is_err());
         let mut l = good.clone();
         l.file_text = Some("name = \"c\"\nrouters = 3\nfrr_dir = \"/tmp/evil\"\n".into());

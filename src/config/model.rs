@@ -12,6 +12,10 @@ pub const DEFAULT_LINK_POOL: &str = "172.31.0.0/16";
 /// TEST-NET-2 (RFC 5737): never routed on the Internet, so a lab can never reach a real host.
 pub const DEFAULT_STUB_PREFIX: &str = "198.51.100.0/24";
 pub const DEFAULT_FRR_DIR: &str = "/usr/lib/frr";
+/// IPv6 counterparts inside the documentation space 2001:db8::/32 (RFC 3849): link k is
+/// 2001:db8:31:k::/64 (cf. 172.31.k.0/24), the world 2001:db8:100::1.
+pub const DEFAULT_V6_LINK_POOL: &str = "2001:db8:31::/48";
+pub const DEFAULT_V6_STUB_PREFIX: &str = "2001:db8:100::/48";
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +61,30 @@ pub struct LabFile {
     /// `[[link]]` tables: one link's impairments, by the routers at its ends.
     #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub link: Vec<LinkSetting>,
+    /// `[addressing]`: which address families the lab runs, and the IPv6 plan.
+    #[serde(default)]
+    pub addressing: Addressing,
+}
+
+/// `[addressing]`: `family = "ipv4" | "dual" | "ipv6"` and the IPv6 pools.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Addressing {
+    pub family: String,
+    /// IPv6 pool carved into one /64 per link.
+    pub v6_link_pool: String,
+    /// IPv6 prefix held on the origin's `lo` and announced: the IPv6 "world".
+    pub v6_stub_prefix: String,
+}
+
+impl Default for Addressing {
+    fn default() -> Self {
+        Addressing {
+            family: "ipv4".into(),
+            v6_link_pool: DEFAULT_V6_LINK_POOL.into(),
+            v6_stub_prefix: DEFAULT_V6_STUB_PREFIX.into(),
+        }
+    }
 }
 
 /// `[policy]`: `model = "gao-rexford" | "none"`, `roles = true | false`.

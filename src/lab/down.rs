@@ -363,7 +363,12 @@ fn remove_marked_file(path: &Path, marker: &str, opts: Options, rep: &mut Report
         return;
     }
     if opts.dry_run {
-        rep.removed.push(path.display().to_string());
+        // Nothing is removed, so the crash fallback below the ledger meets the same file
+        // again: list it once.
+        let shown = path.display().to_string();
+        if !rep.removed.contains(&shown) {
+            rep.removed.push(shown);
+        }
         return;
     }
     match unlinkat(dir.as_fd(), name.as_c_str(), UnlinkatFlags::NoRemoveDir) {

@@ -11,7 +11,7 @@
 
 use crate::config::policy::Role;
 use crate::config::Lab;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 pub struct PolicyView {
     pub roles: bool,
@@ -20,7 +20,7 @@ pub struct PolicyView {
 }
 
 pub struct Session {
-    pub addr: Ipv4Addr,
+    pub addr: IpAddr,
     /// What the neighbour is to this router.
     pub role: &'static str,
     /// This router's RFC 9234 role on the session.
@@ -54,7 +54,7 @@ pub fn view(lab: &Lab, index: usize) -> Option<PolicyView> {
                 Role::Peer | Role::Provider => ("GR-TO-PEER-OR-PROVIDER", "gr_to_peer_or_provider"),
             };
             Session {
-                addr: i.peer_addr,
+                addr: i.first_addr().peer_addr,
                 role: role.name(),
                 local_role: role.local_role(),
                 frr_import,
