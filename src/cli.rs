@@ -281,6 +281,13 @@ pub enum Command {
         /// The node that originates the default route (default: the first router node).
         #[arg(long, value_name = "NODE")]
         origin: Option<String>,
+        /// A node that is a router whatever its kind or image (e.g. a custom FRR or BIRD
+        /// image); repeatable.
+        #[arg(long = "router", value_name = "NODE")]
+        routers: Vec<String>,
+        /// A node to leave out; repeatable.
+        #[arg(long = "skip", value_name = "NODE")]
+        skip: Vec<String>,
     },
     /// Print a shell completion script (bash, zsh or fish).
     Completions {
@@ -412,7 +419,18 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             out,
             name,
             origin,
-        } => c::import::import(&file, &out, name, origin),
+            routers,
+            skip,
+        } => c::import::import(
+            &file,
+            &out,
+            crate::clab::import::Options {
+                name,
+                origin,
+                routers,
+                skip,
+            },
+        ),
         Command::Completions { shell } => {
             let shell = match shell.as_str() {
                 "bash" => clap_complete::Shell::Bash,

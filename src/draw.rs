@@ -120,6 +120,30 @@ pub fn layout(lab: &Lab) -> Vec<(f64, f64)> {
     pos
 }
 
+/// Where each LAN is drawn: a box at its members' centroid, moved off any router it would
+/// cover (a LAN of two routers in a row would sit on the one between).
+pub fn lan_layout(lab: &Lab, pos: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    lab.lans
+        .iter()
+        .map(|l| {
+            let m = l.members.len().max(1) as f64;
+            let (mut x, mut y) = l
+                .members
+                .iter()
+                .fold((0.0, 0.0), |(x, y), &r| (x + pos[r].0 / m, y + pos[r].1 / m));
+            // Bounded: each step moves half a gap down, past at most every router.
+            for _ in 0..=pos.len() {
+                if pos.iter().all(|p| (p.0 - x).hypot(p.1 - y) >= 2.0 * R) {
+                    break;
+                }
+                y += GAP / 2.0;
+                x += GAP / 4.0;
+            }
+            (x, y)
+        })
+        .collect()
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -130,6 +154,7 @@ fn esc(s: &str) -> String {
 /// The SVG picture. `states[i]` colours router i.
 pub fn svg(lab: &Lab, states: &[State]) -> String {
     let pos = layout(lab);
+    let lan_pos = lan_layout(lab, &pos);
     // Room for the labels a big ring puts outside its circle.
     let margin = if lab.topology.shape == Shape::Ring && lab.routers.len() > 12 {
         100.0
@@ -137,10 +162,15 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         60.0
     };
     let top = 50.0;
-    let maxx = pos.iter().map(|p| p.0).fold(0.0, f64::max);
-    let maxy = pos.iter().map(|p| p.1).fold(0.0, f64::max);
+    let maxx = pos.iter().chain(&lan_pos).map(|p| p.0).fold(0.0, f64::max);
+    let maxy = pos.iter().chain(&lan_pos).map(|p| p.1).fold(0.0, f64::max);
+    let lans = match lab.lans.len() {
+        0 => String::new(),
+        1 => ", 1 LAN".to_string(),
+        n => format!(", {n} LANs"),
+    };
     let title = format!(
-        "{}: {} routers, {} links ({}); default route from {}",
+        "{}: {} routers, {} links{lans} ({}); default route from {}",
         lab.name,
         lab.routers.len(),
         lab.links.len(),
@@ -211,7 +241,47 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         )
         .unwrap();
     }
+    // A LAN: a line from every member to its box.
+    for (j, l) in lab.lans.iter().enumerate() {
+        let (x2, y2) = (lan_pos[j].0 + left, lan_pos[j].1 + margin + top);
+        for &m in &l.members {
+            let (x1, y1) = at(m);
+            writeln!(
+                s,
+                r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"><title>LAN {}: {} {}</title></line>"#,
+                esc(&l.name),
+                lab.routers[m].name,
+                l.subnet
+            )
+            .unwrap();
+        }
+    }
     s.push_str("</g>\n");
+    if !lab.lans.is_empty() {
+        s.push_str(r##"<g class="lans" font-size="9" text-anchor="middle">"##);
+        s.push('\n');
+        for (j, l) in lab.lans.iter().enumerate() {
+            let (x, y) = (lan_pos[j].0 + left, lan_pos[j].1 + margin + top);
+            writeln!(
+                s,
+                r##"<g class="lan" data-lan="{}"><title>LAN {} ({} routers): {}</title><rect x="{:.1}" y="{:.1}" width="{:.0}" height="{:.0}" rx="3" fill="#fff7bc" stroke="#993404"/><text x="{x:.1}" y="{:.1}">{}</text><text x="{x:.1}" y="{:.1}" font-size="7" fill="#555">{}</text></g>"##,
+                esc(&l.name),
+                esc(&l.name),
+                l.members.len(),
+                l.subnet,
+                x - 1.6 * R,
+                y - 0.9 * R,
+                3.2 * R,
+                1.8 * R,
+                y - 1.0,
+                esc(&l.name),
+                y + 8.0,
+                l.subnet
+            )
+            .unwrap();
+        }
+        s.push_str("</g>\n");
+    }
     if labels {
         s.push_str(r##"<g class="prefixes" font-size="7" fill="#555" text-anchor="middle">"##);
         s.push('\n');
@@ -352,6 +422,19 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
         )
         .unwrap();
     }
+    // A LAN is a node of its own (a box), joined to each member. "lan:" keeps its name
+    // apart from the routers'.
+    for l in &lab.lans {
+        writeln!(
+            s,
+            "  \"lan:{}\" [shape=box label=\"{}\\n{}\" fillcolor=\"#fff7bc\" tooltip=\"LAN\"];",
+            l.name, l.name, l.subnet
+        )
+        .unwrap();
+        for &m in &l.members {
+            writeln!(s, "  \"{}\" -- \"lan:{}\";", lab.routers[m].name, l.name).unwrap();
+        }
+    }
     s.push_str("}\n");
     s
 }
@@ -436,6 +519,41 @@ mod tests {
         let s = svg(&k, &[State::Unknown; 32]);
         assert!(!s.contains("class=\"prefixes\"") && s.contains("hover over a link"));
         assert_eq!(s.matches("<line ").count(), 496);
+    }
+
+    #[test]
+    fn a_lan_is_drawn_as_a_node_joined_to_its_members() {
+        let l = lab(
+            5,
+            "shape = \"file\"\n[[topology.link]]\na = 3\nb = 4\n[[topology.lan]]\nname = \"ix1\"\nrouters = [0, 1, 2, 3]",
+        );
+        let s = svg(&l, &[]);
+        assert_eq!(s.matches("class=\"lan\"").count(), 1);
+        assert!(
+            s.contains("data-lan=\"ix1\"") && s.contains(">172.31.0.8/29</text>"),
+            "{s}"
+        );
+        // One line for the link, one per member to the LAN's box.
+        assert_eq!(s.matches("<line ").count(), 5);
+        assert!(s.contains("5 routers, 1 links, 1 LAN (file)"));
+        let d = dot(&l, &[]);
+        assert!(
+            d.contains("\"lan:ix1\" [shape=box label=\"ix1\\n172.31.0.8/29\""),
+            "{d}"
+        );
+        assert_eq!(d.matches(" -- \"lan:ix1\"").count(), 4);
+        // The box is off every router.
+        let pos = layout(&l);
+        let lp = lan_layout(&l, &pos);
+        assert!(pos.iter().all(|p| (p.0 - lp[0].0).hypot(p.1 - lp[0].1) >= 2.0 * R));
+        // Two routers in a row with the LAN's centroid on the one between them.
+        let c = lab(3, "shape = \"chain\"\n[[topology.lan]]\nname = \"s\"\nrouters = [0, 2]");
+        let pos = layout(&c);
+        let lp = lan_layout(&c, &pos);
+        assert!(
+            pos.iter().all(|p| (p.0 - lp[0].0).hypot(p.1 - lp[0].1) >= 2.0 * R),
+            "{lp:?} {pos:?}"
+        );
     }
 
     #[test]

@@ -470,19 +470,17 @@ fn bad_imports_exit_2_and_write_nothing() {
             "\"q\" is not in topology.nodes",
         ),
         (
-            "selfloop",
-            format!("{nodes}    - endpoints: [\"a:eth1\", \"b:eth1\"]\n    - endpoints: [\"c:eth1\", \"c:eth2\"]\n"),
-            "joins node c to itself",
-        ),
-        (
             "unmappable",
             "name: x\ntopology:\n  nodes:\n    \"r/1\": {kind: srl}\n".to_string(),
-            "cannot be mapped to a router name",
+            "node \"r/1\": not a name containerlab gives a container",
         ),
         (
             "disconnected",
-            format!("{nodes}    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"),
-            "c cannot be reached from a",
+            format!(
+                "{}    d: {{kind: srl}}\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n    - endpoints: [\"c:eth1\", \"d:eth1\"]\n",
+                nodes.trim_end_matches("  links:\n")
+            ),
+            "c, d cannot be reached from a",
         ),
     ];
     for (tag, yaml, msg) in cases {

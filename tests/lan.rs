@@ -113,15 +113,15 @@ fn lan_checks(lab: &TestLab, bird: [bool; 5]) {
     let want = format!("{{\"kind\":\"netns_ino\",\"name\":\"{ns}\",\"ino\":{}}}", ino.trim());
     assert!(ledger.lines().any(|l| l == want), "{want} not in\n{ledger}");
 
-    for k in 0..4 {
+    for (k, &b) in bird.iter().enumerate().take(4) {
         let r = lab.router(k);
         let a = ip(&["-n", &r, "-4", "-o", "addr", "show", "dev", "ix1"]);
         assert!(a.contains(&format!("inet 172.31.0.{}/29 ", 9 + k)), "{r}: {a}");
         // Full mesh: three sessions on the LAN, and router 3 its link to router 4 too.
-        assert_eq!(sessions(lab, k, bird[k]), if k == 3 { 4 } else { 3 }, "{r}");
+        assert_eq!(sessions(lab, k, b), if k == 3 { 4 } else { 3 }, "{r}");
         if k > 0 {
             // Router 0 originates the default; the others learn it straight across the LAN.
-            assert_eq!(default_path(lab, k, bird[k]), ["100"], "{r}");
+            assert_eq!(default_path(lab, k, b), ["100"], "{r}");
         }
     }
     assert_eq!(sessions(lab, 4, bird[4]), 1);
@@ -223,6 +223,26 @@ fn mixed_lan_of_four_converges_and_traces_across_it() {
     );
     up_wait(&lab);
     lan_checks(&lab, [false, true, false, true, false]);
+
+    // An experiment across the LAN: a prefix announced behind router 3 arrives at router 3
+    // one hop away and at the other members two hops away, across the segment.
+    let (_dir, out, summary) = lab.experiment(
+        "lne",
+        &format!(
+            "name = \"lan\"\nmeasure = \"203.0.113.0/24\"\nrepeat = 1\ntimeout_s = 60\n[[step]]\naction = \"announce\"\nrouter = \"{}\"\nprefix = \"203.0.113.0/24\"\n",
+            lab.router(4)
+        ),
+    );
+    let csv = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    for (k, hop) in [(3, 1), (0, 2), (1, 2), (2, 2)] {
+        let want = format!("0,{},{hop},arrival,", lab.router(k));
+        assert!(
+            csv.lines().any(|l| l.starts_with(&want)),
+            "no {want} in\n{csv}\n{summary}"
+        );
+    }
+    assert_eq!(csv.lines().filter(|l| l.contains(",arrival,")).count(), 4, "{csv}");
+
     let ns = format!("{}ix1", lab.prefix);
     assert_ok(&lab.on_lab(&["down"]), "down");
     assert!(!std::path::Path::new("/run/netns").join(&ns).exists());

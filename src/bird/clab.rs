@@ -13,8 +13,8 @@ pub const BIRD_CONF: &str = "/etc/bird.conf";
 /// `eth0`) deleted so that the lab's default from BGP is the one used. `dev eth0` names
 /// that route alone: BIRD may already have installed the lab's default when this runs.
 pub fn bird_exec(lab: &Lab, index: usize, holds_world: bool) -> Vec<String> {
-    let r = lab.router(index);
-    let mut ifaces: Vec<_> = r.interfaces.iter().collect();
+    // One per device: a LAN's sessions share one interface and address.
+    let mut ifaces = lab.devices(index);
     ifaces.sort_by_key(|i| i.link);
     let v6 = lab.family.has(Family::Ipv6);
     let mut exec: Vec<String> = Vec::new();

@@ -52,7 +52,8 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
         .routers
         .iter()
         .map(|r| {
-            let mut v: Vec<_> = r.interfaces.iter().collect();
+            // One per device: a LAN's sessions share one interface.
+            let mut v = lab.devices(r.index);
             v.sort_by_key(|i| i.link);
             v
         })
@@ -68,11 +69,11 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
     // Each link once, in link order, lower router index first.
     let mut links: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for r in &lab.routers {
-        for i in &r.interfaces {
+        for i in r.interfaces.iter().filter(|i| i.lan.is_none()) {
             links.insert(i.link, (r.index.min(i.peer_index), r.index.max(i.peer_index)));
         }
     }
-    let clab_links = links
+    let mut clab_links: Vec<Link> = links
         .iter()
         .map(|(&link, &(a, b))| Link {
             endpoints: vec![
@@ -81,6 +82,35 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
             ],
         })
         .collect();
+    // A LAN is a containerlab `bridge` node (a Linux bridge on the host, which containerlab
+    // does not create) with one link per member; the bridge's ends are host interfaces, so
+    // they carry the bridge's name: `{bridge}-{k}`, at most 15 characters.
+    let bridges = lab
+        .lans
+        .iter()
+        .map(|l| {
+            let n = node_name(&l.name)?;
+            if names.contains(&n) {
+                return Err(ClabError::Input(format!(
+                    "LAN {} would be containerlab node {n:?}, which a router already is. Fix: rename the LAN",
+                    l.name
+                )));
+            }
+            Ok(n)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (j, l) in lab.lans.iter().enumerate() {
+        for (k, &m) in l.members.iter().enumerate() {
+            let suffix = format!("-{}", k + 1);
+            let keep = bridges[j].len().min(15 - suffix.len());
+            clab_links.push(Link {
+                endpoints: vec![
+                    format!("{}:{}", names[m], eth(m, l.index)),
+                    format!("{}:{}{suffix}", bridges[j], &bridges[j][..keep]),
+                ],
+            });
+        }
+    }
 
     // The lab as the containers see it: routers and their peers by node name, interfaces ethN.
     let mut clab = lab.clone();
@@ -125,6 +155,16 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
             };
             (n.clone(), node)
         })
+        .chain(bridges.iter().map(|b| {
+            let node = Node {
+                kind: "bridge".into(),
+                image: String::new(),
+                binds: Vec::new(),
+                exec: Vec::new(),
+                labels: BTreeMap::new(),
+            };
+            (b.clone(), node)
+        }))
         .collect();
     let file = ClabFile {
         name: lab.name.to_string(),
@@ -134,11 +174,16 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
         },
     };
     let yaml = serde_yaml_ng::to_string(&file).expect("the topology serialises");
+    // containerlab attaches to bridges, it does not make them.
+    let make_bridges: String = bridges
+        .iter()
+        .map(|b| format!("# First: ip link add {b} type bridge && ip link set {b} up\n"))
+        .collect();
     let mut out = vec![(
         PathBuf::from(topology_file_name(lab)),
         format!(
             "# containerlab topology of nsbgp lab {} ({} routers), written by `nsbgp export`.\n\
-             # Deploy: containerlab deploy -t {}\n{yaml}",
+             {make_bridges}# Deploy: containerlab deploy -t {}\n{yaml}",
             lab.name,
             lab.routers.len(),
             topology_file_name(lab)

@@ -25,8 +25,10 @@ use std::fmt::Write as _;
 const IFNAME_MAX: usize = 15;
 const LAB_NAME_MAX: usize = 32;
 
-/// Kinds that never route: containerlab's bridges, the host, external containers.
+/// Kinds that never route: containerlab's bridges, the host, external containers, traffic
+/// generators.
 const NON_ROUTER_KINDS: &[&str] = &[
+    "spirent_stc",
     "bridge",
     "ovs-bridge",
     "host",
@@ -52,6 +54,10 @@ pub struct Options {
     pub name: Option<String>,
     /// Node that originates the default route (default: the first router node).
     pub origin: Option<String>,
+    /// Nodes that are routers whatever their kind or image says (`--router`).
+    pub routers: Vec<String>,
+    /// Nodes that are left out (`--skip`).
+    pub skip: Vec<String>,
 }
 
 /// The lab file's text, what was not carried over, and node → router names.
@@ -64,6 +70,8 @@ pub struct Imported {
     pub routers: Vec<(String, String)>,
     /// Router links (indices into `routers`), in the file's order.
     pub links: Vec<(usize, usize)>,
+    /// LANs from bridge nodes: (LAN name, routers), in node order.
+    pub lans: Vec<(String, Vec<usize>)>,
     pub origin: usize,
 }
 
@@ -92,26 +100,49 @@ fn keys(m: &BTreeMap<String, serde_yaml_ng::Value>) -> String {
     m.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
 }
 
-/// Kind and image of a node after containerlab's inheritance: node, then its group, then
-/// `kinds.{kind}`, then `defaults`.
-fn effective(t: &InTopology, node: &InNode) -> (Option<String>, Option<String>) {
-    let group = node
-        .group
-        .as_ref()
-        .and_then(|g| t.groups.as_ref()?.get(g).cloned().flatten());
+/// A node's settings after containerlab's inheritance (types/topology.go): the kind is the
+/// node's, else its group's, else the group of `defaults`, else `defaults`'; the group is the
+/// node's, else `kinds.{kind}.group`, else `defaults.group`; every other field the node's,
+/// else its group's, else its kind's, else `defaults`'.
+#[derive(Debug, Default)]
+struct Effective {
+    kind: Option<String>,
+    image: Option<String>,
+    network_mode: Option<String>,
+    node_type: Option<String>,
+}
+
+fn effective(t: &InTopology, node: Option<&InNode>) -> Effective {
+    let group_def = |g: &Option<String>| -> Option<InNode> { t.groups.as_ref()?.get(g.as_ref()?).cloned().flatten() };
+    let defaults = t.defaults.clone().unwrap_or_default();
+    let kind_def = |k: &Option<String>| -> Option<InNode> { t.kinds.as_ref()?.get(k.as_ref()?).cloned().flatten() };
     let kind = node
-        .kind
-        .clone()
-        .or_else(|| group.as_ref().and_then(|g| g.kind.clone()))
-        .or_else(|| t.defaults.as_ref().and_then(|d| d.kind.clone()));
-    let of_kind = kind.as_ref().and_then(|k| t.kinds.as_ref()?.get(k).cloned().flatten());
-    let image = node
-        .image
-        .clone()
-        .or_else(|| group.as_ref().and_then(|g| g.image.clone()))
-        .or_else(|| of_kind.as_ref().and_then(|k| k.image.clone()))
-        .or_else(|| t.defaults.as_ref().and_then(|d| d.image.clone()));
-    (kind, image)
+        .and_then(|n| n.kind.clone())
+        .or_else(|| node.and_then(|n| group_def(&n.group)).and_then(|g| g.kind))
+        .or_else(|| group_def(&defaults.group).and_then(|g| g.kind))
+        .or_else(|| defaults.kind.clone());
+    // A node with nothing under it takes the default group (containerlab's GetNodeGroup).
+    let group = match node {
+        None => defaults.group.clone(),
+        Some(n) => n
+            .group
+            .clone()
+            .or_else(|| kind_def(&kind).and_then(|k| k.group))
+            .or_else(|| defaults.group.clone()),
+    };
+    let (g, k) = (group_def(&group), kind_def(&kind));
+    let field = |f: &dyn Fn(&InNode) -> Option<String>| {
+        node.and_then(f)
+            .or_else(|| g.as_ref().and_then(f))
+            .or_else(|| k.as_ref().and_then(f))
+            .or_else(|| f(&defaults))
+    };
+    Effective {
+        image: field(&|n| n.image.clone()),
+        network_mode: field(&|n| n.network_mode.clone()),
+        node_type: field(&|n| n.node_type.clone()),
+        kind,
+    }
 }
 
 /// A parser's message cut to a line's length: YAML errors quote the offending value, which
@@ -124,17 +155,49 @@ fn brief(msg: &str) -> String {
     }
 }
 
-/// Reads a containerlab topology (`text`, from `file`) into an nsbgp lab file.
-pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabError> {
-    let parsed: InFile = serde_yaml_ng::from_str(text).map_err(|e| {
+/// The hint for a file containerlab would render as a Go template first.
+fn template_hint(text: &str) -> &'static str {
+    if text.contains("{{") {
+        " — this file looks like a Go template (`{{ … }}`), which containerlab renders before \
+         reading it: render it first (`containerlab deploy --export-rendered FILE` writes the \
+         rendered topology) and import that"
+    } else {
+        ""
+    }
+}
+
+/// The file as containerlab reads it: without a UTF-8 byte-order mark, environment variables
+/// expanded (`envsubst`), YAML merge keys (`<<: *anchor`) applied.
+fn read(file: &str, text: &str) -> Result<InFile, ClabError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let expanded = super::envsubst::expand(text, &|k| std::env::var(k).ok())
+        .map_err(|e| bad(file, format!("environment variables: {e}{}", template_hint(text))))?;
+    let not_topology = |e: &dyn std::fmt::Display| {
         bad(
             file,
             format!(
-                "not a containerlab topology ({}); a topology file is YAML with `name:` and `topology: {{nodes: …, links: …}}`",
-                brief(&e.to_string())
+                "not a containerlab topology ({}); a topology file is YAML with `name:` and `topology: {{nodes: …, links: …}}`{}",
+                brief(&e.to_string()),
+                template_hint(text)
             ),
         )
-    })?;
+    };
+    let mut value: serde_yaml_ng::Value = serde_yaml_ng::from_str(&expanded).map_err(|e| not_topology(&e))?;
+    value.apply_merge().map_err(|e| not_topology(&e))?;
+    serde_yaml_ng::from_value(value).map_err(|e| not_topology(&e))
+}
+
+/// What a node is to the import.
+enum Role {
+    Router,
+    /// A LAN segment: the LAN's name (a `br|ns` bridge's part before `|`).
+    Bridge(String),
+    Skipped,
+}
+
+/// Reads a containerlab topology (`text`, from `file`) into an nsbgp lab file.
+pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabError> {
+    let parsed = read(file, text)?;
     let mut warnings = Vec::new();
     for k in parsed.other.keys() {
         warnings.push(format!("`{k}` (top level) is not carried over"));
@@ -153,7 +216,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             if let Some(n) = n {
                 if n.startup_config.is_some() || !n.other.is_empty() {
                     warnings.push(format!(
-                        "topology.{what}.{name}: only kind and image are read (for telling routers from hosts)"
+                        "topology.{what}.{name}: only kind, image, group, type and network-mode are read (for telling routers from hosts)"
                     ));
                 }
             }
@@ -163,42 +226,195 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
         .as_ref()
         .is_some_and(|d| d.startup_config.is_some() || !d.other.is_empty())
     {
-        warnings.push("topology.defaults: only kind and image are read (for telling routers from hosts)".into());
+        warnings.push(
+            "topology.defaults: only kind, image, group, type and network-mode are read (for telling routers from hosts)"
+                .into(),
+        );
     }
-
-    // Nodes: routers in file order; everything else is reported and skipped.
-    let mut routers: Vec<String> = Vec::new();
-    let mut asns: Vec<Option<u64>> = Vec::new();
-    let mut images: Vec<(String, Vec<String>)> = Vec::new();
-    // Per router: whether its image runs BIRD.
-    let mut bird: Vec<bool> = Vec::new();
-    let mut skipped: BTreeSet<String> = BTreeSet::new();
-    for (name, node) in &t.nodes.0 {
-        if !is_clab_node_name(name) {
+    for n in opts.routers.iter().chain(&opts.skip) {
+        if !t.nodes.0.iter().any(|(x, _)| x == n) {
             return Err(bad(
                 file,
                 format!(
-                    "node {name:?} cannot be mapped to a router name: containerlab node names are \
-                     letters, digits, '_', '.' and '-', starting with a letter or digit. Fix: rename it"
+                    "--router/--skip {n:?} is not a node of the topology; its nodes: {}",
+                    t.nodes.0.iter().map(|(x, _)| x.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
-        let node = node.clone().unwrap_or_default();
-        let (kind, image) = effective(&t, &node);
-        let kind = kind.unwrap_or_else(|| "linux".into());
-        if !is_router(&kind, image.as_deref()) {
+    }
+    if let Some(n) = opts.routers.iter().find(|n| opts.skip.contains(n)) {
+        return Err(ClabError::Input(format!(
+            "node {n:?} is given to both --router and --skip: pick one"
+        )));
+    }
+
+    // Nodes: what each one is; routers in file order.
+    let mut roles: Vec<(String, Role)> = Vec::new();
+    let mut info: BTreeMap<String, (Effective, InNode)> = BTreeMap::new();
+    for (name, node) in &t.nodes.0 {
+        let eff = effective(&t, node.as_ref());
+        let kind = eff.kind.clone().unwrap_or_else(|| "linux".into());
+        let forced = opts.routers.contains(name);
+        let what = format!(
+            "node {name} (kind {kind}{})",
+            eff.image.as_deref().map(|i| format!(", image {i}")).unwrap_or_default()
+        );
+        let role = if opts.skip.contains(name) {
+            warnings.push(format!("{what}: skipped (--skip)"));
+            Role::Skipped
+        } else if (kind == "bridge" || kind == "ovs-bridge") && !forced {
+            match name.split_once('|') {
+                Some((br, ns)) => {
+                    warnings.push(format!(
+                        "node {name}: a bridge inside {ns}'s namespace; built as LAN {br} in a namespace of its own"
+                    ));
+                    Role::Bridge(br.to_string())
+                }
+                None => Role::Bridge(name.clone()),
+            }
+        } else if !is_clab_node_name(name) {
+            if forced {
+                return Err(bad(
+                    file,
+                    format!(
+                        "node {name:?} cannot be mapped to a router name: containerlab node names are \
+                         letters, digits, '_', '.' and '-', starting with a letter or digit. Fix: rename it"
+                    ),
+                ));
+            }
             warnings.push(format!(
-                "node {name} (kind {kind}{}) is not a router: skipped",
-                image.as_deref().map(|i| format!(", image {i}")).unwrap_or_default()
+                "node {name:?}: not a name containerlab gives a container (letters, digits, '_', '.', '-'): skipped"
             ));
-            skipped.insert(name.clone());
+            Role::Skipped
+        } else if forced {
+            Role::Router
+        } else if let Some(owner) = eff.network_mode.as_deref().and_then(|m| m.strip_prefix("container:")) {
+            warnings.push(format!(
+                "{what}: shares the network namespace of {owner} (network-mode container:{owner}: a sidecar or line card), not a router: skipped"
+            ));
+            Role::Skipped
+        } else if eff.node_type.as_deref().is_some_and(|t| t.trim() == "l2") {
+            warnings.push(format!("{what}: an L2 switch (type l2), not a router: skipped"));
+            Role::Skipped
+        } else if !is_router(&kind, eff.image.as_deref()) {
+            warnings.push(format!(
+                "{what} is not a router: skipped{}",
+                if kind == "linux" {
+                    " (--router NODE makes it one)"
+                } else {
+                    ""
+                }
+            ));
+            Role::Skipped
+        } else {
+            Role::Router
+        };
+        info.insert(name.clone(), (eff, node.clone().unwrap_or_default()));
+        roles.push((name.clone(), role));
+    }
+    let role_of = |n: &str| roles.iter().find(|(x, _)| x == n).map(|(_, r)| r);
+
+    // Links, by node name; what no lab can hold is refused, the rest reported.
+    let mut raw: Vec<(String, String, String)> = Vec::new();
+    for (k, l) in t.links.iter().flatten().enumerate() {
+        let what = format!("link {} ({})", k + 1, describe(l));
+        let Some(eps) = &l.endpoints else {
+            warnings.push(format!("{what}: no two node endpoints: skipped"));
+            continue;
+        };
+        if eps.len() != 2 {
+            return Err(bad(
+                file,
+                format!("{what}: a link joins two endpoints, this one has {}", eps.len()),
+            ));
+        }
+        let mut ends = Vec::new();
+        for e in eps {
+            let Some((node, _)) = e.parts() else {
+                return Err(bad(file, format!("{what}: endpoint {e} is not \"node:interface\"")));
+            };
+            let extra = e.extra_keys();
+            if !extra.is_empty() {
+                warnings.push(format!(
+                    "{what}: endpoint {node}: {} not carried over",
+                    extra.join(", ")
+                ));
+            }
+            ends.push(node.to_string());
+        }
+        for n in &ends {
+            let known = t.nodes.0.iter().any(|(x, _)| x == n);
+            if !known && !SPECIAL_ENDPOINTS.contains(&n.as_str()) {
+                return Err(bad(file, format!("{what}: node {n:?} is not in topology.nodes")));
+            }
+        }
+        if ends[0] == ends[1] {
+            warnings.push(format!("{what}: joins node {} to itself: skipped", ends[0]));
             continue;
         }
-        bird.push(image.as_deref().is_some_and(runs_bird));
-        if let Some(img) = image {
-            match images.iter_mut().find(|(i, _)| *i == img) {
+        let other: Vec<&String> = l
+            .other
+            .iter()
+            .filter(|(k, v)| !(k.as_str() == "type" && v.as_str() == Some("veth")))
+            .map(|(k, _)| k)
+            .collect();
+        if !other.is_empty() {
+            let o: Vec<&str> = other.iter().map(|s| s.as_str()).collect();
+            warnings.push(format!("{what}: {} not carried over", o.join(", ")));
+        }
+        raw.push((ends[0].clone(), ends[1].clone(), what));
+    }
+
+    // A router candidate nothing is linked to, in a lab whose other routers have links, is a
+    // build or tooling host (`--router` keeps it).
+    let carries = |n: &str| matches!(role_of(n), Some(Role::Router | Role::Bridge(_)));
+    let linked = |n: &str| {
+        raw.iter()
+            .any(|(a, b, _)| (a == n && carries(b)) || (b == n && carries(a)))
+    };
+    let any_linked = roles.iter().any(|(n, r)| matches!(r, Role::Router) && linked(n));
+    let mut routers: Vec<String> = Vec::new();
+    for (n, r) in &roles {
+        if matches!(r, Role::Router) {
+            if any_linked && !linked(n) && !opts.routers.contains(n) {
+                warnings.push(format!(
+                    "node {n}: no link joins it to a router or a bridge: not a router (a build or tooling host?): skipped (--router {n} keeps it)"
+                ));
+                continue;
+            }
+            routers.push(n.clone());
+        }
+    }
+    // Refusals carry everything said so far, and the ways out.
+    let refuse = |msg: String, fix: &str, warnings: &[String]| {
+        let mut m = format!("{file}: {msg}");
+        if !warnings.is_empty() {
+            m.push_str("\n  what the import skipped or does not carry over:");
+            for w in warnings {
+                let _ = write!(m, "\n    - {w}");
+            }
+        }
+        let _ = write!(m, "\n  Fix: {fix}");
+        ClabError::Input(m)
+    };
+    if routers.is_empty() {
+        return Err(refuse(
+            "no router nodes: nothing to build a lab of".into(),
+            "name the nodes that route with --router NODE (a custom FRR or BIRD image, say), or leave a node out with --skip NODE",
+            &warnings,
+        ));
+    }
+
+    let mut asns: Vec<Option<u64>> = Vec::new();
+    let mut images: Vec<(String, Vec<String>)> = Vec::new();
+    let mut bird: Vec<bool> = Vec::new();
+    for name in &routers {
+        let (eff, node) = &info[name];
+        bird.push(eff.image.as_deref().is_some_and(runs_bird));
+        if let Some(img) = &eff.image {
+            match images.iter_mut().find(|(i, _)| i == img) {
                 Some((_, nodes)) => nodes.push(name.clone()),
-                None => images.push((img, vec![name.clone()])),
+                None => images.push((img.clone(), vec![name.clone()])),
             }
         }
         if let Some(sc) = &node.startup_config {
@@ -206,7 +422,10 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
                 "node {name}: startup-config {sc} not used (nsbgp renders its own configs)"
             ));
         }
-        let mut other = node.other;
+        if let Some(ty) = &node.node_type {
+            warnings.push(format!("node {name}: type {ty} not carried over"));
+        }
+        let mut other = node.other.clone();
         // nsbgp's own label (exports carry each router's AS in it) is read; other labels not.
         if let Some(serde_yaml_ng::Value::Mapping(labels)) = other.get_mut("labels") {
             let asn = labels.remove(ASN_LABEL);
@@ -223,10 +442,6 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
         if !other.is_empty() {
             warnings.push(format!("node {name}: {} not carried over", keys(&other)));
         }
-        routers.push(name.clone());
-    }
-    if routers.is_empty() {
-        return Err(bad(file, "no router nodes: nothing to build a lab of"));
     }
     for (img, nodes) in images {
         warnings.push(format!(
@@ -237,77 +452,98 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     }
     let index = |n: &str| routers.iter().position(|r| r == n);
 
-    // Links between routers; the rest are reported.
+    // Router links, and each bridge's routers (in link order).
     let mut links: Vec<(usize, usize)> = Vec::new();
-    for (k, l) in t.links.iter().flatten().enumerate() {
-        let what = format!("link {} ({})", k + 1, describe(l));
-        let Some(eps) = &l.endpoints else {
-            warnings.push(format!("{what}: no two node endpoints: skipped"));
+    let mut bridges: Vec<(String, String, Vec<usize>)> = roles
+        .iter()
+        .filter_map(|(n, r)| match r {
+            Role::Bridge(lan) => Some((n.clone(), lan.clone(), Vec::new())),
+            _ => None,
+        })
+        .collect();
+    for (a, b, what) in &raw {
+        match (index(a), index(b)) {
+            (Some(x), Some(y)) => {
+                if links.iter().any(|&(p, q)| (p, q) == (x, y) || (p, q) == (y, x)) {
+                    warnings.push(format!(
+                        "{what}: a second link between {a} and {b}: skipped (nsbgp runs one session per pair)"
+                    ));
+                } else {
+                    links.push((x, y));
+                }
+            }
+            (Some(r), None) | (None, Some(r)) => {
+                let other = if index(a).is_some() { b } else { a };
+                match bridges.iter_mut().find(|(n, _, _)| n == other) {
+                    Some((_, _, m)) if m.contains(&r) => warnings.push(format!(
+                        "{what}: a second link from {} to bridge {other}: skipped",
+                        routers[r]
+                    )),
+                    Some((_, _, m)) => m.push(r),
+                    None => warnings.push(format!("{what}: {other} is not a router: skipped")),
+                }
+            }
+            (None, None) => warnings.push(format!("{what}: neither end is a router: skipped")),
+        }
+    }
+    let mut lans: Vec<(String, Vec<usize>)> = Vec::new();
+    for (node, lan, members) in bridges {
+        if members.len() < 2 {
+            warnings.push(format!(
+                "bridge {node} joins {} router{}: no LAN (a LAN joins 2 or more)",
+                members.len(),
+                if members.len() == 1 { "" } else { "s" }
+            ));
             continue;
+        }
+        let pair_on = |x: usize, y: usize, l: &[(String, Vec<usize>)]| {
+            l.iter()
+                .find(|(_, m)| m.contains(&x) && m.contains(&y))
+                .map(|(n, _)| n.clone())
         };
-        if eps.len() != 2 {
-            return Err(bad(
-                file,
-                format!("{what}: a link joins two endpoints, this one has {}", eps.len()),
-            ));
-        }
-        let mut ends = Vec::new();
-        for e in eps {
-            let Some((node, _)) = e.parts() else {
-                return Err(bad(file, format!("{what}: endpoint {e:?} is not \"node:interface\"")));
-            };
-            ends.push(node.to_string());
-        }
-        if ends[0] == ends[1] {
-            return Err(bad(
-                file,
-                format!("{what}: joins node {} to itself. Fix: remove the link", ends[0]),
-            ));
-        }
-        for n in &ends {
-            let known = t.nodes.0.iter().any(|(x, _)| x == n);
-            if !known && !SPECIAL_ENDPOINTS.contains(&n.as_str()) {
-                return Err(bad(file, format!("{what}: node {n:?} is not in topology.nodes")));
+        let mut clash = None;
+        for (i, &x) in members.iter().enumerate() {
+            for &y in &members[i + 1..] {
+                if clash.is_none() {
+                    clash = pair_on(x, y, &lans).map(|n| (x, y, n));
+                }
             }
         }
-        if let Some(n) = ends.iter().find(|n| index(n).is_none()) {
-            warnings.push(format!("{what}: {n} is not a router: skipped"));
-            continue;
-        }
-        let other: Vec<&String> = l
-            .other
-            .iter()
-            .filter(|(k, v)| !(k.as_str() == "type" && v.as_str() == Some("veth")))
-            .map(|(k, _)| k)
-            .collect();
-        if !other.is_empty() {
-            let o: Vec<&str> = other.iter().map(|s| s.as_str()).collect();
-            warnings.push(format!("{what}: {} not carried over", o.join(", ")));
-        }
-        let (a, b) = (index(&ends[0]).unwrap(), index(&ends[1]).unwrap());
-        if links.iter().any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a)) {
+        if let Some((x, y, earlier)) = clash {
             warnings.push(format!(
-                "{what}: a second link between {} and {}: skipped (nsbgp runs one session per pair)",
-                ends[0], ends[1]
+                "bridge {node}: {} and {} already meet on bridge {earlier}: skipped (nsbgp runs one session per pair)",
+                routers[x], routers[y]
             ));
             continue;
         }
-        links.push((a, b));
+        // The LAN carries the session of a pair that also has a link of its own.
+        links.retain(|&(p, q)| {
+            let both = members.contains(&p) && members.contains(&q);
+            if both {
+                warnings.push(format!(
+                    "the link between {} and {}: skipped, they meet on bridge {node} (nsbgp runs one session per pair)",
+                    routers[p], routers[q]
+                ));
+            }
+            !both
+        });
+        lans.push((lan, members));
     }
-    if !links.is_empty() || t.links.as_ref().is_some_and(|l| !l.is_empty()) {
-        warnings.push("interface names (eth1 …) are not carried over: nsbgp names each interface after the router at the other end".into());
+    if !links.is_empty() || !lans.is_empty() || t.links.as_ref().is_some_and(|l| !l.is_empty()) {
+        warnings.push("interface names (eth1 …) are not carried over: nsbgp names each interface after the router at the other end (a LAN's after the LAN)".into());
     }
 
-    let unreached = unreachable(routers.len(), &links);
+    let unreached = unreachable(routers.len(), &links, &lans);
     if !unreached.is_empty() {
         let names: Vec<&str> = unreached.iter().map(|&i| routers[i].as_str()).collect();
-        return Err(bad(
-            file,
+        return Err(refuse(
             format!(
-                "the routers are not connected: {} cannot be reached from {}. Fix: add links (nsbgp labs are one connected graph)",
+                "the routers are not connected: {} cannot be reached from {} (nsbgp labs are one connected graph)",
                 names.join(", "),
                 routers[0]
             ),
+            "add links; or leave nodes that are not routers out with --skip NODE, or make one a router with --router NODE",
+            &warnings,
         ));
     }
 
@@ -325,6 +561,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     let (prefix, order) = router_names(&routers);
     let names: Vec<String> = order.iter().map(|k| format!("{prefix}{k}")).collect();
     let first_asn = first_asn(&asns, &order, &mut warnings);
+    let lan_names = lan_names(&lans, &prefix, &names, &mut warnings);
 
     // The lab file. Routers are listed in index order; links keep the file's order.
     let mut by_index: Vec<usize> = (0..routers.len()).collect();
@@ -377,6 +614,18 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             routers[b]
         );
     }
+    for (j, (_, members)) in lans.iter().enumerate() {
+        let list: Vec<String> = members.iter().map(|&m| toml_str(&names[m])).collect();
+        let nodes: Vec<&str> = members.iter().map(|&m| routers[m].as_str()).collect();
+        let _ = write!(
+            s,
+            "\n[[topology.lan]]  # bridge {}: {}\nname = {}\nrouters = [{}]\n",
+            lans[j].0,
+            nodes.join(", "),
+            toml_str(&lan_names[j]),
+            list.join(", ")
+        );
+    }
     if !all_bird {
         for &i in by_index.iter().filter(|&&i| bird[i]) {
             let _ = write!(
@@ -399,8 +648,43 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
         warnings,
         routers: routers.into_iter().zip(names).collect(),
         links,
+        lans: lans.into_iter().zip(lan_names).map(|((_, m), n)| (n, m)).collect(),
         origin,
     })
+}
+
+/// Each LAN's name in the lab: the bridge's, with characters an interface name cannot have
+/// mapped to '_', when it starts with a letter, fits (with `router_prefix`, 15 characters)
+/// and is no router's and no earlier LAN's; else `lan1`, `lan2`, … in LAN order.
+fn lan_names(
+    lans: &[(String, Vec<usize>)],
+    prefix: &str,
+    routers: &[String],
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (j, (bridge, _)) in lans.iter().enumerate() {
+        let mapped: String = bridge
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        let fits = mapped.starts_with(|c: char| c.is_ascii_alphabetic())
+            && prefix.len() + mapped.len() <= IFNAME_MAX
+            && !routers.contains(&mapped)
+            && !out.contains(&mapped);
+        let mut name = if fits { mapped } else { format!("lan{}", j + 1) };
+        // Bounded: one of the first LANs + routers + 1 numbers is free.
+        let mut k = j + 1;
+        while out.contains(&name) || routers.contains(&name) {
+            k += 1;
+            name = format!("lan{k}");
+        }
+        if &name != bridge {
+            warnings.push(format!("bridge {bridge} is LAN {name} (LAN names are interface names)"));
+        }
+        out.push(name);
+    }
+    out
 }
 
 /// The AS of router 0: from the routers' `nsbgp-asn` labels when every router has one and
@@ -415,8 +699,18 @@ fn first_asn(asns: &[Option<u64>], order: &[usize], warnings: &mut Vec<String>) 
         .zip(order)
         .map(|(a, &k)| a.and_then(|a| a.checked_sub(k as u64)))
         .collect();
+    let top = |base: u64| base + asns.len() as u64 - 1;
     match bases.into_iter().collect::<Vec<_>>()[..] {
-        [Some(base)] if base > 0 => base,
+        [Some(base)] if base > 0 && top(base) < 4294967295 && !(base..=top(base)).any(crate::config::reserved_asn) => {
+            base
+        }
+        [Some(base)] => {
+            warnings.push(format!(
+                "labels {ASN_LABEL} give AS {base}…{}, not a usable range (AS numbers are 1–4294967294, without 23456, 64496–64511 and 65535–65551): AS {default} + router number used",
+                top(base)
+            ));
+            default
+        }
         _ => {
             warnings.push(format!(
                 "labels {ASN_LABEL} are not on every router or not one AS per router in order: AS {default} + router number used"
@@ -445,8 +739,8 @@ fn describe(l: &super::yaml::InLink) -> String {
     }
 }
 
-/// Routers not reachable from router 0.
-fn unreachable(n: usize, links: &[(usize, usize)]) -> Vec<usize> {
+/// Routers not reachable from router 0 (over links and LANs).
+fn unreachable(n: usize, links: &[(usize, usize)], lans: &[(String, Vec<usize>)]) -> Vec<usize> {
     let mut seen = vec![false; n];
     let mut q = VecDeque::from([0]);
     seen[0] = true;
@@ -454,6 +748,14 @@ fn unreachable(n: usize, links: &[(usize, usize)]) -> Vec<usize> {
         for &(a, b) in links {
             for (from, to) in [(a, b), (b, a)] {
                 if from == x && !seen[to] {
+                    seen[to] = true;
+                    q.push_back(to);
+                }
+            }
+        }
+        for (_, m) in lans.iter().filter(|(_, m)| m.contains(&x)) {
+            for &to in m {
+                if !seen[to] {
                     seen[to] = true;
                     q.push_back(to);
                 }
@@ -647,6 +949,7 @@ topology:
         let o = Options {
             name: Some("d2".into()),
             origin: Some("r4".into()),
+            ..Options::default()
         };
         let i = import("d.clab.yml", DIAMOND, &o).unwrap();
         assert_eq!(i.origin, 3);
@@ -705,11 +1008,42 @@ topology:
             "name: x\ntopology:\n  nodes:\n    a: {kind: srl}\n    b: {kind: srl}\n    c: {kind: srl}\n  links:\n";
         assert!(err(&format!("{base}    - endpoints: [\"a:e1\", \"zz:e1\"]\n"))
             .contains("node \"zz\" is not in topology.nodes"));
-        assert!(err(&format!("{base}    - endpoints: [\"a:e1\", \"a:e2\"]\n")).contains("joins node a to itself"));
-        assert!(err(&format!("{base}    - endpoints: [\"a:e1\", \"b:e1\"]\n")).contains("c cannot be reached from a"));
+        // A self-loop is skipped with a warning; c, linked to nothing, is no router.
+        let i = import(
+            "t.clab.yml",
+            &format!("{base}    - endpoints: [\"a:e1\", \"a:e2\"]\n    - endpoints: [\"b:e1\", \"a:e3\"]\n"),
+            &Options::default(),
+        )
+        .unwrap();
+        let w = i.warnings.join("\n");
+        assert!(
+            w.contains("link 1 (a:e1 — a:e2): joins node a to itself: skipped"),
+            "{w}"
+        );
+        assert!(w.contains("node c: no link joins it to a router or a bridge"), "{w}");
+        assert_eq!(i.links, [(1, 0)]);
+        let e = err(&format!(
+            "{}    d: {{kind: srl}}\n  links:\n    - endpoints: [\"a:e1\", \"b:e1\"]\n    - endpoints: [\"c:e1\", \"d:e1\"]\n",
+            base.trim_end_matches("  links:\n")
+        ));
+        assert!(
+            e.contains("c, d cannot be reached from a") && e.contains("--skip NODE"),
+            "{e}"
+        );
         assert!(err(&format!("{base}    - endpoints: [\"a-e1\", \"b:e1\"]\n")).contains("is not \"node:interface\""));
         let odd = "name: x\ntopology:\n  nodes:\n    \"r 1\": {kind: srl}\n";
-        assert!(err(odd).contains("node \"r 1\" cannot be mapped to a router name"));
+        let e = err(odd);
+        assert!(
+            e.contains("no router nodes") && e.contains("node \"r 1\": not a name containerlab gives a container"),
+            "{e}"
+        );
+        let o = Options {
+            routers: vec!["r 1".into()],
+            ..Options::default()
+        };
+        assert!(
+            matches!(import("x", odd, &o), Err(ClabError::Input(m)) if m.contains("node \"r 1\" cannot be mapped to a router name"))
+        );
         assert!(
             err("name: x\ntopology:\n  nodes:\n    pc: {kind: linux, image: alpine}\n").contains("no router nodes")
         );
@@ -758,9 +1092,17 @@ topology:
             "{:?}",
             i.warnings
         );
-        // A lab nsbgp would refuse (documentation AS numbers) is refused before writing.
-        assert!(matches!(import("x", &t("64500", "64501"), &Options::default()),
-            Err(ClabError::Input(m)) if m.contains("would not run") && m.contains("first_asn")));
+        // Labels a lab cannot use (documentation AS numbers): the default numbering, said so
+        // without contradicting itself.
+        let i = import("x", &t("64500", "64501"), &Options::default()).unwrap();
+        assert!(!i.toml.contains("first_asn"));
+        assert!(
+            i.warnings.iter().any(|w| w.contains(
+                "labels nsbgp-asn give AS 64500…64501, not a usable range (AS numbers are 1–4294967294, without 23456, 64496–64511 and 65535–65551)"
+            )),
+            "{:?}",
+            i.warnings
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! (`import`), and the YAML model both share (`yaml`). Nothing here touches the system
 //! beyond the files it is asked to write.
 
+pub mod envsubst;
 pub mod export;
 pub mod import;
 pub mod yaml;

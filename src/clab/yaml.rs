@@ -70,7 +70,10 @@ pub struct Topology {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub kind: String,
+    /// Empty for a bridge (containerlab runs no container for it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub image: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binds: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exec: Vec<String>,
@@ -120,6 +123,12 @@ pub struct InNode {
     pub group: Option<String>,
     #[serde(rename = "startup-config")]
     pub startup_config: Option<String>,
+    /// `container:NAME`: the node lives in another container's namespace (a sidecar).
+    #[serde(rename = "network-mode")]
+    pub network_mode: Option<String>,
+    /// The node's type (`l2` for a switch image of a router kind).
+    #[serde(rename = "type")]
+    pub node_type: Option<String>,
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
 }
@@ -132,16 +141,59 @@ pub struct InLink {
 }
 
 /// `"node:eth1"` (the short form) or `{node: n, interface: eth1}` (the extended form).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum InEndpoint {
     Short(String),
     Long {
         node: String,
         interface: Option<String>,
-        #[serde(flatten)]
         other: BTreeMap<String, Value>,
     },
+}
+
+impl<'de> Deserialize<'de> for InEndpoint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        // Read as a plain value so that a wrong shape gets a message in containerlab's terms,
+        // not serde's (no "untagged enum").
+        let wrong =
+            || D::Error::custom("an endpoint is \"node:interface\" or a mapping {node: NAME, interface: IFACE}");
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(InEndpoint::Short(s)),
+            Value::Mapping(m) => {
+                let mut node = None;
+                let mut interface = None;
+                let mut other = BTreeMap::new();
+                for (k, v) in m {
+                    let k = k.as_str().ok_or_else(wrong)?.to_string();
+                    match k.as_str() {
+                        "node" => node = Some(v.as_str().ok_or_else(wrong)?.to_string()),
+                        "interface" => interface = Some(v.as_str().ok_or_else(wrong)?.to_string()),
+                        _ => {
+                            other.insert(k, v);
+                        }
+                    }
+                }
+                Ok(InEndpoint::Long {
+                    node: node.ok_or_else(wrong)?,
+                    interface,
+                    other,
+                })
+            }
+            _ => Err(wrong()),
+        }
+    }
+}
+
+impl std::fmt::Display for InEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InEndpoint::Short(s) => write!(f, "{s:?}"),
+            InEndpoint::Long { node, interface, .. } => {
+                write!(f, "{{node: {node}, interface: {}}}", interface.as_deref().unwrap_or(""))
+            }
+        }
+    }
 }
 
 impl InEndpoint {
@@ -150,6 +202,15 @@ impl InEndpoint {
         match self {
             InEndpoint::Short(s) => s.split_once(':'),
             InEndpoint::Long { node, interface, .. } => Some((node.as_str(), interface.as_deref().unwrap_or(""))),
+        }
+    }
+
+    /// Keys of an extended endpoint beyond node and interface (`mac`, `ipv4`, `ipv6`,
+    /// `vars`, …): nsbgp carries none of them.
+    pub fn extra_keys(&self) -> Vec<String> {
+        match self {
+            InEndpoint::Short(_) => Vec::new(),
+            InEndpoint::Long { other, .. } => other.keys().cloned().collect(),
         }
     }
 }

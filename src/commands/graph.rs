@@ -61,10 +61,15 @@ pub async fn graph(
         )
     };
     println!(
-        "wrote {} ({} routers, {} links, {}){summary}",
+        "wrote {} ({} routers, {} links{}, {}){summary}",
         out.display(),
         lab.routers.len(),
         lab.links.len(),
+        match lab.lans.len() {
+            0 => String::new(),
+            1 => ", 1 LAN".into(),
+            n => format!(", {n} LANs"),
+        },
         lab.topology.shape
     );
     Ok(())

@@ -23,6 +23,7 @@ pub use family::{Addressing, Family};
 pub use graph::{Graph, Shape, Topology};
 pub use model::LabFile;
 pub use name::{LabName, LabNameError, LAB_NAME_RULE};
+pub(crate) use validate::reserved_asn;
 pub use validate::{validate, Overrides};
 
 /// A config problem: which file, which key, what is wrong, and how to fix it.

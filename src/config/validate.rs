@@ -25,7 +25,7 @@ const IFNAME_MAX: usize = 15;
 
 /// AS numbers a lab must not use: 0, AS_TRANS, documentation and last ones (RFC 7607,
 /// 6793, 5398, 7300).
-fn reserved_asn(asn: u64) -> bool {
+pub(crate) fn reserved_asn(asn: u64) -> bool {
     matches!(asn, 0 | 23456 | 64496..=64511 | 65535 | 65536..=65551 | 4294967295)
 }
 
@@ -187,7 +187,7 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
     if !(1..=4294967295).contains(&first) || reserved_asn(first as u64) {
         return Err(c.err(
             "first_asn",
-            format!("{first} is not a usable AS number (1-4294967295, not 23456, 64496-64511, 65535-65551)"),
+            format!("{first} is not a usable AS number (1-4294967294, not 23456, 64496-64511, 65535-65551)"),
             "use e.g. first_asn = 100",
         ));
     }

@@ -242,6 +242,29 @@ mod tests {
     }
 
     #[test]
+    fn a_lan_carries_the_prefix_until_its_members_lose_bgp() {
+        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        // Routers 0 … 3 on a LAN, 4 behind 3 (link 0), 5 behind 4.
+        let g = Graph::with_lans(6, vec![(3, 4), (4, 5)], vec![vec![0, 1, 2, 3]], 0);
+        let mut w = World::new(&g, vec![0], false);
+        assert_eq!(w.distances(), [Some(0), Some(1), Some(1), Some(1), Some(2), Some(3)]);
+        assert_eq!((w.next_hops(2), w.next_hops(4)), (vec![0], vec![3]));
+        // The LAN's member 3 loses bgpd: the routers behind it lose the prefix, the other
+        // members keep theirs straight across the LAN.
+        w.apply(
+            &Step::Kill {
+                router: 3,
+                daemon: Daemon::Bgpd,
+            },
+            d,
+        );
+        assert_eq!(w.presence(), [false, true, true, false, false, false]);
+        // Hops from a step at the origin: one across the LAN, then along the chain.
+        let hops = w.hops(&Step::Withdraw { router: 0, prefix: d });
+        assert_eq!(hops, [0, 1, 1, 1, 2, 3]);
+    }
+
+    #[test]
     fn a_ring_reroutes_and_a_tree_is_cut() {
         let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
         let mut w = World::new(&Graph::new(6, crate::config::graph::ring(6), 0), vec![0], false);

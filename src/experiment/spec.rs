@@ -700,6 +700,30 @@ daemon = "bgpd"
     }
 
     #[test]
+    fn a_link_down_takes_a_link_not_a_lan_pair() {
+        // ROUTER_7 … ROUTER_9 also share a LAN; ROUTER_4 — ROUTER_5 stays a link.
+        let f = config::parse(
+            "t.toml",
+            "name = \"t\"\nrouters = 10\n[[topology.lan]]\nname = \"ix\"\nrouters = [7, 9]\n",
+        )
+        .unwrap();
+        let l = config::validate("t.toml", f, &Overrides::default()).unwrap();
+        let text = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"default\"");
+        resolve(&parse("e.toml", &text).unwrap(), &l).unwrap();
+        let e = resolve(
+            &parse(
+                "e.toml",
+                &text.replace("[\"ROUTER_4\", \"5\"]", "[\"ROUTER_7\", \"9\"]"),
+            )
+            .unwrap(),
+            &l,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("step 3") && e.contains("meet on LAN \"ix\""), "{e}");
+    }
+
+    #[test]
     fn lab_checks() {
         let l = lab(10);
         let cases: &[(&str, &str, &str)] = &[

@@ -32,7 +32,7 @@ pub fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
         r.name,
         r.asn,
         lab.name,
-        match r.interfaces.len() {
+        match lab.devices(index).len() {
             0 => "none".to_string(),
             1 => "eth1".to_string(),
             n => format!("eth1 … eth{n}"),

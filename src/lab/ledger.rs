@@ -20,7 +20,8 @@ pub enum Entry {
         name: String,
         ino: u64,
     },
-    /// veth pair of chain link `index` between routers `a` and `b`.
+    /// veth pair of link `index` between routers `a` and `b` (for a LAN: one per member,
+    /// `b` the LAN's namespace).
     Link {
         index: usize,
         a: String,

@@ -100,8 +100,8 @@ struct ZebraConf<'a> {
     lab: &'a Lab,
     r: &'a Router,
     password: &'a str,
-    /// The router's LANs: (name, link number, its other members).
-    lans: Vec<(String, usize, String)>,
+    /// The router's LANs: (device, LAN name, link number, its other members).
+    lans: Vec<(String, String, usize, String)>,
 }
 
 #[derive(Template)]
@@ -137,7 +137,7 @@ pub fn render(lab: &Lab, index: usize, daemon: Daemon, password: &str) -> String
                         .filter(|p| p.lan == i.lan)
                         .map(|p| p.peer_name.as_str())
                         .collect();
-                    Some((l.name.clone(), l.index, peers.join(", ")))
+                    Some((i.name.clone(), l.name.clone(), l.index, peers.join(", ")))
                 })
                 .collect(),
         }
