@@ -8,7 +8,10 @@ use common::*;
 
 fn host_view() -> (Vec<String>, Vec<String>) {
     let ns = stdout(&sh("ip", &["netns", "list"]));
-    let ns = ns.lines().map(|l| l.split_whitespace().next().unwrap_or("").to_string()).collect();
+    let ns = ns
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
     let mounts = mounts
         .lines()
