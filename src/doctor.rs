@@ -120,6 +120,8 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     v
 }
 
+use crate::host::meminfo_kb;
+
 /// Which link impairments this kernel can build (probed in a scratch namespace). One the
 /// kernel lacks fails only when FILE's lab asks for it: without a lab, the list informs.
 fn impairment_checks(lab: Option<&Lab>, root: bool) -> Vec<Check> {
@@ -166,7 +168,6 @@ fn impairment_checks(lab: Option<&Lab>, root: bool) -> Vec<Check> {
     ]
 }
 
-use crate::host::meminfo_kb;
 
 /// Creates a veth pair in an anonymous namespace that dies with the probing thread.
 fn veth_probe() -> (bool, String) {

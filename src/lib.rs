@@ -16,6 +16,7 @@ pub mod lab;
 pub mod launch;
 pub mod monitor;
 pub mod netns;
+pub mod policy;
 pub mod render;
 pub mod rootfs;
 pub mod runner;

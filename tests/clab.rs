@@ -12,10 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The image the goldens name (the export command picks it from the host's FRR).
-const IMAGE: &str = "quay.io/frrouting/frr:8.4.2";
-/// The BIRD routers' image (the export's default).
-const BIRD_IMAGE: &str = "ghcr.io/srl-labs/bird:2.13";
+use common::golden::{assert_golden, export_lab, BIRD_IMAGE, IMAGE};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,31 +22,12 @@ fn lab_from(text: &str) -> Lab {
     config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap()
 }
 
-/// Exports `lab`, compares every file with tests/golden/{golden}/ (or rewrites them), writes
+/// Exports `lab`, compares every file with tests/golden/{golden}/ (`UPDATE_GOLDEN=1` rewrites
+/// them first), writes
 /// the export into a fresh directory and checks it there. Returns that directory.
 fn golden_export(lab: &Lab, golden: &str) -> TempDir {
     let files = export::build(lab, IMAGE, BIRD_IMAGE).unwrap();
-    let gdir = root().join("tests/golden").join(golden);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let _ = std::fs::remove_dir_all(&gdir);
-        for (rel, text) in &files {
-            std::fs::create_dir_all(gdir.join(rel).parent().unwrap()).unwrap();
-            std::fs::write(gdir.join(rel), text).unwrap();
-        }
-    }
-    let mut mismatches = Vec::new();
-    for (rel, text) in &files {
-        let want = std::fs::read_to_string(gdir.join(rel))
-            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", gdir.join(rel).display()));
-        if &want != text {
-            mismatches.push(format!("{}:\n--- want\n{want}\n+++ got\n{text}", rel.display()));
-        }
-    }
-    assert!(
-        mismatches.is_empty(),
-        "export differs from golden files:\n{}",
-        mismatches.join("\n")
-    );
+    assert_golden(golden, &files);
     let dir = tempdir("clx");
     let out = dir.0.join("export");
     export::write(&out, &files).unwrap();
@@ -163,23 +141,34 @@ fn check_export(lab: &Lab, dir: &Path) {
                 Suite::Frr => {
                     let block = format!(
                         "interface {i}\n ip address {}/{}\n",
-                        link.addr,
-                        link.subnet.prefix_len()
+                        link.first_addr().addr,
+                        link.first_addr().subnet.prefix_len()
                     );
                     assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
                     assert!(
-                        c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
+                        c.contains(&format!(
+                            " neighbor {} remote-as {}\n",
+                            link.first_addr().peer_addr,
+                            other.asn
+                        )),
                         "{n}\n{c}"
                     );
                 }
                 Suite::Bird => {
                     // BIRD sets no addresses: the node's exec does.
-                    let add = format!("ip addr add {}/{} dev {i}", link.addr, link.subnet.prefix_len());
+                    let add = format!(
+                        "ip addr add {}/{} dev {i}",
+                        link.first_addr().addr,
+                        link.first_addr().subnet.prefix_len()
+                    );
                     assert!(exec(n).contains(&add), "{n}: no {add:?} in {:?}", exec(n));
                     assert!(
                         c.contains(&format!(
                             "  local {} as {};\n  neighbor {} as {};\n",
-                            link.addr, me.asn, link.peer_addr, other.asn
+                            link.first_addr().addr,
+                            me.asn,
+                            link.first_addr().peer_addr,
+                            other.asn
                         )),
                         "{n}\n{c}"
                     );
@@ -214,7 +203,11 @@ fn check_export(lab: &Lab, dir: &Path) {
     let lab_addrs: BTreeSet<String> = lab
         .routers
         .iter()
-        .flat_map(|r| r.interfaces.iter().map(|i| i.addr.to_string()))
+        .flat_map(|r| {
+            r.interfaces
+                .iter()
+                .flat_map(|i| i.addrs.iter().map(|a| a.addr.to_string()))
+        })
         .collect();
     let announced: BTreeSet<String> = lab.announced_prefixes().iter().map(|p| p.to_string()).collect();
     for (name, node) in &topo.topology.nodes.0 {
@@ -302,7 +295,11 @@ fn check_bird_node(
         "{name}"
     );
     assert!(node.exec.contains(&"sysctl -w net.ipv4.ip_forward=1".to_string()));
-    let stub = format!("ip addr add {}/{} dev lo", lab.stub_addr, lab.stub_prefix.prefix_len());
+    let stub = format!(
+        "ip addr add {}/{} dev lo",
+        lab.stubs[0].addr,
+        lab.stubs[0].prefix.prefix_len()
+    );
     assert_eq!(node.exec.contains(&stub), origin, "{name}: {:?}", node.exec);
     let code: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
     assert!(
@@ -339,14 +336,12 @@ fn check_bird_node(
 
 #[test]
 fn chain_3_golden_export() {
-    let lab = config::load(&root().join("configs/chain-3.toml"), &Overrides::default()).unwrap();
-    golden_export(&lab, "export-chain-3");
+    golden_export(&export_lab("export-chain-3"), "export-chain-3");
 }
 
 #[test]
 fn ring_6_golden_export() {
-    let lab = lab_from("name = \"ring-6\"\nrouters = 6\n\n[topology]\nshape = \"ring\"\n");
-    let dir = golden_export(&lab, "export-ring-6");
+    let dir = golden_export(&export_lab("export-ring-6"), "export-ring-6");
     // On a ring every router has two links: eth1 and eth2.
     let text = std::fs::read_to_string(dir.0.join("export/ring-6.clab.yml")).unwrap();
     let topo: ClabFile = serde_yaml_ng::from_str(&text).unwrap();
@@ -357,7 +352,7 @@ fn ring_6_golden_export() {
 /// nodes with the BIRD image, bird.conf bound to /etc/bird.conf, addresses in their exec.
 #[test]
 fn mixed_ring_4_golden_export() {
-    let lab = config::load(&root().join("tests/fixtures/mixed-ring-4.toml"), &Overrides::default()).unwrap();
+    let lab = export_lab("export-mixed-ring-4");
     assert_eq!(lab.routers[lab.origin()].suite, Suite::Bird);
     let dir = golden_export(&lab, "export-mixed-ring-4");
     let text = std::fs::read_to_string(dir.0.join("export/mixed-ring-4.clab.yml")).unwrap();

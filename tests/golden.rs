@@ -2,56 +2,29 @@
 //! regenerates them; review the diff before committing. Each topology is described in
 //! tests/golden/README.md.
 
+mod common;
+
+use common::golden::{assert_golden, is_update, render_files, stale, PASSWORD, RENDER};
 use nsbgp::config::{self, Daemon, Overrides, Suite};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const PASSWORD: &str = "golden-password";
-
-fn check(config_file: &str, golden: &str, routers: &[usize]) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lab = config::load(&root.join(config_file), &Overrides::default()).unwrap();
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut mismatches = Vec::new();
-    for &i in routers {
-        for d in lab.daemons_of(i) {
-            let path: PathBuf = root
-                .join("tests/golden")
-                .join(golden)
-                .join(&lab.routers[i].name)
-                .join(format!("{d}.conf"));
-            let got = nsbgp::render::render(&lab, i, d, PASSWORD);
-            if update {
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, &got).unwrap();
-                continue;
-            }
-            let want = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
-            if got != want {
-                mismatches.push(format!("{}:\n--- want\n{want}\n+++ got\n{got}", path.display()));
-            }
-        }
-    }
-    assert!(
-        mismatches.is_empty(),
-        "rendered configs differ from golden files (UPDATE_GOLDEN=1 to accept):\n{}",
-        mismatches.join("\n")
-    );
+fn check(golden: &str) {
+    assert_golden(golden, &render_files(golden));
 }
 
 #[test]
 fn chain_3_every_router() {
-    check("configs/chain-3.toml", "chain-3", &[0, 1, 2]);
+    check("chain-3");
 }
 
 #[test]
 fn chain_1000_ends_and_middle() {
-    check("configs/chain-1000.toml", "chain-1000", &[0, 500, 999]);
+    check("chain-1000");
 }
 
 #[test]
 fn chain_100_mrai30_sets_the_advertisement_interval() {
-    check("configs/chain-100-mrai30.toml", "chain-100-mrai30", &[1]);
+    check("chain-100-mrai30");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let lab = config::load(&root.join("configs/chain-100-mrai30.toml"), &Overrides::default()).unwrap();
     let conf = nsbgp::render::render(&lab, 1, Daemon::Bgpd, PASSWORD);
@@ -69,22 +42,22 @@ fn configs_are_not_html_escaped() {
 
 #[test]
 fn ix_lan_5_every_router() {
-    check("configs/ix-lan-5.toml", "ix-lan-5", &[0, 1, 2, 3, 4]);
+    check("ix-lan-5");
 }
 
 #[test]
 fn chain_100_bird_ends_and_middle() {
-    check("configs/chain-100-bird.toml", "chain-100-bird", &[0, 1, 50, 99]);
+    check("chain-100-bird");
 }
 
 #[test]
 fn chain_1000_bird_timers_and_thirty_bit_links() {
-    check("configs/chain-1000-bird.toml", "chain-1000-bird", &[0, 999]);
+    check("chain-1000-bird");
 }
 
 #[test]
 fn chain_100_mixed_alternates_the_suites() {
-    check("configs/chain-100-mixed.toml", "chain-100-mixed", &[0, 1, 2, 99]);
+    check("chain-100-mixed");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let lab = config::load(&root.join("configs/chain-100-mixed.toml"), &Overrides::default()).unwrap();
     for r in &lab.routers {
@@ -123,10 +96,138 @@ fn bird_config_keeps_the_lab_semantics() {
 /// default (the origin alone) all come from the graph.
 #[test]
 fn every_shape_renders_from_its_graph() {
-    check("configs/ring-16.toml", "ring-16", &[0, 8, 15]);
-    check("configs/star-20.toml", "star-20", &[0, 19]);
-    check("configs/tree-63.toml", "tree-63", &[0, 1, 62]);
-    check("configs/grid-10x10.toml", "grid-10x10", &[0, 55, 99]);
-    check("configs/clique-8.toml", "clique-8", &[0, 7]);
-    check("configs/example-graph.toml", "example-graph", &[0, 8, 11]);
+    check("ring-16");
+    check("star-20");
+    check("tree-63");
+    check("grid-10x10");
+    check("clique-8");
+    check("example-graph");
+}
+
+/// The table in tests/common/golden.rs names every set once, and every file in tests/golden/
+/// (but its README) is produced by one of them: a golden nothing produces is stale.
+#[test]
+fn every_golden_file_is_produced() {
+    let names: Vec<&str> = RENDER.iter().map(|c| c.1).collect();
+    let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "a set is listed twice: {names:?}");
+    let stale: Vec<String> = stale()
+        .iter()
+        .map(|p| format!("tests/golden/{}", p.display()))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "golden files no test produces (delete them with `git rm`, or add the case that makes them to tests/common/golden.rs):\n  {}",
+        stale.join("\n  ")
+    );
+}
+
+/// Only `UPDATE_GOLDEN=1` rewrites: `0`, empty or anything else compares.
+#[test]
+fn only_update_golden_1_updates() {
+    let v = |s: &str| is_update(Some(std::ffi::OsStr::new(s)));
+    assert!(v("1"));
+    for other in ["0", "", "true", "yes", " 1", "1 ", "01"] {
+        assert!(!v(other), "UPDATE_GOLDEN={other:?} must only compare");
+    }
+    assert!(!is_update(None));
+}
+
+/// The suite's own parser accepts a rendered config: FRR's `vtysh -C -f` (dry run) for
+/// zebra.conf and bgpd.conf, `bird -p -c` for bird.conf. Skipped where a suite is missing.
+fn assert_suite_parses(config_file: &str, routers: &[usize]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lab = config::load(&root.join(config_file), &Overrides::default()).unwrap();
+    let dir = std::env::temp_dir().join(format!("nsbgp-golden-parse-{}-{}", lab.name, std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for &i in routers {
+        for d in lab.daemons_of(i) {
+            let (program, args): (&str, &[&str]) = match d {
+                Daemon::Bird => ("/usr/sbin/bird", &["-p", "-c"]),
+                _ => ("/usr/bin/vtysh", &["-C", "-f"]),
+            };
+            if !Path::new(program).exists() {
+                eprintln!("{program} is not installed: {config_file} not parse-checked");
+                continue;
+            }
+            let path = dir.join(format!("{}-{d}.conf", lab.routers[i].name));
+            std::fs::write(&path, nsbgp::render::render(&lab, i, d, PASSWORD)).unwrap();
+            let o = std::process::Command::new(program)
+                .args(args)
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{config_file} {} {d}: `{program} {}` rejects it:\n{}{}",
+                lab.routers[i].name,
+                args.join(" "),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Dual-stack and IPv6-only labs of both suites: one session per family per link, the
+/// defaults and stubs of each family at the origin, and every file accepted by its suite.
+#[test]
+fn dual_and_v6_configs_of_both_suites() {
+    check("chain-70-dual");
+    check("chain-3-v6");
+    check("ring-8-bird-v6");
+    check("chain-6-mixed-dual");
+    assert_suite_parses("configs/chain-70-dual.toml", &[0, 1, 69]);
+    assert_suite_parses("configs/chain-3-v6.toml", &[0, 1, 2]);
+    assert_suite_parses("configs/ring-8-bird-v6.toml", &[0, 4, 7]);
+    assert_suite_parses("configs/chain-6-mixed-dual.toml", &[0, 1, 5]);
+    // IPv4-only labs are accepted as well (their text is the goldens above).
+    assert_suite_parses("configs/chain-3.toml", &[0, 1]);
+    assert_suite_parses("configs/chain-100-bird.toml", &[0, 1]);
+}
+
+/// What the IPv6 configs must say, independent of the golden text.
+#[test]
+fn v6_configs_keep_the_lab_semantics() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let v6 = config::load(&root.join("configs/chain-3-v6.toml"), &Overrides::default()).unwrap();
+    let origin = nsbgp::render::render(&v6, 0, Daemon::Bgpd, PASSWORD);
+    let middle = nsbgp::render::render(&v6, 1, Daemon::Bgpd, PASSWORD);
+    assert!(
+        !origin.contains("172.31.") && !origin.contains("198.51.100"),
+        "no IPv4 in an IPv6 lab:\n{origin}"
+    );
+    assert!(origin.contains("bgp router-id 0.0.0.100"));
+    assert!(origin.contains("address-family ipv6 unicast\n  network 2001:db8:31:1::/64\n  network 2001:db8:100::/48\n"));
+    assert!(origin.contains("neighbor 2001:db8:31:1::1 default-originate"));
+    assert!(!middle.contains("default-originate"));
+    assert!(!middle.contains("address-family ipv4"));
+    for want in [
+        "neighbor 2001:db8:31:1::2 next-hop-self",
+        "neighbor 2001:db8:31:2::1 activate",
+    ] {
+        assert!(middle.contains(want), "{want}:\n{middle}");
+    }
+    let dual = config::load(&root.join("configs/chain-6-mixed-dual.toml"), &Overrides::default()).unwrap();
+    let b = nsbgp::render::render(&dual, 1, Daemon::Bird, PASSWORD);
+    for want in [
+        "neighbor 172.31.1.2 as 100;",
+        "neighbor 2001:db8:31:1::2 as 100;",
+        "protocol bgp bgp2_6 from chain6 {",
+        "define OWN6 = [ 2001:db8:31:1::/64, 2001:db8:31:2::/64 ];",
+        "protocol kernel kernel6 {",
+    ] {
+        assert!(b.contains(want), "{want}:\n{b}");
+    }
+    let bo = nsbgp::render::render(&dual, 0, Daemon::Bgpd, PASSWORD);
+    assert!(
+        bo.contains("neighbor 172.31.1.1 default-originate")
+            && bo.contains("neighbor 2001:db8:31:1::1 default-originate")
+    );
+    let ring = config::load(&root.join("configs/ring-8-bird-v6.toml"), &Overrides::default()).unwrap();
+    let ro = nsbgp::render::render(&ring, 0, Daemon::Bird, PASSWORD);
+    assert!(ro.contains("route ::/0 unreachable;") && !ro.contains("0.0.0.0/0"));
+    assert!(ro.contains("2001:db8:100::/48, ::/0 ]"));
+    assert!(ro.contains("enable extended messages on;"));
 }

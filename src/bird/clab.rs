@@ -1,7 +1,7 @@
 //! A BIRD router as a containerlab node: its `bird.conf` (the lab's template) and the
 //! start-up commands that do what nsbgp does for it otherwise.
 
-use crate::config::Lab;
+use crate::config::{Family, Lab};
 
 /// Where the BIRD image's entrypoint (`bird -c /etc/bird.conf -d`) reads its config.
 pub const BIRD_CONF: &str = "/etc/bird.conf";
@@ -16,18 +16,28 @@ pub fn bird_exec(lab: &Lab, index: usize, holds_world: bool) -> Vec<String> {
     let r = lab.router(index);
     let mut ifaces: Vec<_> = r.interfaces.iter().collect();
     ifaces.sort_by_key(|i| i.link);
-    let mut exec: Vec<String> = ifaces
-        .iter()
-        .map(|i| format!("ip addr add {}/{} dev {}", i.addr, i.subnet.prefix_len(), i.name))
-        .collect();
+    let v6 = lab.family.has(Family::Ipv6);
+    let mut exec: Vec<String> = Vec::new();
+    if v6 {
+        // Before any address: with DAD on, a new address stays tentative and BGP waits.
+        exec.push("sysctl -w net.ipv6.conf.all.disable_ipv6=0".into());
+        exec.push("sysctl -w net.ipv6.conf.all.accept_dad=0".into());
+        exec.push("sysctl -w net.ipv6.conf.default.accept_dad=0".into());
+    }
+    exec.extend(ifaces.iter().flat_map(|i| {
+        i.addrs
+            .iter()
+            .map(move |a| format!("ip addr add {}/{} dev {}", a.addr, a.subnet.prefix_len(), i.name))
+    }));
     if holds_world {
-        exec.push(format!(
-            "ip addr add {}/{} dev lo",
-            lab.stub_addr,
-            lab.stub_prefix.prefix_len()
-        ));
+        for s in &lab.stubs {
+            exec.push(format!("ip addr add {}/{} dev lo", s.addr, s.prefix.prefix_len()));
+        }
     }
     exec.push("sysctl -w net.ipv4.ip_forward=1".into());
+    if v6 {
+        exec.push("sysctl -w net.ipv6.conf.all.forwarding=1".into());
+    }
     exec.push("ip route del default dev eth0".into());
     exec
 }

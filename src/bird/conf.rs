@@ -4,17 +4,18 @@
 //! template renders the config of a containerlab node (`render_for_container`).
 
 use crate::config::{Lab, Router};
+use crate::render::FamilyConf;
 use askama::Template;
-use ipnet::Ipv4Net;
 
 #[derive(Template)]
 #[template(path = "bird.conf")]
 struct BirdConf<'a> {
     lab: &'a Lab,
     r: &'a Router,
-    networks: Vec<Ipv4Net>,
+    families: Vec<FamilyConf>,
     originates_default: bool,
     log_classes: &'static str,
+    policy: Option<crate::render::policy::PolicyView>,
     /// Set for a containerlab export: what differs from a router nsbgp runs itself.
     container: Option<Container>,
 }
@@ -55,19 +56,13 @@ pub fn render_for_container(lab: &Lab, index: usize) -> String {
 
 fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String {
     let r = lab.router(index);
-    let mut networks: Vec<Ipv4Net> = crate::render::attached_subnets(r);
-    // The origin alone (ROUTER_0 unless `[topology] origin` says otherwise) holds the stub
-    // and originates the default.
-    let origin = index == lab.origin();
-    if origin {
-        networks.push(lab.stub_prefix);
-        networks.push(Ipv4Net::default());
-    }
     BirdConf {
         lab,
         r,
-        networks,
-        originates_default: origin,
+        // The origin alone holds the stubs and originates the defaults (from `OWN`).
+        families: crate::render::families(lab, index, true),
+        originates_default: index == lab.origin() && !lab.internet(),
+        policy: crate::render::policy::view(lab, index),
         log_classes: log_classes(&lab.log_level),
         container,
     }

@@ -2,8 +2,8 @@
 //! FRR's.
 
 use super::ctl::Session;
-use crate::config::{Daemon, Lab};
-use crate::suite::{Observation, Observer, PeerObs, Proc, RouteObs};
+use crate::config::{Daemon, Family, Lab};
+use crate::suite::{FamilyObs, Observation, Observer, PeerObs, Proc, RouteObs};
 use futures::future::BoxFuture;
 use std::path::Path;
 
@@ -14,10 +14,10 @@ impl Observer for BirdObserver {
     fn observe<'a>(
         &'a mut self,
         daemons: Vec<(Daemon, Proc)>,
-        stub: &'a str,
+        stubs: &'a [(Family, String)],
         want_len: Option<u32>,
     ) -> BoxFuture<'a, Observation> {
-        Box::pin(observe_bird(&mut self.0, daemons, stub, want_len))
+        Box::pin(observe_bird(&mut self.0, daemons, stubs, want_len))
     }
 
     fn reset(&mut self) {
@@ -41,8 +41,12 @@ pub fn open(lab: &Lab, state_dir: &Path, routers: &[usize]) -> Vec<Box<dyn Obser
 /// protocol's export count (it exports BGP routes only), the default and the stub from
 /// `show route … all`.
 /// Whether BIRD's best default route satisfies a filter condition (it is shown or not).
-async fn bird_holds(s: &mut crate::bird::ctl::Session, cond: &str) -> Result<bool, crate::bird::ctl::CtlError> {
-    let r = s.run(&format!("show route 0.0.0.0/0 primary where {cond}")).await?;
+async fn bird_holds(
+    s: &mut crate::bird::ctl::Session,
+    default: &str,
+    cond: &str,
+) -> Result<bool, crate::bird::ctl::CtlError> {
+    let r = s.run(&format!("show route {default} primary where {cond}")).await?;
     Ok(crate::bird::parse::best_route(&r).is_some())
 }
 
@@ -50,11 +54,12 @@ async fn bird_holds(s: &mut crate::bird::ctl::Session, cond: &str) -> Result<boo
 /// expected length if it holds (one query), else found by bisection on `bgp_path.len`.
 async fn bird_path_len(
     s: &mut crate::bird::ctl::Session,
+    default: &str,
     shown: u32,
     want: Option<u32>,
 ) -> Result<u32, crate::bird::ctl::CtlError> {
     if let Some(w) = want {
-        if bird_holds(s, &format!("bgp_path.len = {w}")).await? {
+        if bird_holds(s, default, &format!("bgp_path.len = {w}")).await? {
             return Ok(w);
         }
     }
@@ -62,7 +67,7 @@ async fn bird_path_len(
     let (mut lo, mut hi) = (shown, 1u32 << 14);
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
-        if bird_holds(s, &format!("bgp_path.len >= {mid}")).await? {
+        if bird_holds(s, default, &format!("bgp_path.len >= {mid}")).await? {
             lo = mid;
         } else {
             hi = mid - 1;
@@ -74,7 +79,7 @@ async fn bird_path_len(
 async fn observe_bird(
     s: &mut crate::bird::ctl::Session,
     daemons: Vec<(Daemon, Proc)>,
-    stub: &str,
+    stubs: &[(Family, String)],
     want_len: Option<u32>,
 ) -> Observation {
     use crate::bird::{ctl::CtlError, parse as bp};
@@ -104,7 +109,12 @@ async fn observe_bird(
                     })
                     .collect(),
             );
-            o.bgp_fib_routes = ps.iter().find(|p| p.proto == "Kernel").and_then(|p| p.exported);
+            // One kernel protocol per family, each exporting BGP routes only.
+            o.bgp_fib_routes = ps
+                .iter()
+                .filter(|p| p.proto == "Kernel")
+                .map(|p| p.exported)
+                .sum::<Option<u32>>();
         }
         Err(e) => {
             o.errors.push(format!("bird control socket: {e}"));
@@ -120,32 +130,38 @@ async fn observe_bird(
             None
         }
     };
-    let dflt = s.run("show route 0.0.0.0/0 all").await;
-    let mut dflt = route(dflt, &mut o.errors);
-    if let Some(Some(r)) = dflt
-        .as_mut()
-        .filter(|r| r.as_ref().is_some_and(|r| r.as_path_truncated))
-    {
-        match bird_path_len(s, r.as_path_len.unwrap_or(0), want_len).await {
-            Ok(len) => r.as_path_len = Some(len),
-            Err(e) => {
-                o.errors.push(format!("bird control socket: {e}"));
-                r.as_path_len = None;
-            }
-        }
-    }
-    let stub_r = s.run(&format!("show route {stub} all")).await;
-    let stub_r = route(stub_r, &mut o.errors);
     let obs = |r: &bp::Route| RouteObs {
         protocol: r.kind.clone(),
         nexthop: r.nexthop,
+        iface: r.iface.clone(),
     };
-    o.default_route = dflt.as_ref().map(|r| r.as_ref().map(obs));
-    o.stub_route = stub_r.as_ref().map(|r| r.as_ref().map(obs));
-    o.default_bgp = dflt.map(|r| {
-        r.filter(|r| r.kind == "bgp")
-            .and_then(|r| Some((r.as_path_len?, r.since)))
-    });
+    for (f, stub) in stubs {
+        let d = f.default_route().to_string();
+        let dflt = s.run(&format!("show route {d} all")).await;
+        let mut dflt = route(dflt, &mut o.errors);
+        if let Some(Some(r)) = dflt
+            .as_mut()
+            .filter(|r| r.as_ref().is_some_and(|r| r.as_path_truncated))
+        {
+            match bird_path_len(s, &d, r.as_path_len.unwrap_or(0), want_len).await {
+                Ok(len) => r.as_path_len = Some(len),
+                Err(e) => {
+                    o.errors.push(format!("bird control socket: {e}"));
+                    r.as_path_len = None;
+                }
+            }
+        }
+        let stub_r = s.run(&format!("show route {stub} all")).await;
+        let stub_r = route(stub_r, &mut o.errors);
+        let mut fo = FamilyObs::new(*f);
+        fo.default_route = dflt.as_ref().map(|r| r.as_ref().map(obs));
+        fo.stub_route = stub_r.as_ref().map(|r| r.as_ref().map(obs));
+        fo.default_bgp = dflt.map(|r| {
+            r.filter(|r| r.kind == "bgp")
+                .and_then(|r| Some((r.as_path_len?, r.since)))
+        });
+        o.fams.push(fo);
+    }
     o
 }
 
@@ -193,14 +209,14 @@ mod tests {
         // The expected length holds: one query.
         let (path, task) = fake_bird(150).await;
         let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, 120, Some(150)).await.unwrap(), 150);
+        assert_eq!(bird_path_len(&mut s, "0.0.0.0/0", 120, Some(150)).await.unwrap(), 150);
         drop(s);
         assert_eq!(task.await.unwrap(), 1);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
         // It does not: bisection from the ASNs shown, a bounded number of queries.
         let (path, task) = fake_bird(733).await;
         let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, 120, Some(999)).await.unwrap(), 733);
+        assert_eq!(bird_path_len(&mut s, "0.0.0.0/0", 120, Some(999)).await.unwrap(), 733);
         drop(s);
         assert!(task.await.unwrap() <= 16);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());

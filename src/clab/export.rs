@@ -15,7 +15,6 @@ use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL};
 use super::{is_dns_label, ClabError};
 use crate::config::Lab;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 /// The topology file's name in the export directory.
@@ -87,15 +86,15 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
     let mut clab = lab.clone();
     for r in &mut clab.routers {
         r.name = names[r.index].clone();
-        let renamed: Vec<(Ipv4Addr, String)> = ordered[r.index]
+        let renamed: Vec<(usize, String)> = ordered[r.index]
             .iter()
             .enumerate()
-            .map(|(k, i)| (i.addr, format!("eth{}", k + 1)))
+            .map(|(k, i)| (i.link, format!("eth{}", k + 1)))
             .collect();
         for i in &mut r.interfaces {
             i.name = renamed
                 .iter()
-                .find(|(a, _)| *a == i.addr)
+                .find(|(l, _)| *l == i.link)
                 .expect("own address")
                 .1
                 .clone();

@@ -19,10 +19,12 @@ pub enum Shape {
     Grid,
     Clique,
     File,
+    /// A generated AS hierarchy with relationships (config/internet.rs).
+    Internet,
 }
 
 impl Shape {
-    pub const ALL: [&'static str; 7] = ["chain", "ring", "star", "tree", "grid", "clique", "file"];
+    pub const ALL: [&'static str; 8] = ["chain", "ring", "star", "tree", "grid", "clique", "file", "internet"];
 
     pub fn parse(s: &str) -> Option<Shape> {
         Some(match s {
@@ -33,6 +35,7 @@ impl Shape {
             "grid" => Shape::Grid,
             "clique" => Shape::Clique,
             "file" => Shape::File,
+            "internet" => Shape::Internet,
             _ => return None,
         })
     }
@@ -46,6 +49,7 @@ impl Shape {
             Shape::Grid => "grid",
             Shape::Clique => "clique",
             Shape::File => "file",
+            Shape::Internet => "internet",
         }
     }
 }
@@ -68,6 +72,11 @@ pub struct Topology {
     pub rows: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cols: Option<usize>,
+    /// internet: the generator's seed and tier-1 count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier1: Option<usize>,
 }
 
 /// ROUTER_{k-1} — ROUTER_k for k = 1 … N-1 (the classic lab; link k-1 in 0-based order).
@@ -121,6 +130,10 @@ pub fn generate(t: &Topology, n: usize) -> Vec<(usize, usize)> {
         Shape::Tree => tree(n, t.fanout.unwrap_or(2)),
         Shape::Grid => grid(t.rows.unwrap_or(1), t.cols.unwrap_or(n)),
         Shape::Clique => clique(n),
+        Shape::Internet => super::internet::generate(n, t.tier1.unwrap_or(1).min(n), t.seed.unwrap_or(0))
+            .into_iter()
+            .map(|(a, b, _)| (a, b))
+            .collect(),
         Shape::File => Vec::new(),
     }
 }

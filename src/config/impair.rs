@@ -173,8 +173,8 @@ pub(super) fn resolve(
     file: &str,
     (defaults, settings, topology): (&ImpairKeys, &[super::model::LinkSetting], &super::model::Topology),
     graph: &super::Graph,
-    prefix: &str,
-    first_asn: u32,
+    names: &[String],
+    asns: &[u32],
 ) -> Result<Vec<LinkImpairment>, super::ConfigError> {
     use super::model::RouterRef;
     let invalid = |e: KeyError| super::ConfigError::Invalid {
@@ -208,33 +208,35 @@ pub(super) fn resolve(
         let [a, b] = s.routers.as_slice() else {
             return Err(bad(
                 format!("names {} routers, a link has two ends", s.routers.len()),
-                format!("write routers = [\"{prefix}0\", \"{prefix}1\"]"),
+                format!("write routers = [\"{}\", \"{}\"]", names[0], names[names.len().min(2) - 1]),
             ));
         };
         let find = |r: &RouterRef| match r {
             RouterRef::Index(i) => usize::try_from(*i).ok().filter(|&i| i < n),
-            RouterRef::Name(s) => super::resolve_router(prefix, first_asn, n, s),
+            RouterRef::Name(s) => super::validate_policy::resolve(names, asns, s),
         };
         let (Some(x), Some(y)) = (find(a), find(b)) else {
             let which = if find(a).is_none() { a } else { b };
             return Err(bad(
                 format!("{which} is not a router of this lab ({n} routers)"),
                 format!(
-                    "name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"",
-                    n - 1
+                    "name a router as \"{}\" … \"{}\", an index or \"AS{}\"",
+                    names[0],
+                    names[n - 1],
+                    asns[0]
                 ),
             ));
         };
         let Some(l) = graph.link_between(x, y) else {
             return Err(bad(
-                format!("{prefix}{x} and {prefix}{y} are not joined by a link"),
+                format!("{} and {} are not joined by a link", names[x], names[y]),
                 "name the two ends of one link (`nsbgp graph` draws them)".into(),
             ));
         };
         let pair = (x.min(y), x.max(y));
         if seen.contains(&pair) {
             return Err(bad(
-                format!("{prefix}{x} — {prefix}{y} already has a [[link]] table"),
+                format!("{} — {} already has a [[link]] table", names[x], names[y]),
                 "merge the two tables into one".into(),
             ));
         }

@@ -4,10 +4,10 @@
 //! eBGP with every other (full mesh). Here: the LAN's validation and its address plan.
 
 use super::model::{LanSpec, RouterRef};
-use super::{ConfigError, Interface, Router, IFINDEX_FIRST};
-use ipnet::Ipv4Net;
+use super::{ConfigError, IfAddr, Interface, Router, IFINDEX_FIRST};
+use ipnet::{IpNet, Ipv4Net};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Linux interface names are at most 15 bytes; a LAN names an interface in every member and
 /// its namespace, whose name the ledger also keeps to 15.
@@ -185,8 +185,9 @@ pub fn plan(
 /// Gives every member of every LAN its entries on the LAN's device (named after the LAN):
 /// one per other member, after the router's links, all with the device's one address and
 /// ifindex. A router on LANs only takes its first LAN address as router-id.
-pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan], first_asn: u32) {
+pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan]) {
     let names: Vec<String> = routers.iter().map(|r| r.name.clone()).collect();
+    let asns: Vec<u32> = routers.iter().map(|r| r.asn).collect();
     for (j, l) in lans.iter().enumerate() {
         for (k, &r) in l.members.iter().enumerate() {
             let router = &mut routers[r];
@@ -204,13 +205,15 @@ pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan], first_asn: u32) 
                 router.interfaces.push(Interface {
                     name: l.name.clone(),
                     ifindex,
-                    addr: l.addrs[k],
-                    subnet: l.subnet,
+                    addrs: vec![IfAddr {
+                        addr: IpAddr::V4(l.addrs[k]),
+                        subnet: IpNet::V4(l.subnet),
+                        peer_addr: IpAddr::V4(l.addrs[q]),
+                    }],
                     link: l.index,
                     peer_index: peer,
                     peer_name: names[peer].clone(),
-                    peer_asn: first_asn + peer as u32,
-                    peer_addr: l.addrs[q],
+                    peer_asn: asns[peer],
                     lan: Some(j),
                 });
             }

@@ -32,7 +32,14 @@ fn a_lan_is_a_full_mesh_one_hop_wide() {
     let got: Vec<(&str, u32, String, usize)> = r3
         .interfaces
         .iter()
-        .map(|i| (i.name.as_str(), i.ifindex, i.peer_addr.to_string(), i.peer_index))
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.ifindex,
+                i.first_addr().peer_addr.to_string(),
+                i.peer_index,
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -46,7 +53,7 @@ fn a_lan_is_a_full_mesh_one_hop_wide() {
     assert_eq!(l.devices(3).len(), 2);
     // Routers on the LAN only take their LAN address as router-id.
     assert_eq!(l.routers[1].router_id.to_string(), "172.31.0.10");
-    assert!(l.announced_prefixes().contains(&ix.subnet));
+    assert!(l.announced_prefixes().contains(&ipnet::IpNet::V4(ix.subnet)));
     assert_eq!(
         l.router_of_addr("172.31.0.11".parse().unwrap()).map(|r| r.index),
         Some(2)

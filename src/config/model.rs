@@ -12,6 +12,10 @@ pub const DEFAULT_LINK_POOL: &str = "172.31.0.0/16";
 /// TEST-NET-2 (RFC 5737): never routed on the Internet, so a lab can never reach a real host.
 pub const DEFAULT_STUB_PREFIX: &str = "198.51.100.0/24";
 pub const DEFAULT_FRR_DIR: &str = "/usr/lib/frr";
+/// IPv6 counterparts inside the documentation space 2001:db8::/32 (RFC 3849): link k is
+/// 2001:db8:31:k::/64 (cf. 172.31.k.0/24), the world 2001:db8:100::1.
+pub const DEFAULT_V6_LINK_POOL: &str = "2001:db8:31::/48";
+pub const DEFAULT_V6_STUB_PREFIX: &str = "2001:db8:100::/48";
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -48,12 +52,49 @@ pub struct LabFile {
     /// The shape of the lab; absent = the chain.
     #[serde(default)]
     pub topology: Topology,
+    /// `[policy]`: routing policy on the links' business relationships (config/policy.rs).
+    #[serde(default)]
+    pub policy: Policy,
     /// `[links]`: impairments of every link (`config::impair`).
     #[serde(default, skip_serializing_if = "ImpairKeys::is_empty")]
     pub links: ImpairKeys,
     /// `[[link]]` tables: one link's impairments, by the routers at its ends.
     #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub link: Vec<LinkSetting>,
+    /// `[addressing]`: which address families the lab runs, and the IPv6 plan.
+    #[serde(default)]
+    pub addressing: Addressing,
+}
+
+/// `[addressing]`: `family = "ipv4" | "dual" | "ipv6"` and the IPv6 pools.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Addressing {
+    pub family: String,
+    /// IPv6 pool carved into one /64 per link.
+    pub v6_link_pool: String,
+    /// IPv6 prefix held on the origin's `lo` and announced: the IPv6 "world".
+    pub v6_stub_prefix: String,
+}
+
+impl Default for Addressing {
+    fn default() -> Self {
+        Addressing {
+            family: "ipv4".into(),
+            v6_link_pool: DEFAULT_V6_LINK_POOL.into(),
+            v6_stub_prefix: DEFAULT_V6_STUB_PREFIX.into(),
+        }
+    }
+}
+
+/// `[policy]`: `model = "gao-rexford" | "none"`, `roles = true | false`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Absent: "gao-rexford" when any link carries `rel`, else "none".
+    pub model: Option<String>,
+    /// RFC 9234 roles and OTC on every session; absent: true under gao-rexford.
+    pub roles: Option<bool>,
 }
 
 /// One `[[link]]`: `routers = [A, B]` and the impairment keys for that link.
@@ -93,6 +134,11 @@ pub struct RouterOverride {
     /// "frr" or "bird".
     #[serde(default)]
     pub suite: Option<String>,
+    /// The router's own AS number (default `first_asn + index`). With `asn`, a table that
+    /// has no `index` and a `name` that is not a default name names the router at its
+    /// position among the `[[router]]` tables (the k-th table, router k).
+    #[serde(default)]
+    pub asn: Option<i64>,
 }
 
 /// `[topology]`: a generated shape, or `shape = "file"` with one `[[topology.link]]` per link.
@@ -108,6 +154,10 @@ pub struct Topology {
     pub cols: Option<i64>,
     /// The router that originates the default route and holds the stub; default ROUTER_0.
     pub origin: Option<RouterRef>,
+    /// internet: the generator's seed (same seed, same graph).
+    pub seed: Option<i64>,
+    /// internet: routers in the tier-1 peering clique.
+    pub tier1: Option<i64>,
     /// shape = "file": the links.
     #[serde(rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkEnds>,
@@ -130,6 +180,9 @@ pub struct LanSpec {
 pub struct LinkEnds {
     pub a: RouterRef,
     pub b: RouterRef,
+    /// Business relationship: "p2c" (a is b's provider) or "p2p" (peers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
     /// Impairment keys of this link (as in `[[link]]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<i64>,

@@ -381,7 +381,11 @@ fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
             let via = after
                 .next_hops(k)
                 .into_iter()
-                .filter_map(|p| lab.interface_to(k, p).map(|i| i.peer_addr))
+                .filter_map(|p| lab.interface_to(k, p)?.addr(crate::config::Family::Ipv4))
+                .filter_map(|a| match a.peer_addr {
+                    IpAddr::V4(v4) => Some(v4),
+                    IpAddr::V6(_) => None,
+                })
                 .collect();
             (k, via)
         })

@@ -437,8 +437,12 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
     };
     let safe = |i: usize, p: &Ipv4Net| -> Result<(), SpecError> {
         let inside = SAFE.iter().any(|s| s.parse::<Ipv4Net>().expect("valid").contains(p));
-        let clash = [lab.link_pool, lab.stub_prefix]
-            .into_iter()
+        let stub = lab.stub(crate::config::Family::Ipv4).and_then(|s| match s.prefix {
+            ipnet::IpNet::V4(n) => Some(n),
+            ipnet::IpNet::V6(_) => None,
+        });
+        let clash = std::iter::once(lab.link_pool)
+            .chain(stub)
             .find(|n| n.contains(&p.network()) || p.contains(&n.network()));
         if !inside {
             return Err(err(

@@ -1,11 +1,19 @@
 //! An FRR router as a containerlab node: FRR's integrated `frr.conf`, rendered from the
 //! lab's own zebra and bgpd templates, and FRR's `daemons` file.
 
-use crate::config::{Daemon, Lab};
+use crate::config::{Daemon, Family, Lab};
 
 /// Where the bound files go inside the container (FRR's image reads them there).
 pub const FRR_CONF: &str = "/etc/frr/frr.conf";
 pub const FRR_DAEMONS: &str = "/etc/frr/daemons";
+
+/// FRR's interface address keyword of a family.
+fn address_kw(a: std::net::IpAddr) -> &'static str {
+    match Family::of(a) {
+        Family::Ipv4 => "ip address",
+        Family::Ipv6 => "ipv6 address",
+    }
+}
 
 /// FRR's integrated config for one router: zebra's and bgpd's configs from the lab's
 /// templates, without what belongs to the host (vty passwords, log files under nsbgp's state
@@ -19,7 +27,7 @@ pub fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
          ! the lab's prefixes are announced (network statements), so it is no second path.\n\
          frr defaults traditional\n\
          hostname {}\n\
-         ip forwarding\n\
+         ip forwarding\n{}\
          !\n",
         r.name,
         r.asn,
@@ -29,14 +37,24 @@ pub fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
             1 => "eth1".to_string(),
             n => format!("eth1 … eth{n}"),
         },
-        r.name
+        r.name,
+        if lab.family.has(Family::Ipv6) {
+            "ipv6 forwarding\n"
+        } else {
+            ""
+        }
     );
     if holds_world {
-        out.push_str(&format!(
-            "interface lo\n description the lab's \"world\": the stub prefix behind the default route\n ip address {}/{}\nexit\n!\n",
-            lab.stub_addr,
-            lab.stub_prefix.prefix_len()
-        ));
+        out.push_str("interface lo\n description the lab's \"world\": the stub prefix behind the default route\n");
+        for s in &lab.stubs {
+            out.push_str(&format!(
+                " {} {}/{}\n",
+                address_kw(s.addr),
+                s.addr,
+                s.prefix.prefix_len()
+            ));
+        }
+        out.push_str("exit\n!\n");
     }
     let zebra = crate::render::render(lab, index, Daemon::Zebra, "");
     let bgpd = crate::render::render(lab, index, Daemon::Bgpd, "");
@@ -57,7 +75,14 @@ pub fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
         out.push('\n');
         if let Some(ifname) = line.strip_prefix("interface ") {
             if let Some(i) = r.interfaces.iter().find(|i| i.name == ifname) {
-                out.push_str(&format!(" ip address {}/{}\n", i.addr, i.subnet.prefix_len()));
+                for a in &i.addrs {
+                    out.push_str(&format!(
+                        " {} {}/{}\n",
+                        address_kw(a.addr),
+                        a.addr,
+                        a.subnet.prefix_len()
+                    ));
+                }
             }
         }
     }

@@ -3,8 +3,8 @@
 
 use super::parse::{self, BgpPrefix, BgpSummary, RouteLookup, RouteSummary};
 use super::vty::{self, Session};
-use crate::config::{Daemon, Lab};
-use crate::suite::{Observation, Observer, PeerObs, Proc, RouteObs};
+use crate::config::{Daemon, Family, Lab};
+use crate::suite::{FamilyObs, Observation, Observer, PeerObs, Proc, RouteObs};
 use futures::future::BoxFuture;
 use futures::StreamExt;
 
@@ -21,10 +21,10 @@ impl Observer for FrrObserver {
     fn observe<'a>(
         &'a mut self,
         daemons: Vec<(Daemon, Proc)>,
-        stub: &'a str,
+        stubs: &'a [(Family, String)],
         _want_len: Option<u32>,
     ) -> BoxFuture<'a, Observation> {
-        Box::pin(observe(&mut self.zebra, &mut self.bgpd, daemons, stub))
+        Box::pin(observe(&mut self.zebra, &mut self.bgpd, daemons, stubs))
     }
 
     fn reset(&mut self) {
@@ -104,13 +104,30 @@ async fn ask<T: serde::de::DeserializeOwned + Default>(
 }
 
 fn route_obs(lookup: &RouteLookup, prefix: &str) -> Option<RouteObs> {
-    parse::installed_route(lookup, prefix).map(|r| RouteObs {
-        protocol: r.protocol.clone(),
-        nexthop: r.nexthops.iter().find(|n| n.active).and_then(|n| n.ip),
+    parse::installed_route(lookup, prefix).map(|r| {
+        let active = r.nexthops.iter().find(|n| n.active);
+        RouteObs {
+            protocol: r.protocol.clone(),
+            nexthop: active.and_then(|n| n.ip),
+            iface: active.and_then(|n| n.interface_name.clone()),
+        }
     })
 }
 
-async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daemon, Proc)>, stub: &str) -> Observation {
+/// zebra's and bgpd's `show` commands for a family (IPv4's are those of IPv4-only labs).
+fn frr_show(f: Family) -> (&'static str, &'static str) {
+    match f {
+        Family::Ipv4 => ("show ip route", "show ip bgp"),
+        Family::Ipv6 => ("show ipv6 route", "show bgp ipv6 unicast"),
+    }
+}
+
+async fn observe(
+    zebra_s: &mut Session,
+    bgpd_s: &mut Session,
+    daemons: Vec<(Daemon, Proc)>,
+    stubs: &[(Family, String)],
+) -> Observation {
     let at_ms = crate::host::now_unix_ms();
     let alive = |d: Daemon| daemons.iter().any(|(x, p)| *x == d && p.alive);
     let (zebra_alive, bgpd_alive) = (alive(Daemon::Zebra), alive(Daemon::Bgpd));
@@ -123,59 +140,73 @@ async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daem
         async {
             let mut errors = Vec::new();
             if !bgpd_alive {
-                return (None, None, errors);
+                return (None, Vec::new(), errors);
             }
+            // Every family's sessions, one summary.
             let sum: Option<BgpSummary> = ask(bgpd_s, "show bgp summary json", &mut errors).await;
             let peers = sum.map(|s| {
-                s.ipv4
-                    .map(|v4| {
-                        v4.peers
-                            .iter()
-                            .filter_map(|(addr, p)| {
-                                Some(PeerObs {
-                                    addr: addr.parse().ok()?,
-                                    state: p.state.clone(),
-                                    pfx_rcd: p.pfx_rcd.unwrap_or(0),
-                                    up_since_ms: p
-                                        .peer_uptime_msec
-                                        .filter(|_| p.established())
-                                        .map(|u| at_ms.saturating_sub(u)),
-                                })
-                            })
-                            .collect()
+                s.families()
+                    .flat_map(|af| af.peers.iter())
+                    .filter_map(|(addr, p)| {
+                        Some(PeerObs {
+                            addr: addr.parse().ok()?,
+                            state: p.state.clone(),
+                            pfx_rcd: p.pfx_rcd.unwrap_or(0),
+                            up_since_ms: p
+                                .peer_uptime_msec
+                                .filter(|_| p.established())
+                                .map(|u| at_ms.saturating_sub(u)),
+                        })
                     })
-                    .unwrap_or_default()
+                    .collect()
             });
-            let dflt: Option<BgpPrefix> = ask(bgpd_s, "show ip bgp 0.0.0.0/0 json", &mut errors).await;
-            let dflt = dflt.map(|p| {
-                p.best().and_then(|b| {
-                    let len = b.aspath.as_ref()?.length;
-                    Some((len, b.last_update.as_ref().map(|u| u.epoch)))
-                })
-            });
-            (peers, dflt, errors)
+            let mut dflts = Vec::new();
+            for (f, _) in stubs {
+                let cmd = format!("{} {} json", frr_show(*f).1, f.default_route());
+                let dflt: Option<BgpPrefix> = ask(bgpd_s, &cmd, &mut errors).await;
+                dflts.push(dflt.map(|p| {
+                    p.best().and_then(|b| {
+                        let len = b.aspath.as_ref()?.length;
+                        Some((len, b.last_update.as_ref().map(|u| u.epoch)))
+                    })
+                }));
+            }
+            (peers, dflts, errors)
         },
         async {
             let mut errors = Vec::new();
+            let mut routes = Vec::new();
             if !zebra_alive {
-                return (None, None, None, errors);
+                return (None, routes, errors);
             }
-            let sum: Option<RouteSummary> = ask(zebra_s, "show ip route summary json", &mut errors).await;
-            let dflt: Option<RouteLookup> = ask(zebra_s, "show ip route 0.0.0.0/0 json", &mut errors).await;
-            let stub_r: Option<RouteLookup> = ask(zebra_s, &format!("show ip route {stub} json"), &mut errors).await;
-            (
-                sum.map(|s| s.bgp_fib()),
-                dflt.map(|l| route_obs(&l, "0.0.0.0/0")),
-                stub_r.map(|l| route_obs(&l, stub)),
-                errors,
-            )
+            let mut fib: Option<u32> = Some(0);
+            for (f, stub) in stubs {
+                let show = frr_show(*f).0;
+                let sum: Option<RouteSummary> = ask(zebra_s, &format!("{show} summary json"), &mut errors).await;
+                fib = fib.zip(sum.map(|s| s.bgp_fib())).map(|(a, b)| a + b);
+                let d = f.default_route().to_string();
+                let dflt: Option<RouteLookup> = ask(zebra_s, &format!("{show} {d} json"), &mut errors).await;
+                let stub_r: Option<RouteLookup> = ask(zebra_s, &format!("{show} {stub} json"), &mut errors).await;
+                routes.push((dflt.map(|l| route_obs(&l, &d)), stub_r.map(|l| route_obs(&l, stub))));
+            }
+            (fib, routes, errors)
         }
     );
     o.peers = bgp.0;
-    o.default_bgp = bgp.1;
     o.bgp_fib_routes = zeb.0;
-    o.default_route = zeb.1;
-    o.stub_route = zeb.2;
-    o.errors = bgp.2.into_iter().chain(zeb.3).collect();
+    o.fams = stubs
+        .iter()
+        .enumerate()
+        .map(|(k, (f, _))| {
+            let mut fo = FamilyObs::new(*f);
+            fo.default_bgp = bgp.1.get(k).cloned().flatten();
+            if let Some((d, s)) = zeb.1.get(k) {
+                fo.default_route = d.clone();
+                fo.stub_route = s.clone();
+            }
+            fo
+        })
+        .collect();
+    o.errors = bgp.2.into_iter().chain(zeb.2).collect();
     o
 }

@@ -5,13 +5,15 @@ fn iface() -> Interface {
     Interface {
         name: "ROUTER_1".into(),
         ifindex: 3,
-        addr: "172.31.1.2".parse().unwrap(),
-        subnet: "172.31.1.0/24".parse().unwrap(),
+        addrs: vec![crate::config::IfAddr {
+            addr: "172.31.1.2".parse().unwrap(),
+            subnet: "172.31.1.0/24".parse().unwrap(),
+            peer_addr: "172.31.1.1".parse().unwrap(),
+        }],
         link: 1,
         peer_index: 1,
         peer_name: "ROUTER_1".into(),
         peer_asn: 101,
-        peer_addr: "172.31.1.1".parse().unwrap(),
         lan: None,
     }
 }

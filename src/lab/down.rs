@@ -104,21 +104,30 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
         }
     }
 
-    // Daemons: every process in one of our namespaces or rooted in our state directory,
-    // plus recorded pids still alive. Again until none is left: a daemon that was starting
-    // when `up` died may fork (daemonize) after a scan.
-    let recorded: Vec<u32> = entries
-        .iter()
-        .filter(|_| !stale)
-        .filter_map(|e| match e {
-            Entry::Daemon { daemon, pid, .. }
-                if pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str()) =>
-            {
-                Some(*pid)
-            }
-            _ => None,
-        })
-        .collect();
+    // Daemons: every process in one of our namespaces or rooted in our state directory
+    // (and started since the lab was), plus recorded pids still alive that are proven ours
+    // the same way. Again until none is left: a daemon that was starting when `up` died may
+    // fork (daemonize) after a scan.
+    let since_ms = read_state(&dir).map(|s| s.started_unix_ms);
+    let mut recorded: Vec<u32> = Vec::new();
+    for e in entries.iter().filter(|_| !stale) {
+        let Entry::Daemon { router, daemon, pid } = e else {
+            continue;
+        };
+        if !(pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str())) {
+            continue;
+        }
+        if netns::inode_of_pid(*pid).is_some_and(|ino| ours.contains(&ino)) || is_rooted_in(*pid, &dir, since_ms) {
+            recorded.push(*pid);
+        } else {
+            // The daemon died and its pid went to another process that has the same name
+            // (the host's own FRR, say): not the lab's to kill.
+            rep.foreign.push(format!(
+                "process {pid} ({daemon}): the ledger's {daemon} of {router}, but it runs in none of the \
+                 lab's namespaces and not in its state directory, so its pid was reused by another program"
+            ));
+        }
+    }
     tracing::info!("down {lab}: ledger read, {} namespaces ({:?})", nss.len(), t0.elapsed());
     for round in 0..5 {
         let mut pids: Vec<u32> = netns::pids_in(&ours);
@@ -128,7 +137,7 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
             t0.elapsed()
         );
         if !stale {
-            pids.extend(rooted_in(&dir));
+            pids.extend(rooted_in(&dir, since_ms));
         }
         if round == 0 {
             pids.extend(recorded.iter().copied().filter(|p| pid_alive(*p)));
@@ -207,17 +216,23 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
     Ok(rep)
 }
 
-/// Live processes whose root directory is inside `dir` (the routers' chroots).
-fn rooted_in(dir: &Path) -> Vec<u32> {
+/// Live processes whose root directory is inside `dir` (the routers' chroots), started
+/// since `since_ms` (the lab's start, when known).
+fn rooted_in(dir: &Path, since_ms: Option<u64>) -> Vec<u32> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return vec![];
     };
     procs
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            std::fs::read_link(format!("/proc/{pid}/root")).is_ok_and(|r| r.starts_with(dir)) && pid_alive(pid)
-        })
+        .filter(|&pid| is_rooted_in(pid, dir, since_ms))
         .collect()
+}
+
+/// Whether `pid` is alive, has its root directory inside `dir` and started since `since_ms`.
+fn is_rooted_in(pid: u32, dir: &Path, since_ms: Option<u64>) -> bool {
+    crate::host::root_of(pid).is_some_and(|r| r.starts_with(dir))
+        && pid_alive(pid)
+        && since_ms.map_or(true, |since| crate::host::started_since(pid, since))
 }
 
 /// `down` while `up` runs: ask that `up` to stop (it rolls back), then wait for its lock.
@@ -348,7 +363,12 @@ fn remove_marked_file(path: &Path, marker: &str, opts: Options, rep: &mut Report
         return;
     }
     if opts.dry_run {
-        rep.removed.push(path.display().to_string());
+        // Nothing is removed, so the crash fallback below the ledger meets the same file
+        // again: list it once.
+        let shown = path.display().to_string();
+        if !rep.removed.contains(&shown) {
+            rep.removed.push(shown);
+        }
         return;
     }
     match unlinkat(dir.as_fd(), name.as_c_str(), UnlinkatFlags::NoRemoveDir) {

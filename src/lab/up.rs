@@ -394,6 +394,7 @@ async fn build(
                     &record_claim,
                     &record_created,
                     shutdown.flag(),
+                    netns::router_sysctls(lab.family),
                 )
             }
             Ok(None) => (vec![], None),
@@ -541,14 +542,15 @@ fn test_pause_blocking(stage: &str, shutdown: &Shutdown) {
 
 /// The hosts file every router sees through `ip netns exec`: all router names, plus `world`.
 pub fn hosts_text(lab: &Lab) -> String {
-    let mut s = format!(
-        "{}\n127.0.0.1\tlocalhost\n{}\tworld\n",
-        hosts_marker(&lab.name),
-        lab.stub_addr
-    );
+    let mut s = format!("{}\n127.0.0.1\tlocalhost\n", hosts_marker(&lab.name));
+    for stub in &lab.stubs {
+        s.push_str(&format!("{}\tworld\n", stub.addr));
+    }
     for r in &lab.routers {
         for i in lab.devices(r.index) {
-            s.push_str(&format!("{}\t{}\n", i.addr, r.name));
+            for a in &i.addrs {
+                s.push_str(&format!("{}\t{}\n", a.addr, r.name));
+            }
         }
     }
     s

@@ -171,7 +171,10 @@ pub async fn stop(dirs: &RouterDirs, daemon: Daemon, signal: nix::sys::signal::S
     let Some(pid) = read_pid(&pid_file(dirs, daemon)) else {
         return;
     };
-    if !(pid_alive(pid) && pid_comm(pid).as_deref() == Some(daemon.name())) {
+    // The router's own daemon only (rooted in its directory): the pid file of a daemon that
+    // died may name a pid the kernel has given to another process since.
+    let ours = crate::host::root_of(pid).is_some_and(|r| r.starts_with(&dirs.base));
+    if !(pid_alive(pid) && pid_comm(pid).as_deref() == Some(daemon.name()) && ours) {
         return;
     }
     let p = nix::unistd::Pid::from_raw(pid as i32);

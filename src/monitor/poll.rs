@@ -4,7 +4,7 @@
 
 use super::rule::{self, Expected, Observation, Proc};
 use super::timeline::Timeline;
-use crate::config::{Daemon, Lab};
+use crate::config::{Daemon, Family, Lab};
 use crate::lab::{self, LabError, Running};
 use crate::launch::{pid_file, read_pid};
 use crate::suite::Observer;
@@ -142,14 +142,20 @@ impl Poller {
     pub async fn poll(&mut self) -> Poll {
         let t0 = std::time::Instant::now();
         let procs = self.procs();
-        let stub = self.lab.stub_prefix.to_string();
+        // Each family of the lab with its stub: what every router is asked about.
+        let stubs: Vec<(Family, String)> = self
+            .lab
+            .stubs
+            .iter()
+            .map(|s| (Family::of(s.addr), s.prefix.to_string()))
+            .collect();
+        let stub = &stubs;
         let mut obs: Vec<(usize, Observation)> = futures::stream::iter(self.sessions.iter_mut().zip(procs).enumerate())
             .map(|(i, (rs, procs))| {
-                let stub = stub.clone();
                 let want_len = self.expected[i].default_path_len;
                 async move {
                     let observed =
-                        tokio::time::timeout(ROUTER_DEADLINE, rs.observe(procs.clone(), &stub, want_len)).await;
+                        tokio::time::timeout(ROUTER_DEADLINE, rs.observe(procs.clone(), stub, want_len)).await;
                     match observed {
                         Ok(o) => (i, o),
                         Err(_) => {

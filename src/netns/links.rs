@@ -60,13 +60,26 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
                 .execute()
                 .await
                 .map_err(err(&n.name, "set lo up".into()))?;
-            if i == origin {
+            if i == origin && !lab.internet() {
+                // One stub per family the lab runs.
+                for s in &lab.stubs {
+                    n.handle
+                        .address()
+                        .add(1, s.addr, s.prefix.prefix_len())
+                        .execute()
+                        .await
+                        .map_err(err(&n.name, format!("add stub {} to lo", s.addr)))?;
+                }
+            }
+            // An internet lab's AS holds the first address of its own prefix on `lo`.
+            if let Some(&p) = lab.policy.prefixes.get(i) {
+                let addr = crate::config::policy::origin_addr(p);
                 n.handle
                     .address()
-                    .add(1, IpAddr::V4(lab.stub_addr), lab.stub_prefix.prefix_len())
+                    .add(1, IpAddr::V4(addr), p.prefix_len())
                     .execute()
                     .await
-                    .map_err(err(&n.name, format!("add stub {} to lo", lab.stub_addr)))?;
+                    .map_err(err(&n.name, format!("add own prefix {addr} to lo")))?;
             }
             Ok::<_, LinkError>(())
         })
@@ -104,19 +117,19 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
             if !lab.hold_links {
                 set_up(&nb.handle, &nb.name, ib).await?;
             }
-            let len = l.subnet.prefix_len();
-            na.handle
-                .address()
-                .add(ia.ifindex, IpAddr::V4(ia.addr), len)
-                .execute()
-                .await
-                .map_err(err(&na.name, format!("add {}/{len}", ia.addr)))?;
-            nb.handle
-                .address()
-                .add(ib.ifindex, IpAddr::V4(ib.addr), len)
-                .execute()
-                .await
-                .map_err(err(&nb.name, format!("add {}/{len}", ib.addr)))?;
+            // Every family of the lab: the IPv4 and/or IPv6 address of each end.
+            for (n, i) in [(na, ia), (nb, ib)] {
+                for a in &i.addrs {
+                    let len = a.subnet.prefix_len();
+                    n.handle
+                        .address()
+                        .add(i.ifindex, a.addr, len)
+                        .execute()
+                        .await
+                        .map_err(err(&n.name, format!("add {}/{len}", a.addr)))?;
+                }
+            }
+            let _ = l;
             Ok::<_, LinkError>(())
         })
         .buffer_unordered(IN_FLIGHT)
@@ -192,10 +205,13 @@ async fn build_lan(lab: &Lab, j: usize, lan_ns: &Netns, routers: &[Netns]) -> Re
         }
         rn.handle
             .address()
-            .add(dev.ifindex, IpAddr::V4(dev.addr), l.subnet.prefix_len())
+            .add(dev.ifindex, dev.first_addr().addr, l.subnet.prefix_len())
             .execute()
             .await
-            .map_err(err(&rn.name, format!("add {}/{}", dev.addr, l.subnet.prefix_len())))?;
+            .map_err(err(
+                &rn.name,
+                format!("add {}/{}", dev.first_addr().addr, l.subnet.prefix_len()),
+            ))?;
     }
     Ok(())
 }

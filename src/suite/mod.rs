@@ -10,13 +10,13 @@
 pub mod observe;
 pub mod terminal;
 
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::{Daemon, Family, Lab, Suite};
 use crate::rootfs::RouterDirs;
 use futures::future::BoxFuture;
 use ipnet::Ipv4Net;
 use std::path::{Path, PathBuf};
 
-pub use observe::{Observation, PeerObs, Proc, RouteObs};
+pub use observe::{FamilyObs, Observation, PeerObs, Proc, RouteObs};
 
 /// One router of a running lab, as a suite's commands address it.
 pub struct Target<'a> {
@@ -105,11 +105,12 @@ pub struct ClabImages<'a> {
 /// A suite's view of one router for `status`, kept across polls.
 pub trait Observer: Send {
     /// One observation. `daemons`: the router's daemon processes (pid files, /proc);
-    /// `stub`: the stub prefix; `want_len`: the default's expected AS-path length.
+    /// `stubs`: each family of the lab with its stub prefix (IPv4 first); `want_len`: the
+    /// defaults' expected AS-path length.
     fn observe<'a>(
         &'a mut self,
         daemons: Vec<(Daemon, Proc)>,
-        stub: &'a str,
+        stubs: &'a [(Family, String)],
         want_len: Option<u32>,
     ) -> BoxFuture<'a, Observation>;
     /// Forgets connections left mid-command (a poll abandoned at its deadline).

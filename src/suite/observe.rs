@@ -1,9 +1,9 @@
 //! What a suite reports about one router when `status` polls it: its daemons, sessions,
-//! routes. The convergence rule (`monitor::rule`) judges it; each suite fills it in its own
-//! way (FRR through its vtys, BIRD through its control socket).
+//! routes, per address family. The convergence rule (`monitor::rule`) judges it; each suite
+//! fills it in its own way (FRR through its vtys, BIRD through its control socket).
 
-use crate::config::Daemon;
-use std::net::Ipv4Addr;
+use crate::config::{Daemon, Family};
+use std::net::IpAddr;
 
 /// A daemon process as seen through its pid file and /proc.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -16,7 +16,7 @@ pub struct Proc {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeerObs {
-    pub addr: Ipv4Addr,
+    pub addr: IpAddr,
     pub state: String,
     pub pfx_rcd: u32,
     /// When the session was established (unix ms), estimated from its uptime.
@@ -26,7 +26,42 @@ pub struct PeerObs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteObs {
     pub protocol: String,
-    pub nexthop: Option<Ipv4Addr>,
+    pub nexthop: Option<IpAddr>,
+    /// The interface of the next hop (named after the neighbour).
+    pub iface: Option<String>,
+}
+
+/// What one poll saw of one family's default and stub. `None` fields: not asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyObs {
+    pub family: Family,
+    pub default_route: Option<Option<RouteObs>>,
+    pub stub_route: Option<Option<RouteObs>>,
+    /// AS-path length and last-update time (unix s) of the best default path in BGP.
+    pub default_bgp: Option<Option<(u32, Option<u64>)>>,
+}
+
+impl FamilyObs {
+    pub fn new(family: Family) -> FamilyObs {
+        FamilyObs {
+            family,
+            default_route: None,
+            stub_route: None,
+            default_bgp: None,
+        }
+    }
+
+    /// The default route installed in the RIB via BGP.
+    pub fn has_default(&self) -> bool {
+        matches!(&self.default_route, Some(Some(r)) if r.protocol == "bgp")
+    }
+
+    pub fn default_path_len(&self) -> Option<u32> {
+        match self.default_bgp {
+            Some(Some((len, _))) => Some(len),
+            _ => None,
+        }
+    }
 }
 
 /// One poll of one router. `None` fields: the daemon could not be asked.
@@ -37,10 +72,8 @@ pub struct Observation {
     pub daemons: Vec<(Daemon, Proc)>,
     pub peers: Option<Vec<PeerObs>>,
     pub bgp_fib_routes: Option<u32>,
-    pub default_route: Option<Option<RouteObs>>,
-    pub stub_route: Option<Option<RouteObs>>,
-    /// AS-path length and last-update time (unix s) of bgpd's best default path.
-    pub default_bgp: Option<Option<(u32, Option<u64>)>>,
+    /// The default and the stub of each family observed, IPv4 first.
+    pub fams: Vec<FamilyObs>,
     /// Why a daemon could not be asked.
     pub errors: Vec<String>,
 }
@@ -65,15 +98,42 @@ impl Observation {
         self.peers.as_ref().map_or(0, |p| p.iter().map(|p| p.pfx_rcd).sum())
     }
 
-    /// The default route installed in zebra's RIB via BGP.
-    pub fn has_default(&self) -> bool {
-        matches!(&self.default_route, Some(Some(r)) if r.protocol == "bgp")
+    /// What was seen of family `f`.
+    pub fn fam(&self, f: Family) -> Option<&FamilyObs> {
+        self.fams.iter().find(|o| o.family == f)
     }
 
+    /// The default route of every family observed is installed via BGP.
+    pub fn has_default(&self) -> bool {
+        !self.fams.is_empty() && self.fams.iter().all(|f| f.has_default())
+    }
+
+    /// The default of family `f` is installed via BGP.
+    pub fn has_default_in(&self, f: Family) -> bool {
+        self.fam(f).is_some_and(|o| o.has_default())
+    }
+
+    /// The AS-path length of the first family's default.
     pub fn default_path_len(&self) -> Option<u32> {
-        match self.default_bgp {
-            Some(Some((len, _))) => Some(len),
-            _ => None,
+        self.fams.first().and_then(|f| f.default_path_len())
+    }
+
+    pub fn default_path_len_in(&self, f: Family) -> Option<u32> {
+        self.fam(f).and_then(|o| o.default_path_len())
+    }
+
+    /// When the last family's default was last updated (unix s), once every family has one.
+    pub fn default_epoch(&self) -> Option<u64> {
+        if !self.has_default() {
+            return None;
         }
+        self.fams
+            .iter()
+            .map(|f| match f.default_bgp {
+                Some(Some((_, e))) => e,
+                _ => None,
+            })
+            .collect::<Option<Vec<u64>>>()
+            .and_then(|v| v.into_iter().max())
     }
 }

@@ -7,9 +7,12 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod golden;
 mod oracle;
 mod run;
+#[allow(unused_imports)]
 pub use oracle::*;
+#[allow(unused_imports)]
 pub use run::*;
 
 pub const NSBGP: &str = env!("CARGO_BIN_EXE_nsbgp");

@@ -76,32 +76,44 @@ pub fn fib_bgp_routes(lab: &TestLab, router: &str) -> usize {
     v.as_array().map_or(0, Vec::len)
 }
 
-/// The AS-path length of the best path to 0.0.0.0/0 on a router, by its daemon's own
-/// client: FRR's vtysh (JSON) or BIRD's birdc (`BGP.as_path:`).
-pub fn default_path_len(lab: &TestLab, router: &str) -> Option<u64> {
+/// Whether the best path to 0.0.0.0/0 on a router has an AS path of `want` hops, by its
+/// daemon's own client: FRR's vtysh (JSON length) or BIRD's birdc (the `BGP.as_path:` it
+/// prints, or — BIRD cuts that line short with `...` past ~120 ASNs — a route filter on
+/// `bgp_path.len`). Err says what it saw instead.
+pub fn default_path_len_is(lab: &TestLab, router: &str, want: usize) -> Result<(), String> {
     if is_bird(lab, router) {
         let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
+        let sock = sock.to_str().unwrap();
         let out = super::stdout(&super::sh(
             "birdc",
-            &[
-                "-s",
-                sock.to_str().unwrap(),
-                "show",
-                "route",
-                "0.0.0.0/0",
-                "primary",
-                "all",
-            ],
+            &["-s", sock, "show", "route", "0.0.0.0/0", "primary", "all"],
         ));
-        let path = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:"))?;
-        return Some(path.split_whitespace().count() as u64);
+        let Some(path) = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:")) else {
+            return Err(format!("no BGP default in birdc:\n{out}"));
+        };
+        if !path.ends_with("...") {
+            let got = path.split_whitespace().count();
+            return (got == want).then_some(()).ok_or(format!("AS-path length {got}"));
+        }
+        let filter = format!("bgp_path.len = {want}");
+        let out = super::stdout(&super::sh(
+            "birdc",
+            &["-s", sock, "show", "route", "0.0.0.0/0", "primary", "where", &filter],
+        ));
+        return out
+            .contains("0.0.0.0/0")
+            .then_some(())
+            .ok_or(format!("no default with {filter}"));
     }
-    let v: Value = serde_json::from_str(&vtysh(lab, router, "show bgp ipv4 unicast 0.0.0.0/0 json")).ok()?;
-    v["paths"]
-        .as_array()?
-        .iter()
-        .find(|p| p["bestpath"]["overall"] == true)?["aspath"]["length"]
-        .as_u64()
+    let v: Value = serde_json::from_str(&vtysh(lab, router, "show bgp ipv4 unicast 0.0.0.0/0 json"))
+        .map_err(|e| format!("vtysh: {e}"))?;
+    let got = v["paths"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["bestpath"]["overall"] == true))
+        .and_then(|p| p["aspath"]["length"].as_u64());
+    (got == Some(want as u64))
+        .then_some(())
+        .ok_or(format!("AS-path length {got:?}"))
 }
 
 /// Everything wrong with the routing of a lab whose links are `links` and whose
@@ -142,10 +154,9 @@ pub fn routing_problems(lab: &TestLab, links: &[(usize, usize)], origin: usize) 
                 nearer.iter().map(|&j| lab.router(j)).collect::<Vec<_>>()
             ));
         }
-        let len = default_path_len(lab, &r);
-        if len != Some(d[i] as u64) {
+        if let Err(e) = default_path_len_is(lab, &r, d[i]) {
             bad.push(format!(
-                "{r}: its daemon's best default has AS-path length {len:?}, want {}",
+                "{r}: its daemon's best default: {e}, want AS-path length {}",
                 d[i]
             ));
         }
