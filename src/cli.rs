@@ -63,6 +63,9 @@ pub enum Command {
         /// Start even when the lab's memory estimate exceeds MemAvailable.
         #[arg(long)]
         ignore_memory: bool,
+        /// Start the routers from the config files `nsbgp save` wrote into DIR instead of rendering them.
+        #[arg(long, value_name = "DIR")]
+        configs: Option<PathBuf>,
     },
     /// Take a lab down and remove everything it created.
     Down {
@@ -135,6 +138,13 @@ pub enum Command {
         /// A tcpdump filter, e.g. `-- tcp port 179`.
         #[arg(last = true)]
         filter: Vec<String>,
+    },
+    /// Save every router's running configuration (FRR: each daemon's `show running-config`; BIRD: the config it loaded) into a new DIR, for `up --configs DIR`.
+    Save {
+        #[arg(long)]
+        lab: Option<LabName>,
+        #[arg(short = 'o', value_name = "DIR")]
+        out: PathBuf,
     },
     /// Open $SHELL inside a router's network namespace.
     Shell {
@@ -311,7 +321,18 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             wait,
             timeout,
             ignore_memory,
-        } => c::up::up(&config, c::overrides(routers, lab), wait, timeout, ignore_memory).await,
+            configs,
+        } => {
+            c::up::up(
+                &config,
+                c::overrides(routers, lab),
+                wait,
+                timeout,
+                ignore_memory,
+                configs.as_deref(),
+            )
+            .await
+        }
         Command::Down {
             config,
             lab,
@@ -353,6 +374,7 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
                 filter: &filter,
             },
         ),
+        Command::Save { lab, out } => c::save::save(lab.as_ref(), &out).await,
         Command::Shell { router, lab } => {
             let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
             c::exec::exec(lab.as_ref(), &router, &[shell])

@@ -260,3 +260,39 @@ fn a_bad_impair_step_changes_nothing() {
         assert_eq!(root_qdisc(&lab.router(0), &lab.router(1))["kind"], "noqueue");
     }
 }
+
+#[test]
+fn loss_on_a_dual_stack_link_drops_both_families() {
+    if !root_or_skip() {
+        return;
+    }
+    if kernel_has_netem() {
+        eprintln!("skipping the iptables/ip6tables checks: this kernel has netem");
+        return;
+    }
+    let lab = TestLab::new("im6", 2, "[addressing]\nfamily = \"dual\"\n[links]\nloss_pct = 20\n");
+    let o = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "90"]);
+    assert_ok(&o, "up --wait, dual stack, lossy");
+    let (r0, r1) = (lab.router(0), lab.router(1));
+    for tool in ["iptables", "ip6tables"] {
+        let rules = in_ns(&r0, &[tool, "-t", "mangle", "-S"]);
+        assert!(
+            rules.contains(&format!("-A POSTROUTING -o {r1} -j nsbgp-loss-")),
+            "{tool}: {rules}"
+        );
+        assert!(
+            rules.contains("-m statistic --mode random --probability 0.2"),
+            "{tool}: {rules}"
+        );
+    }
+    // IPv6 across the link: the same 5-sigma window as IPv4 (q = 1 - 0.8² per round trip).
+    let out = in_ns(&r0, &["ip", "-j", "-6", "addr", "show", "dev", &r1, "scope", "global"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let addr_r0 = v[0]["addr_info"][0]["local"].as_str().unwrap().to_string();
+    let (sent, got) = ping(&r1, &addr_r0, 400);
+    assert_eq!(sent, 400);
+    assert!(
+        (208..=304).contains(&got),
+        "received {got} of 400 IPv6 pings over a 20 %-per-direction link"
+    );
+}

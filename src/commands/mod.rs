@@ -14,6 +14,7 @@ pub mod import;
 pub mod list;
 pub mod render;
 pub mod restart;
+pub mod save;
 pub mod status;
 pub mod trace;
 pub mod up;

@@ -12,8 +12,11 @@ pub async fn up(
     wait: bool,
     timeout: Option<f64>,
     ignore_memory: bool,
+    configs: Option<&Path>,
 ) -> Result<(), LabError> {
     let lab = load(config, &ov)?;
+    // Read and checked before anything is built: a bad directory is exit 2, host untouched.
+    let saved = configs.map(|d| lab::saved::load(&lab, d)).transpose()?;
     if !ignore_memory {
         lab::up::memory_check(&lab)?;
     }
@@ -30,7 +33,7 @@ pub async fn up(
             .expect("valid template"),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        let work = lab::up::up_with_progress(&lab, &password, &progress);
+        let work = lab::up::up_with_progress(&lab, &password, &progress, saved.as_ref());
         tokio::pin!(work);
         let r = loop {
             tokio::select! {
@@ -43,7 +46,7 @@ pub async fn up(
         bar.finish_and_clear();
         r?
     } else {
-        lab::up::up_with_progress(&lab, &password, &progress).await?
+        lab::up::up_with_progress(&lab, &password, &progress, saved.as_ref()).await?
     };
     let raised = if lab.hold_links {
         format!(", links raised {:.1} s", report.raise_ms as f64 / 1000.0)

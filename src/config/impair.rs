@@ -71,7 +71,7 @@ impl Impairment {
             v.loss_pct = l;
         }
         if let Some(r) = k.rate_mbit {
-            if !(r >= 0.0 && r <= MAX_RATE_MBIT) || (r > 0.0 && r < 0.008) {
+            if !(0.0..=MAX_RATE_MBIT).contains(&r) || (r > 0.0 && r < 0.008) {
                 return Err(KeyError::new(
                     key,
                     "rate_mbit",

@@ -4,6 +4,8 @@
 //! and are refused before anything is built. Both ends of a link get the same settings, so
 //! each direction is impaired once (a ping's round trip crosses the link twice).
 //!
+//! Loss rules go to iptables for IPv4 and ip6tables for IPv6, per family the link carries.
+//!
 //! What the kernel can do is probed, not guessed: the commands are tried in a scratch
 //! namespace of this process's own (gone when the probe ends).
 
@@ -213,32 +215,45 @@ pub fn commands(iface: &Interface, imp: &Impairment, s: &Support) -> Vec<Cmd> {
         x.extend(v(a));
         x
     };
-    // The chain and its hook may exist from an earlier setting: creating them again fails,
-    // harmlessly; flushing then leaves exactly the rule for this setting.
-    cmds.push(cmd("iptables", ipt(&["-N", &chain]), OnFail::Ignore));
-    cmds.push(cmd(
-        "iptables",
-        ipt(&["-C", "POSTROUTING", "-o", &dev, "-j", &chain]),
-        OnFail::Append,
-    ));
-    cmds.push(cmd("iptables", ipt(&["-F", &chain]), OnFail::Error));
-    if imp.loss_pct > 0.0 {
+    // One rule set per family the interface carries: iptables sees IPv4 only, ip6tables IPv6.
+    let mut progs: Vec<&'static str> = Vec::new();
+    for a in &iface.addrs {
+        let p = match a.family() {
+            crate::config::Family::Ipv4 => "iptables",
+            crate::config::Family::Ipv6 => "ip6tables",
+        };
+        if !progs.contains(&p) {
+            progs.push(p);
+        }
+    }
+    for prog in progs {
+        // The chain and its hook may exist from an earlier setting: creating them again
+        // fails, harmlessly; flushing then leaves exactly the rule for this setting.
+        cmds.push(cmd(prog, ipt(&["-N", &chain]), OnFail::Ignore));
         cmds.push(cmd(
-            "iptables",
-            ipt(&[
-                "-A",
-                &chain,
-                "-m",
-                "statistic",
-                "--mode",
-                "random",
-                "--probability",
-                &format!("{}", imp.loss_pct / 100.0),
-                "-j",
-                "DROP",
-            ]),
-            OnFail::Error,
+            prog,
+            ipt(&["-C", "POSTROUTING", "-o", &dev, "-j", &chain]),
+            OnFail::Append,
         ));
+        cmds.push(cmd(prog, ipt(&["-F", &chain]), OnFail::Error));
+        if imp.loss_pct > 0.0 {
+            cmds.push(cmd(
+                prog,
+                ipt(&[
+                    "-A",
+                    &chain,
+                    "-m",
+                    "statistic",
+                    "--mode",
+                    "random",
+                    "--probability",
+                    &format!("{}", imp.loss_pct / 100.0),
+                    "-j",
+                    "DROP",
+                ]),
+                OnFail::Error,
+            ));
+        }
     }
     cmds
 }

@@ -108,3 +108,25 @@ fn tbf_burst_is_ten_ms_and_at_least_two_frames() {
     assert_eq!(at(1.0), 3028);
     assert_eq!(at(100.0), 125_000);
 }
+
+#[test]
+fn a_dual_stack_link_gets_its_loss_rule_in_both_families() {
+    let mut i = iface();
+    i.addrs.push(crate::config::IfAddr {
+        addr: "2001:db8:31:1::2".parse().unwrap(),
+        subnet: "2001:db8:31:1::/64".parse().unwrap(),
+        peer_addr: "2001:db8:31:1::1".parse().unwrap(),
+    });
+    let imp = Impairment {
+        loss_pct: 3.0,
+        ..Impairment::default()
+    };
+    let got: Vec<String> = commands(&i, &imp, &NO_NETEM).iter().map(line).collect();
+    let drop =
+        |p: &str| format!("{p} -w 5 -t mangle -A nsbgp-loss-3 -m statistic --mode random --probability 0.03 -j DROP");
+    assert!(
+        got.contains(&drop("iptables")) && got.contains(&drop("ip6tables")),
+        "{got:#?}"
+    );
+    assert_eq!(got.len(), 1 + 2 * 4);
+}

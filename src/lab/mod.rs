@@ -7,6 +7,7 @@
 
 pub mod down;
 pub mod ledger;
+pub mod saved;
 pub mod state;
 pub mod up;
 

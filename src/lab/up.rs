@@ -135,7 +135,7 @@ fn rt(e: impl std::fmt::Display) -> LabError {
 
 /// Builds the lab. On failure everything built so far is torn down before returning.
 pub async fn up(lab: &Lab, password: &str) -> Result<UpReport, LabError> {
-    up_with_progress(lab, password, &Progress::default()).await
+    up_with_progress(lab, password, &Progress::default(), None).await
 }
 
 /// Routers whose daemons have all started, for a progress display while `up` runs.
@@ -144,8 +144,14 @@ pub struct Progress {
     pub routers_started: std::sync::atomic::AtomicUsize,
 }
 
-/// `up`, counting started routers into `progress`.
-pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) -> Result<UpReport, LabError> {
+/// `up`, counting started routers into `progress`; with `saved`, the routers run from those
+/// config files instead of rendered ones (`up --configs`).
+pub async fn up_with_progress(
+    lab: &Lab,
+    password: &str,
+    progress: &Progress,
+    saved: Option<&super::saved::Saved>,
+) -> Result<UpReport, LabError> {
     // Installed first: from here on SIGINT, SIGTERM and SIGHUP roll back instead of killing.
     let shutdown = Shutdown::install();
     preflight(lab)?;
@@ -224,7 +230,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     }
 
     let result = tokio::select! {
-        r = build(lab, &dir, &ledger, password, progress, &shutdown) => r,
+        r = build(lab, &dir, &ledger, password, progress, &shutdown, saved) => r,
         _ = shutdown.wait() => Err(LabError::Runtime("interrupted".into())),
     };
     match result {
@@ -338,6 +344,7 @@ async fn build(
     password: &str,
     progress: &Progress,
     shutdown: &Shutdown,
+    saved: Option<&super::saved::Saved>,
 ) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
     let names: Vec<String> = namespaces(lab).into_iter().map(String::from).collect();
@@ -449,10 +456,11 @@ async fn build(
     let lab2 = lab.clone();
     let dir2 = dir.to_path_buf();
     let pw = password.to_string();
+    let saved = saved.cloned();
     let claims = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<Entry>> {
         let mut entries = Vec::new();
         write_hosts_files(&lab2, &mut entries)?;
-        prepare_routers(&lab2, &dir2, &pw)?;
+        prepare_routers(&lab2, &dir2, &pw, saved.as_ref())?;
         Ok(entries)
     });
     let entries = claims
@@ -579,7 +587,7 @@ fn write_hosts_files(lab: &Lab, entries: &mut Vec<Entry>) -> std::io::Result<()>
 }
 
 /// Chroot directories and rendered configs for every router.
-fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()> {
+fn prepare_routers(lab: &Lab, dir: &Path, password: &str, saved: Option<&super::saved::Saved>) -> std::io::Result<()> {
     let mut owners = std::collections::HashMap::new();
     for r in &lab.routers {
         if let std::collections::hash_map::Entry::Vacant(e) = owners.entry(r.suite) {
@@ -605,7 +613,11 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
             b"! nsbgp: vtysh reads this file; nothing to set\n",
             0o640,
         )?;
-        for (file, text) in crate::suites::config_files(lab, r.index, password) {
+        let files = match saved {
+            Some(s) => s.files_for(lab, r.index, password),
+            None => crate::suites::config_files(lab, r.index, password),
+        };
+        for (file, text) in files {
             let p = dirs.etc().join(file);
             // 0640, the daemons' user: FRR's configs hold the vty password.
             write_atomic(&p, text.as_bytes(), 0o640)?;
