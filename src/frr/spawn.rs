@@ -223,3 +223,7 @@ pub async fn stop(dirs: &RouterDirs, daemon: Daemon, signal: nix::sys::signal::S
     }
     let _ = nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGKILL);
 }
+
+#[cfg(test)]
+#[path = "spawn_tests.rs"]
+mod tests;

@@ -42,7 +42,7 @@ impl Drain {
     }
 
     fn done(&self) -> bool {
-        self.thread.as_ref().is_none_or(|t| t.is_finished())
+        self.thread.as_ref().map_or(true, |t| t.is_finished())
     }
 
     fn text(&self) -> String {
