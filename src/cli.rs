@@ -168,7 +168,7 @@ pub enum Command {
     Trace {
         #[arg(long)]
         from: String,
-        /// `world`, a router (name, index, ASnnn) or an IPv4 address of the lab.
+        /// `world`, a router (name, index, ASnnn) or an address of the lab.
         #[arg(long)]
         to: String,
         #[arg(long)]
@@ -178,6 +178,12 @@ pub enum Command {
         expect_hops: Option<u16>,
         #[arg(long)]
         json: bool,
+        /// Trace over IPv4 (the default where the lab has IPv4).
+        #[arg(short = '4', conflicts_with = "ipv6")]
+        ipv4: bool,
+        /// Trace over IPv6 (the default in an IPv6-only lab).
+        #[arg(short = '6')]
+        ipv6: bool,
     },
     /// The hop-count test suite: traces across the lab against the graph's hop counts.
     Check {
@@ -188,6 +194,9 @@ pub enum Command {
         /// Trace from K routers spread evenly over the router numbers (first and last included) instead of all.
         #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=crate::config::MAX_ROUTERS as i64))]
         sample: Option<u32>,
+        /// Internet labs: compare every router's best routes (read from its daemon) with the policy's prediction and check they are valley-free, instead of tracing.
+        #[arg(long, conflicts_with = "sample")]
+        policy: bool,
     },
     /// Route-propagation experiment: steps, kernel-timed arrivals per router, results dir.
     Experiment {
@@ -308,7 +317,16 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             lab,
             expect_hops,
             json,
-        } => c::trace::trace(lab.as_ref(), &from, &to, expect_hops.map(usize::from), json).await,
+            ipv4,
+            ipv6,
+        } => {
+            let family = match (ipv4, ipv6) {
+                (true, _) => Some(crate::config::Family::Ipv4),
+                (_, true) => Some(crate::config::Family::Ipv6),
+                _ => None,
+            };
+            c::trace::trace(lab.as_ref(), &from, &to, expect_hops.map(usize::from), json, family).await
+        }
         Command::Experiment { file, lab, repeat, out } => {
             let repeat = repeat.map(|r| r as usize);
             let o = crate::experiment::run_file(&file, crate::experiment::Options { lab, repeat, out }).await?;
@@ -318,7 +336,15 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
                 None => Ok(()),
             }
         }
-        Command::Check { lab, json, sample } => c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await,
+        Command::Check {
+            lab,
+            json,
+            policy: true,
+            ..
+        } => c::check::check_policy(lab.as_ref(), json).await,
+        Command::Check { lab, json, sample, .. } => {
+            c::check::check(lab.as_ref(), json, sample.map(|s| s as usize)).await
+        }
         Command::Status {
             lab,
             json,
@@ -353,9 +379,9 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
                 "zsh" => clap_complete::Shell::Zsh,
                 _ => clap_complete::Shell::Fish,
             };
-            c::completions::completions(shell)
+            c::completions::completions(<Cli as clap::CommandFactory>::command(), shell)
         }
-        Command::Man { out } => c::completions::man(out.as_deref()),
+        Command::Man { out } => c::completions::man(<Cli as clap::CommandFactory>::command(), out.as_deref()),
     }
 }
 

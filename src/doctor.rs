@@ -3,38 +3,10 @@
 
 use crate::config::Lab;
 
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub detail: String,
-    pub fix: String,
-}
+use crate::suite::check;
+pub use crate::suite::Check;
 
-fn check(name: &'static str, ok: bool, detail: impl Into<String>, fix: impl Into<String>) -> Check {
-    Check {
-        name,
-        ok,
-        detail: detail.into(),
-        fix: fix.into(),
-    }
-}
-
-/// Memory a lab needs, in MB, measured on FRR 8.4 (BENCHMARKS.md): an idle router costs
-/// ~15 MB (zebra + bgpd + kernel objects), ~5 MB once KSM merged its daemons' identical
-/// pages; every route costs ~8 KB in each router, and each of the N routers holds ~N routes.
-pub fn estimate_mb(routers: u64, merge: bool) -> u64 {
-    let base = if merge { 5 } else { 15 };
-    routers * base + routers * routers * 8 / 1024
-}
-
-/// The same for a lab with `bird` of its `routers` running BIRD (BENCHMARKS.md, 2026-11-26:
-/// chain-1000-bird 4.27 MB per router with its ~1000 routes each, 2.6 MB of daemon RSS per
-/// router at 100): ~2 MB per idle router and ~2.5 KB per route.
-pub fn estimate_mixed_mb(routers: u64, bird: u64, merge: bool) -> u64 {
-    let frr = routers - bird;
-    let base = if merge { 5 } else { 15 };
-    frr * base + frr * routers * 8 / 1024 + bird * 2 + bird * routers * 5 / 2048
-}
+use crate::suites::{estimate_lab_mb, estimate_mb};
 
 pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     let mut v = Vec::new();
@@ -64,57 +36,11 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "use a kernel with CONFIG_VETH (or `modprobe veth`)",
     ));
 
-    let frr_dir = lab
-        .map(|l| l.frr_dir.clone())
-        .unwrap_or_else(|| crate::config::model::DEFAULT_FRR_DIR.into());
-    let uses = |suite| lab.map_or(true, |l| l.uses(suite));
-    for d in ["zebra", "bgpd"]
-        .into_iter()
-        .filter(|_| uses(crate::config::Suite::Frr))
-    {
-        let p = frr_dir.join(d);
-        let version = crate::frr::spawn::version_line(&p);
-        v.push(check(
-            if d == "zebra" { "FRR zebra" } else { "FRR bgpd" },
-            version.is_some(),
-            version.unwrap_or_else(|| format!("{} not found", p.display())),
-            "apt-get install -y frr",
-        ));
-    }
-    if uses(crate::config::Suite::Frr) {
-        let frr_user = nix::unistd::User::from_name("frr").ok().flatten().is_some();
-        v.push(check(
-            "frr user",
-            frr_user,
-            if frr_user { "present" } else { "missing" },
-            "apt-get install -y frr (it creates the user)",
-        ));
-    }
-    // BIRD only when the lab file asks for it: an FRR-only host needs none of it.
-    if lab.is_some_and(|l| l.uses(crate::config::Suite::Bird)) {
-        let p = std::path::Path::new(crate::bird::BIRD);
-        let version = crate::bird::version_line(p);
-        let two = version
-            .as_deref()
-            .and_then(|l| l.split_whitespace().last())
-            .is_some_and(|v| v.starts_with("2."));
-        v.push(check(
-            "BIRD",
-            two,
-            match &version {
-                Some(l) if two => l.clone(),
-                Some(l) => format!("{l}: nsbgp's bird.conf is for BIRD 2"),
-                None => format!("{} not found", p.display()),
-            },
-            "apt-get install -y bird2",
-        ));
-        let user = nix::unistd::User::from_name(crate::bird::USER).ok().flatten().is_some();
-        v.push(check(
-            "bird user",
-            user,
-            if user { "present" } else { "missing" },
-            "apt-get install -y bird2 (it creates the user)",
-        ));
+    // Each suite the lab uses (without a lab file: those checked by default, FRR).
+    for suite in crate::suites::ALL {
+        if lab.map_or(suite.checked_by_default(), |l| l.uses(suite.suite())) {
+            v.extend(suite.doctor_checks(lab));
+        }
     }
     let vtysh = std::path::Path::new("/usr/bin/vtysh").exists();
     v.push(check("vtysh", vtysh, "/usr/bin/vtysh", "apt-get install -y frr"));
@@ -127,6 +53,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         if tr { "present" } else { "missing" },
         "apt-get install -y traceroute",
     ));
+    v.extend(impairment_checks(lab, root));
 
     // Size: routers or links, whichever is more (a clique has far more links than routers).
     let size = lab.map(|l| l.size() as u64).unwrap_or(1000);
@@ -143,7 +70,7 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "ulimit -n 65536 (nsbgp raises its soft limit to the hard one itself)",
     ));
     // Host limits count links as well as routers, as `up` does.
-    for l in crate::lab::host::needed(size, &crate::lab::host::read_sysctl) {
+    for l in crate::host::limits::needed(size, &crate::host::limits::read_sysctl) {
         let detail = match (l.ok(), l.raise) {
             (true, _) => format!("{} (need {} for {what})", l.current, l.wanted),
             (false, true) => format!("{} is too low for {what}: `up` raises it to {}", l.current, l.wanted),
@@ -156,18 +83,18 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
             fix: format!("sysctl -w {}={}", l.key, l.wanted),
         });
     }
-    let ksm = std::path::Path::new(crate::lab::ksm::SYSFS);
+    let ksm = std::path::Path::new(crate::host::ksm::SYSFS);
     let merge = lab.map(|l| l.merge_memory);
     // Without a lab file: chain-1000, where merge_memory = "auto" is on.
     let merging = merge.unwrap_or(routers as usize >= crate::config::MERGE_AUTO_MIN_ROUTERS);
     v.push(check(
         "KSM (merge_memory)",
-        (crate::lab::ksm::available(ksm) && crate::lab::ksm::process_merge_supported()) || merge != Some(true),
-        if !crate::lab::ksm::process_merge_supported() {
+        (crate::host::ksm::available(ksm) && crate::host::ksm::process_merge_supported()) || merge != Some(true),
+        if !crate::host::ksm::process_merge_supported() {
             "no PR_SET_MEMORY_MERGE (Linux 6.4): labs cannot merge daemon memory".to_string()
-        } else if crate::lab::ksm::available(ksm) {
+        } else if crate::host::ksm::available(ksm) {
             let run = std::fs::read_to_string(ksm.join("run")).unwrap_or_default();
-            let rate = if crate::lab::ksm::advisor_on(ksm) {
+            let rate = if crate::host::ksm::advisor_on(ksm) {
                 ", scan rate set by the kernel's advisor (advisor_mode=scan-time)"
             } else {
                 ""
@@ -179,13 +106,11 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "set merge_memory = \"off\" under [daemons], or use a kernel with CONFIG_KSM",
     ));
     let avail_mb = meminfo_kb("MemAvailable") / 1024;
-    let bird = lab.map_or(0, |l| {
-        l.routers
-            .iter()
-            .filter(|r| r.suite == crate::config::Suite::Bird)
-            .count() as u64
-    });
-    let need = estimate_mixed_mb(routers, bird, merging);
+    // Without a lab file: chain-1000 of FRR.
+    let need = match lab {
+        Some(l) => estimate_lab_mb(l, merging),
+        None => estimate_mb(routers, merging),
+    };
     v.push(check(
         "memory",
         avail_mb >= need,
@@ -195,19 +120,54 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
     v
 }
 
-pub fn meminfo_kb(key: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix(key)?
-                .strip_prefix(':')?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
+use crate::host::meminfo_kb;
+
+/// Which link impairments this kernel can build (probed in a scratch namespace). One the
+/// kernel lacks fails only when FILE's lab asks for it: without a lab, the list informs.
+fn impairment_checks(lab: Option<&Lab>, root: bool) -> Vec<Check> {
+    if !root {
+        return vec![check(
+            "impairments",
+            false,
+            "needs root to probe",
+            "run nsbgp doctor as root",
+        )];
+    }
+    let s = crate::impair::support();
+    let asks = |f: &dyn Fn(&crate::config::impair::Impairment) -> bool| {
+        lab.is_some_and(|l| l.impairments.iter().any(|li| f(&li.set)))
+    };
+    let how = |netem: bool, other: bool, other_name: &str| match (netem, other) {
+        (true, _) => "supported (netem)".to_string(),
+        (false, true) => format!("supported ({other_name}; no netem)"),
+        (false, false) => "not supported".to_string(),
+    };
+    vec![
+        check(
+            "impairment: rate_mbit",
+            s.rate() || !asks(&|i| i.rate_mbit > 0.0),
+            how(s.netem, s.tbf, "tbf"),
+            "use a kernel with CONFIG_NET_SCH_TBF or CONFIG_NET_SCH_NETEM, or remove rate_mbit",
+        ),
+        check(
+            "impairment: loss_pct",
+            s.loss() || !asks(&|i| i.loss_pct > 0.0),
+            how(s.netem, s.statistic, "iptables statistic"),
+            "install iptables (scripts/install-deps.sh), or remove loss_pct",
+        ),
+        check(
+            "impairment: delay, jitter",
+            s.delay() || !asks(&|i| i.needs_netem()),
+            if s.delay() {
+                "supported (netem)".to_string()
+            } else {
+                "not supported: this kernel has no netem (labs and experiments that set them are refused)".to_string()
+            },
+            "use a kernel with CONFIG_NET_SCH_NETEM, or remove delay_ms and jitter_ms",
+        ),
+    ]
 }
+
 
 /// Creates a veth pair in an anonymous namespace that dies with the probing thread.
 fn veth_probe() -> (bool, String) {
@@ -238,19 +198,4 @@ fn veth_probe() -> (bool, String) {
     })
     .join()
     .unwrap_or((false, "probe thread panicked".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn memory_estimate_matches_the_measured_labs() {
-        // BENCHMARKS.md: chain-100 ~14 MB/router, 500 routers 18 MB/router without merging,
-        // chain-1000 13.1 MB/router with it.
-        assert_eq!(super::estimate_mb(100, false), 1578);
-        assert_eq!(super::estimate_mb(500, false), 9453);
-        assert_eq!(super::estimate_mb(1000, true), 12812);
-        // chain-1000-bird: 4.27 MB per router measured.
-        assert_eq!(super::estimate_mixed_mb(1000, 1000, true), 4441);
-        assert_eq!(super::estimate_mixed_mb(1000, 0, true), super::estimate_mb(1000, true));
-    }
 }

@@ -84,7 +84,7 @@ pub fn layout(lab: &Lab) -> Vec<(f64, f64)> {
                 *p = (c as f64 * GAP, r as f64 * GAP);
             }
         }
-        Shape::Tree | Shape::File => {
+        Shape::Tree | Shape::File | Shape::Internet => {
             // A tidy tree over the breadth-first tree from the origin (each router under its
             // lowest-numbered neighbour one hop nearer): leaves side by side in depth-first
             // order, every parent centred over its children, one row per hop. Links outside
@@ -204,7 +204,10 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         writeln!(
             s,
             r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"><title>link {}: {} — {} {}</title></line>"#,
-            l.index, lab.routers[l.a].name, lab.routers[l.b].name, l.subnet
+            l.index,
+            lab.routers[l.a].name,
+            lab.routers[l.b].name,
+            subnets(l)
         )
         .unwrap();
     }
@@ -238,7 +241,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
                 writeln!(
                     s,
                     r#"<text transform="translate({px:.1} {py:.1}) rotate({rot:.1})" y="3" text-anchor="{anchor}">{}</text>"#,
-                    l.subnet
+                    l.subnet()
                 )
                 .unwrap();
                 continue;
@@ -253,7 +256,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
             writeln!(
                 s,
                 r#"<text transform="translate({mx:.1} {my:.1}) rotate({angle:.1})" y="-3">{}</text>"#,
-                l.subnet
+                l.subnet()
             )
             .unwrap();
         }
@@ -295,7 +298,11 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         } else {
             oy - R - 5.0
         },
-        lab.stub_prefix
+        lab.stubs
+            .iter()
+            .map(|s| s.prefix.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
     )
     .unwrap();
     writeln!(
@@ -339,12 +346,24 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
         writeln!(
             s,
             "  \"{}\" -- \"{}\" [label=\"{}\"];",
-            lab.routers[l.a].name, lab.routers[l.b].name, l.subnet
+            lab.routers[l.a].name,
+            lab.routers[l.b].name,
+            subnets(l)
         )
         .unwrap();
     }
     s.push_str("}\n");
     s
+}
+
+/// A link's subnets in every family of the lab ("172.31.1.0/24 2001:db8:31:1::/64"); an
+/// IPv6-only lab's links carry their IPv6 /64 only.
+fn subnets(l: &crate::config::plan::LinkPlan) -> String {
+    l.nets
+        .iter()
+        .map(|n| n.subnet.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

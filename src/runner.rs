@@ -230,7 +230,7 @@ impl Child {
         }
         if self.merge_memory {
             // Same addresses in every daemon make their start-up heaps identical page for
-            // page, so KSM can merge them (lab::ksm). Both survive exec and fork.
+            // page, so KSM can merge them (host::ksm). Both survive exec and fork.
             // SAFETY: plain personality/prctl syscalls.
             unsafe {
                 let persona = libc::personality(0xffff_ffff);
@@ -353,7 +353,7 @@ pub mod caps {
 
 /// `/etc/netns/{router}/*` as (source, target) pairs for [`Filesystem::EtcNetns`].
 pub fn etc_netns_binds(router: &str) -> Vec<(CString, CString)> {
-    let etc = Path::new(crate::lab::up::ETC_NETNS).join(router);
+    let etc = Path::new(crate::netns::ETC_NETNS).join(router);
     std::fs::read_dir(&etc)
         .map(|d| {
             d.filter_map(|e| e.ok())

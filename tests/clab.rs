@@ -141,23 +141,34 @@ fn check_export(lab: &Lab, dir: &Path) {
                 Suite::Frr => {
                     let block = format!(
                         "interface {i}\n ip address {}/{}\n",
-                        link.addr,
-                        link.subnet.prefix_len()
+                        link.first_addr().addr,
+                        link.first_addr().subnet.prefix_len()
                     );
                     assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
                     assert!(
-                        c.contains(&format!(" neighbor {} remote-as {}\n", link.peer_addr, other.asn)),
+                        c.contains(&format!(
+                            " neighbor {} remote-as {}\n",
+                            link.first_addr().peer_addr,
+                            other.asn
+                        )),
                         "{n}\n{c}"
                     );
                 }
                 Suite::Bird => {
                     // BIRD sets no addresses: the node's exec does.
-                    let add = format!("ip addr add {}/{} dev {i}", link.addr, link.subnet.prefix_len());
+                    let add = format!(
+                        "ip addr add {}/{} dev {i}",
+                        link.first_addr().addr,
+                        link.first_addr().subnet.prefix_len()
+                    );
                     assert!(exec(n).contains(&add), "{n}: no {add:?} in {:?}", exec(n));
                     assert!(
                         c.contains(&format!(
                             "  local {} as {};\n  neighbor {} as {};\n",
-                            link.addr, me.asn, link.peer_addr, other.asn
+                            link.first_addr().addr,
+                            me.asn,
+                            link.first_addr().peer_addr,
+                            other.asn
                         )),
                         "{n}\n{c}"
                     );
@@ -192,7 +203,11 @@ fn check_export(lab: &Lab, dir: &Path) {
     let lab_addrs: BTreeSet<String> = lab
         .routers
         .iter()
-        .flat_map(|r| r.interfaces.iter().map(|i| i.addr.to_string()))
+        .flat_map(|r| {
+            r.interfaces
+                .iter()
+                .flat_map(|i| i.addrs.iter().map(|a| a.addr.to_string()))
+        })
         .collect();
     let announced: BTreeSet<String> = lab.announced_prefixes().iter().map(|p| p.to_string()).collect();
     for (name, node) in &topo.topology.nodes.0 {
@@ -280,7 +295,11 @@ fn check_bird_node(
         "{name}"
     );
     assert!(node.exec.contains(&"sysctl -w net.ipv4.ip_forward=1".to_string()));
-    let stub = format!("ip addr add {}/{} dev lo", lab.stub_addr, lab.stub_prefix.prefix_len());
+    let stub = format!(
+        "ip addr add {}/{} dev lo",
+        lab.stubs[0].addr,
+        lab.stubs[0].prefix.prefix_len()
+    );
     assert_eq!(node.exec.contains(&stub), origin, "{name}: {:?}", node.exec);
     let code: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
     assert!(

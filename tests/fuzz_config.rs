@@ -217,7 +217,7 @@ proptest! {
                 prop_assert!(l.a != l.b);
                 prop_assert!(lab.interface_on(l.a, l.index).is_some() && lab.interface_on(l.b, l.index).is_some());
             }
-            let mut addrs: Vec<_> = lab.routers.iter().flat_map(|r| r.interfaces.iter().map(|i| i.addr)).collect();
+            let mut addrs: Vec<_> = lab.routers.iter().flat_map(|r| r.interfaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr))).collect();
             let n = addrs.len();
             addrs.sort();
             addrs.dedup();

@@ -41,6 +41,11 @@ fn configs_are_not_html_escaped() {
 }
 
 #[test]
+fn ix_lan_5_every_router() {
+    check("configs/ix-lan-5.toml", "ix-lan-5", &[0, 1, 2, 3, 4]);
+}
+
+#[test]
 fn chain_100_bird_ends_and_middle() {
     check("chain-100-bird");
 }
@@ -126,4 +131,103 @@ fn only_update_golden_1_updates() {
         assert!(!v(other), "UPDATE_GOLDEN={other:?} must only compare");
     }
     assert!(!is_update(None));
+}
+
+/// The suite's own parser accepts a rendered config: FRR's `vtysh -C -f` (dry run) for
+/// zebra.conf and bgpd.conf, `bird -p -c` for bird.conf. Skipped where a suite is missing.
+fn assert_suite_parses(config_file: &str, routers: &[usize]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lab = config::load(&root.join(config_file), &Overrides::default()).unwrap();
+    let dir = std::env::temp_dir().join(format!("nsbgp-golden-parse-{}-{}", lab.name, std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for &i in routers {
+        for d in lab.daemons_of(i) {
+            let (program, args): (&str, &[&str]) = match d {
+                Daemon::Bird => ("/usr/sbin/bird", &["-p", "-c"]),
+                _ => ("/usr/bin/vtysh", &["-C", "-f"]),
+            };
+            if !Path::new(program).exists() {
+                eprintln!("{program} is not installed: {config_file} not parse-checked");
+                continue;
+            }
+            let path = dir.join(format!("{}-{d}.conf", lab.routers[i].name));
+            std::fs::write(&path, nsbgp::render::render(&lab, i, d, PASSWORD)).unwrap();
+            let o = std::process::Command::new(program)
+                .args(args)
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{config_file} {} {d}: `{program} {}` rejects it:\n{}{}",
+                lab.routers[i].name,
+                args.join(" "),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Dual-stack and IPv6-only labs of both suites: one session per family per link, the
+/// defaults and stubs of each family at the origin, and every file accepted by its suite.
+#[test]
+fn dual_and_v6_configs_of_both_suites() {
+    check("configs/chain-70-dual.toml", "chain-70-dual", &[0, 1, 69]);
+    check("configs/chain-3-v6.toml", "chain-3-v6", &[0, 1, 2]);
+    check("configs/ring-8-bird-v6.toml", "ring-8-bird-v6", &[0, 4, 7]);
+    check("configs/chain-6-mixed-dual.toml", "chain-6-mixed-dual", &[0, 1, 5]);
+    assert_suite_parses("configs/chain-70-dual.toml", &[0, 1, 69]);
+    assert_suite_parses("configs/chain-3-v6.toml", &[0, 1, 2]);
+    assert_suite_parses("configs/ring-8-bird-v6.toml", &[0, 4, 7]);
+    assert_suite_parses("configs/chain-6-mixed-dual.toml", &[0, 1, 5]);
+    // IPv4-only labs are accepted as well (their text is the goldens above).
+    assert_suite_parses("configs/chain-3.toml", &[0, 1]);
+    assert_suite_parses("configs/chain-100-bird.toml", &[0, 1]);
+}
+
+/// What the IPv6 configs must say, independent of the golden text.
+#[test]
+fn v6_configs_keep_the_lab_semantics() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let v6 = config::load(&root.join("configs/chain-3-v6.toml"), &Overrides::default()).unwrap();
+    let origin = nsbgp::render::render(&v6, 0, Daemon::Bgpd, PASSWORD);
+    let middle = nsbgp::render::render(&v6, 1, Daemon::Bgpd, PASSWORD);
+    assert!(
+        !origin.contains("172.31.") && !origin.contains("198.51.100"),
+        "no IPv4 in an IPv6 lab:\n{origin}"
+    );
+    assert!(origin.contains("bgp router-id 0.0.0.100"));
+    assert!(origin.contains("address-family ipv6 unicast\n  network 2001:db8:31:1::/64\n  network 2001:db8:100::/48\n"));
+    assert!(origin.contains("neighbor 2001:db8:31:1::1 default-originate"));
+    assert!(!middle.contains("default-originate"));
+    assert!(!middle.contains("address-family ipv4"));
+    for want in [
+        "neighbor 2001:db8:31:1::2 next-hop-self",
+        "neighbor 2001:db8:31:2::1 activate",
+    ] {
+        assert!(middle.contains(want), "{want}:\n{middle}");
+    }
+    let dual = config::load(&root.join("configs/chain-6-mixed-dual.toml"), &Overrides::default()).unwrap();
+    let b = nsbgp::render::render(&dual, 1, Daemon::Bird, PASSWORD);
+    for want in [
+        "neighbor 172.31.1.2 as 100;",
+        "neighbor 2001:db8:31:1::2 as 100;",
+        "protocol bgp bgp2_6 from chain6 {",
+        "define OWN6 = [ 2001:db8:31:1::/64, 2001:db8:31:2::/64 ];",
+        "protocol kernel kernel6 {",
+    ] {
+        assert!(b.contains(want), "{want}:\n{b}");
+    }
+    let bo = nsbgp::render::render(&dual, 0, Daemon::Bgpd, PASSWORD);
+    assert!(
+        bo.contains("neighbor 172.31.1.1 default-originate")
+            && bo.contains("neighbor 2001:db8:31:1::1 default-originate")
+    );
+    let ring = config::load(&root.join("configs/ring-8-bird-v6.toml"), &Overrides::default()).unwrap();
+    let ro = nsbgp::render::render(&ring, 0, Daemon::Bird, PASSWORD);
+    assert!(ro.contains("route ::/0 unreachable;") && !ro.contains("0.0.0.0/0"));
+    assert!(ro.contains("2001:db8:100::/48, ::/0 ]"));
+    assert!(ro.contains("enable extended messages on;"));
 }

@@ -56,6 +56,11 @@ fn ten_routers_wait_status_kill_restart() {
         assert_eq!(r["established"], est as u64, "{name}");
         assert_eq!(r["prefixes_received"], pfx, "{name}");
         let dflt: Value = serde_json::from_str(&vtysh(&lab, &name, "show ip bgp 0.0.0.0/0 json")).unwrap();
+        // An IPv4 lab has no IPv6 default to report.
+        assert!(
+            r["has_default_v6"].is_null() && r["default_v6_as_path_len"].is_null(),
+            "{r}"
+        );
         if i == 0 {
             assert_eq!(r["has_default"], false);
             assert!(r["default_as_path_len"].is_null());

@@ -4,7 +4,7 @@
 //! here (backspace, Ctrl-U, Ctrl-C) and sent on Enter; replies are shown without their codes.
 
 use super::ctl::{Ctl, ReplyParser};
-use crate::frr::attach::{stdin_reader, End, RawMode, ESCAPE};
+use crate::suite::terminal::{stdin_reader, End, RawMode, ESCAPE};
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::Path;

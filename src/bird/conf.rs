@@ -4,17 +4,18 @@
 //! template renders the config of a containerlab node (`render_for_container`).
 
 use crate::config::{Lab, Router};
+use crate::render::FamilyConf;
 use askama::Template;
-use ipnet::Ipv4Net;
 
 #[derive(Template)]
 #[template(path = "bird.conf")]
 struct BirdConf<'a> {
     lab: &'a Lab,
     r: &'a Router,
-    networks: Vec<Ipv4Net>,
+    families: Vec<FamilyConf>,
     originates_default: bool,
     log_classes: &'static str,
+    policy: Option<crate::render::policy::PolicyView>,
     /// Set for a containerlab export: what differs from a router nsbgp runs itself.
     container: Option<Container>,
 }
@@ -45,7 +46,7 @@ pub fn render(lab: &Lab, index: usize) -> String {
 /// see it (interfaces named `eth1` …). Logs go to stderr; `protocol direct` reads `lo` and
 /// the router's lab interfaces only.
 pub fn render_for_container(lab: &Lab, index: usize) -> String {
-    let mut lab_ifaces: Vec<_> = lab.router(index).interfaces.iter().collect();
+    let mut lab_ifaces: Vec<_> = lab.devices(index);
     lab_ifaces.sort_by_key(|i| i.link);
     let interfaces = std::iter::once("lo".to_string())
         .chain(lab_ifaces.iter().map(|i| i.name.clone()))
@@ -55,19 +56,13 @@ pub fn render_for_container(lab: &Lab, index: usize) -> String {
 
 fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String {
     let r = lab.router(index);
-    let mut networks: Vec<Ipv4Net> = r.interfaces.iter().map(|i| i.subnet).collect();
-    // The origin alone (ROUTER_0 unless `[topology] origin` says otherwise) holds the stub
-    // and originates the default.
-    let origin = index == lab.origin();
-    if origin {
-        networks.push(lab.stub_prefix);
-        networks.push(Ipv4Net::default());
-    }
     BirdConf {
         lab,
         r,
-        networks,
-        originates_default: origin,
+        // The origin alone holds the stubs and originates the defaults (from `OWN`).
+        families: crate::render::families(lab, index, true),
+        originates_default: index == lab.origin() && !lab.internet(),
+        policy: crate::render::policy::view(lab, index),
         log_classes: log_classes(&lab.log_level),
         container,
     }

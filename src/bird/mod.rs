@@ -1,10 +1,16 @@
-//! BIRD 2: its config (`conf`), control-socket client (`ctl`) and reply parsers (`parse`),
-//! and the interactive `attach` session. BIRD is launched by the same launcher as FRR's
-//! daemons (`frr::spawn`), in the router's namespace and chroot, as the `bird` user.
+//! BIRD 2: its [`crate::suite::RoutingSuite`] (`suite`), its config (`conf`), control-socket
+//! client (`ctl`) and reply parsers (`parse`), what `status` and `vty` ask it (`observe`,
+//! `commands`), the interactive `attach` session and its containerlab node (`clab`). BIRD is
+//! launched by the same launcher as FRR's daemons (`crate::launch`), in the router's
+//! namespace and chroot, as the `bird` user.
 pub mod attach;
+pub mod clab;
+pub mod commands;
 pub mod conf;
 pub mod ctl;
+pub mod observe;
 pub mod parse;
+pub mod suite;
 
 use crate::rootfs::RouterDirs;
 use std::path::{Path, PathBuf};

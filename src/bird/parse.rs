@@ -2,7 +2,7 @@
 //! `timeformat` nsbgp's bird.conf sets) into what the convergence rule needs.
 
 use super::ctl::Reply;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 /// One row of `show protocols all`, with the details nsbgp uses.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -17,7 +17,7 @@ pub struct Protocol {
     pub info: String,
     /// BGP only: `Established`, `Active`, `Connect`, `Idle`…
     pub bgp_state: Option<String>,
-    pub neighbor: Option<Ipv4Addr>,
+    pub neighbor: Option<IpAddr>,
     pub imported: Option<u32>,
     pub exported: Option<u32>,
 }
@@ -85,7 +85,9 @@ pub struct Route {
     pub from: String,
     /// `bgp`, `static`, `device`… (from `Type:`, lower case).
     pub kind: String,
-    pub nexthop: Option<Ipv4Addr>,
+    pub nexthop: Option<IpAddr>,
+    /// The interface of the next hop (`via … on IFACE`).
+    pub iface: Option<String>,
     pub as_path_len: Option<u32>,
     /// BIRD cuts long attribute lines (about 480 characters: ~120 ASNs) and ends them with
     /// `...`; then `as_path_len` counts only the ASNs shown.
@@ -130,7 +132,12 @@ pub fn best_route(r: &Reply) -> Option<Route> {
         let b = best.as_mut().expect("in the best route");
         let l = line.trim();
         if let Some(rest) = l.strip_prefix("via ") {
-            b.nexthop = rest.split_whitespace().next().and_then(|a| a.parse().ok());
+            let mut w = rest.split_whitespace();
+            b.nexthop = w.next().and_then(|a| a.parse().ok());
+            b.iface = match (w.next(), w.next()) {
+                (Some("on"), Some(i)) => Some(i.to_string()),
+                _ => None,
+            };
         } else if let Some(rest) = l.strip_prefix("Type:") {
             b.kind = rest.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
         } else if let Some(rest) = l.strip_prefix("BGP.as_path:") {

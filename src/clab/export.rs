@@ -13,16 +13,9 @@
 
 use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL};
 use super::{is_dns_label, ClabError};
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::Lab;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-
-/// Where the bound files go inside the container (FRR's image reads them there).
-const FRR_CONF: &str = "/etc/frr/frr.conf";
-const FRR_DAEMONS: &str = "/etc/frr/daemons";
-/// Where the BIRD image's entrypoint (`bird -c /etc/bird.conf -d`) reads its config.
-const BIRD_CONF: &str = "/etc/bird.conf";
 
 /// The topology file's name in the export directory.
 pub fn topology_file_name(lab: &Lab) -> String {
@@ -93,15 +86,15 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
     let mut clab = lab.clone();
     for r in &mut clab.routers {
         r.name = names[r.index].clone();
-        let renamed: Vec<(Ipv4Addr, String)> = ordered[r.index]
+        let renamed: Vec<(usize, String)> = ordered[r.index]
             .iter()
             .enumerate()
-            .map(|(k, i)| (i.addr, format!("eth{}", k + 1)))
+            .map(|(k, i)| (i.link, format!("eth{}", k + 1)))
             .collect();
         for i in &mut r.interfaces {
             i.name = renamed
                 .iter()
-                .find(|(a, _)| *a == i.addr)
+                .find(|(l, _)| *l == i.link)
                 .expect("own address")
                 .1
                 .clone();
@@ -111,31 +104,23 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
     // The origin's node first: an import takes the first node as the origin (and numbered
     // node names keep their numbers, so the order changes no router's index or AS).
     let origin = lab.origin();
-    let nodes = std::iter::once(&lab.routers[origin])
+    let images = crate::suite::ClabImages {
+        frr: frr_image,
+        bird: bird_image,
+    };
+    // Each router's files, written after the topology file in the lab's router order.
+    let mut files: Vec<(usize, Vec<(PathBuf, String)>)> = Vec::new();
+    let nodes: Vec<(String, Node)> = std::iter::once(&lab.routers[origin])
         .chain(lab.routers.iter().filter(|r| r.index != origin))
         .map(|r| {
             let n = &names[r.index];
-            let (image, binds, exec) = match r.suite {
-                Suite::Frr => (
-                    frr_image,
-                    vec![format!("{n}/frr.conf:{FRR_CONF}"), format!("{n}/daemons:{FRR_DAEMONS}")],
-                    // Containers get a default route through the management network, which
-                    // would win over the lab's BGP default in the kernel; deleting it at start
-                    // makes the lab's default the one used, so nothing leaves the lab that way.
-                    // `dev eth0`: never the lab default zebra may already have installed.
-                    vec!["ip route del default dev eth0".into()],
-                ),
-                Suite::Bird => (
-                    bird_image,
-                    vec![format!("{n}/bird.conf:{BIRD_CONF}")],
-                    bird_exec(&clab, r.index, r.index == origin),
-                ),
-            };
+            let node = crate::suites::of(r.suite).clab_node(&clab, r.index, n, r.index == origin, &images);
+            files.push((r.index, node.files));
             let node = Node {
                 kind: "linux".into(),
-                image: image.to_string(),
-                binds,
-                exec,
+                image: node.image,
+                binds: node.binds,
+                exec: node.exec,
                 labels: BTreeMap::from([(ASN_LABEL.to_string(), r.asn)]),
             };
             (n.clone(), node)
@@ -160,125 +145,9 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
         ),
     )];
 
-    for r in &clab.routers {
-        let n = Path::new(&names[r.index]);
-        match r.suite {
-            Suite::Frr => {
-                out.push((n.join("frr.conf"), frr_conf(&clab, r.index, r.index == origin)));
-                out.push((n.join("daemons"), daemons_file(&clab, r.index)));
-            }
-            Suite::Bird => out.push((
-                n.join("bird.conf"),
-                crate::bird::conf::render_for_container(&clab, r.index),
-            )),
-        }
-    }
+    files.sort_by_key(|(i, _)| *i);
+    out.extend(files.into_iter().flat_map(|(_, f)| f));
     Ok(out)
-}
-
-/// A BIRD node's start-up commands (containerlab runs them once the container runs). BIRD
-/// sets no addresses and no sysctls, so these do what nsbgp and FRR's zebra do otherwise:
-/// the address of each lab interface (eth1 … in link order), the stub on `lo` for the
-/// router holding the world, forwarding on, and the management default route (through
-/// `eth0`) deleted so that the lab's default from BGP is the one used. `dev eth0` names
-/// that route alone: BIRD may already have installed the lab's default when this runs.
-fn bird_exec(lab: &Lab, index: usize, holds_world: bool) -> Vec<String> {
-    let r = lab.router(index);
-    let mut ifaces: Vec<_> = r.interfaces.iter().collect();
-    ifaces.sort_by_key(|i| i.link);
-    let mut exec: Vec<String> = ifaces
-        .iter()
-        .map(|i| format!("ip addr add {}/{} dev {}", i.addr, i.subnet.prefix_len(), i.name))
-        .collect();
-    if holds_world {
-        exec.push(format!(
-            "ip addr add {}/{} dev lo",
-            lab.stub_addr,
-            lab.stub_prefix.prefix_len()
-        ));
-    }
-    exec.push("sysctl -w net.ipv4.ip_forward=1".into());
-    exec.push("ip route del default dev eth0".into());
-    exec
-}
-
-/// FRR's integrated config for one router: zebra's and bgpd's configs from the lab's
-/// templates, without what belongs to the host (vty passwords, log files under nsbgp's state
-/// directory), plus the interface addresses nsbgp otherwise sets itself.
-fn frr_conf(lab: &Lab, index: usize, holds_world: bool) -> String {
-    let r = lab.router(index);
-    let mut out = format!(
-        "! frr.conf for {} (AS {}) in nsbgp lab {}, exported for containerlab by `nsbgp export`.\n\
-         ! Rendered from nsbgp's zebra.conf and bgpd.conf templates. The lab's links: {}.\n\
-         ! eth0 is containerlab's management network: no BGP session runs over it and only\n\
-         ! the lab's prefixes are announced (network statements), so it is no second path.\n\
-         frr defaults traditional\n\
-         hostname {}\n\
-         ip forwarding\n\
-         !\n",
-        r.name,
-        r.asn,
-        lab.name,
-        match r.interfaces.len() {
-            0 => "none".to_string(),
-            1 => "eth1".to_string(),
-            n => format!("eth1 … eth{n}"),
-        },
-        r.name
-    );
-    if holds_world {
-        out.push_str(&format!(
-            "interface lo\n description the lab's \"world\": the stub prefix behind the default route\n ip address {}/{}\nexit\n!\n",
-            lab.stub_addr,
-            lab.stub_prefix.prefix_len()
-        ));
-    }
-    let zebra = crate::render::render(lab, index, Daemon::Zebra, "");
-    let bgpd = crate::render::render(lab, index, Daemon::Bgpd, "");
-    // zebra's `line vty` block ends its part: bgpd's is kept, once.
-    let zebra = zebra.split("\nline vty\n").next().unwrap_or(&zebra);
-    for line in zebra.lines().chain(bgpd.lines()) {
-        let host_only = line.starts_with("! zebra.conf for ")
-            || line.starts_with("! bgpd.conf for ")
-            || line.starts_with("! Generated by nsbgp")
-            || line.starts_with("hostname ")
-            || line.starts_with("password ")
-            || line.starts_with("enable password ")
-            || line.starts_with("log file ");
-        if host_only {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-        if let Some(ifname) = line.strip_prefix("interface ") {
-            if let Some(i) = r.interfaces.iter().find(|i| i.name == ifname) {
-                out.push_str(&format!(" ip address {}/{}\n", i.addr, i.subnet.prefix_len()));
-            }
-        }
-    }
-    out
-}
-
-/// FRR's `daemons` file: zebra (which FRR always starts) and bgpd, vtys on 127.0.0.1 only.
-fn daemons_file(lab: &Lab, index: usize) -> String {
-    let r = lab.router(index);
-    let mut s = format!(
-        "# FRR daemons file for {} in nsbgp lab {}, written by `nsbgp export`: zebra and bgpd only.\n\
-         zebra=yes\nbgpd=yes\n",
-        r.name, lab.name
-    );
-    for d in [
-        "ospfd", "ospf6d", "ripd", "ripngd", "isisd", "pimd", "ldpd", "nhrpd", "eigrpd", "babeld", "sharpd", "pbrd",
-        "bfdd", "fabricd", "vrrpd", "pathd",
-    ] {
-        s.push_str(&format!("{d}=no\n"));
-    }
-    s.push_str(
-        "\nvtysh_enable=yes\n\
-         zebra_options=\"  -A 127.0.0.1 -s 90000000\"\n\
-         bgpd_options=\"   -A 127.0.0.1\"\n",
-    );
-    s
 }
 
 /// Writes the export into `dir`, which must not exist yet (nothing is ever overwritten).

@@ -49,7 +49,7 @@ pub fn frr_image_for(version: &str) -> Option<String> {
 
 /// The host's FRR version: `bgpd --version` in `frr_dir`, else dpkg's record of `frr`.
 pub fn host_frr_version(frr_dir: &std::path::Path) -> Option<String> {
-    let from_bgpd = crate::frr::spawn::version_line(&frr_dir.join("bgpd"))
+    let from_bgpd = crate::frr::version_line(&frr_dir.join("bgpd"))
         .and_then(|l| l.strip_prefix("bgpd version ").map(|v| v.trim().to_string()));
     from_bgpd.or_else(|| {
         let out = std::process::Command::new("dpkg-query")

@@ -16,14 +16,21 @@ pub async fn check(
     if sample == Some(0) {
         return Err(LabError::Input("--sample 0: give at least 1 router".into()));
     }
-    let plan = trace::cases(&lab.graph, &trace::sample(n, sample));
+    // The same cases in every family the lab runs.
+    let cases = trace::cases(&lab.graph, &trace::sample(n, sample));
+    let plan: Vec<_> = lab
+        .families()
+        .iter()
+        .flat_map(|&f| cases.iter().map(move |&(k, to)| (f, k, to)))
+        .collect();
     let started = std::time::Instant::now();
     let results: Vec<(usize, Case)> = futures::stream::iter(plan.into_iter().enumerate())
-        .map(|(i, (k, to))| async move {
+        .map(|(i, (family, k, to))| async move {
             let spec = to.map_or("world".to_string(), |j| j.to_string());
-            let target = trace::resolve_target(lab, k, &spec).expect("planned targets are in the lab");
+            let target = trace::resolve_target(lab, k, &spec, family).expect("planned targets are in the lab");
             let expected = target.expected.expect("planned targets have a rule");
             let mut case = Case {
+                family,
                 from: lab.routers[k].name.clone(),
                 to: target.label.clone(),
                 expected,
@@ -72,7 +79,15 @@ pub async fn check(
         });
         println!("{}", serde_json::to_string_pretty(&v).expect("json"));
     } else {
-        println!("{:<14} {:<14} {:>8} {:>5}  RESULT", "FROM", "TO", "EXPECTED", "GOT");
+        let fam = lab.families().len() > 1;
+        if fam {
+            println!(
+                "{:<5} {:<14} {:<14} {:>8} {:>5}  RESULT",
+                "AF", "FROM", "TO", "EXPECTED", "GOT"
+            );
+        } else {
+            println!("{:<14} {:<14} {:>8} {:>5}  RESULT", "FROM", "TO", "EXPECTED", "GOT");
+        }
         for c in &cases {
             let result = match (&c.note, c.pass) {
                 (Some(n), _) if n.starts_with("skipped") => "SKIP".to_string(),
@@ -80,6 +95,9 @@ pub async fn check(
                 (Some(n), false) => format!("FAIL ({n})"),
                 (None, false) => "FAIL".into(),
             };
+            if fam {
+                print!("{:<5} ", c.family.name());
+            }
             println!(
                 "{:<14} {:<14} {:>8} {:>5}  {result}",
                 c.from,
@@ -103,6 +121,48 @@ pub async fn check(
         Err(LabError::Runtime(format!(
             "{} of {total} hop-count case(s) failed",
             total - passed
+        )))
+    }
+}
+
+/// `check --policy`: every router's best routes against the policy's prediction.
+pub async fn check_policy(lab_name: Option<&crate::config::LabName>, json: bool) -> Result<(), LabError> {
+    let run = lab::select(lab_name)?;
+    let lab = &run.lab;
+    let findings = crate::policy::check::check(&run).await?;
+    let routes: usize = lab.routers.len() * lab.policy.prefixes.len().saturating_sub(1);
+    if json {
+        let v = serde_json::json!({
+            "lab": lab.name, "routers": lab.routers.len(), "routes": routes,
+            "failed": findings.len(), "findings": findings,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        for f in &findings {
+            println!(
+                "{:<14} {:<18} ({:<10}) FAIL: {}; predicted [{}], observed [{}]",
+                f.router,
+                f.prefix,
+                f.origin,
+                f.problem,
+                f.predicted.as_deref().unwrap_or("none"),
+                f.observed.as_deref().unwrap_or("none")
+            );
+        }
+        println!(
+            "check --policy: {} routers x {} origins: {} as predicted and valley-free, {} not",
+            lab.routers.len(),
+            lab.policy.prefixes.len(),
+            routes.saturating_sub(findings.len()),
+            findings.len()
+        );
+    }
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(LabError::Runtime(format!(
+            "{} route(s) not as predicted",
+            findings.len()
         )))
     }
 }

@@ -1,20 +1,17 @@
 //! `nsbgp completions SHELL` and `nsbgp man`: generated from the clap definitions, so they
-//! never drift from the real command line.
+//! never drift from the real command line. `cli` passes its clap definition in: commands
+//! never import `cli`.
 
-use crate::cli::Cli;
 use crate::lab::LabError;
-use clap::CommandFactory;
 
-pub fn completions(shell: clap_complete::Shell) -> Result<(), LabError> {
-    let mut cmd = Cli::command();
+pub fn completions(mut cmd: clap::Command, shell: clap_complete::Shell) -> Result<(), LabError> {
     clap_complete::generate(shell, &mut cmd, "nsbgp", &mut std::io::stdout());
     Ok(())
 }
 
 /// `nsbgp man`: the nsbgp(1) page on stdout; with `-o DIR`, nsbgp.1 and one page per
 /// subcommand (nsbgp-up.1, …) written into DIR, as `man` expects in a man1 directory.
-pub fn man(out: Option<&std::path::Path>) -> Result<(), LabError> {
-    let cmd = Cli::command();
+pub fn man(cmd: clap::Command, out: Option<&std::path::Path>) -> Result<(), LabError> {
     match out {
         None => {
             let mut buf = Vec::new();

@@ -50,7 +50,7 @@ pub async fn list(json: bool) -> Result<(), LabError> {
         for i in 0..run.lab.routers.len() {
             for d in run.lab.daemons_of(i) {
                 total += 1;
-                let pid = crate::frr::spawn::read_pid(&crate::frr::spawn::pid_file(&run.dirs(i), d));
+                let pid = crate::launch::read_pid(&crate::launch::pid_file(&run.dirs(i), d));
                 alive += pid.is_some_and(lab::pid_alive) as usize;
             }
         }

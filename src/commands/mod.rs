@@ -68,11 +68,7 @@ pub fn daemon_arg(s: &str) -> Result<Daemon, LabError> {
 pub fn router_daemon(run: &lab::Running, idx: usize, spec: Option<&str>) -> Result<Daemon, LabError> {
     let runs = run.lab.daemons_of(idx);
     let Some(spec) = spec else {
-        return Ok(if runs.contains(&Daemon::Bgpd) {
-            Daemon::Bgpd
-        } else {
-            runs[0]
-        });
+        return Ok(crate::suites::of(run.lab.routers[idx].suite).default_daemon(&run.lab));
     };
     let d = daemon_arg(spec)?;
     if !runs.contains(&d) {

@@ -32,7 +32,7 @@ pub async fn restart(lab_name: Option<&crate::config::LabName>, router: &str, da
     }
     // Stop what runs first (bgpd before zebra), then start in order (zebra before bgpd).
     for &d in daemons.iter().rev() {
-        crate::frr::spawn::stop(&run.dirs(idx), d, nix::sys::signal::Signal::SIGTERM).await;
+        crate::launch::stop(&run.dirs(idx), d, nix::sys::signal::Signal::SIGTERM).await;
     }
     for d in daemons {
         let pid = lab::up::restart_daemon(&run, idx, d).await?;

@@ -10,11 +10,22 @@ pub async fn trace(
     to: &str,
     expect_hops: Option<usize>,
     json: bool,
+    family: Option<crate::config::Family>,
 ) -> Result<(), LabError> {
     use crate::trace;
     let run = lab::select(lab_name)?;
     let k = router_arg(&run, from)?;
-    let mut target = trace::resolve_target(&run.lab, k, to)?;
+    let family = trace::family_for(&run.lab, family)?;
+    let mut target = trace::resolve_target(&run.lab, k, to, family)?;
+    if target.family != family {
+        return Err(LabError::Input(format!(
+            "--to {to} is an {} address but the trace is {}: drop {} or give an {} address",
+            target.family,
+            family,
+            family.flag(),
+            family
+        )));
+    }
     trace::check_cap(&run.lab, k, &target)?;
     if let Some(e) = expect_hops.filter(|&e| e > trace::MAX_TTL) {
         return Err(LabError::Input(format!(

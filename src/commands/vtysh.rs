@@ -1,4 +1,4 @@
-//! `nsbgp vtysh`: FRR's vtysh inside a router's namespace and chroot.
+//! `nsbgp vtysh`: the suite's shell (FRR's vtysh) inside a router's namespace and chroot.
 
 use super::{router_arg, rt};
 use crate::lab::{self, LabError};
@@ -11,11 +11,9 @@ pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[St
     let run = lab::select(lab_name)?;
     let idx = router_arg(&run, router)?;
     let name = run.lab.routers[idx].name.clone();
-    if run.lab.routers[idx].suite != crate::config::Suite::Frr {
-        return Err(LabError::Input(format!(
-            "vtysh is FRR-only and {name} runs BIRD; use `nsbgp attach {name}` (BIRD's control socket) or `nsbgp vty {name} -c 'show route'`"
-        )));
-    }
+    let shell = crate::suites::of(run.lab.routers[idx].suite)
+        .shell(&name)
+        .map_err(LabError::Input)?;
     if args.is_empty() && !std::io::stdin().is_terminal() {
         return Err(LabError::Input(
             "vtysh without -c needs a terminal; pass commands: `nsbgp vtysh R -- -c 'show ip bgp summary'`".into(),
@@ -23,7 +21,7 @@ pub fn vtysh(lab_name: Option<&crate::config::LabName>, router: &str, args: &[St
     }
     let fd = crate::netns::open_named(&name)?;
     let mounts = rootfs::PreparedMounts::new(&rootfs::plan(&run.dirs(idx), &rootfs::RealHost));
-    let status = crate::runner::InRouter::new("/usr/bin/vtysh")
+    let status = crate::runner::InRouter::new(&shell)
         .args(args)
         .netns(fd)
         .chroot(Arc::new(mounts))

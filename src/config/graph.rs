@@ -19,10 +19,12 @@ pub enum Shape {
     Grid,
     Clique,
     File,
+    /// A generated AS hierarchy with relationships (config/internet.rs).
+    Internet,
 }
 
 impl Shape {
-    pub const ALL: [&'static str; 7] = ["chain", "ring", "star", "tree", "grid", "clique", "file"];
+    pub const ALL: [&'static str; 8] = ["chain", "ring", "star", "tree", "grid", "clique", "file", "internet"];
 
     pub fn parse(s: &str) -> Option<Shape> {
         Some(match s {
@@ -33,6 +35,7 @@ impl Shape {
             "grid" => Shape::Grid,
             "clique" => Shape::Clique,
             "file" => Shape::File,
+            "internet" => Shape::Internet,
             _ => return None,
         })
     }
@@ -46,6 +49,7 @@ impl Shape {
             Shape::Grid => "grid",
             Shape::Clique => "clique",
             Shape::File => "file",
+            Shape::Internet => "internet",
         }
     }
 }
@@ -68,6 +72,11 @@ pub struct Topology {
     pub rows: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cols: Option<usize>,
+    /// internet: the generator's seed and tier-1 count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier1: Option<usize>,
 }
 
 /// ROUTER_{k-1} — ROUTER_k for k = 1 … N-1 (the classic lab; link k-1 in 0-based order).
@@ -121,6 +130,10 @@ pub fn generate(t: &Topology, n: usize) -> Vec<(usize, usize)> {
         Shape::Tree => tree(n, t.fanout.unwrap_or(2)),
         Shape::Grid => grid(t.rows.unwrap_or(1), t.cols.unwrap_or(n)),
         Shape::Clique => clique(n),
+        Shape::Internet => super::internet::generate(n, t.tier1.unwrap_or(1).min(n), t.seed.unwrap_or(0))
+            .into_iter()
+            .map(|(a, b, _)| (a, b))
+            .collect(),
         Shape::File => Vec::new(),
     }
 }
@@ -141,6 +154,17 @@ pub enum GraphProblem {
 /// Checks that links are within 0..n, no self-loops, no duplicates, and all routers are
 /// connected to `origin`.
 pub fn check(n: usize, links: &[(usize, usize)], origin: usize) -> Result<(), GraphProblem> {
+    check_with_lans(n, links, &[], origin)
+}
+
+/// [`check`] with shared segments: a router joined only through a LAN is connected. The
+/// LANs' own members are checked by validation (`config::lan`), which names them.
+pub fn check_with_lans(
+    n: usize,
+    links: &[(usize, usize)],
+    lans: &[Vec<usize>],
+    origin: usize,
+) -> Result<(), GraphProblem> {
     let mut seen = std::collections::HashMap::new();
     for (i, &(a, b)) in links.iter().enumerate() {
         for r in [a, b] {
@@ -156,7 +180,7 @@ pub fn check(n: usize, links: &[(usize, usize)], origin: usize) -> Result<(), Gr
         }
         seen.insert((a.min(b), a.max(b)), i);
     }
-    let g = Graph::new(n, links.to_vec(), origin);
+    let g = Graph::with_lans(n, links.to_vec(), lans.to_vec(), origin);
     let unreachable: Vec<usize> = (0..n).filter(|&r| g.dist[r].is_none()).collect();
     if !unreachable.is_empty() {
         return Err(GraphProblem::Disconnected { unreachable });
@@ -170,17 +194,23 @@ struct GraphSpec {
     routers: usize,
     origin: usize,
     links: Vec<(usize, usize)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lans: Vec<Vec<usize>>,
 }
 
 /// Routers 0 … n-1 joined by links (0-based positions; the address plan numbers link at
-/// position p as link p+1), with distances from the origin precomputed.
+/// position p as link p+1) and by shared segments (LANs: every member is one hop from every
+/// other), with distances from the origin precomputed. A LAN is one position after the
+/// links: LAN j is position `links().len() + j`, so adjacency through it reads like a link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "GraphSpec", into = "GraphSpec")]
 pub struct Graph {
     n: usize,
     origin: usize,
     links: Vec<(usize, usize)>,
-    /// Per router: (neighbour, link position), in link order.
+    /// Members of each LAN, in the lab file's order.
+    lans: Vec<Vec<usize>>,
+    /// Per router: (neighbour, link position), in link order (LAN neighbours last).
     adj: Vec<Vec<(usize, usize)>>,
     /// Hops from the origin (None: unreachable, which validation rejects).
     dist: Vec<Option<u32>>,
@@ -188,7 +218,7 @@ pub struct Graph {
 
 impl From<GraphSpec> for Graph {
     fn from(s: GraphSpec) -> Graph {
-        Graph::new(s.routers, s.links, s.origin)
+        Graph::with_lans(s.routers, s.links, s.lans, s.origin)
     }
 }
 
@@ -198,6 +228,7 @@ impl From<Graph> for GraphSpec {
             routers: g.n,
             origin: g.origin,
             links: g.links,
+            lans: g.lans,
         }
     }
 }
@@ -211,6 +242,11 @@ impl Default for Graph {
 impl Graph {
     /// Builds the adjacency and the distances from `origin`. Links must be within 0..n.
     pub fn new(n: usize, links: Vec<(usize, usize)>, origin: usize) -> Graph {
+        Graph::with_lans(n, links, Vec::new(), origin)
+    }
+
+    /// [`Graph::new`] with LANs (members within 0..n).
+    pub fn with_lans(n: usize, links: Vec<(usize, usize)>, lans: Vec<Vec<usize>>, origin: usize) -> Graph {
         let mut adj = vec![Vec::new(); n];
         for (i, &(a, b)) in links.iter().enumerate() {
             if a < n && b < n {
@@ -218,10 +254,18 @@ impl Graph {
                 adj[b].push((a, i));
             }
         }
+        for (j, members) in lans.iter().enumerate() {
+            for &a in members.iter().filter(|&&a| a < n) {
+                for &b in members.iter().filter(|&&b| b < n && b != a) {
+                    adj[a].push((b, links.len() + j));
+                }
+            }
+        }
         let mut g = Graph {
             n,
             origin: origin.min(n.saturating_sub(1)),
             links,
+            lans,
             adj,
             dist: Vec::new(),
         };
@@ -245,6 +289,16 @@ impl Graph {
     /// Links as (a, b) in link order (position p is link p+1 of the address plan).
     pub fn links(&self) -> &[(usize, usize)] {
         &self.links
+    }
+
+    /// Members of each LAN (LAN j is position `links().len() + j`).
+    pub fn lans(&self) -> &[Vec<usize>] {
+        &self.lans
+    }
+
+    /// The LAN at position `p`, if `p` is one (not a link).
+    pub fn lan_at(&self, p: usize) -> Option<usize> {
+        p.checked_sub(self.links.len()).filter(|&j| j < self.lans.len())
     }
 
     /// (neighbour, link position) of router `r`, in link order.
@@ -285,6 +339,17 @@ impl Graph {
     /// Hops from the nearest of `srcs` to every router, not using links for which
     /// `skip(link position)` holds (a link that is down).
     pub fn distances_avoiding(&self, srcs: &[usize], skip: &dyn Fn(usize) -> bool) -> Vec<Option<u32>> {
+        self.distances_through(srcs, skip, &|_| false)
+    }
+
+    /// [`Graph::distances_avoiding`] that also never enters a router for which
+    /// `blocked(router)` holds (one without BGP, whatever joins it: link or LAN).
+    pub fn distances_through(
+        &self,
+        srcs: &[usize],
+        skip: &dyn Fn(usize) -> bool,
+        blocked: &dyn Fn(usize) -> bool,
+    ) -> Vec<Option<u32>> {
         let mut dist = vec![None; self.n];
         let mut q = VecDeque::new();
         for &s in srcs {
@@ -296,7 +361,7 @@ impl Graph {
         while let Some(u) = q.pop_front() {
             let du = dist[u].expect("queued routers have a distance");
             for &(v, l) in &self.adj[u] {
-                if dist[v].is_none() && !skip(l) {
+                if dist[v].is_none() && !skip(l) && !blocked(v) {
                     dist[v] = Some(du + 1);
                     q.push_back(v);
                 }

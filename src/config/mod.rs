@@ -2,17 +2,24 @@
 //! (`validate`), the topology graph (`graph`) and the address plan (`plan`). Nothing here
 //! touches the system.
 
+pub mod family;
 pub mod graph;
+pub mod internet;
+pub mod lan;
+pub mod impair;
 pub mod model;
 pub mod name;
 pub mod plan;
+pub mod policy;
 mod validate;
+mod validate_policy;
 
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
+pub use family::{Addressing, Family};
 pub use graph::{Graph, Shape, Topology};
 pub use model::LabFile;
 pub use name::{LabName, LabNameError, LAB_NAME_RULE};
@@ -122,11 +129,14 @@ pub struct Lab {
     pub source: Option<PathBuf>,
     pub router_prefix: String,
     pub first_asn: u32,
+    /// `[addressing] family`: the families every link and session runs.
+    pub family: Addressing,
     pub link_pool: Ipv4Net,
     pub link_prefix_len: u8,
-    pub stub_prefix: Ipv4Net,
-    /// The "world" address on the origin's `lo`: the first host of `stub_prefix`.
-    pub stub_addr: Ipv4Addr,
+    pub v6_link_pool: Ipv6Net,
+    /// The "world": one prefix per family on the origin's `lo` (`stub_prefix`,
+    /// `v6_stub_prefix`), IPv4 first, each with its first host as the address traced.
+    pub stubs: Vec<Stub>,
     pub frr_dir: PathBuf,
     pub timers: Timers,
     pub daemons: Vec<Daemon>,
@@ -147,10 +157,19 @@ pub struct Lab {
     pub routers: Vec<Router>,
     /// The address plan of `graph`'s links: `links[p]` is link position p (index p+1).
     pub links: Vec<plan::LinkPlan>,
+    /// The shared segments (`[[topology.lan]]`): `lans[j]` is the graph's LAN j.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lans: Vec<lan::LanPlan>,
+    /// `[policy]` with the links' relationships and, in internet labs, every AS's prefix.
+    #[serde(default)]
+    pub policy: policy::Policy,
     /// The lab file's text as it was read, so `lab.json` can be validated again exactly as
     /// the file was ([`revalidate`]).
     #[serde(default)]
     pub file_text: Option<String>,
+    /// The impaired links, in link order (`[links]`, `[[link]]`, `[[topology.link]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impairments: Vec<impair::LinkImpairment>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,13 +203,55 @@ pub struct Interface {
     /// Fixed ifindex (lo is 1, then 2, 3, … in interface order): set at creation so no
     /// lookup is ever needed.
     pub ifindex: u32,
-    pub addr: Ipv4Addr,
-    pub subnet: Ipv4Net,
+    /// One address per family of the lab, IPv4 first.
+    pub addrs: Vec<IfAddr>,
     pub link: usize,
     pub peer_index: usize,
     pub peer_name: String,
     pub peer_asn: u32,
-    pub peer_addr: Ipv4Addr,
+    /// On a LAN (index into [`Lab::lans`]): the router has one such entry per other member,
+    /// all on one device named after the LAN, with one address and one ifindex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lan: Option<usize>,
+}
+
+/// This end's address on a link in one family, the link's subnet and the peer's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IfAddr {
+    pub addr: IpAddr,
+    pub subnet: IpNet,
+    pub peer_addr: IpAddr,
+}
+
+impl IfAddr {
+    pub fn family(&self) -> Family {
+        Family::of(self.addr)
+    }
+}
+
+impl Interface {
+    /// The address of this end in family `f`, if the lab runs it.
+    pub fn addr(&self, f: Family) -> Option<&IfAddr> {
+        self.addrs.iter().find(|a| a.family() == f)
+    }
+
+    /// The address of the first family (IPv4 where the lab has it): the one a hop shows.
+    pub fn first_addr(&self) -> &IfAddr {
+        &self.addrs[0]
+    }
+
+    /// Whether `addr` is this end's, in any family.
+    pub fn holds(&self, addr: IpAddr) -> bool {
+        self.addrs.iter().any(|a| a.addr == addr)
+    }
+}
+
+/// The "world" of one family: a documentation prefix on the origin's `lo`, announced by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stub {
+    pub prefix: IpNet,
+    /// Its first host: the address traced as `world`.
+    pub addr: IpAddr,
 }
 
 /// The most routers one lab may have: `up`, `render` and `doctor -c` refuse more before
@@ -218,9 +279,17 @@ impl Lab {
         &self.routers[index]
     }
 
-    /// Resolves `ROUTER_50`, `50` or `AS150` to a router index.
+    /// Resolves `ROUTER_50`, `50` or `AS150` (a router's name, index or AS) to a router index.
     pub fn resolve_router(&self, spec: &str) -> Option<usize> {
+        if let Some(r) = self.routers.iter().find(|r| r.name == spec) {
+            return Some(r.index);
+        }
+        if let Some(a) = spec.strip_prefix("AS").or_else(|| spec.strip_prefix("as")) {
+            let a: u32 = a.parse().ok()?;
+            return self.routers.iter().find(|r| r.asn == a).map(|r| r.index);
+        }
         resolve_router(&self.router_prefix, self.first_asn, self.routers.len(), spec)
+            .filter(|&i| self.routers[i].name == spec || !spec.starts_with(&self.router_prefix))
     }
 
     /// The router that originates the default route and holds the stub ("world").
@@ -231,7 +300,18 @@ impl Lab {
     /// The size host limits and `auto` thresholds scale with: routers or links, whichever
     /// is more (the chain: its routers).
     pub fn size(&self) -> usize {
-        self.routers.len().max(self.links.len())
+        self.routers.len().max(self.links.len() + self.lans.len())
+    }
+
+    /// Router `r`'s devices: its interfaces with one entry per LAN (the first of the LAN's
+    /// per-peer entries), in interface order.
+    pub fn devices(&self, r: usize) -> Vec<&Interface> {
+        let mut seen = std::collections::HashSet::new();
+        self.routers[r]
+            .interfaces
+            .iter()
+            .filter(|i| seen.insert(i.ifindex))
+            .collect()
     }
 
     /// Router `r`'s interface on link `index` (1-based, as in [`Interface::link`]).
@@ -258,23 +338,36 @@ impl Lab {
     }
 
     pub fn router_name(&self, index: usize) -> String {
-        format!("{}{}", self.router_prefix, index)
+        self.routers[index].name.clone()
     }
 
     /// Router that holds `addr`, if any (for mapping traceroute hops back to names).
-    pub fn router_of_addr(&self, addr: Ipv4Addr) -> Option<&Router> {
-        if addr == self.stub_addr {
+    pub fn router_of_addr(&self, addr: IpAddr) -> Option<&Router> {
+        if self.stubs.iter().any(|s| s.addr == addr) {
             return self.routers.get(self.origin());
         }
-        self.routers
-            .iter()
-            .find(|r| r.interfaces.iter().any(|i| i.addr == addr))
+        self.routers.iter().find(|r| r.interfaces.iter().any(|i| i.holds(addr)))
     }
 
-    /// Every prefix a converged router must have learned: all link subnets and the stub.
-    pub fn announced_prefixes(&self) -> Vec<Ipv4Net> {
-        let mut v: Vec<Ipv4Net> = self.links.iter().map(|l| l.subnet).collect();
-        v.push(self.stub_prefix);
+    /// The families the lab runs, IPv4 first.
+    pub fn families(&self) -> &'static [Family] {
+        self.family.families()
+    }
+
+    /// The stub ("world") of family `f`, if the lab runs it.
+    pub fn stub(&self, f: Family) -> Option<&Stub> {
+        self.stubs.iter().find(|s| Family::of(s.addr) == f)
+    }
+
+    /// Every prefix a converged router must have learned: all link subnets and the stubs.
+    pub fn announced_prefixes(&self) -> Vec<IpNet> {
+        let mut v: Vec<IpNet> = self
+            .links
+            .iter()
+            .flat_map(|l| l.nets.iter().map(|n| n.subnet))
+            .collect();
+        v.extend(self.lans.iter().map(|l| IpNet::V4(l.subnet)));
+        v.extend(self.stubs.iter().map(|s| s.prefix));
         v
     }
 }
@@ -388,7 +481,7 @@ mod revalidate_tests {
         l.routers[1].name = "../../etc".into();
         assert!(revalidate(&l).is_err());
         let mut l = good.clone();
-        l.routers[2].interfaces[0].addr = "8.8.8.8".parse().unwrap();
+        l.routers[2].interfaces[0].addrs[0].addr = "8.8.8.8".parse().unwrap();
         assert!(revalidate(&l).is_err());
         let mut l = good.clone();
         l.file_text = Some("name = \"c\"\nrouters = 3\nfrr_dir = \"/tmp/evil\"\n".into());

@@ -1,5 +1,6 @@
 //! The lab file as the user writes it (TOML), with defaults for every optional key.
 
+use super::impair::ImpairKeys;
 use serde::{Deserialize, Serialize};
 
 /// Default router name prefix: namespaces and routers are `ROUTER_0`, `ROUTER_1`, …
@@ -11,6 +12,10 @@ pub const DEFAULT_LINK_POOL: &str = "172.31.0.0/16";
 /// TEST-NET-2 (RFC 5737): never routed on the Internet, so a lab can never reach a real host.
 pub const DEFAULT_STUB_PREFIX: &str = "198.51.100.0/24";
 pub const DEFAULT_FRR_DIR: &str = "/usr/lib/frr";
+/// IPv6 counterparts inside the documentation space 2001:db8::/32 (RFC 3849): link k is
+/// 2001:db8:31:k::/64 (cf. 172.31.k.0/24), the world 2001:db8:100::1.
+pub const DEFAULT_V6_LINK_POOL: &str = "2001:db8:31::/48";
+pub const DEFAULT_V6_STUB_PREFIX: &str = "2001:db8:100::/48";
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +52,75 @@ pub struct LabFile {
     /// The shape of the lab; absent = the chain.
     #[serde(default)]
     pub topology: Topology,
+    /// `[policy]`: routing policy on the links' business relationships (config/policy.rs).
+    #[serde(default)]
+    pub policy: Policy,
+    /// `[links]`: impairments of every link (`config::impair`).
+    #[serde(default, skip_serializing_if = "ImpairKeys::is_empty")]
+    pub links: ImpairKeys,
+    /// `[[link]]` tables: one link's impairments, by the routers at its ends.
+    #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
+    pub link: Vec<LinkSetting>,
+    /// `[addressing]`: which address families the lab runs, and the IPv6 plan.
+    #[serde(default)]
+    pub addressing: Addressing,
+}
+
+/// `[addressing]`: `family = "ipv4" | "dual" | "ipv6"` and the IPv6 pools.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Addressing {
+    pub family: String,
+    /// IPv6 pool carved into one /64 per link.
+    pub v6_link_pool: String,
+    /// IPv6 prefix held on the origin's `lo` and announced: the IPv6 "world".
+    pub v6_stub_prefix: String,
+}
+
+impl Default for Addressing {
+    fn default() -> Self {
+        Addressing {
+            family: "ipv4".into(),
+            v6_link_pool: DEFAULT_V6_LINK_POOL.into(),
+            v6_stub_prefix: DEFAULT_V6_STUB_PREFIX.into(),
+        }
+    }
+}
+
+/// `[policy]`: `model = "gao-rexford" | "none"`, `roles = true | false`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Absent: "gao-rexford" when any link carries `rel`, else "none".
+    pub model: Option<String>,
+    /// RFC 9234 roles and OTC on every session; absent: true under gao-rexford.
+    pub roles: Option<bool>,
+}
+
+/// One `[[link]]`: `routers = [A, B]` and the impairment keys for that link.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSetting {
+    pub routers: Vec<RouterRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkSetting {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
@@ -60,6 +134,11 @@ pub struct RouterOverride {
     /// "frr" or "bird".
     #[serde(default)]
     pub suite: Option<String>,
+    /// The router's own AS number (default `first_asn + index`). With `asn`, a table that
+    /// has no `index` and a `name` that is not a default name names the router at its
+    /// position among the `[[router]]` tables (the k-th table, router k).
+    #[serde(default)]
+    pub asn: Option<i64>,
 }
 
 /// `[topology]`: a generated shape, or `shape = "file"` with one `[[topology.link]]` per link.
@@ -75,9 +154,24 @@ pub struct Topology {
     pub cols: Option<i64>,
     /// The router that originates the default route and holds the stub; default ROUTER_0.
     pub origin: Option<RouterRef>,
+    /// internet: the generator's seed (same seed, same graph).
+    pub seed: Option<i64>,
+    /// internet: routers in the tier-1 peering clique.
+    pub tier1: Option<i64>,
     /// shape = "file": the links.
     #[serde(rename = "link", skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkEnds>,
+    /// Shared segments (any shape): `[[topology.lan]]`.
+    #[serde(rename = "lan", skip_serializing_if = "Vec::is_empty")]
+    pub lans: Vec<LanSpec>,
+}
+
+/// One `[[topology.lan]]`: a shared segment whose routers all peer with each other.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanSpec {
+    pub name: String,
+    pub routers: Vec<RouterRef>,
 }
 
 /// One `[[topology.link]]`.
@@ -86,6 +180,29 @@ pub struct Topology {
 pub struct LinkEnds {
     pub a: RouterRef,
     pub b: RouterRef,
+    /// Business relationship: "p2c" (a is b's provider) or "p2p" (peers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
+    /// Impairment keys of this link (as in `[[link]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_mbit: Option<f64>,
+}
+
+impl LinkEnds {
+    pub fn keys(&self) -> ImpairKeys {
+        ImpairKeys {
+            delay_ms: self.delay_ms,
+            jitter_ms: self.jitter_ms,
+            loss_pct: self.loss_pct,
+            rate_mbit: self.rate_mbit,
+        }
+    }
 }
 
 /// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).

@@ -1,12 +1,13 @@
 //! Turns a parsed [`LabFile`] into a resolved [`Lab`], or says exactly which key is wrong.
 //! Every value that later reaches a template, a path or a command line is checked here.
 
+use super::family::{self, Addressing, Family};
 use super::graph::{self, Graph, GraphProblem, Shape, Topology};
 use super::model::{self, LabFile, RouterOverride, RouterRef};
 use super::plan::{self, LinkPlan};
-use super::{ConfigError, Daemon, Interface, Lab, Router, Suite, Timers, IFINDEX_FIRST};
-use ipnet::Ipv4Net;
-use std::net::Ipv4Addr;
+use super::{ConfigError, Daemon, IfAddr, Interface, Lab, Router, Stub, Suite, Timers, IFINDEX_FIRST};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use super::name::{LabName, LAB_NAME_RULE};
@@ -34,6 +35,10 @@ fn is_name_char(c: char) -> bool {
 
 struct Ctx<'a> {
     file: &'a str,
+}
+
+fn file_of<'a>(c: &Ctx<'a>) -> &'a str {
+    c.file
 }
 
 impl Ctx<'_> {
@@ -81,6 +86,33 @@ impl Ctx<'_> {
                 key,
                 format!("{value} is a loopback, multicast, reserved or unspecified range"),
                 "use a private range (e.g. 172.31.0.0/16) or a documentation range (e.g. 198.51.100.0/24)",
+            ));
+        }
+        Ok(net)
+    }
+
+    /// An IPv6 prefix of the lab (`[addressing]`): documentation (2001:db8::/32) or ULA
+    /// (fc00::/7) space only, so a lab never announces a prefix someone else routes.
+    fn net6(&self, key: &str, value: &str) -> Result<Ipv6Net, ConfigError> {
+        let net: Ipv6Net = value.parse().map_err(|_| {
+            self.err(
+                key,
+                format!("{value:?} is not an IPv6 prefix"),
+                "write it as address/length, e.g. \"2001:db8:31::/48\"",
+            )
+        })?;
+        if net.trunc() != net {
+            return Err(self.err(
+                key,
+                format!("{value} has host bits set"),
+                format!("use the network address: \"{}\"", net.trunc()),
+            ));
+        }
+        if !Family::is_lab_space(IpNet::V6(net)) {
+            return Err(self.err(
+                key,
+                format!("{value} is neither documentation space (2001:db8::/32) nor ULA space (fc00::/7)"),
+                "use a prefix inside 2001:db8::/32, e.g. \"2001:db8:31::/48\", or inside fd00::/8",
             ));
         }
         Ok(net)
@@ -202,8 +234,75 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "pick a stub outside the link pool, e.g. \"198.51.100.0/24\"",
         ));
     }
-    let (topology, graph) = topology(&c, &f.topology, routers as usize, &prefix, first as u32)?;
+    let (names, asns) =
+        super::validate_policy::names_and_asns(file, &prefix, first as u32, routers as usize, &f.router, reserved_asn)?;
+    let (topology, graph, rels) = topology(&c, &f.topology, routers as usize, &prefix, &names, &asns)?;
+    let policy = super::validate_policy::policy(
+        file,
+        &f.policy,
+        graph.links(),
+        rels,
+        &names,
+        &[("link_pool", pool), ("stub_prefix", stub)],
+    )?;
     let n_links = graph.links().len();
+    // A LAN takes a subnet too (the auto length counts it; see `lan::plan`).
+    let n_subnets = n_links + graph.lans().len();
+    let a = &f.addressing;
+    let addressing = Addressing::parse(&a.family).ok_or_else(|| {
+        c.err(
+            "addressing.family",
+            format!("{:?} is not an address family setting", a.family),
+            "use \"ipv4\" (the default), \"dual\" (both on every link) or \"ipv6\"",
+        )
+    })?;
+    let v6_pool = c.net6("addressing.v6_link_pool", &a.v6_link_pool)?;
+    let v6_stub = c.net6("addressing.v6_stub_prefix", &a.v6_stub_prefix)?;
+    if v6_stub.prefix_len() > 126 {
+        return Err(c.err(
+            "addressing.v6_stub_prefix",
+            format!("{v6_stub} is too small to hold a host address"),
+            "use a /48 such as \"2001:db8:100::/48\"",
+        ));
+    }
+    if v6_pool.contains(&v6_stub.network()) || v6_stub.contains(&v6_pool.network()) {
+        return Err(c.err(
+            "addressing.v6_stub_prefix",
+            format!("{v6_stub} overlaps v6_link_pool {v6_pool}"),
+            "pick a stub outside the link pool, e.g. \"2001:db8:100::/48\"",
+        ));
+    }
+    let cap6 = family::v6_link_capacity(v6_pool);
+    if addressing.has(Family::Ipv6) && (n_links as u64) > cap6 {
+        return Err(c.err(
+            "addressing.v6_link_pool",
+            format!(
+                "{v6_pool} holds {cap6} links of /{} but a {routers}-router {} needs {n_links}",
+                family::V6_LINK_LEN,
+                topology.shape
+            ),
+            "use a shorter pool prefix, e.g. a /48 such as \"2001:db8:31::/48\"",
+        ));
+    }
+    // Policy (Gao-Rexford, internet labs) is written for IPv4 sessions only so far.
+    if addressing != Addressing::Ipv4 && policy.internet() {
+        return Err(c.err(
+            "addressing.family",
+            format!(
+                "{:?} with a [policy] model: routing policy is IPv4-only so far",
+                a.family
+            ),
+            "use family = \"ipv4\" in a lab with relationships or [policy]",
+        ));
+    }
+    // LANs are IPv4 segments (their plan is IPv4's): not yet in labs with IPv6.
+    if addressing != Addressing::Ipv4 && !graph.lans().is_empty() {
+        return Err(c.err(
+            "addressing.family",
+            format!("{:?} with [[topology.lan]]: LANs carry IPv4 only so far", a.family),
+            "use family = \"ipv4\" for a lab with LANs, or [[topology.link]] tables instead of the LAN",
+        ));
+    }
     let len = match f.link_prefix_len {
         Some(l) => {
             let l = c.ranged(
@@ -216,11 +315,12 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             l as u8
         }
         // The chain keeps the classic /24s while they fit; other shapes take /30s.
-        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_links),
+        None if topology.shape == Shape::Chain => plan::auto_link_len(pool, n_subnets),
         None => 30,
     };
     let cap = plan::link_capacity(pool, len);
-    if (n_links as u64) > cap {
+    // An IPv6-only lab puts no IPv4 address on any link: its IPv4 pool is not used.
+    if addressing.has(Family::Ipv4) && (n_links as u64) > cap {
         return Err(c.err(
             "link_pool",
             format!(
@@ -334,9 +434,33 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         super::HOLD_LINKS_AUTO_MIN_ROUTERS,
     )?;
 
-    let links = plan::links(pool, len, &graph);
-    let stub_addr = Ipv4Addr::from(u32::from(stub.network()) + 1);
-    let mut routers = build_routers(&prefix, first as u32, routers as usize, &links, stub_addr);
+    let links = plan::links_for(addressing, pool, len, v6_pool, &graph);
+    let lan_names: Vec<String> = f.topology.lans.iter().map(|l| l.name.clone()).collect();
+    let lans = super::lan::plan(pool, len, n_links, graph.lans(), &lan_names, &prefix).ok_or_else(|| {
+        c.err(
+            "link_pool",
+            format!("{pool} holds the {n_links} links of /{len} but not the LANs after them"),
+            "use a larger pool (e.g. \"172.31.0.0/16\") or a longer link_prefix_len (30 or 31)",
+        )
+    })?;
+    let impairments = super::impair::resolve(file, (&f.links, &f.link, &f.topology), &graph, &names, &asns)?;
+    let stubs: Vec<Stub> = addressing
+        .families()
+        .iter()
+        .map(|f| match f {
+            Family::Ipv4 => Stub {
+                prefix: IpNet::V4(stub),
+                addr: IpAddr::V4(family::first_host_v4(stub)),
+            },
+            Family::Ipv6 => Stub {
+                prefix: IpNet::V6(v6_stub),
+                addr: IpAddr::V6(family::first_host_v6(v6_stub)),
+            },
+        })
+        .collect();
+    let stub_v4 = family::first_host_v4(stub);
+    let mut routers = build_routers(&names, &asns, &links, stub_v4, addressing);
+    super::lan::add_interfaces(&mut routers, &lans);
     assign_suites(&c, &d.suite, &f.router, &mut routers)?;
     check_bird_timers(&c, &timers, &routers)?;
 
@@ -345,10 +469,11 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         source: None::<PathBuf>,
         router_prefix: prefix,
         first_asn: first as u32,
+        family: addressing,
         link_pool: pool,
         link_prefix_len: len,
-        stub_prefix: stub,
-        stub_addr,
+        v6_link_pool: v6_pool,
+        stubs,
         frr_dir: PathBuf::from(frr_dir),
         timers,
         daemons,
@@ -360,7 +485,10 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         graph,
         routers,
         links,
+        lans,
+        policy,
         file_text: None,
+        impairments,
     })
 }
 
@@ -471,8 +599,9 @@ fn topology(
     t: &model::Topology,
     n: usize,
     prefix: &str,
-    first_asn: u32,
-) -> Result<(Topology, Graph), ConfigError> {
+    names: &[String],
+    asns: &[u32],
+) -> Result<(Topology, Graph, Vec<Option<super::policy::Rel>>), ConfigError> {
     let shape = match t.shape.as_deref() {
         None => Shape::Chain,
         Some(s) => Shape::parse(s).ok_or_else(|| {
@@ -486,15 +615,17 @@ fn topology(
     let router_ref = |key: &str, r: &RouterRef| -> Result<usize, ConfigError> {
         let found = match r {
             RouterRef::Index(i) => usize::try_from(*i).ok().filter(|&i| i < n),
-            RouterRef::Name(s) => super::resolve_router(prefix, first_asn, n, s),
+            RouterRef::Name(s) => super::validate_policy::resolve(names, asns, s),
         };
         found.ok_or_else(|| {
             c.err(
                 key,
                 format!("{r} is not a router of this lab ({n} routers)"),
                 format!(
-                    "name a router as \"{prefix}0\" … \"{prefix}{}\", an index or \"AS{first_asn}\"",
-                    n - 1
+                    "name a router as \"{}\" … \"{}\", an index or \"AS{}\"",
+                    names[0],
+                    names[n - 1],
+                    asns[0]
                 ),
             )
         })
@@ -517,6 +648,9 @@ fn topology(
     only("topology.rows", t.rows.is_some(), Shape::Grid)?;
     only("topology.cols", t.cols.is_some(), Shape::Grid)?;
     only("topology.link", !t.links.is_empty(), Shape::File)?;
+    only("topology.seed", t.seed.is_some(), Shape::Internet)?;
+    only("topology.tier1", t.tier1.is_some(), Shape::Internet)?;
+    let mut rels = Vec::new();
     let mut topo = Topology {
         shape,
         ..Topology::default()
@@ -570,17 +704,43 @@ fn topology(
                     router_ref(&format!("{key}.a"), &l.a)?,
                     router_ref(&format!("{key}.b"), &l.b)?,
                 ));
+                rels.push(super::validate_policy::rel(file_of(c), &format!("{key}.rel"), &l.rel)?);
             }
             v
         }
+        Shape::Internet => {
+            let k = c.ranged(
+                "topology.tier1",
+                t.tier1.unwrap_or(super::internet::default_tier1(n) as i64),
+                1,
+                n as i64,
+                "use 1 up to the router count, e.g. tier1 = 5",
+            )? as usize;
+            let seed = c.ranged(
+                "topology.seed",
+                t.seed.unwrap_or(1),
+                0,
+                u32::MAX as i64,
+                "use e.g. seed = 1",
+            )? as u64;
+            topo.tier1 = Some(k);
+            topo.seed = Some(seed);
+            let v = super::internet::generate(n, k, seed);
+            rels = v.iter().map(|&(_, _, r)| Some(r)).collect();
+            v.into_iter().map(|(a, b, _)| (a, b)).collect()
+        }
         _ => graph::generate(&topo, n),
     };
-    let name = |r: usize| format!("{prefix}{r}");
+    let name = |r: usize| names[r].clone();
     let link_key = |i: usize| match shape {
         Shape::File => format!("topology.link[{}]", i + 1),
         _ => "topology".to_string(),
     };
-    match graph::check(n, &links, origin) {
+    let router_name = |s: &str| super::validate_policy::resolve(names, asns, s).is_some();
+    let lans = super::lan::resolve(&t.lans, &links, &name, prefix, &router_name, &router_ref, &|k, p, f| {
+        c.err(k, p, f)
+    })?;
+    match graph::check_with_lans(n, &links, &lans, origin) {
         Ok(()) => {}
         Err(GraphProblem::SelfLoop { link, router }) => {
             return Err(c.err(
@@ -629,45 +789,72 @@ fn topology(
                     },
                     name(origin)
                 ),
-                "add [[topology.link]] tables that join them to the rest",
+                "add [[topology.link]] (or [[topology.lan]]) tables that join them to the rest",
             ));
         }
     }
-    Ok((topo, Graph::new(n, links, origin)))
+    Ok((topo, Graph::with_lans(n, links, lans, origin), rels))
 }
 
 /// Every router's per-router view of the links: one interface per link it is on, in link
 /// order, named after the router at the other end.
-fn build_routers(prefix: &str, first_asn: u32, n: usize, links: &[LinkPlan], stub_addr: Ipv4Addr) -> Vec<Router> {
-    let name = |i: usize| format!("{prefix}{i}");
+fn build_routers(
+    names: &[String],
+    asns: &[u32],
+    links: &[LinkPlan],
+    stub_v4: Ipv4Addr,
+    addressing: Addressing,
+) -> Vec<Router> {
+    let n = names.len();
+    let name = |i: usize| names[i].clone();
     let mut per: Vec<Vec<Interface>> = vec![Vec::new(); n];
     for l in links {
         for r in [l.a, l.b] {
-            let (peer, addr, peer_addr) = l.from_end(r).expect("r is an end");
+            let addrs = l
+                .nets
+                .iter()
+                .map(|net| {
+                    let (_, addr, peer_addr) = l.from_end_in(r, net).expect("r is an end");
+                    IfAddr {
+                        addr,
+                        subnet: net.subnet,
+                        peer_addr,
+                    }
+                })
+                .collect();
+            let peer = if r == l.a { l.b } else { l.a };
             let ifs = &mut per[r];
             ifs.push(Interface {
                 name: name(peer),
                 ifindex: IFINDEX_FIRST + ifs.len() as u32,
-                addr,
-                subnet: l.subnet,
+                addrs,
                 link: l.index,
                 peer_index: peer,
                 peer_name: name(peer),
-                peer_asn: first_asn + peer as u32,
-                peer_addr,
+                peer_asn: asns[peer],
+                lan: None,
             });
         }
     }
     per.into_iter()
         .enumerate()
         .map(|(i, interfaces)| {
+            let asn = asns[i];
             // Classic router-ids: 172.31.k.1 for ROUTER_k, 172.31.1.2 for ROUTER_0; in
-            // general the address of the router's first link.
-            let router_id = interfaces.first().map(|x| x.addr).unwrap_or(stub_addr);
+            // general the IPv4 address of the router's first link. Without IPv4 the id is
+            // the AS number as a 32-bit value (AS 105 → 0.0.0.105): unique and fixed.
+            let router_id = if addressing.has(Family::Ipv4) {
+                match interfaces.first().map(|x| x.first_addr().addr) {
+                    Some(IpAddr::V4(a)) => a,
+                    _ => stub_v4,
+                }
+            } else {
+                Ipv4Addr::from(asn)
+            };
             Router {
                 index: i,
                 name: name(i),
-                asn: first_asn + i as u32,
+                asn,
                 router_id,
                 suite: Suite::Frr,
                 interfaces,
@@ -691,14 +878,123 @@ mod tests {
         let r = l.router(1);
         assert_eq!(r.asn, 101);
         assert_eq!(r.router_id, Ipv4Addr::new(172, 31, 1, 1));
-        let peers: Vec<_> = r.interfaces.iter().map(|i| (i.peer_addr, i.peer_asn)).collect();
-        assert_eq!(
-            peers,
-            vec![(Ipv4Addr::new(172, 31, 1, 2), 100), (Ipv4Addr::new(172, 31, 2, 1), 102)]
-        );
+        let peers: Vec<_> = r
+            .interfaces
+            .iter()
+            .map(|i| (i.first_addr().peer_addr.to_string(), i.peer_asn))
+            .collect();
+        assert_eq!(peers, vec![("172.31.1.2".into(), 100), ("172.31.2.1".into(), 102)]);
         assert_eq!(l.router(0).router_id, Ipv4Addr::new(172, 31, 1, 2));
         assert_eq!(l.router(99).interfaces.len(), 1);
-        assert_eq!(l.stub_addr, Ipv4Addr::new(198, 51, 100, 1));
+        assert_eq!(l.stubs.len(), 1);
+        assert_eq!(l.stubs[0].addr.to_string(), "198.51.100.1");
+    }
+
+    #[test]
+    fn dual_and_v6_labs_resolve_their_addresses_and_ids() {
+        let d = lab("name = \"d\"\nrouters = 3\n[addressing]\nfamily = \"dual\"\n").unwrap();
+        let r = d.router(1);
+        assert_eq!(r.router_id, Ipv4Addr::new(172, 31, 1, 1), "dual keeps the classic ids");
+        let got: Vec<Vec<String>> = r
+            .interfaces
+            .iter()
+            .map(|i| {
+                i.addrs
+                    .iter()
+                    .map(|a| format!("{} {} {}", a.addr, a.subnet, a.peer_addr))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                [
+                    "172.31.1.1 172.31.1.0/24 172.31.1.2",
+                    "2001:db8:31:1::1 2001:db8:31:1::/64 2001:db8:31:1::2"
+                ],
+                [
+                    "172.31.2.2 172.31.2.0/24 172.31.2.1",
+                    "2001:db8:31:2::2 2001:db8:31:2::/64 2001:db8:31:2::1"
+                ],
+            ]
+        );
+        let stubs: Vec<String> = d.stubs.iter().map(|s| format!("{} {}", s.prefix, s.addr)).collect();
+        assert_eq!(
+            stubs,
+            ["198.51.100.0/24 198.51.100.1", "2001:db8:100::/48 2001:db8:100::1"]
+        );
+        let v6 = lab("name = \"s\"\nrouters = 3\n[addressing]\nfamily = \"ipv6\"\n").unwrap();
+        // No IPv4 anywhere; router ids are the AS numbers as 32-bit values.
+        assert!(v6
+            .routers
+            .iter()
+            .flat_map(|r| &r.interfaces)
+            .all(|i| i.addrs.len() == 1 && i.addrs[0].family() == Family::Ipv6));
+        assert_eq!(v6.stubs.len(), 1);
+        assert_eq!(v6.stubs[0].addr.to_string(), "2001:db8:100::1");
+        let ids: Vec<String> = v6.routers.iter().map(|r| r.router_id.to_string()).collect();
+        assert_eq!(ids, ["0.0.0.100", "0.0.0.101", "0.0.0.102"]);
+        // An IPv6-only lab does not size its (unused) IPv4 pool.
+        assert!(
+            lab("name = \"s\"\nrouters = 100\nlink_pool = \"10.0.0.0/30\"\n[addressing]\nfamily = \"ipv6\"\n").is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_addressing_is_rejected_with_the_key_named() {
+        for (body, key) in [
+            ("family = \"ipx\"", "addressing.family"),
+            (
+                "family = \"dual\"\nv6_link_pool = \"2001:4860::/48\"",
+                "addressing.v6_link_pool",
+            ),
+            (
+                "family = \"dual\"\nv6_link_pool = \"nonsense\"",
+                "addressing.v6_link_pool",
+            ),
+            (
+                "family = \"dual\"\nv6_link_pool = \"2001:db8:31::1/48\"",
+                "addressing.v6_link_pool",
+            ),
+            (
+                "family = \"dual\"\nv6_link_pool = \"2001:db8:31::/63\"",
+                "addressing.v6_link_pool",
+            ),
+            (
+                "family = \"ipv6\"\nv6_link_pool = \"2001:db8:31::/64\"",
+                "addressing.v6_link_pool",
+            ),
+            (
+                "family = \"dual\"\nv6_stub_prefix = \"2001:db8:31:5::/64\"",
+                "addressing.v6_stub_prefix",
+            ),
+            (
+                "family = \"dual\"\nv6_stub_prefix = \"2000::/3\"",
+                "addressing.v6_stub_prefix",
+            ),
+            (
+                "family = \"dual\"\nv6_stub_prefix = \"2001:db8:100::/127\"",
+                "addressing.v6_stub_prefix",
+            ),
+            (
+                "family = \"dual\"\nv6_link_pool = \"2001:db8::/32\"\nv6_stub_prefix = \"2001:db8:100::/48\"",
+                "addressing.v6_stub_prefix",
+            ),
+            ("famly = \"dual\"", "famly"),
+        ] {
+            let text = format!("name = \"c\"\nrouters = 3\n[addressing]\n{body}\n");
+            let e = lab(&text).unwrap_err().to_string();
+            assert!(e.contains(key), "{body}: {e}");
+        }
+        // LANs and policy are IPv4-only so far.
+        let lan = "name = \"c\"\nrouters = 3\n[addressing]\nfamily = \"dual\"\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.lan]]\nname = \"ix1\"\nrouters = [1, 2]\n";
+        let e = lab(lan).unwrap_err().to_string();
+        assert!(e.contains("addressing.family") && e.contains("LAN"), "{e}");
+        // ULA space is lab space too.
+        assert!(
+            lab("name = \"c\"\nrouters = 3\n[addressing]\nfamily = \"dual\"\nv6_link_pool = \"fd00:31::/48\"\n")
+                .is_ok()
+        );
     }
 
     #[test]
@@ -767,7 +1063,9 @@ mod tests {
             ("routers = 3\n[[router]]\nsuite = \"bird\"", "router[0]"),
             ("routers = 3\n[[router]]\nindex = 1\nname = \"ROUTER_1\"", "router[0]"),
             ("routers = 3\n[[router]]\nindex = 1\nsuite = \"gobgp\"", "router[0].suite"),
-            ("routers = 3\n[[router]]\nindex = 1\nasn = 5", "unknown field"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 23456", "router[0].asn"),
+            ("routers = 3\n[[router]]\nindex = 1\nasn = 102", "both have AS 102"),
+            ("routers = 3\n[[router]]\nindex = 1\nnom = 5", "unknown field"),
             (
                 "routers = 3\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nname = \"ROUTER_1\"\nsuite = \"frr\"",
                 "router[1]",
@@ -863,16 +1161,18 @@ mod tests {
             for lp in &l.links {
                 let ia = l.interface_on(lp.a, lp.index).unwrap();
                 let ib = l.interface_on(lp.b, lp.index).unwrap();
-                assert_eq!((ia.addr, ia.peer_addr, ia.peer_index), (lp.a_addr, lp.b_addr, lp.b));
-                assert_eq!((ib.addr, ib.peer_addr, ib.peer_index), (lp.b_addr, lp.a_addr, lp.a));
+                let (a, b) = (ia.first_addr(), ib.first_addr());
+                let n = &lp.nets[0];
+                assert_eq!((a.addr, a.peer_addr, ia.peer_index), (n.a_addr, n.b_addr, lp.b));
+                assert_eq!((b.addr, b.peer_addr, ib.peer_index), (n.b_addr, n.a_addr, lp.a));
                 assert_eq!(ia.name, l.routers[lp.b].name);
                 assert_eq!(ib.peer_asn, l.routers[lp.a].asn);
             }
             // Every address in the lab is unique; ifindexes count up from 2 per router.
-            let mut all: Vec<Ipv4Addr> = l
+            let mut all: Vec<IpAddr> = l
                 .routers
                 .iter()
-                .flat_map(|r| r.interfaces.iter().map(|i| i.addr))
+                .flat_map(|r| r.interfaces.iter().map(|i| i.first_addr().addr))
                 .collect();
             let n = all.len();
             all.sort();
@@ -885,8 +1185,8 @@ mod tests {
         }
         // A ring's links are /30s in link order: link k is the k-th /30 of the pool.
         let r = shaped(16, "shape = \"ring\"");
-        assert_eq!(r.links[0].subnet.to_string(), "172.31.0.4/30");
-        assert_eq!(r.links[15].subnet.to_string(), "172.31.0.64/30");
+        assert_eq!(r.links[0].subnet().to_string(), "172.31.0.4/30");
+        assert_eq!(r.links[15].subnet().to_string(), "172.31.0.64/30");
         assert_eq!((r.links[15].a, r.links[15].b), (15, 0));
         // The file form takes names, indexes and AS numbers; the origin moves the world.
         let f = lab(

@@ -70,6 +70,7 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
             )
             .map_err(|e| LabError::Input(format!("{} (named by {}): {e}", lab_file.display(), spec.file)))?;
             let resolved = spec::resolve(&spec, &lab).map_err(|e| LabError::Input(e.to_string()))?;
+            kernel_can_impair(&resolved)?;
             lab::up::memory_check(&lab)?;
             // Handlers first: SIGINT, SIGTERM and SIGHUP end the experiment and take its lab
             // down, wherever they arrive (`up` rolls back by itself).
@@ -96,6 +97,7 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
         None => {
             let run = lab::select(opts.lab.as_ref())?;
             let resolved = spec::resolve(&spec, &run.lab).map_err(|e| LabError::Input(e.to_string()))?;
+            kernel_can_impair(&resolved)?;
             // On a signal the runs stop and the running lab is put back as they found it.
             let shutdown = lab::up::Shutdown::install();
             let mut changes = Changes::default();
@@ -129,6 +131,8 @@ struct Changes {
     announced: BTreeSet<(usize, Ipv4Net)>,
     links_down: BTreeSet<(usize, usize)>,
     stopped: BTreeSet<(usize, Daemon)>,
+    /// Links an `impair` step changed (1-based link index), with their current setting.
+    impaired: BTreeMap<usize, crate::config::impair::Impairment>,
 }
 
 struct Ctx<'a> {
@@ -141,16 +145,6 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn lab(&self) -> &Lab {
         &self.run.lab
-    }
-
-    async fn bgp(&mut self, r: usize, lines: &[String]) -> Result<(), LabError> {
-        let name = self.lab().routers[r].name.clone();
-        // A fresh login per action: cheap, and right after a restart of bgpd.
-        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let mut vty = crate::frr::vty::Vty::connect(&name, Daemon::Bgpd, &self.password)
-            .await
-            .map_err(|e| rt(format!("{name}: {e}")))?;
-        vty.configure(&lines).await.map_err(|e| rt(format!("{name}: {e}")))
     }
 
     async fn handle(&mut self, r: usize) -> Result<rtnetlink::Handle, LabError> {
@@ -171,23 +165,19 @@ impl Ctx<'_> {
         Ok(handle)
     }
 
-    /// `network PREFIX` (or `no network PREFIX`) under `router bgp` of an FRR router. BIRD
-    /// announces what is on its `lo` (bird.conf): there the address is the announcement.
-    async fn frr_network(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
-        if self.lab().routers[router].suite != Suite::Frr {
-            return Ok(());
-        }
-        let asn = self.lab().routers[router].asn;
-        let no = if on { "" } else { "no " };
-        self.bgp(
-            router,
-            &[
-                format!("router bgp {asn}"),
-                "address-family ipv4 unicast".into(),
-                format!("{no}network {prefix}"),
-            ],
-        )
-        .await
+    /// Makes `prefix` (on the router's `lo` already, or about to leave it) announced or not,
+    /// as the router's suite does it.
+    async fn suite_announce(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
+        let target = crate::suite::Target {
+            lab: &self.run.lab,
+            index: router,
+            dirs: self.run.dirs(router),
+            password: &self.password,
+        };
+        crate::suites::of(self.lab().routers[router].suite)
+            .announce(&target, prefix, on)
+            .await
+            .map_err(rt)
     }
 
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
@@ -205,11 +195,11 @@ impl Ctx<'_> {
                     Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
                     Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
                 }
-                self.frr_network(router, prefix, true).await?;
+                self.suite_announce(router, prefix, true).await?;
                 ch.announced.insert((router, prefix));
             }
             Step::Withdraw { router, prefix } => {
-                self.frr_network(router, prefix, false).await?;
+                self.suite_announce(router, prefix, false).await?;
                 let h = self.handle(router).await?;
                 let host = announce_host(prefix);
                 let msg = rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
@@ -239,21 +229,60 @@ impl Ctx<'_> {
                 }
             }
             Step::Kill { router, daemon } => {
-                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
+                crate::launch::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGKILL).await;
                 ch.stopped.insert((router, daemon));
             }
             Step::Restart { router, daemon } => {
-                crate::frr::spawn::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
+                crate::launch::stop(&self.run.dirs(router), daemon, nix::sys::signal::Signal::SIGTERM).await;
                 lab::up::restart_daemon(self.run, router, daemon).await?;
                 ch.stopped.remove(&(router, daemon));
+            }
+            Step::Impair { a, b, ref keys } => {
+                let link = self
+                    .lab()
+                    .graph
+                    .link_between(a, b)
+                    .ok_or_else(|| rt(format!("{a} and {b} are not joined by a link")))?
+                    + 1;
+                let now = ch
+                    .impaired
+                    .get(&link)
+                    .copied()
+                    .unwrap_or_else(|| spec::configured(self.lab(), link));
+                let next = now
+                    .with("", keys)
+                    .map_err(|e| rt(format!("{}: {}", e.key, e.problem)))?;
+                self.set_impairment(link, next).await?;
+                ch.impaired.insert(link, next);
             }
             Step::WaitSeconds(_) | Step::WaitConverged => {}
         }
         Ok(())
     }
 
-    /// Puts the lab back: withdraw announcements, links up, daemons restarted (zebra first).
+    /// Sets link `link`'s impairment on both its ends (`crate::impair`).
+    async fn set_impairment(&mut self, link: usize, imp: crate::config::impair::Impairment) -> Result<(), LabError> {
+        let lab = self.lab().clone();
+        tokio::task::spawn_blocking(move || {
+            let fd_of = |r: usize| {
+                crate::netns::open_named(&lab.routers[r].name)
+                    .map(std::sync::Arc::new)
+                    .map_err(|e| e.to_string())
+            };
+            crate::impair::apply_link(&lab, link, &imp, &fd_of)
+        })
+        .await
+        .map_err(rt)?
+        .map_err(|e| rt(format!("impair: {e}")))
+    }
+
+    /// Puts the lab back: impairments as configured, withdraw announcements, links up,
+    /// daemons restarted (zebra first).
     async fn restore(&mut self, ch: &mut Changes) -> Result<bool, LabError> {
+        for (link, _) in std::mem::take(&mut ch.impaired) {
+            let configured = spec::configured(self.lab(), link);
+            self.set_impairment(link, configured).await?;
+        }
         let structural = !ch.links_down.is_empty() || !ch.stopped.is_empty();
         for (r, p) in ch.announced.clone() {
             self.perform(&Step::Withdraw { router: r, prefix: p }, ch).await?;
@@ -264,12 +293,31 @@ impl Ctx<'_> {
             self.perform(&Step::LinkUp { a: b, b: a }, ch).await?;
         }
         let mut stopped: Vec<(usize, Daemon)> = ch.stopped.iter().copied().collect();
-        stopped.sort_by_key(|&(r, d)| (r, d != Daemon::Zebra));
+        // In each router's start order (zebra before bgpd).
+        stopped.sort_by_key(|&(r, d)| (r, self.lab().daemons_of(r).iter().position(|&x| x == d)));
         for (r, d) in stopped {
             self.perform(&Step::Restart { router: r, daemon: d }, ch).await?;
         }
         Ok(structural)
     }
+}
+
+/// Refuses (exit 2, before any step runs) an `impair` step this kernel cannot build.
+fn kernel_can_impair(spec: &Spec<usize>) -> Result<(), LabError> {
+    for (i, step) in spec.steps.iter().enumerate() {
+        if let Step::Impair { keys, .. } = step {
+            let asked = crate::config::impair::Impairment {
+                delay_ms: keys.delay_ms.unwrap_or(0).max(0) as u32,
+                jitter_ms: keys.jitter_ms.unwrap_or(0).max(0) as u32,
+                loss_pct: keys.loss_pct.unwrap_or(0.0),
+                rate_mbit: keys.rate_mbit.unwrap_or(0.0),
+            };
+            if let Some(why) = crate::impair::support().refusal(&asked) {
+                return Err(LabError::Input(format!("{}: step {}: impair: {why}", spec.file, i + 1)));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What the FIBs of the lab show for the measured prefix, as the route events tell it.
@@ -333,7 +381,11 @@ fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
             let via = after
                 .next_hops(k)
                 .into_iter()
-                .filter_map(|p| lab.interface_to(k, p).map(|i| i.peer_addr))
+                .filter_map(|p| lab.interface_to(k, p)?.addr(crate::config::Family::Ipv4))
+                .filter_map(|a| match a.peer_addr {
+                    IpAddr::V4(v4) => Some(v4),
+                    IpAddr::V6(_) => None,
+                })
                 .collect();
             (k, via)
         })
@@ -620,8 +672,8 @@ async fn execute(
         runs: repeat,
         frr_version: frr_version(lab),
         bird_version: lab.uses(Suite::Bird).then(|| {
-            crate::bird::version_line(std::path::Path::new(crate::bird::BIRD))
-                .and_then(|l| l.split_whitespace().last().map(str::to_string))
+            crate::suites::of(Suite::Bird)
+                .version(lab)
                 .unwrap_or_else(|| "unknown".into())
         }),
         kernel: nix::sys::utsname::uname()
@@ -643,8 +695,8 @@ async fn execute(
 }
 
 fn frr_version(lab: &Lab) -> String {
-    crate::frr::spawn::version_line(&lab.frr_dir.join("bgpd"))
-        .and_then(|l| l.split_whitespace().last().map(str::to_string))
+    crate::suites::of(Suite::Frr)
+        .version(lab)
         .unwrap_or_else(|| "unknown".into())
 }
 

@@ -13,7 +13,7 @@ use crate::config::{Daemon, Graph};
 #[derive(Debug, Clone, PartialEq)]
 pub struct World {
     graph: Graph,
-    /// `link_up[p]`: link position p of the graph is up.
+    /// `link_up[p]`: link position p of the graph is up (LAN positions too: always up).
     link_up: Vec<bool>,
     bgpd_up: Vec<bool>,
     /// A killed bird's FIB: whether it had the prefix when it died (it keeps it).
@@ -30,7 +30,7 @@ impl World {
     pub fn new(graph: &Graph, origins: Vec<usize>, origin_has_it: bool) -> Self {
         World {
             graph: graph.clone(),
-            link_up: vec![true; graph.links().len()],
+            link_up: vec![true; graph.links().len() + graph.lans().len()],
             bgpd_up: vec![true; graph.len()],
             frozen: vec![None; graph.len()],
             origins,
@@ -72,6 +72,9 @@ impl World {
                 self.bgpd_up[router] = true;
                 self.frozen[router] = None;
             }
+            // A link that drops everything may take its sessions down, or not, in the window
+            // measured: the model cannot say.
+            Step::Impair { keys, .. } if keys.loss_pct == Some(100.0) => self.predictable = false,
             Step::Kill {
                 daemon: Daemon::Zebra, ..
             }
@@ -87,12 +90,9 @@ impl World {
     pub fn distances(&self) -> Vec<Option<u32>> {
         let live: Vec<usize> = self.origins.iter().copied().filter(|&o| self.bgpd_up[o]).collect();
         let (g, up, bgpd) = (&self.graph, &self.link_up, &self.bgpd_up);
-        // A link whose far end has no bgpd carries nothing: skip links touching such routers.
-        let skip = |l: usize| {
-            let (a, b) = g.links()[l];
-            !up[l] || !bgpd[a] || !bgpd[b]
-        };
-        g.distances_avoiding(&live, &skip)
+        // A router without bgpd carries nothing: no path enters it (the live origins are
+        // where paths start, so none leaves one either).
+        g.distances_through(&live, &|l| !up[l], &|r| !bgpd[r])
     }
 
     /// Which routers should have the prefix in their FIB.
@@ -137,7 +137,7 @@ impl World {
             | Step::Withdraw { router, .. }
             | Step::Kill { router, .. }
             | Step::Restart { router, .. } => vec![router],
-            Step::LinkDown { a, b } | Step::LinkUp { a, b } => vec![a, b],
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } | Step::Impair { a, b, .. } => vec![a, b],
             _ => return vec![0; n],
         };
         let up = &self.link_up;

@@ -2,6 +2,7 @@
 //! Parsing checks the file on its own; `resolve` checks it against the lab (routers exist,
 //! links are adjacent, prefixes are safe and do not collide with the lab's address plan).
 
+use crate::config::impair::{ImpairKeys, Impairment};
 use crate::config::{Daemon, Lab};
 use ipnet::Ipv4Net;
 use serde::Deserialize;
@@ -43,6 +44,10 @@ struct StepFile {
     daemon: Option<String>,
     seconds: Option<f64>,
     until: Option<String>,
+    delay_ms: Option<i64>,
+    jitter_ms: Option<i64>,
+    loss_pct: Option<f64>,
+    rate_mbit: Option<f64>,
 }
 
 /// What is timed at every router: a prefix, or the default route.
@@ -73,12 +78,36 @@ impl std::fmt::Display for Measure {
 /// A step with router names as written (resolved to indexes by `resolve`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step<R> {
-    Announce { router: R, prefix: Ipv4Net },
-    Withdraw { router: R, prefix: Ipv4Net },
-    LinkDown { a: R, b: R },
-    LinkUp { a: R, b: R },
-    Kill { router: R, daemon: Daemon },
-    Restart { router: R, daemon: Daemon },
+    Announce {
+        router: R,
+        prefix: Ipv4Net,
+    },
+    Withdraw {
+        router: R,
+        prefix: Ipv4Net,
+    },
+    LinkDown {
+        a: R,
+        b: R,
+    },
+    LinkUp {
+        a: R,
+        b: R,
+    },
+    /// Sets the keys given on link a — b; the others keep their current values.
+    Impair {
+        a: R,
+        b: R,
+        keys: ImpairKeys,
+    },
+    Kill {
+        router: R,
+        daemon: Daemon,
+    },
+    Restart {
+        router: R,
+        daemon: Daemon,
+    },
     WaitSeconds(f64),
     WaitConverged,
 }
@@ -315,6 +344,25 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
             let (a, b) = pair()?;
             Step::LinkUp { a, b }
         }
+        "impair" => {
+            let (a, b) = pair()?;
+            let keys = ImpairKeys {
+                delay_ms: s.delay_ms,
+                jitter_ms: s.jitter_ms,
+                loss_pct: s.loss_pct,
+                rate_mbit: s.rate_mbit,
+            };
+            if keys.is_empty() {
+                return Err(err(
+                    file,
+                    Some(i),
+                    "impair",
+                    "`impair` sets none of delay_ms, jitter_ms, loss_pct, rate_mbit",
+                    "add e.g. loss_pct = 5 (0 removes that impairment)",
+                ));
+            }
+            Step::Impair { a, b, keys }
+        }
         "kill" => Step::Kill {
             router: router()?,
             daemon: daemon()?,
@@ -342,10 +390,18 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
                 Some(i),
                 "action",
                 format!("unknown action {other:?}"),
-                "use announce, withdraw, link_down, link_up, kill, restart or wait",
+                "use announce, withdraw, link_down, link_up, impair, kill, restart or wait",
             ))
         }
     })
+}
+
+/// Link `link`'s (1-based) impairment as the lab file set it.
+pub fn configured(lab: &Lab, link: usize) -> Impairment {
+    lab.impairments
+        .iter()
+        .find(|li| li.link == link)
+        .map_or_else(Impairment::default, |li| li.set)
 }
 
 /// Documentation and benchmarking ranges: the only prefixes an experiment may announce.
@@ -381,8 +437,12 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
     };
     let safe = |i: usize, p: &Ipv4Net| -> Result<(), SpecError> {
         let inside = SAFE.iter().any(|s| s.parse::<Ipv4Net>().expect("valid").contains(p));
-        let clash = [lab.link_pool, lab.stub_prefix]
-            .into_iter()
+        let stub = lab.stub(crate::config::Family::Ipv4).and_then(|s| match s.prefix {
+            ipnet::IpNet::V4(n) => Some(n),
+            ipnet::IpNet::V6(_) => None,
+        });
+        let clash = std::iter::once(lab.link_pool)
+            .chain(stub)
             .find(|n| n.contains(&p.network()) || p.contains(&n.network()));
         if !inside {
             return Err(err(
@@ -433,6 +493,7 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
         ))
     };
     let mut steps = Vec::new();
+    let mut impaired = std::collections::BTreeMap::new();
     for (i, s) in spec.steps.iter().enumerate() {
         steps.push(match s {
             Step::Announce { router: r, prefix } => {
@@ -449,8 +510,20 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                     prefix: *prefix,
                 }
             }
-            Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
+            Step::LinkDown { a, b } | Step::LinkUp { a, b } | Step::Impair { a, b, .. } => {
                 let (x, y) = (router(i, "routers", a)?, router(i, "routers", b)?);
+                if let Some(j) = lab.graph.link_between(x, y).and_then(|l| lab.graph.lan_at(l)) {
+                    return Err(err(
+                        file,
+                        Some(i),
+                        "routers",
+                        format!(
+                            "{a} and {b} meet on LAN {:?}, not on a link of their own; a link_down/link_up takes a link between two routers",
+                            lab.lans[j].name
+                        ),
+                        "name two routers joined by a [[topology.link]]".to_string(),
+                    ));
+                }
                 if lab.graph.link_between(x, y).is_none() {
                     let example = lab
                         .graph
@@ -466,10 +539,23 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                         format!("name two neighbours, e.g. {example}"),
                     ));
                 }
-                if matches!(s, Step::LinkDown { .. }) {
-                    Step::LinkDown { a: x, b: y }
-                } else {
-                    Step::LinkUp { a: x, b: y }
+                match s {
+                    Step::LinkDown { .. } => Step::LinkDown { a: x, b: y },
+                    Step::Impair { keys, .. } => {
+                        // Checked as it will be applied: on top of the link's current setting.
+                        let link = lab.graph.link_between(x, y).expect("checked above") + 1;
+                        let now = impaired.get(&link).copied().unwrap_or_else(|| configured(lab, link));
+                        let next = now
+                            .with("", keys)
+                            .map_err(|e| err(file, Some(i), &e.key, e.problem, e.fix))?;
+                        impaired.insert(link, next);
+                        Step::Impair {
+                            a: x,
+                            b: y,
+                            keys: *keys,
+                        }
+                    }
+                    _ => Step::LinkUp { a: x, b: y },
                 }
             }
             Step::Kill { router: r, daemon } => Step::Kill {

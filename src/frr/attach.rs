@@ -4,52 +4,11 @@
 
 use super::telnet::{self, Telnet};
 use crate::config::Daemon;
-use nix::sys::termios::{self, SetArg, Termios};
 use std::io::Write;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Ctrl-], telnet's escape character.
-pub const ESCAPE: u8 = 0x1d;
-
-/// Puts the terminal in raw mode and restores the saved settings when dropped.
-pub struct RawMode {
-    saved: Termios,
-}
-
-impl RawMode {
-    pub fn enter(fd: BorrowedFd<'_>) -> nix::Result<RawMode> {
-        let saved = termios::tcgetattr(fd)?;
-        let mut raw = saved.clone();
-        termios::cfmakeraw(&mut raw);
-        termios::tcsetattr(fd, SetArg::TCSADRAIN, &raw)?;
-        Ok(RawMode { saved })
-    }
-}
-
-impl Drop for RawMode {
-    fn drop(&mut self) {
-        let _ = termios::tcsetattr(std::io::stdin().as_fd(), SetArg::TCSADRAIN, &self.saved);
-    }
-}
-
-nix::ioctl_read_bad!(tiocgwinsz, libc::TIOCGWINSZ, libc::winsize);
-
-/// The terminal's size (columns, rows), if it has one.
-pub fn window_size() -> Option<(u16, u16)> {
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: TIOCGWINSZ fills a winsize struct we own.
-    unsafe { tiocgwinsz(libc::STDOUT_FILENO, &mut ws) }.ok()?;
-    (ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
-}
-
-/// Why the session ended.
-#[derive(Debug, PartialEq, Eq)]
-pub enum End {
-    Escape,
-    Closed,
-    Signal,
-}
+pub use crate::suite::terminal::{stdin_reader, window_size, End, RawMode, ESCAPE};
 
 /// The command in a line where the daemon says it does not know it
 /// (`% [BGP] Unknown command: show ip route`).
@@ -67,25 +26,6 @@ pub fn unknown_command(line: &[u8]) -> Option<String> {
 /// Bytes for the terminal (raw mode): every LF preceded by CR.
 fn crlf(text: &str) -> Vec<u8> {
     text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
-}
-
-/// The terminal's input, read by a plain thread: a blocked read must not hold the runtime open.
-pub fn stdin_reader() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    std::thread::spawn(move || {
-        let mut b = [0u8; 1024];
-        loop {
-            match std::io::Read::read(&mut std::io::stdin(), &mut b) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    if tx.blocking_send(b[..n].to_vec()).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
 }
 
 /// Logs in on `stream` and relays the terminal until Ctrl-], the daemon closing, or a

@@ -3,13 +3,23 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
-/// `show bgp summary json`. An instance without peers prints `{}`.
+/// `show bgp summary json`: one object per address family with peers. An instance without
+/// peers prints `{}`.
 #[derive(Debug, Default, Deserialize)]
 pub struct BgpSummary {
     #[serde(rename = "ipv4Unicast", default)]
     pub ipv4: Option<AfiSummary>,
+    #[serde(rename = "ipv6Unicast", default)]
+    pub ipv6: Option<AfiSummary>,
+}
+
+impl BgpSummary {
+    /// Every family's summary, IPv4 first.
+    pub fn families(&self) -> impl Iterator<Item = &AfiSummary> {
+        self.ipv4.iter().chain(self.ipv6.iter())
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,7 +54,8 @@ impl Peer {
     }
 }
 
-/// `show ip bgp A.B.C.D/M json`: `{}` when the prefix is unknown.
+/// `show ip bgp A.B.C.D/M json` (`show bgp ipv6 unicast X:X::X:X/M json`): `{}` when the
+/// prefix is unknown.
 #[derive(Debug, Default, Deserialize)]
 pub struct BgpPrefix {
     #[serde(default)]
@@ -87,7 +98,7 @@ pub struct LastUpdate {
 
 #[derive(Debug, Deserialize)]
 pub struct BgpNexthop {
-    pub ip: Option<Ipv4Addr>,
+    pub ip: Option<IpAddr>,
 }
 
 impl BgpPrefix {
@@ -129,7 +140,8 @@ impl RouteSummary {
     }
 }
 
-/// `show ip route A.B.C.D/M json`: prefix → entries (an empty list when absent).
+/// `show ip route A.B.C.D/M json` (`show ipv6 route …`): prefix → entries (an empty list
+/// when absent).
 pub type RouteLookup = BTreeMap<String, Vec<RouteEntry>>;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,7 +160,7 @@ pub struct RouteEntry {
 #[serde(rename_all = "camelCase")]
 pub struct RouteNexthop {
     #[serde(default)]
-    pub ip: Option<Ipv4Addr>,
+    pub ip: Option<IpAddr>,
     #[serde(default)]
     pub interface_name: Option<String>,
     #[serde(default)]

@@ -3,12 +3,12 @@
 //! error and reports them all; running it again finishes what is left.
 
 use super::ledger::{self, Entry};
-use super::up::hosts_marker;
 use super::{pid_alive, read_state, state, state_dir, LabError, LabLock};
 use crate::config::LabName;
 use crate::netns;
+use crate::netns::hosts_marker;
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -104,21 +104,30 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
         }
     }
 
-    // Daemons: every process in one of our namespaces or rooted in our state directory,
-    // plus recorded pids still alive. Again until none is left: a daemon that was starting
-    // when `up` died may fork (daemonize) after a scan.
-    let recorded: Vec<u32> = entries
-        .iter()
-        .filter(|_| !stale)
-        .filter_map(|e| match e {
-            Entry::Daemon { daemon, pid, .. }
-                if pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str()) =>
-            {
-                Some(*pid)
-            }
-            _ => None,
-        })
-        .collect();
+    // Daemons: every process in one of our namespaces or rooted in our state directory
+    // (and started since the lab was), plus recorded pids still alive that are proven ours
+    // the same way. Again until none is left: a daemon that was starting when `up` died may
+    // fork (daemonize) after a scan.
+    let since_ms = read_state(&dir).map(|s| s.started_unix_ms);
+    let mut recorded: Vec<u32> = Vec::new();
+    for e in entries.iter().filter(|_| !stale) {
+        let Entry::Daemon { router, daemon, pid } = e else {
+            continue;
+        };
+        if !(pid_alive(*pid) && super::pid_comm(*pid).as_deref() == Some(daemon.as_str())) {
+            continue;
+        }
+        if netns::inode_of_pid(*pid).is_some_and(|ino| ours.contains(&ino)) || is_rooted_in(*pid, &dir, since_ms) {
+            recorded.push(*pid);
+        } else {
+            // The daemon died and its pid went to another process that has the same name
+            // (the host's own FRR, say): not the lab's to kill.
+            rep.foreign.push(format!(
+                "process {pid} ({daemon}): the ledger's {daemon} of {router}, but it runs in none of the \
+                 lab's namespaces and not in its state directory, so its pid was reused by another program"
+            ));
+        }
+    }
     tracing::info!("down {lab}: ledger read, {} namespaces ({:?})", nss.len(), t0.elapsed());
     for round in 0..5 {
         let mut pids: Vec<u32> = netns::pids_in(&ours);
@@ -128,7 +137,7 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
             t0.elapsed()
         );
         if !stale {
-            pids.extend(rooted_in(&dir));
+            pids.extend(rooted_in(&dir, since_ms));
         }
         if round == 0 {
             pids.extend(recorded.iter().copied().filter(|p| pid_alive(*p)));
@@ -179,7 +188,7 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
     }
     // Hosts files written before a crash could record them.
     for name in nss.keys() {
-        let d = Path::new(super::up::ETC_NETNS).join(name);
+        let d = Path::new(crate::netns::ETC_NETNS).join(name);
         remove_marked_file(&d.join("hosts"), &marker, opts, &mut rep);
         remove_empty_dir(&d, opts, &mut rep);
     }
@@ -194,10 +203,10 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
             Err(e) => rep.errors.push(e.to_string()),
         }
         tracing::info!("down {lab}: state directory removed ({:?})", t0.elapsed());
-        match super::ksm::restore_if_last(
-            Path::new(super::ksm::SYSFS),
+        match crate::host::ksm::restore_if_last(
+            Path::new(crate::host::ksm::SYSFS),
             &super::state_root(),
-            super::ksm::find_ksmd(),
+            crate::host::ksm::find_ksmd(),
         ) {
             Ok(Some(m)) => rep.notes.push(m),
             Ok(None) => {}
@@ -207,17 +216,23 @@ pub async fn teardown(lab: &LabName, opts: Options) -> Result<Report, LabError> 
     Ok(rep)
 }
 
-/// Live processes whose root directory is inside `dir` (the routers' chroots).
-fn rooted_in(dir: &Path) -> Vec<u32> {
+/// Live processes whose root directory is inside `dir` (the routers' chroots), started
+/// since `since_ms` (the lab's start, when known).
+fn rooted_in(dir: &Path, since_ms: Option<u64>) -> Vec<u32> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return vec![];
     };
     procs
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            std::fs::read_link(format!("/proc/{pid}/root")).is_ok_and(|r| r.starts_with(dir)) && pid_alive(pid)
-        })
+        .filter(|&pid| is_rooted_in(pid, dir, since_ms))
         .collect()
+}
+
+/// Whether `pid` is alive, has its root directory inside `dir` and started since `since_ms`.
+fn is_rooted_in(pid: u32, dir: &Path, since_ms: Option<u64>) -> bool {
+    crate::host::root_of(pid).is_some_and(|r| r.starts_with(dir))
+        && pid_alive(pid)
+        && since_ms.map_or(true, |since| crate::host::started_since(pid, since))
 }
 
 /// `down` while `up` runs: ask that `up` to stop (it rolls back), then wait for its lock.
@@ -382,16 +397,6 @@ fn remove_empty_dir(path: &Path, opts: Options, rep: &mut Report) {
         // Not empty: the user put something there; leave it.
         Err(_) => rep.foreign.push(format!("{} (not empty; left alone)", path.display())),
     }
-}
-
-/// Mount points at or below `dir` in this process's mount table.
-pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
-    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .map(PathBuf::from)
-        .filter(|m| m.starts_with(dir))
-        .collect()
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ impl Entry {
     /// Whether every name and path in the entry is one nsbgp could have written: files and
     /// directories only as `/etc/netns`, `/etc/netns/{router}` or `/etc/netns/{router}/hosts`.
     pub fn is_well_formed(&self) -> bool {
-        let etc = Path::new(super::up::ETC_NETNS);
+        let etc = Path::new(crate::netns::ETC_NETNS);
         let under_etc = |p: &Path, file: bool| {
             let Ok(rest) = p.strip_prefix(etc) else { return false };
             let parts: Vec<_> = rest.components().collect();

@@ -6,12 +6,11 @@
 //! `routers/{router}/` (chroot, configs, pid files, logs).
 
 pub mod down;
-pub mod host;
-pub mod ksm;
 pub mod ledger;
 pub mod state;
 pub mod up;
 
+pub use crate::host::{boot_id, now_unix_ms, pid_alive, pid_comm};
 pub use state::{lab_dir as state_dir, state_root, StateError};
 
 use crate::config::{ConfigError, Lab, LabName, LabNameError};
@@ -38,7 +37,7 @@ pub enum LabError {
     #[error(transparent)]
     Netns(#[from] crate::netns::NetnsError),
     #[error(transparent)]
-    Spawn(#[from] crate::frr::spawn::SpawnError),
+    Spawn(#[from] crate::launch::SpawnError),
     #[error(transparent)]
     Link(#[from] crate::netns::LinkError),
     #[error(transparent)]
@@ -85,20 +84,6 @@ pub fn new_password() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
     (0..20).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
-}
-
-pub fn boot_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
-pub fn now_unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Writes a file atomically (temp + rename) with the given mode.
@@ -300,23 +285,4 @@ impl LabLock {
             }
         }
     }
-}
-
-/// Is `pid` alive (and not a zombie)?
-pub fn pid_alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // Field 3, after the parenthesised command name, is the state.
-        Ok(s) => s
-            .rsplit_once(") ")
-            .and_then(|(_, rest)| rest.chars().next())
-            .is_some_and(|c| c != 'Z' && c != 'X'),
-        Err(_) => false,
-    }
-}
-
-/// Command name of a process (`/proc/PID/comm`).
-pub fn pid_comm(pid: u32) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .ok()
-        .map(|s| s.trim().to_string())
 }

@@ -195,18 +195,7 @@ pub fn create_lab(lab: &LabName) -> Result<bool, StateError> {
     }
 }
 
-/// A lock file (created root-only; a link in its place is refused, never followed).
-pub fn lock_file(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-}
+pub use crate::host::lock_file;
 
 /// A host-wide lock (`NAME` in the state root), polled so that `stop` (a signal) can end
 /// the wait. `Ok(None)` when `stop` was set first.
@@ -266,7 +255,7 @@ enum RemoveError {
 /// Removes `parent/name` and everything below it without following links or crossing
 /// mounts. `parent` itself may be reached by path (it is the checked state root).
 fn remove_tree_in(parent: &Path, name: &str) -> Result<(), RemoveError> {
-    let mounts = super::down::mounts_under(&parent.join(name));
+    let mounts = crate::host::mounts_under(&parent.join(name));
     if !mounts.is_empty() {
         return Err(RemoveError::Mounted(
             mounts

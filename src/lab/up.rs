@@ -5,7 +5,7 @@
 use super::ledger::{Entry, Ledger};
 use super::{state, state_dir, write_atomic, write_state, LabError, LabLock, LabState, Stage};
 use crate::config::{Daemon, Lab};
-use crate::frr::spawn::{self, RouterLaunch};
+use crate::launch::RouterLaunch;
 use crate::netns::{self, Netns};
 use crate::rootfs::{self, PreparedMounts, RouterDirs};
 use futures::stream::{self, StreamExt};
@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Where `ip netns exec` looks for per-namespace files.
-pub const ETC_NETNS: &str = "/etc/netns";
+pub use crate::netns::{hosts_marker, ETC_NETNS};
 
 /// Timings of one `up`, for the user and the benchmark.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -36,16 +35,19 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             "nsbgp up must run as root (namespaces, mounts and daemons need it): try `sudo nsbgp up …`".into(),
         ));
     }
-    crate::suite::check_installed(lab).map_err(LabError::Input)?;
-    if lab.merge_memory && !super::ksm::available(Path::new(super::ksm::SYSFS)) {
+    crate::suites::check_installed(lab).map_err(LabError::Input)?;
+    if let Some(why) = crate::impair::refusal(lab) {
+        return Err(LabError::Input(why));
+    }
+    if lab.merge_memory && !crate::host::ksm::available(Path::new(crate::host::ksm::SYSFS)) {
         return Err(LabError::Input(format!(
             "merge_memory is on ({} routers) but this kernel has no KSM ({} is missing); \
              set merge_memory = \"off\" under [daemons] in the lab file",
             lab.routers.len(),
-            super::ksm::SYSFS
+            crate::host::ksm::SYSFS
         )));
     }
-    if lab.merge_memory && !super::ksm::process_merge_supported() {
+    if lab.merge_memory && !crate::host::ksm::process_merge_supported() {
         return Err(LabError::Input(format!(
             "merge_memory is on ({} routers) but this kernel cannot merge a process's memory \
              (PR_SET_MEMORY_MERGE needs Linux 6.4); set merge_memory = \"off\" under [daemons] \
@@ -63,10 +65,8 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
             lab.name
         )));
     }
-    let taken: Vec<&str> = lab
-        .routers
-        .iter()
-        .map(|r| r.name.as_str())
+    let taken: Vec<&str> = namespaces(lab)
+        .into_iter()
         .filter(|n| netns::path_of(n).exists())
         .collect();
     if !taken.is_empty() {
@@ -95,11 +95,11 @@ pub fn preflight(lab: &Lab) -> Result<(), LabError> {
     Ok(())
 }
 
-/// Refuses a lab whose memory estimate (see `doctor::estimate_mb`) exceeds MemAvailable.
+/// Refuses a lab whose memory estimate (see `suites::estimate_mb`) exceeds MemAvailable.
 /// `up --ignore-memory` skips it.
 pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
-    let need = crate::doctor::estimate_mb(lab.routers.len() as u64, lab.merge_memory);
-    let avail = crate::doctor::meminfo_kb("MemAvailable") / 1024;
+    let need = crate::suites::estimate_mb(lab.routers.len() as u64, lab.merge_memory);
+    let avail = crate::host::meminfo_kb("MemAvailable") / 1024;
     if need > avail {
         return Err(LabError::Input(format!(
             "lab {} needs about {need} MB ({} routers) but this host has {avail} MB available (MemAvailable); \
@@ -109,6 +109,12 @@ pub fn memory_check(lab: &Lab) -> Result<(), LabError> {
         )));
     }
     Ok(())
+}
+
+/// Every namespace the lab creates: its routers' in router order, then its LANs' in LAN order.
+pub fn namespaces(lab: &Lab) -> Vec<&str> {
+    let routers = lab.routers.iter().map(|r| r.name.as_str());
+    routers.chain(lab.lans.iter().map(|l| l.namespace.as_str())).collect()
 }
 
 fn list_some(v: &[&str]) -> String {
@@ -139,7 +145,7 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     // Installed first: from here on SIGINT, SIGTERM and SIGHUP roll back instead of killing.
     let shutdown = Shutdown::install();
     preflight(lab)?;
-    let (raised, problems) = super::host::raise(lab.size() as u64);
+    let (raised, problems) = crate::host::limits::raise(lab.size() as u64);
     for m in &raised {
         eprintln!("nsbgp: {m}");
     }
@@ -188,11 +194,11 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     if lab.merge_memory {
         // After the lab's directory exists, so a concurrent `down` of the last other lab
         // does not restore ksmd under us.
-        match super::ksm::enable(
-            Path::new(super::ksm::SYSFS),
+        match crate::host::ksm::enable(
+            Path::new(crate::host::ksm::SYSFS),
             &super::state_root(),
             lab.routers.len(),
-            super::ksm::find_ksmd(),
+            crate::host::ksm::find_ksmd(),
         ) {
             Ok(changed) if !changed.is_empty() => {
                 eprintln!(
@@ -203,10 +209,10 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
             Ok(_) => {}
             Err(e) => {
                 let _ = state::remove_lab(&lab.name);
-                let _ = super::ksm::restore_if_last(
-                    Path::new(super::ksm::SYSFS),
+                let _ = crate::host::ksm::restore_if_last(
+                    Path::new(crate::host::ksm::SYSFS),
                     &super::state_root(),
-                    super::ksm::find_ksmd(),
+                    crate::host::ksm::find_ksmd(),
                 );
                 return Err(rt(e));
             }
@@ -220,9 +226,11 @@ pub async fn up_with_progress(lab: &Lab, password: &str, progress: &Progress) ->
     match result {
         Ok(mut report) => {
             if lab.merge_memory {
-                if let Err(e) =
-                    super::ksm::settle(Path::new(super::ksm::SYSFS), &super::state_root(), lab.routers.len())
-                {
+                if let Err(e) = crate::host::ksm::settle(
+                    Path::new(crate::host::ksm::SYSFS),
+                    &super::state_root(),
+                    lab.routers.len(),
+                ) {
                     eprintln!("nsbgp: warning: {e}");
                 }
             }
@@ -333,7 +341,7 @@ async fn build(
     shutdown: &Shutdown,
 ) -> Result<UpReport, LabError> {
     let mut report = UpReport::default();
-    let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
+    let names: Vec<String> = namespaces(lab).into_iter().map(String::from).collect();
 
     let t = Instant::now();
     netns::prepare_netns_dir()?;
@@ -379,6 +387,7 @@ async fn build(
                     &record_claim,
                     &record_created,
                     shutdown.flag(),
+                    netns::router_sysctls(lab.family),
                 )
             }
             Ok(None) => (vec![], None),
@@ -401,20 +410,37 @@ async fn build(
     if shutdown.requested() {
         return Err(rt("interrupted while creating namespaces"));
     }
-    made.sort_by_key(|n| lab.resolve_router(&n.name).unwrap_or(usize::MAX));
+    let position = |name: &str| names.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    made.sort_by_key(|n| position(&n.name));
     report.namespaces_ms = t.elapsed().as_millis() as u64;
     test_pause("namespaces").await;
 
     let t = Instant::now();
     let record_link = |k: usize| {
-        let l = &lab.links[k - 1];
-        let _ = ledger.record(Entry::Link {
-            index: k,
-            a: names[l.a].clone(),
-            b: names[l.b].clone(),
-        });
+        if let Some(l) = lab.links.get(k - 1) {
+            let _ = ledger.record(Entry::Link {
+                index: k,
+                a: names[l.a].clone(),
+                b: names[l.b].clone(),
+            });
+        } else if let Some(l) = lab.lans.iter().find(|l| l.index == k) {
+            // One veth per member, from the router to the LAN's namespace.
+            let entries: Vec<Entry> = l
+                .members
+                .iter()
+                .map(|&r| Entry::Link {
+                    index: k,
+                    a: names[r].clone(),
+                    b: l.namespace.clone(),
+                })
+                .collect();
+            let _ = ledger.record_all(&entries);
+        }
     };
     netns::build_links(lab, &made, &record_link).await?;
+    if !lab.impairments.is_empty() {
+        impair_links(lab, &made).await?;
+    }
     report.links_ms = t.elapsed().as_millis() as u64;
     test_pause("links").await;
 
@@ -454,6 +480,32 @@ async fn build(
     Ok(report)
 }
 
+/// Sets `[links]` / `[[link]]` impairments on both ends of each link, before any daemon
+/// starts, so BGP never sees the link unimpaired.
+async fn impair_links(lab: &Lab, made: &[netns::Netns]) -> Result<(), LabError> {
+    let mut fds = std::collections::HashMap::new();
+    for n in made {
+        let fd = n.fd.try_clone().map_err(|e| rt(format!("{}: {e}", n.name)))?;
+        fds.insert(n.name.clone(), std::sync::Arc::new(fd));
+    }
+    let lab = lab.clone();
+    tokio::task::spawn_blocking(move || {
+        let fd_of = |r: usize| {
+            let name = &lab.routers[r].name;
+            fds.get(name)
+                .cloned()
+                .ok_or_else(|| format!("{name}'s namespace is not open"))
+        };
+        for li in &lab.impairments {
+            crate::impair::apply_link(&lab, li.link, &li.set, &fd_of)?;
+        }
+        Ok::<(), String>(())
+    })
+    .await
+    .map_err(rt)?
+    .map_err(|e| rt(format!("impairing links: {e}")))
+}
+
 /// A seam for crash tests: with `NSBGP_TEST_PAUSE=STAGE`, `up` stops after that stage (and
 /// in the middle of starting daemons for `daemons`) so a test can `kill -9` it right there.
 async fn test_pause(stage: &str) {
@@ -480,21 +532,17 @@ fn test_pause_blocking(stage: &str, shutdown: &Shutdown) {
     }
 }
 
-/// First line of every hosts file nsbgp writes: `down` deletes only files that carry it.
-pub fn hosts_marker(lab: &str) -> String {
-    format!("# nsbgp lab {lab}: written by `nsbgp up`, removed by `nsbgp down`")
-}
-
 /// The hosts file every router sees through `ip netns exec`: all router names, plus `world`.
 pub fn hosts_text(lab: &Lab) -> String {
-    let mut s = format!(
-        "{}\n127.0.0.1\tlocalhost\n{}\tworld\n",
-        hosts_marker(&lab.name),
-        lab.stub_addr
-    );
+    let mut s = format!("{}\n127.0.0.1\tlocalhost\n", hosts_marker(&lab.name));
+    for stub in &lab.stubs {
+        s.push_str(&format!("{}\tworld\n", stub.addr));
+    }
     for r in &lab.routers {
-        for i in &r.interfaces {
-            s.push_str(&format!("{}\t{}\n", i.addr, r.name));
+        for i in lab.devices(r.index) {
+            for a in &i.addrs {
+                s.push_str(&format!("{}\t{}\n", a.addr, r.name));
+            }
         }
     }
     s
@@ -534,7 +582,7 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
     let mut owners = std::collections::HashMap::new();
     for r in &lab.routers {
         if let std::collections::hash_map::Entry::Vacant(e) = owners.entry(r.suite) {
-            e.insert(crate::suite::ids(r.suite)?);
+            e.insert(crate::suite::ids(crate::suites::of(r.suite))?);
         }
     }
     let host = rootfs::RealHost;
@@ -556,7 +604,7 @@ fn prepare_routers(lab: &Lab, dir: &Path, password: &str) -> std::io::Result<()>
             b"! nsbgp: vtysh reads this file; nothing to set\n",
             0o640,
         )?;
-        for (file, text) in crate::suite::config_files(lab, r.index, password) {
+        for (file, text) in crate::suites::config_files(lab, r.index, password) {
             let p = dirs.etc().join(file);
             // 0640, the daemons' user: FRR's configs hold the vty password.
             write_atomic(&p, text.as_bytes(), 0o640)?;
@@ -602,7 +650,7 @@ async fn start_daemons(
                 // zebra first: bgpd connects to its zserv socket at start.
                 let index = lab.resolve_router(&ns.name).expect("a router of this lab");
                 for d in lab.daemons_of(index) {
-                    let pid = spawn::start(lab, &launch, d).await?;
+                    let pid = crate::launch::start(lab, &launch, d).await?;
                     ledger
                         .record(Entry::Daemon {
                             router: ns.name.clone(),
@@ -638,7 +686,7 @@ pub async fn restart_daemon(run: &super::Running, router: usize, daemon: Daemon)
         netns: fd,
         mounts,
     };
-    let pid = spawn::start(&run.lab, &launch, daemon).await?;
+    let pid = crate::launch::start(&run.lab, &launch, daemon).await?;
     let ledger = Ledger::create(&run.dir.join("ledger.jsonl")).map_err(rt)?;
     ledger
         .record(Entry::Daemon {

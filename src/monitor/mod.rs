@@ -7,7 +7,7 @@ pub mod rule;
 pub mod timeline;
 pub mod view;
 
-use crate::config::Daemon;
+use crate::config::{Daemon, Family};
 use crate::lab::{self, LabError};
 use poll::{Poll, Poller};
 use serde::Serialize;
@@ -59,9 +59,13 @@ pub struct RouterStatus {
     pub prefixes_received: u32,
     pub bgp_routes: Option<u32>,
     pub bgp_routes_expected: u32,
+    /// The IPv4 default (false and null in IPv6-only labs).
     pub has_default: bool,
     pub default_as_path_len: Option<u32>,
     pub default_nexthop: Option<String>,
+    /// The IPv6 default (both null in IPv4 labs).
+    pub has_default_v6: Option<bool>,
+    pub default_v6_as_path_len: Option<u32>,
     pub rss_kb: u64,
     pub cpu_s: f64,
     pub converged: bool,
@@ -122,12 +126,14 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
                 prefixes_received: o.prefixes_received(),
                 bgp_routes: o.bgp_fib_routes,
                 bgp_routes_expected: e.bgp_routes,
-                has_default: o.has_default(),
-                default_as_path_len: o.default_path_len(),
-                default_nexthop: match &o.default_route {
+                has_default: o.has_default_in(Family::Ipv4),
+                default_as_path_len: o.default_path_len_in(Family::Ipv4),
+                default_nexthop: match o.fam(Family::Ipv4).and_then(|f| f.default_route.as_ref()) {
                     Some(Some(r)) => r.nexthop.map(|a| a.to_string()),
                     _ => None,
                 },
+                has_default_v6: p.lab.family.has(Family::Ipv6).then(|| o.has_default_in(Family::Ipv6)),
+                default_v6_as_path_len: o.default_path_len_in(Family::Ipv6),
                 rss_kb: o.daemons.iter().map(|(_, p)| p.rss_kb).sum(),
                 cpu_s: o.daemons.iter().map(|(_, p)| p.cpu_ms).sum::<u64>() as f64 / 1000.0,
                 converged,

@@ -2,13 +2,12 @@
 //! daemon, kept across polls (and re-opened when a daemon restarts), routers asked
 //! concurrently with a bound.
 
-use super::rule::{self, Expected, Observation, PeerObs, Proc, RouteObs};
+use super::rule::{self, Expected, Observation, Proc};
 use super::timeline::Timeline;
-use crate::config::{Daemon, Lab, Suite};
-use crate::frr::parse::{self, BgpPrefix, BgpSummary, RouteLookup, RouteSummary};
-use crate::frr::spawn::{pid_file, read_pid};
-use crate::frr::vty::{self, Session};
+use crate::config::{Daemon, Family, Lab};
 use crate::lab::{self, LabError, Running};
+use crate::launch::{pid_file, read_pid};
+use crate::suite::Observer;
 use futures::StreamExt;
 use std::path::PathBuf;
 
@@ -20,32 +19,13 @@ const CONCURRENCY: usize = 128;
 /// `status` on a large, loaded lab stays bounded.
 const ROUTER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
-// One per router, the FRR variant for most labs: boxing it would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-enum RouterSessions {
-    Frr { zebra: Session, bgpd: Session },
-    Bird(crate::bird::ctl::Session),
-}
-
-impl RouterSessions {
-    fn reset(&mut self) {
-        match self {
-            RouterSessions::Frr { zebra, bgpd } => {
-                zebra.reset();
-                bgpd.reset();
-            }
-            RouterSessions::Bird(s) => s.reset(),
-        }
-    }
-}
-
 pub struct Poller {
     pub lab: Lab,
     pub dir: PathBuf,
     pub started_unix_ms: u64,
     pub expected: Vec<Expected>,
     pub timeline: Timeline,
-    sessions: Vec<RouterSessions>,
+    sessions: Vec<Box<dyn Observer>>,
     sys: Option<sysinfo::System>,
     last_unconverged_ms: Vec<Option<u64>>,
 }
@@ -77,56 +57,21 @@ impl Poller {
         let password = run.password()?;
         let lab = run.lab.clone();
         let started_unix_ms = run.state.as_ref().map_or(0, |s| s.started_unix_ms);
-        let mut sessions: Vec<RouterSessions> = lab
-            .routers
-            .iter()
-            .map(|r| match r.suite {
-                Suite::Frr => RouterSessions::Frr {
-                    zebra: Session::new(&r.name, Daemon::Zebra, &password),
-                    bgpd: Session::new(&r.name, Daemon::Bgpd, &password),
-                },
-                Suite::Bird => RouterSessions::Bird(crate::bird::ctl::Session::new(crate::bird::ctl_path(
-                    &crate::rootfs::RouterDirs::new(&run.dir, &r.name),
-                ))),
-            })
-            .collect();
-        // FRR's vtys are TCP ports inside the namespaces: connect them all up front. BIRD's
-        // control sockets are files and connect at the first poll.
-        let targets: Vec<(String, Daemon)> = lab
-            .routers
-            .iter()
-            .filter(|r| r.suite == Suite::Frr)
-            .flat_map(|r| lab.daemons.iter().map(|&d| (r.name.clone(), d)))
-            .collect();
-        let streams = tokio::task::spawn_blocking({
-            let t = targets.clone();
-            move || vty::connect_many(&t)
-        })
-        .await
-        .expect("connect task");
-        let logins = targets
-            .iter()
-            .zip(streams)
-            .filter_map(|((name, d), s)| Some((name, *d, s.ok()?)));
-        let mut by_router: std::collections::HashMap<&str, Vec<(Daemon, std::net::TcpStream)>> = Default::default();
-        for (name, d, s) in logins {
-            by_router.entry(name.as_str()).or_default().push((d, s));
+        // Each suite opens its routers' observers together (FRR connects its vtys up front).
+        let mut slots: Vec<Option<Box<dyn Observer>>> = (0..lab.routers.len()).map(|_| None).collect();
+        for suite in crate::suites::used_by(&lab) {
+            let routers: Vec<usize> = (0..lab.routers.len())
+                .filter(|&i| lab.routers[i].suite == suite.suite())
+                .collect();
+            let observers = suite.observers(&lab, &run.dir, &routers, &password).await;
+            for (i, o) in routers.into_iter().zip(observers) {
+                slots[i] = Some(o);
+            }
         }
-        futures::stream::iter(sessions.iter_mut().zip(&lab.routers))
-            .for_each_concurrent(CONCURRENCY, |(rs, r)| {
-                let streams = by_router.remove(r.name.as_str()).unwrap_or_default();
-                async move {
-                    let RouterSessions::Frr { zebra, bgpd } = rs else {
-                        return;
-                    };
-                    for (d, s) in streams {
-                        let session = if d == Daemon::Zebra { &mut *zebra } else { &mut *bgpd };
-                        // A failed login is retried at the first poll.
-                        let _ = session.adopt(s).await;
-                    }
-                }
-            })
-            .await;
+        let sessions = slots
+            .into_iter()
+            .map(|o| o.expect("every router's suite opened its observer"))
+            .collect();
         let names = lab.routers.iter().map(|r| r.name.clone()).collect();
         Ok(Poller {
             expected: rule::expected(&lab),
@@ -197,20 +142,20 @@ impl Poller {
     pub async fn poll(&mut self) -> Poll {
         let t0 = std::time::Instant::now();
         let procs = self.procs();
-        let stub = self.lab.stub_prefix.to_string();
+        // Each family of the lab with its stub: what every router is asked about.
+        let stubs: Vec<(Family, String)> = self
+            .lab
+            .stubs
+            .iter()
+            .map(|s| (Family::of(s.addr), s.prefix.to_string()))
+            .collect();
+        let stub = &stubs;
         let mut obs: Vec<(usize, Observation)> = futures::stream::iter(self.sessions.iter_mut().zip(procs).enumerate())
             .map(|(i, (rs, procs))| {
-                let stub = stub.clone();
                 let want_len = self.expected[i].default_path_len;
                 async move {
-                    let observed = match rs {
-                        RouterSessions::Frr { zebra, bgpd } => {
-                            tokio::time::timeout(ROUTER_DEADLINE, observe(zebra, bgpd, procs.clone(), &stub)).await
-                        }
-                        RouterSessions::Bird(s) => {
-                            tokio::time::timeout(ROUTER_DEADLINE, observe_bird(s, procs.clone(), &stub, want_len)).await
-                        }
-                    };
+                    let observed =
+                        tokio::time::timeout(ROUTER_DEADLINE, rs.observe(procs.clone(), stub, want_len)).await;
                     match observed {
                         Ok(o) => (i, o),
                         Err(_) => {
@@ -255,273 +200,5 @@ impl Poller {
             problems,
             took_ms: t0.elapsed().as_millis() as u64,
         }
-    }
-}
-
-/// Runs a command on a session and parses its JSON, noting failures in `errors`.
-async fn ask<T: serde::de::DeserializeOwned + Default>(
-    s: &mut Session,
-    cmd: &str,
-    errors: &mut Vec<String>,
-) -> Option<T> {
-    match s.run(cmd).await {
-        Ok(text) => match parse::from_frr::<T>(&text) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                errors.push(format!("{} `{cmd}`: unreadable output ({e})", s.daemon));
-                None
-            }
-        },
-        Err(e) => {
-            errors.push(format!("{} vty: {e}", s.daemon));
-            None
-        }
-    }
-}
-
-fn route_obs(lookup: &RouteLookup, prefix: &str) -> Option<RouteObs> {
-    parse::installed_route(lookup, prefix).map(|r| RouteObs {
-        protocol: r.protocol.clone(),
-        nexthop: r.nexthops.iter().find(|n| n.active).and_then(|n| n.ip),
-    })
-}
-
-async fn observe(zebra_s: &mut Session, bgpd_s: &mut Session, daemons: Vec<(Daemon, Proc)>, stub: &str) -> Observation {
-    let at_ms = lab::now_unix_ms();
-    let alive = |d: Daemon| daemons.iter().any(|(x, p)| *x == d && p.alive);
-    let (zebra_alive, bgpd_alive) = (alive(Daemon::Zebra), alive(Daemon::Bgpd));
-    let mut o = Observation {
-        at_ms,
-        daemons,
-        ..Default::default()
-    };
-    let (bgp, zeb) = tokio::join!(
-        async {
-            let mut errors = Vec::new();
-            if !bgpd_alive {
-                return (None, None, errors);
-            }
-            let sum: Option<BgpSummary> = ask(bgpd_s, "show bgp summary json", &mut errors).await;
-            let peers = sum.map(|s| {
-                s.ipv4
-                    .map(|v4| {
-                        v4.peers
-                            .iter()
-                            .filter_map(|(addr, p)| {
-                                Some(PeerObs {
-                                    addr: addr.parse().ok()?,
-                                    state: p.state.clone(),
-                                    pfx_rcd: p.pfx_rcd.unwrap_or(0),
-                                    up_since_ms: p
-                                        .peer_uptime_msec
-                                        .filter(|_| p.established())
-                                        .map(|u| at_ms.saturating_sub(u)),
-                                })
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            });
-            let dflt: Option<BgpPrefix> = ask(bgpd_s, "show ip bgp 0.0.0.0/0 json", &mut errors).await;
-            let dflt = dflt.map(|p| {
-                p.best().and_then(|b| {
-                    let len = b.aspath.as_ref()?.length;
-                    Some((len, b.last_update.as_ref().map(|u| u.epoch)))
-                })
-            });
-            (peers, dflt, errors)
-        },
-        async {
-            let mut errors = Vec::new();
-            if !zebra_alive {
-                return (None, None, None, errors);
-            }
-            let sum: Option<RouteSummary> = ask(zebra_s, "show ip route summary json", &mut errors).await;
-            let dflt: Option<RouteLookup> = ask(zebra_s, "show ip route 0.0.0.0/0 json", &mut errors).await;
-            let stub_r: Option<RouteLookup> = ask(zebra_s, &format!("show ip route {stub} json"), &mut errors).await;
-            (
-                sum.map(|s| s.bgp_fib()),
-                dflt.map(|l| route_obs(&l, "0.0.0.0/0")),
-                stub_r.map(|l| route_obs(&l, stub)),
-                errors,
-            )
-        }
-    );
-    o.peers = bgp.0;
-    o.default_bgp = bgp.1;
-    o.bgp_fib_routes = zeb.0;
-    o.default_route = zeb.1;
-    o.stub_route = zeb.2;
-    o.errors = bgp.2.into_iter().chain(zeb.3).collect();
-    o
-}
-
-/// One router running BIRD, through its control socket: the same observation as FRR's.
-/// Sessions and prefixes from `show protocols all`, BGP routes in the kernel from the kernel
-/// protocol's export count (it exports BGP routes only), the default and the stub from
-/// `show route … all`.
-/// Whether BIRD's best default route satisfies a filter condition (it is shown or not).
-async fn bird_holds(s: &mut crate::bird::ctl::Session, cond: &str) -> Result<bool, crate::bird::ctl::CtlError> {
-    let r = s.run(&format!("show route 0.0.0.0/0 primary where {cond}")).await?;
-    Ok(crate::bird::parse::best_route(&r).is_some())
-}
-
-/// The default's AS-path length when BIRD cut the line short (`shown` ASNs visible): the
-/// expected length if it holds (one query), else found by bisection on `bgp_path.len`.
-async fn bird_path_len(
-    s: &mut crate::bird::ctl::Session,
-    shown: u32,
-    want: Option<u32>,
-) -> Result<u32, crate::bird::ctl::CtlError> {
-    if let Some(w) = want {
-        if bird_holds(s, &format!("bgp_path.len = {w}")).await? {
-            return Ok(w);
-        }
-    }
-    // An AS path fits one (extended) UPDATE: fewer than 2^14 four-byte ASNs.
-    let (mut lo, mut hi) = (shown, 1u32 << 14);
-    while lo < hi {
-        let mid = lo + (hi - lo).div_ceil(2);
-        if bird_holds(s, &format!("bgp_path.len >= {mid}")).await? {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    Ok(lo)
-}
-
-async fn observe_bird(
-    s: &mut crate::bird::ctl::Session,
-    daemons: Vec<(Daemon, Proc)>,
-    stub: &str,
-    want_len: Option<u32>,
-) -> Observation {
-    use crate::bird::{ctl::CtlError, parse as bp};
-    let at_ms = lab::now_unix_ms();
-    let alive = daemons.iter().all(|(_, p)| p.alive);
-    let mut o = Observation {
-        at_ms,
-        daemons,
-        ..Default::default()
-    };
-    if !alive {
-        return o;
-    }
-    match s.run("show protocols all").await {
-        Ok(reply) => {
-            let ps = bp::protocols(&reply);
-            o.peers = Some(
-                ps.iter()
-                    .filter(|p| p.proto == "BGP")
-                    .filter_map(|p| {
-                        Some(PeerObs {
-                            addr: p.neighbor?,
-                            state: p.bgp_state.clone().unwrap_or_else(|| p.state.clone()),
-                            pfx_rcd: p.imported.unwrap_or(0),
-                            up_since_ms: p.since.filter(|_| p.established()).map(|t| (t * 1000.0) as u64),
-                        })
-                    })
-                    .collect(),
-            );
-            o.bgp_fib_routes = ps.iter().find(|p| p.proto == "Kernel").and_then(|p| p.exported);
-        }
-        Err(e) => {
-            o.errors.push(format!("bird control socket: {e}"));
-            return o;
-        }
-    }
-    let route = |reply: Result<crate::bird::ctl::Reply, CtlError>, errors: &mut Vec<String>| match reply {
-        Ok(r) => Some(bp::best_route(&r)),
-        // 8001 "Network not found": BIRD has no route for it.
-        Err(CtlError::Rejected { code: 8001, .. }) => Some(None),
-        Err(e) => {
-            errors.push(format!("bird control socket: {e}"));
-            None
-        }
-    };
-    let dflt = s.run("show route 0.0.0.0/0 all").await;
-    let mut dflt = route(dflt, &mut o.errors);
-    if let Some(Some(r)) = dflt
-        .as_mut()
-        .filter(|r| r.as_ref().is_some_and(|r| r.as_path_truncated))
-    {
-        match bird_path_len(s, r.as_path_len.unwrap_or(0), want_len).await {
-            Ok(len) => r.as_path_len = Some(len),
-            Err(e) => {
-                o.errors.push(format!("bird control socket: {e}"));
-                r.as_path_len = None;
-            }
-        }
-    }
-    let stub_r = s.run(&format!("show route {stub} all")).await;
-    let stub_r = route(stub_r, &mut o.errors);
-    let obs = |r: &bp::Route| RouteObs {
-        protocol: r.kind.clone(),
-        nexthop: r.nexthop,
-    };
-    o.default_route = dflt.as_ref().map(|r| r.as_ref().map(obs));
-    o.stub_route = stub_r.as_ref().map(|r| r.as_ref().map(obs));
-    o.default_bgp = dflt.map(|r| {
-        r.filter(|r| r.kind == "bgp")
-            .and_then(|r| Some((r.as_path_len?, r.since)))
-    });
-    o
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    /// A control socket that answers `where bgp_path.len = N` / `>= N` like BIRD would for a
-    /// best default route whose AS path has `len` ASNs, and counts the queries.
-    async fn fake_bird(len: u32) -> (PathBuf, tokio::task::JoinHandle<usize>) {
-        let dir = std::env::temp_dir().join(format!("nsbgp-fake-bird-{}-{len}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("bird.ctl");
-        let listener = tokio::net::UnixListener::bind(&path).unwrap();
-        let task = tokio::spawn(async move {
-            let (s, _) = listener.accept().await.unwrap();
-            let (r, mut w) = s.into_split();
-            w.write_all(b"0001 BIRD 2.0.12 ready.\n").await.unwrap();
-            let mut lines = BufReader::new(r).lines();
-            let mut queries = 0;
-            while let Ok(Some(cmd)) = lines.next_line().await {
-                queries += 1;
-                let (op, n) = cmd
-                    .rsplit_once(' ')
-                    .map(|(a, n)| (a, n.parse::<u32>().unwrap()))
-                    .unwrap();
-                let holds = if op.ends_with(">=") { len >= n } else { len == n };
-                let reply = if holds {
-                    "1007-Table master4:\n 0.0.0.0/0            unicast [bgp149 1795682615.725] * (100) [AS100i]\n \tvia 172.31.2.90 on ROUTER_149\n0000 \n"
-                } else {
-                    "0000 \n"
-                };
-                w.write_all(reply.as_bytes()).await.unwrap();
-            }
-            queries
-        });
-        (path, task)
-    }
-
-    #[tokio::test]
-    async fn cut_as_paths_are_measured_by_filter_queries() {
-        // The expected length holds: one query.
-        let (path, task) = fake_bird(150).await;
-        let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, 120, Some(150)).await.unwrap(), 150);
-        drop(s);
-        assert_eq!(task.await.unwrap(), 1);
-        let _ = std::fs::remove_dir_all(path.parent().unwrap());
-        // It does not: bisection from the ASNs shown, a bounded number of queries.
-        let (path, task) = fake_bird(733).await;
-        let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, 120, Some(999)).await.unwrap(), 733);
-        drop(s);
-        assert!(task.await.unwrap() <= 16);
-        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

@@ -6,28 +6,38 @@
 //! announces to it (every link it is not attached to, plus the stub and the default unless it
 //! is the origin); the stub and the default are installed via BGP through a neighbour on a
 //! shortest path to the origin (any of them when paths tie); and the default's AS path is as
-//! long as the router's graph distance (breadth-first) from the origin.
+//! long as the router's graph distance (breadth-first) from the origin. In a dual lab all
+//! of this holds in both families (one session per family per link, a default and a stub
+//! in each).
 
-use crate::config::{Daemon, Lab};
-use std::net::Ipv4Addr;
+use crate::config::{Family, Lab};
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expected {
     pub index: usize,
-    /// Configured sessions: (neighbour address, neighbour name).
-    pub peers: Vec<(Ipv4Addr, String)>,
-    /// BGP routes zebra must have installed.
+    /// The families the router runs, IPv4 first.
+    pub families: Vec<Family>,
+    /// Configured sessions, every family: (neighbour address, neighbour name).
+    pub peers: Vec<(IpAddr, String)>,
+    /// BGP routes zebra must have installed, every family.
     pub bgp_routes: u32,
-    /// Accepted next hops for the default and the stub: the neighbours on a shortest path to
-    /// the origin (several when paths tie; empty on the origin).
-    pub next_hops: Vec<(Ipv4Addr, String)>,
-    /// Required AS-path length of the default (None on the origin, which originates it).
+    /// Accepted next hops for the defaults and the stubs: the neighbours on a shortest path
+    /// to the origin (several when paths tie; empty on the origin), by address in each
+    /// family; the name is also the interface towards it (IPv6 routes go via link-local).
+    pub next_hops: Vec<(IpAddr, String)>,
+    /// Required AS-path length of the defaults (None on the origin, which originates them).
     pub default_path_len: Option<u32>,
 }
 
 /// What every router of `lab` must show, from the graph's distances to the origin.
 pub fn expected(lab: &Lab) -> Vec<Expected> {
-    let links = lab.links.len() as u32;
+    if lab.internet() {
+        return expected_by_policy(lab);
+    }
+    // A LAN is one prefix, however many sessions its members run over it.
+    let links = (lab.links.len() + lab.lans.len()) as u32;
+    let fams = lab.families().len() as u32;
     let g = &lab.graph;
     lab.routers
         .iter()
@@ -37,18 +47,19 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
                 .interfaces
                 .iter()
                 .filter(|i| toward.contains(&i.peer_index))
-                .map(|i| (i.peer_addr, i.peer_name.clone()))
+                .flat_map(|i| i.addrs.iter().map(|a| (a.peer_addr, i.peer_name.clone())))
                 .collect();
-            let far_links = links - r.interfaces.len() as u32;
+            let far_links = links - crate::render::attached_subnets(r, lab.families()[0]).len() as u32;
             let origin = r.index == g.origin();
             Expected {
                 index: r.index,
+                families: lab.families().to_vec(),
                 peers: r
                     .interfaces
                     .iter()
-                    .map(|i| (i.peer_addr, i.peer_name.clone()))
+                    .flat_map(|i| i.addrs.iter().map(|a| (a.peer_addr, i.peer_name.clone())))
                     .collect(),
-                bgp_routes: far_links + if origin { 0 } else { 2 },
+                bgp_routes: fams * (far_links + if origin { 0 } else { 2 }),
                 next_hops,
                 default_path_len: (!origin).then_some(g.distance(r.index)),
             }
@@ -56,77 +67,27 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
         .collect()
 }
 
-/// A daemon process as seen through its pid file and /proc.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Proc {
-    pub pid: Option<u32>,
-    pub alive: bool,
-    pub rss_kb: u64,
-    pub cpu_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PeerObs {
-    pub addr: Ipv4Addr,
-    pub state: String,
-    pub pfx_rcd: u32,
-    /// When the session was established (unix ms), estimated from its uptime.
-    pub up_since_ms: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RouteObs {
-    pub protocol: String,
-    pub nexthop: Option<Ipv4Addr>,
-}
-
-/// One poll of one router. `None` fields: the daemon could not be asked.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observation {
-    pub at_ms: u64,
-    /// The router's daemons in start order (zebra and bgpd, or bird).
-    pub daemons: Vec<(Daemon, Proc)>,
-    pub peers: Option<Vec<PeerObs>>,
-    pub bgp_fib_routes: Option<u32>,
-    pub default_route: Option<Option<RouteObs>>,
-    pub stub_route: Option<Option<RouteObs>>,
-    /// AS-path length and last-update time (unix s) of bgpd's best default path.
-    pub default_bgp: Option<Option<(u32, Option<u64>)>>,
-    /// Why a daemon could not be asked.
-    pub errors: Vec<String>,
-}
-
-impl Observation {
-    /// The process of `daemon`, if the router runs it.
-    pub fn proc(&self, daemon: Daemon) -> Option<&Proc> {
-        self.daemons.iter().find(|(d, _)| *d == daemon).map(|(_, p)| p)
-    }
-
-    pub fn all_alive(&self) -> bool {
-        self.daemons.iter().all(|(_, p)| p.alive)
-    }
-
-    pub fn established(&self) -> usize {
-        self.peers
-            .as_ref()
-            .map_or(0, |p| p.iter().filter(|p| p.state == "Established").count())
-    }
-
-    pub fn prefixes_received(&self) -> u32 {
-        self.peers.as_ref().map_or(0, |p| p.iter().map(|p| p.pfx_rcd).sum())
-    }
-
-    /// The default route installed in zebra's RIB via BGP.
-    pub fn has_default(&self) -> bool {
-        matches!(&self.default_route, Some(Some(r)) if r.protocol == "bgp")
-    }
-
-    pub fn default_path_len(&self) -> Option<u32> {
-        match self.default_bgp {
-            Some(Some((len, _))) => Some(len),
-            _ => None,
-        }
-    }
+pub use crate::suite::observe::{FamilyObs, Observation, PeerObs, Proc, RouteObs};
+/// An internet lab (no default, no stub, no link prefixes): a router has converged when its
+/// sessions are up and it has installed a route to exactly the ASes' prefixes the policy
+/// says it reaches (crate::policy); `check --policy` compares the routes themselves.
+fn expected_by_policy(lab: &Lab) -> Vec<Expected> {
+    let p = crate::policy::Prediction::of(lab);
+    lab.routers
+        .iter()
+        .map(|r| Expected {
+            index: r.index,
+            families: lab.families().to_vec(),
+            peers: r
+                .interfaces
+                .iter()
+                .map(|i| (i.first_addr().peer_addr, i.peer_name.clone()))
+                .collect(),
+            bgp_routes: p.reached(r.index) as u32,
+            next_hops: Vec::new(),
+            default_path_len: None,
+        })
+        .collect()
 }
 
 /// Whether `obs` satisfies `exp`, and if not, every reason why (for humans and JSON).
@@ -156,35 +117,55 @@ pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
             why.push(format!("{n} of {} BGP routes installed", exp.bgp_routes));
         }
     }
-    if !exp.next_hops.is_empty() {
-        let accepted = || {
-            let v: Vec<String> = exp.next_hops.iter().map(|(a, n)| format!("{a} ({n})")).collect();
-            match v.len() {
-                1 => v[0].clone(),
-                _ => format!("one of {}", v.join(", ")),
-            }
+    for fo in &obs.fams {
+        // IPv4 keeps the words of IPv4-only labs; IPv6 says so.
+        let pre = match fo.family {
+            Family::Ipv4 => "",
+            Family::Ipv6 => "IPv6 ",
         };
-        for (what, route) in [("default route", &obs.default_route), ("stub route", &obs.stub_route)] {
-            match route {
-                None => {}
-                Some(None) => why.push(format!("no {what}")),
-                Some(Some(r)) if r.protocol != "bgp" => why.push(format!("{what} is from {}, not bgp", r.protocol)),
-                Some(Some(r)) if !exp.next_hops.iter().any(|(a, _)| r.nexthop == Some(*a)) => why.push(format!(
-                    "{what} via {}, expected {}",
-                    r.nexthop.map_or("?".into(), |a| a.to_string()),
-                    accepted()
-                )),
-                Some(Some(_)) => {}
+        let hops: Vec<&(IpAddr, String)> = exp
+            .next_hops
+            .iter()
+            .filter(|(a, _)| Family::of(*a) == fo.family)
+            .collect();
+        if !hops.is_empty() {
+            let accepted = || {
+                let v: Vec<String> = hops.iter().map(|(a, n)| format!("{a} ({n})")).collect();
+                match v.len() {
+                    1 => v[0].clone(),
+                    _ => format!("one of {}", v.join(", ")),
+                }
+            };
+            // By address, or (IPv6, where routes go via the neighbour's link-local address)
+            // by the interface, which is named after the neighbour.
+            let ok = |r: &RouteObs| {
+                hops.iter()
+                    .any(|(a, n)| r.nexthop == Some(*a) || (fo.family == Family::Ipv6 && r.iface.as_deref() == Some(n)))
+            };
+            for (what, route) in [("default route", &fo.default_route), ("stub route", &fo.stub_route)] {
+                match route {
+                    None => {}
+                    Some(None) => why.push(format!("no {pre}{what}")),
+                    Some(Some(r)) if r.protocol != "bgp" => {
+                        why.push(format!("{pre}{what} is from {}, not bgp", r.protocol))
+                    }
+                    Some(Some(r)) if !ok(r) => why.push(format!(
+                        "{pre}{what} via {}, expected {}",
+                        r.nexthop.map_or("?".into(), |a| a.to_string()),
+                        accepted()
+                    )),
+                    Some(Some(_)) => {}
+                }
             }
         }
-    }
-    if let (Some(want), Some(Some((got, _)))) = (exp.default_path_len, &obs.default_bgp) {
-        if *got != want {
-            why.push(format!("default AS path length {got}, expected {want}"));
+        if let (Some(want), Some(Some((got, _)))) = (exp.default_path_len, &fo.default_bgp) {
+            if *got != want {
+                why.push(format!("{pre}default AS path length {got}, expected {want}"));
+            }
         }
-    }
-    if exp.default_path_len.is_some() && matches!(obs.default_bgp, Some(None)) && obs.has_default() {
-        why.push("default route not in bgpd's table".into());
+        if exp.default_path_len.is_some() && matches!(fo.default_bgp, Some(None)) && fo.has_default() {
+            why.push(format!("{pre}default route not in bgpd's table"));
+        }
     }
     why
 }
@@ -192,6 +173,7 @@ pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Daemon;
     use crate::config::{self, Overrides};
 
     fn lab(n: usize) -> Lab {
@@ -204,7 +186,7 @@ mod tests {
         config::validate("t.toml", file, &Overrides::default()).unwrap()
     }
 
-    fn ip(s: &str) -> Ipv4Addr {
+    fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
 
@@ -220,11 +202,20 @@ mod tests {
     /// What a converged ROUTER_k of `lab` looks like.
     fn converged_obs(e: &Expected) -> Observation {
         // Any accepted next hop will do: take the last, so ties test the non-first one too.
-        let up = e.next_hops.last().map(|(a, _)| *a);
-        let route = up.map(|a| RouteObs {
-            protocol: "bgp".into(),
-            nexthop: Some(a),
-        });
+        let up = |f: Family| {
+            e.next_hops
+                .iter()
+                .rev()
+                .find(|(a, _)| Family::of(*a) == f)
+                .map(|(a, _)| *a)
+        };
+        let route = |f: Family| {
+            up(f).map(|a| RouteObs {
+                protocol: "bgp".into(),
+                nexthop: Some(a),
+                iface: None,
+            })
+        };
         Observation {
             at_ms: 0,
             daemons: vec![(Daemon::Zebra, alive()), (Daemon::Bgpd, alive())],
@@ -240,9 +231,16 @@ mod tests {
                     .collect(),
             ),
             bgp_fib_routes: Some(e.bgp_routes),
-            default_route: Some(route.clone()),
-            stub_route: Some(route),
-            default_bgp: Some(e.default_path_len.map(|l| (l, None))),
+            fams: e
+                .families
+                .iter()
+                .map(|&f| FamilyObs {
+                    family: f,
+                    default_route: Some(route(f)),
+                    stub_route: Some(route(f)),
+                    default_bgp: Some(e.default_path_len.map(|l| (l, None))),
+                })
+                .collect(),
             errors: vec![],
         }
     }
@@ -282,6 +280,7 @@ mod tests {
         let route = (i > 0).then(|| RouteObs {
             protocol: "bgp".into(),
             nexthop: Some(ip(&format!("172.31.{i}.2"))),
+            iface: None,
         });
         Observation {
             at_ms: 0,
@@ -298,9 +297,12 @@ mod tests {
                     .collect(),
             ),
             bgp_fib_routes: Some((n - 1 - attached + if i > 0 { 2 } else { 0 }) as u32),
-            default_route: Some(route.clone()),
-            stub_route: Some(route),
-            default_bgp: Some((i > 0).then_some((i as u32, None))),
+            fams: vec![FamilyObs {
+                family: Family::Ipv4,
+                default_route: Some(route.clone()),
+                stub_route: Some(route),
+                default_bgp: Some((i > 0).then_some((i as u32, None))),
+            }],
             errors: vec![],
         }
     }
@@ -319,7 +321,7 @@ mod tests {
         short.bgp_fib_routes = Some(short.bgp_fib_routes.unwrap() - 1);
         assert_ne!(judge(&exp[3], &short), Vec::<String>::new());
         let mut long = chain_obs(n, 3);
-        long.default_bgp = Some(Some((4, None)));
+        long.fams[0].default_bgp = Some(Some((4, None)));
         assert_ne!(judge(&exp[3], &long), Vec::<String>::new());
     }
 
@@ -359,15 +361,16 @@ mod tests {
             ),
             (
                 "no default",
-                Box::new(|o| o.default_route = Some(None)),
+                Box::new(|o| o.fams[0].default_route = Some(None)),
                 "no default route",
             ),
             (
                 "wrong next hop",
                 Box::new(|o| {
-                    o.stub_route = Some(Some(RouteObs {
+                    o.fams[0].stub_route = Some(Some(RouteObs {
                         protocol: "bgp".into(),
                         nexthop: Some(ip("172.31.4.1")),
+                        iface: None,
                     }))
                 }),
                 "stub route via 172.31.4.1, expected 172.31.3.2 (ROUTER_2)",
@@ -375,16 +378,17 @@ mod tests {
             (
                 "static default",
                 Box::new(|o| {
-                    o.default_route = Some(Some(RouteObs {
+                    o.fams[0].default_route = Some(Some(RouteObs {
                         protocol: "static".into(),
                         nexthop: None,
+                        iface: None,
                     }))
                 }),
                 "default route is from static, not bgp",
             ),
             (
                 "long path",
-                Box::new(|o| o.default_bgp = Some(Some((5, None)))),
+                Box::new(|o| o.fams[0].default_bgp = Some(Some((5, None)))),
                 "default AS path length 5, expected 3",
             ),
             (
@@ -468,9 +472,10 @@ mod tests {
                 let via = Some(Some(RouteObs {
                     protocol: "bgp".into(),
                     nexthop: Some(*a),
+                    iface: None,
                 }));
-                o.default_route = via.clone();
-                o.stub_route = via;
+                o.fams[0].default_route = via.clone();
+                o.fams[0].stub_route = via;
                 assert_eq!(judge(e, &o), Vec::<String>::new(), "{topo} router {r} via {a}");
             }
             // Through any other neighbour: not converged, and the message lists the choices.
@@ -479,9 +484,10 @@ mod tests {
                     continue;
                 }
                 let mut o = converged_obs(e);
-                o.default_route = Some(Some(RouteObs {
+                o.fams[0].default_route = Some(Some(RouteObs {
                     protocol: "bgp".into(),
-                    nexthop: Some(i.peer_addr),
+                    nexthop: Some(i.first_addr().peer_addr),
+                    iface: None,
                 }));
                 let why = judge(e, &o);
                 assert_eq!(why.len(), 1, "{topo} router {r} via {}: {why:?}", i.peer_name);
@@ -492,7 +498,7 @@ mod tests {
             }
             // A longer path than the distance is not converged, even through a right neighbour.
             let mut o = converged_obs(e);
-            o.default_bgp = Some(Some((len + 2, None)));
+            o.fams[0].default_bgp = Some(Some((len + 2, None)));
             assert_eq!(
                 judge(e, &o),
                 vec![format!("default AS path length {}, expected {len}", len + 2)]
@@ -513,5 +519,51 @@ mod tests {
         assert_eq!((o.established(), o.prefixes_received(), o.has_default()), (2, 6, true));
         assert_eq!(o.default_path_len(), Some(1));
         assert!(!Observation::default().has_default());
+    }
+
+    #[test]
+    fn dual_labs_expect_both_families_and_accept_v6_via_the_interface() {
+        let l = shaped(4, "[addressing]\nfamily = \"dual\"\n");
+        let e = &expected(&l)[2];
+        // Two links, two families: four sessions; the far link and stub and default, twice.
+        assert_eq!(e.peers.len(), 4);
+        assert_eq!(e.bgp_routes, 2 * (1 + 2));
+        assert_eq!(
+            e.next_hops,
+            vec![
+                (ip("172.31.2.2"), "ROUTER_1".into()),
+                (ip("2001:db8:31:2::2"), "ROUTER_1".into())
+            ]
+        );
+        let mut o = converged_obs(e);
+        assert_eq!(judge(e, &o), Vec::<String>::new());
+        assert!(o.has_default() && o.has_default_in(Family::Ipv6));
+        // zebra installs IPv6 routes via the neighbour's link-local address.
+        let ll = Some(Some(RouteObs {
+            protocol: "bgp".into(),
+            nexthop: Some(ip("fe80::1")),
+            iface: Some("ROUTER_1".into()),
+        }));
+        o.fams[1].default_route = ll.clone();
+        o.fams[1].stub_route = ll;
+        assert_eq!(judge(e, &o), Vec::<String>::new());
+        o.fams[1].default_route = Some(Some(RouteObs {
+            protocol: "bgp".into(),
+            nexthop: Some(ip("fe80::3")),
+            iface: Some("ROUTER_3".into()),
+        }));
+        assert_eq!(
+            judge(e, &o),
+            vec!["IPv6 default route via fe80::3, expected 2001:db8:31:2::2 (ROUTER_1)".to_string()]
+        );
+        o.fams[1].default_route = Some(None);
+        assert!(!o.has_default());
+        assert_eq!(judge(e, &o), vec!["no IPv6 default route".to_string()]);
+        let v6 = shaped(3, "[addressing]\nfamily = \"ipv6\"\n");
+        let e = &expected(&v6)[1];
+        assert_eq!(
+            (e.peers.len(), e.bgp_routes, e.families.clone()),
+            (2, 2, vec![Family::Ipv6])
+        );
     }
 }

@@ -90,9 +90,10 @@ impl Timeline {
                 changed = true;
             }
             if t.default_after_s.is_none() && o.has_default() {
-                let since = match o.default_bgp {
-                    Some(Some((_, Some(epoch)))) => ((epoch + 1) * 1000).min(now),
-                    _ => now,
+                // Every family's default: the last of them to arrive.
+                let since = match o.default_epoch() {
+                    Some(epoch) => ((epoch + 1) * 1000).min(now),
+                    None => now,
                 };
                 t.default_after_s = Some(secs(since, start));
                 changed = true;
@@ -135,7 +136,7 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::monitor::rule::{PeerObs, RouteObs};
+    use crate::monitor::rule::{FamilyObs, PeerObs, RouteObs};
 
     fn obs(at_ms: u64, up_since: u64, default_epoch: Option<u64>) -> Observation {
         Observation {
@@ -146,11 +147,16 @@ mod tests {
                 pfx_rcd: 1,
                 up_since_ms: Some(up_since),
             }]),
-            default_route: Some(Some(RouteObs {
-                protocol: "bgp".into(),
-                nexthop: None,
-            })),
-            default_bgp: Some(Some((1, default_epoch))),
+            fams: vec![FamilyObs {
+                family: crate::config::Family::Ipv4,
+                default_route: Some(Some(RouteObs {
+                    protocol: "bgp".into(),
+                    nexthop: None,
+                    iface: None,
+                })),
+                stub_route: None,
+                default_bgp: Some(Some((1, default_epoch))),
+            }],
             ..Default::default()
         }
     }

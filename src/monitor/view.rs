@@ -25,7 +25,12 @@ fn daemons(r: &RouterStatus) -> String {
 }
 
 fn default_col(r: &RouterStatus) -> String {
-    match (r.origin, r.has_default, r.default_as_path_len) {
+    // IPv4's default where the lab has one, else (IPv6-only labs) IPv6's.
+    let (has, len) = match r.has_default_v6 {
+        Some(true) if !r.has_default => (true, r.default_v6_as_path_len),
+        _ => (r.has_default, r.default_as_path_len),
+    };
+    match (r.origin, has, len) {
         (true, _, _) => "originated".into(),
         (_, true, Some(len)) => format!("yes, path {len}"),
         (_, true, None) => "yes".into(),
@@ -205,6 +210,8 @@ mod tests {
             has_default: converged,
             default_as_path_len: converged.then_some(i as u32),
             default_nexthop: None,
+            has_default_v6: None,
+            default_v6_as_path_len: None,
             rss_kb: 1024,
             cpu_s: 0.1,
             converged,

@@ -7,7 +7,7 @@ use super::Netns;
 use crate::config::{Interface, Lab};
 use futures::stream::{self, StreamExt};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth};
-use rtnetlink::{LinkMessageBuilder, LinkUnspec};
+use rtnetlink::{LinkBridge, LinkMessageBuilder, LinkUnspec};
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
@@ -32,10 +32,15 @@ fn ends(lab: &Lab, p: usize) -> ((usize, &Interface), (usize, &Interface)) {
     ((l.a, on(l.a)), (l.b, on(l.b)))
 }
 
+/// The bridge's ifindex in a LAN's namespace; the members' ports follow it in member order.
+const BRIDGE_IFINDEX: u32 = 2;
+
 /// Brings `lo` up everywhere (with the stub address on the origin's), creates every veth pair
-/// and addresses both ends. The pairs are up, or with `lab.hold_links` the `b` end stays down
-/// (no carrier, so no BGP session can start) until `raise_links`. `created(k)` is called
-/// once link k exists.
+/// and addresses both ends, then every LAN (see [`build_lan`]). The pairs are up, or with
+/// `lab.hold_links` the `b` end (a LAN member's end) stays down (no carrier, so no BGP
+/// session can start) until `raise_links`. `ns` holds the routers' namespaces in router
+/// order, then the LANs' in LAN order. `created(k)` is called once link k exists (for a LAN:
+/// once all its members' veths exist).
 pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Sync)) -> Result<(), LinkError> {
     fn err(router: &str, step: String) -> impl FnOnce(rtnetlink::Error) -> LinkError + '_ {
         move |source| LinkError {
@@ -55,13 +60,26 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
                 .execute()
                 .await
                 .map_err(err(&n.name, "set lo up".into()))?;
-            if i == origin {
+            if i == origin && !lab.internet() {
+                // One stub per family the lab runs.
+                for s in &lab.stubs {
+                    n.handle
+                        .address()
+                        .add(1, s.addr, s.prefix.prefix_len())
+                        .execute()
+                        .await
+                        .map_err(err(&n.name, format!("add stub {} to lo", s.addr)))?;
+                }
+            }
+            // An internet lab's AS holds the first address of its own prefix on `lo`.
+            if let Some(&p) = lab.policy.prefixes.get(i) {
+                let addr = crate::config::policy::origin_addr(p);
                 n.handle
                     .address()
-                    .add(1, IpAddr::V4(lab.stub_addr), lab.stub_prefix.prefix_len())
+                    .add(1, IpAddr::V4(addr), p.prefix_len())
                     .execute()
                     .await
-                    .map_err(err(&n.name, format!("add stub {} to lo", lab.stub_addr)))?;
+                    .map_err(err(&n.name, format!("add own prefix {addr} to lo")))?;
             }
             Ok::<_, LinkError>(())
         })
@@ -99,26 +117,103 @@ pub async fn build_links(lab: &Lab, ns: &[Netns], created: &(dyn Fn(usize) + Syn
             if !lab.hold_links {
                 set_up(&nb.handle, &nb.name, ib).await?;
             }
-            let len = l.subnet.prefix_len();
-            na.handle
-                .address()
-                .add(ia.ifindex, IpAddr::V4(ia.addr), len)
-                .execute()
-                .await
-                .map_err(err(&na.name, format!("add {}/{len}", ia.addr)))?;
-            nb.handle
-                .address()
-                .add(ib.ifindex, IpAddr::V4(ib.addr), len)
-                .execute()
-                .await
-                .map_err(err(&nb.name, format!("add {}/{len}", ib.addr)))?;
+            // Every family of the lab: the IPv4 and/or IPv6 address of each end.
+            for (n, i) in [(na, ia), (nb, ib)] {
+                for a in &i.addrs {
+                    let len = a.subnet.prefix_len();
+                    n.handle
+                        .address()
+                        .add(i.ifindex, a.addr, len)
+                        .execute()
+                        .await
+                        .map_err(err(&n.name, format!("add {}/{len}", a.addr)))?;
+                }
+            }
+            let _ = l;
             Ok::<_, LinkError>(())
         })
         .buffer_unordered(IN_FLIGHT)
         .collect::<Vec<_>>()
         .await
         .into_iter()
-        .collect::<Result<(), _>>()
+        .collect::<Result<(), _>>()?;
+
+    let n = lab.routers.len();
+    for (j, l) in lab.lans.iter().enumerate() {
+        build_lan(lab, j, &ns[n + j], &ns[..n]).await?;
+        created(l.index);
+    }
+    Ok(())
+}
+
+/// LAN `j`: a bridge named after the LAN in the LAN's own namespace (`lan_ns`), and per
+/// member a veth whose bridge port is named after the router and whose router end is named
+/// after the LAN, addressed, up (or held down with `hold_links`).
+async fn build_lan(lab: &Lab, j: usize, lan_ns: &Netns, routers: &[Netns]) -> Result<(), LinkError> {
+    let l = &lab.lans[j];
+    let err = |router: &str, step: String| {
+        let router = router.to_string();
+        move |source| LinkError { router, step, source }
+    };
+    let bridge = LinkBridge::new(&l.name).index(BRIDGE_IFINDEX).build();
+    lan_ns
+        .handle
+        .link()
+        .add(bridge)
+        .execute()
+        .await
+        .map_err(err(&lan_ns.name, format!("create bridge {}", l.name)))?;
+    for (k, &r) in l.members.iter().enumerate() {
+        let rn = &routers[r];
+        let dev = lab
+            .devices(r)
+            .into_iter()
+            .find(|i| i.lan == Some(j))
+            .expect("a LAN member has a device on it");
+        let port_index = BRIDGE_IFINDEX + 1 + k as u32;
+        let peer = LinkMessageBuilder::<LinkUnspec>::new()
+            .name(dev.name.clone())
+            .index(dev.ifindex)
+            .setns_by_fd(rn.fd.as_raw_fd())
+            .build();
+        let veth = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Veth)
+            .name(lab.routers[r].name.clone())
+            .index(port_index)
+            .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
+            .build();
+        lan_ns
+            .handle
+            .link()
+            .add(veth)
+            .execute()
+            .await
+            .map_err(err(&lan_ns.name, format!("create veth pair to {}", rn.name)))?;
+        lan_ns
+            .handle
+            .link()
+            .set(
+                LinkUnspec::new_with_index(port_index)
+                    .controller(BRIDGE_IFINDEX)
+                    .up()
+                    .build(),
+            )
+            .execute()
+            .await
+            .map_err(err(&lan_ns.name, format!("attach {} to bridge {}", rn.name, l.name)))?;
+        if !lab.hold_links {
+            set_up(&rn.handle, &rn.name, dev).await?;
+        }
+        rn.handle
+            .address()
+            .add(dev.ifindex, dev.first_addr().addr, l.subnet.prefix_len())
+            .execute()
+            .await
+            .map_err(err(
+                &rn.name,
+                format!("add {}/{}", dev.first_addr().addr, l.subnet.prefix_len()),
+            ))?;
+    }
+    Ok(())
 }
 
 /// Raises the `b` end of every link, left down by `build_links` with `hold_links`,
@@ -134,7 +229,16 @@ pub async fn raise_links(lab: &Lab, ns: &[(String, rtnetlink::Handle)]) -> Resul
         .collect::<Vec<_>>()
         .await
         .into_iter()
-        .collect::<Result<(), _>>()
+        .collect::<Result<(), _>>()?;
+    // Then every LAN member's end.
+    for (j, l) in lab.lans.iter().enumerate() {
+        for &r in &l.members {
+            let dev = lab.devices(r).into_iter().find(|i| i.lan == Some(j));
+            let (name, handle) = &ns[r];
+            set_up(handle, name, dev.expect("a LAN member has a device on it")).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Sets interface `i` up inside router `router`.

@@ -10,6 +10,7 @@ mod links;
 
 pub use links::{build_links, raise_links, LinkError};
 
+use crate::config::{Addressing, Family};
 use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
@@ -18,6 +19,14 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 pub const NETNS_DIR: &str = "/run/netns";
+/// Where `ip netns exec` looks for per-namespace files.
+pub const ETC_NETNS: &str = "/etc/netns";
+
+/// First line of every hosts file nsbgp writes under [`ETC_NETNS`]: `down` deletes only
+/// files that carry it.
+pub fn hosts_marker(lab: &str) -> String {
+    format!("# nsbgp lab {lab}: written by `nsbgp up`, removed by `nsbgp down`")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {
@@ -127,6 +136,37 @@ const ROUTER_SYSCTLS: &[(&str, &str)] = &[
     ("net/ipv6/conf/default/disable_ipv6", "1"),
 ];
 
+/// The same for a lab with IPv6 (`[addressing] family` "dual" or "ipv6"): IPv6 on, forwarding
+/// (which also stops router advertisements being accepted), no duplicate address detection
+/// (else every address stays "tentative" for a second or more and sessions start late), a
+/// hop limit of 255 and no ICMPv6 error rate limit, so a `traceroute -6` over 69+ hops gets
+/// every hop. `default` values come first: veths created later inherit them.
+const ROUTER_SYSCTLS_V6: &[(&str, &str)] = &[
+    ("net/ipv4/ip_forward", "1"),
+    ("net/ipv4/conf/all/rp_filter", "0"),
+    ("net/ipv4/conf/default/rp_filter", "0"),
+    ("net/ipv4/ip_default_ttl", "255"),
+    ("net/ipv4/icmp_ratelimit", "0"),
+    ("net/ipv6/conf/default/accept_dad", "0"),
+    ("net/ipv6/conf/all/accept_dad", "0"),
+    ("net/ipv6/conf/default/disable_ipv6", "0"),
+    ("net/ipv6/conf/all/disable_ipv6", "0"),
+    ("net/ipv6/conf/default/forwarding", "1"),
+    ("net/ipv6/conf/all/forwarding", "1"),
+    ("net/ipv6/conf/default/hop_limit", "255"),
+    ("net/ipv6/conf/all/hop_limit", "255"),
+    ("net/ipv6/icmp/ratelimit", "0"),
+];
+
+/// The sysctls of every router of a lab with these families.
+pub fn router_sysctls(addressing: Addressing) -> &'static [(&'static str, &'static str)] {
+    if addressing.has(Family::Ipv6) {
+        ROUTER_SYSCTLS_V6
+    } else {
+        ROUTER_SYSCTLS
+    }
+}
+
 /// Creates the namespaces on `threads` dedicated threads. `claimed` is called with each
 /// name just before it is claimed, and `created` with its name and inode the moment the
 /// namespace exists, so the caller's ledger knows its identity before anything else happens.
@@ -139,6 +179,7 @@ pub fn create_all(
     claimed: &(dyn Fn(&str) + Sync),
     created: &(dyn Fn(&str, u64) + Sync),
     stop: &std::sync::atomic::AtomicBool,
+    sysctls: &[(&str, &str)],
 ) -> (Vec<Netns>, Option<NetnsError>) {
     let threads = threads.clamp(1, names.len().max(1));
     let chunk = names.len().div_ceil(threads).max(1);
@@ -173,7 +214,7 @@ pub fn create_all(
                             break;
                         }
                         claimed(name);
-                        let r = create_one(name, created);
+                        let r = create_one(name, created, sysctls);
                         // Back to the host namespace whatever happened.
                         if let Err(source) = setns(host.as_fd(), CloneFlags::CLONE_NEWNET) {
                             stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -210,7 +251,7 @@ pub fn create_all(
 }
 
 /// Runs on a dedicated thread, which it leaves inside the new namespace.
-fn create_one(name: &str, created: &(dyn Fn(&str, u64) + Sync)) -> Result<Netns, NetnsError> {
+fn create_one(name: &str, created: &(dyn Fn(&str, u64) + Sync), sysctls: &[(&str, &str)]) -> Result<Netns, NetnsError> {
     let path = path_of(name);
     let sys = |step, source| NetnsError::Sys {
         name: name.to_string(),
@@ -247,7 +288,7 @@ fn create_one(name: &str, created: &(dyn Fn(&str, u64) + Sync)) -> Result<Netns,
     let ino = fstat(fd.as_fd()).map_err(|e| undo(sys("stat", e)))?.st_ino;
     // From here on the namespace is the lab's: its identity goes to the ledger at once.
     created(name, ino);
-    for (key, value) in ROUTER_SYSCTLS {
+    for (key, value) in sysctls {
         let p = format!("/proc/sys/{key}");
         std::fs::write(&p, value).map_err(|source| {
             undo(NetnsError::Io {

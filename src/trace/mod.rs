@@ -9,14 +9,14 @@
 
 pub mod parse;
 
-use crate::config::{Graph, Lab};
+use crate::config::{Family, Graph, Lab};
 use crate::lab::LabError;
 use serde::Serialize;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::time::Duration;
 
 pub const TRACEROUTE: &str = "/usr/sbin/traceroute";
-/// IP's TTL field is 8 bits: no probe can cross more routers.
+/// IP's TTL field (IPv6's hop limit) is 8 bits: no probe can cross more routers.
 pub const MAX_TTL: usize = 255;
 /// Traces `check` runs at once.
 pub const CHECK_CONCURRENCY: usize = 8;
@@ -26,7 +26,9 @@ pub const CHECK_CONCURRENCY: usize = 8;
 pub struct Target {
     /// As the user wrote it, or the router's name.
     pub label: String,
-    pub addr: Ipv4Addr,
+    /// The family traced: that of `addr`.
+    pub family: Family,
+    pub addr: IpAddr,
     /// Hops the rule predicts (None for an address the plan cannot place).
     pub expected: Option<usize>,
     /// The router that owns `addr`.
@@ -41,51 +43,81 @@ fn input(msg: String) -> LabError {
 /// shortest path from `from`. That link's subnet is reached through the neighbour, one hop
 /// short of `to`, so the trace takes exactly dist(from, to) hops; through a link whose other
 /// end is as far as `to`, BGP may pick that end and add a hop.
-pub fn nearest_addr(lab: &Lab, from: usize, to: usize) -> Ipv4Addr {
+pub fn nearest_addr(lab: &Lab, from: usize, to: usize, family: Family) -> IpAddr {
     let d = lab.graph.distances_from(from);
     let r = &lab.routers[to];
     r.interfaces
         .iter()
         .find(|i| d[to].is_some_and(|dt| d[i.peer_index].map(|dp| dp + 1) == Some(dt)))
-        .map(|i| i.addr)
-        .unwrap_or(r.router_id)
+        .and_then(|i| i.addr(family))
+        .map(|a| a.addr)
+        // A router without links is the single router of a 1-router lab: the origin.
+        .or_else(|| lab.stub(family).map(|s| s.addr))
+        .unwrap_or(IpAddr::V4(r.router_id))
 }
 
 /// Hops the rule predicts from `from` to address `addr` of router `owner`: its distance,
 /// unless the address is on a link whose other end is as far from `from` (then BGP may
 /// reach it through either end: no single prediction).
-fn expected_to_addr(lab: &Lab, from: usize, owner: usize, addr: Ipv4Addr) -> Option<usize> {
+fn expected_to_addr(lab: &Lab, from: usize, owner: usize, addr: IpAddr) -> Option<usize> {
     let d = lab.graph.distances_from(from);
     let dj = d[owner]?;
     let tie = lab.routers[owner]
         .interfaces
         .iter()
-        .any(|i| i.addr == addr && d[i.peer_index] == Some(dj));
+        .any(|i| i.holds(addr) && d[i.peer_index] == Some(dj));
     (!tie).then_some(dj as usize)
 }
 
-/// Resolves `--to`: `world`, a router (name, index, ASnnn) or an IPv4 address of the lab.
-pub fn resolve_target(lab: &Lab, from: usize, spec: &str) -> Result<Target, LabError> {
+/// The family a trace uses: the one asked for (`-4`/`-6`), which the lab must run, else
+/// the lab's first (IPv4 where it has it).
+pub fn family_for(lab: &Lab, asked: Option<Family>) -> Result<Family, LabError> {
+    match asked {
+        Some(f) if !lab.family.has(f) => Err(input(format!(
+            "lab {} runs {} only (`[addressing] family = \"{}\"`): trace it without {}",
+            lab.name,
+            lab.families()
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            lab.family.name(),
+            f.flag()
+        ))),
+        Some(f) => Ok(f),
+        None => Ok(lab.families()[0]),
+    }
+}
+
+/// Resolves `--to` in `family`: `world`, a router (name, index, ASnnn) or an address of the
+/// lab (whose own family then decides).
+pub fn resolve_target(lab: &Lab, from: usize, spec: &str, family: Family) -> Result<Target, LabError> {
     let origin = lab.origin();
     if spec == "world" {
+        let stub = lab
+            .stub(family)
+            .ok_or_else(|| input(format!("lab {} has no {family} world", lab.name)))?;
         return Ok(Target {
             label: "world".into(),
-            addr: lab.stub_addr,
+            family,
+            addr: stub.addr,
             expected: Some(lab.graph.distance(from) as usize),
             router: Some(origin),
         });
     }
     if let Some(j) = lab.resolve_router(spec) {
+        let addr = nearest_addr(lab, from, j, family);
         return Ok(Target {
             label: lab.routers[j].name.clone(),
-            addr: nearest_addr(lab, from, j),
+            family: Family::of(addr),
+            addr,
             expected: Some(lab.graph.hops(from, j) as usize),
             router: Some(j),
         });
     }
-    if let Ok(addr) = spec.parse::<Ipv4Addr>() {
-        // Probes only go to the lab's own addresses (network rule): links and the stub.
-        let owner = if lab.stub_prefix.contains(&addr) {
+    if let Ok(addr) = spec.parse::<IpAddr>() {
+        // Probes only go to the lab's own addresses (network rule): links and the stubs.
+        let owner = if lab.stubs.iter().any(|s| s.prefix.contains(&addr)) {
             Some(origin)
         } else {
             lab.router_of_addr(addr).map(|r| r.index)
@@ -93,19 +125,33 @@ pub fn resolve_target(lab: &Lab, from: usize, spec: &str) -> Result<Target, LabE
         return match owner {
             Some(j) => Ok(Target {
                 label: spec.into(),
+                family: Family::of(addr),
                 addr,
                 expected: expected_to_addr(lab, from, j, addr),
                 router: Some(j),
             }),
-            None => Err(input(format!(
-                "{addr} is not an address of lab {}: nsbgp only probes the lab's own addresses \
-                 (its links in {} and the stub {}); use a router name, an address from `nsbgp exec ROUTER -- ip -br addr`, or `world`",
-                lab.name, lab.link_pool, lab.stub_prefix
-            ))),
+            None => {
+                let pools: Vec<String> = lab
+                    .families()
+                    .iter()
+                    .map(|f| match f {
+                        Family::Ipv4 => lab.link_pool.to_string(),
+                        Family::Ipv6 => lab.v6_link_pool.to_string(),
+                    })
+                    .collect();
+                let stubs: Vec<String> = lab.stubs.iter().map(|s| s.prefix.to_string()).collect();
+                Err(input(format!(
+                    "{addr} is not an address of lab {}: nsbgp only probes the lab's own addresses \
+                     (its links in {} and the stub {}); use a router name, an address from `nsbgp exec ROUTER -- ip -br addr`, or `world`",
+                    lab.name,
+                    pools.join(" and "),
+                    stubs.join(" and ")
+                )))
+            }
         };
     }
     Err(input(format!(
-        "--to {spec:?}: use `world`, a router ({}0, 0 or AS{}), or an IPv4 address of the lab",
+        "--to {spec:?}: use `world`, a router ({}0, 0 or AS{}), or an address of the lab",
         lab.router_prefix, lab.first_asn
     )))
 }
@@ -186,6 +232,7 @@ pub async fn trace(lab: &Lab, from: usize, target: &Target) -> Result<TraceResul
     let fd = crate::netns::open_named(&src.name).map_err(|e| LabError::Runtime(e.to_string()))?;
     let cmd = crate::runner::InRouter::new(TRACEROUTE)
         .args([
+            target.family.flag(),
             "-n",
             "-q",
             "1",
@@ -258,6 +305,8 @@ pub fn check_cap(lab: &Lab, from: usize, target: &Target) -> Result<(), LabError
 /// One `check` case.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
+    /// The family traced ("ipv4", "ipv6"): `check` runs every case in every family of the lab.
+    pub family: Family,
     pub from: String,
     pub to: String,
     pub expected: usize,
@@ -348,27 +397,33 @@ mod tests {
     #[test]
     fn targets_and_expected_hops() {
         let l = lab(10);
-        let w = resolve_target(&l, 9, "world").unwrap();
+        let w = resolve_target(&l, 9, "world", Family::Ipv4).unwrap();
         assert_eq!((w.addr.to_string(), w.expected), ("198.51.100.1".into(), Some(9)));
         // ROUTER_3 seen from ROUTER_9: its address on link 4 (facing ROUTER_4), 6 hops.
-        let r = resolve_target(&l, 9, "ROUTER_3").unwrap();
+        let r = resolve_target(&l, 9, "ROUTER_3", Family::Ipv4).unwrap();
         assert_eq!(
             (r.addr.to_string(), r.expected, r.router),
             ("172.31.4.2".into(), Some(6), Some(3))
         );
         // Seen from ROUTER_0: its address on link 3 (facing ROUTER_2).
-        assert_eq!(resolve_target(&l, 0, "AS103").unwrap().addr.to_string(), "172.31.3.1");
-        assert_eq!(resolve_target(&l, 5, "7").unwrap().expected, Some(2));
-        let a = resolve_target(&l, 5, "172.31.2.1").unwrap();
+        assert_eq!(
+            resolve_target(&l, 0, "AS103", Family::Ipv4).unwrap().addr.to_string(),
+            "172.31.3.1"
+        );
+        assert_eq!(resolve_target(&l, 5, "7", Family::Ipv4).unwrap().expected, Some(2));
+        let a = resolve_target(&l, 5, "172.31.2.1", Family::Ipv4).unwrap();
         assert_eq!((a.router, a.expected), (Some(2), Some(3)));
-        assert_eq!(resolve_target(&l, 5, "198.51.100.77").unwrap().expected, Some(5));
+        assert_eq!(
+            resolve_target(&l, 5, "198.51.100.77", Family::Ipv4).unwrap().expected,
+            Some(5)
+        );
     }
 
     #[test]
     fn outside_addresses_and_nonsense_are_refused() {
         let l = lab(10);
         for bad in ["8.8.8.8", "203.0.113.5", "172.31.200.1", "ROUTER_10", "moon", ""] {
-            match resolve_target(&l, 1, bad) {
+            match resolve_target(&l, 1, bad, Family::Ipv4) {
                 Err(LabError::Input(m)) => assert!(!m.is_empty()),
                 other => panic!("{bad}: {other:?}"),
             }
@@ -378,10 +433,10 @@ mod tests {
     #[test]
     fn ttl_cap_and_max_ttl() {
         let l = lab(1000);
-        let far = resolve_target(&l, 999, "world").unwrap();
+        let far = resolve_target(&l, 999, "world", Family::Ipv4).unwrap();
         let e = check_cap(&l, 999, &far).unwrap_err();
         assert!(e.to_string().contains("255"), "{e}");
-        let ok = resolve_target(&l, 255, "world").unwrap();
+        let ok = resolve_target(&l, 255, "world", Family::Ipv4).unwrap();
         assert!(check_cap(&l, 255, &ok).is_ok());
         assert_eq!(max_ttl(&l, Some(255)), 255);
         assert_eq!(max_ttl(&l, Some(9)), 11);
@@ -419,23 +474,29 @@ mod tests {
     fn graph_targets_and_consecutive_hops() {
         let r = shaped(6, "[topology]\nshape = \"ring\"\n");
         // ROUTER_4 reaches the world the short way round: 2 hops.
-        assert_eq!(resolve_target(&r, 4, "world").unwrap().expected, Some(2));
+        assert_eq!(resolve_target(&r, 4, "world", Family::Ipv4).unwrap().expected, Some(2));
         // ROUTER_5 seen from ROUTER_1: 2 hops via ROUTER_0, so its address on link 6 (0—5).
-        let t = resolve_target(&r, 1, "ROUTER_5").unwrap();
+        let t = resolve_target(&r, 1, "ROUTER_5", Family::Ipv4).unwrap();
         assert_eq!(t.expected, Some(2));
-        assert_eq!(Some(t.addr), r.interface_to(5, 0).map(|i| i.addr));
+        assert_eq!(Some(t.addr), r.interface_to(5, 0).map(|i| i.first_addr().addr));
         // An address on a link whose far end is as far as the owner: no single prediction.
         let g = shaped(4, "[topology]\nshape = \"ring\"\n");
-        let a = g.interface_to(1, 2).unwrap().addr; // from 3: ROUTER_1 and ROUTER_2 are 2 and 1 hops
-        assert_eq!(resolve_target(&g, 3, &a.to_string()).unwrap().expected, Some(2));
+        let a = g.interface_to(1, 2).unwrap().first_addr().addr; // from 3: ROUTER_1 and ROUTER_2 are 2 and 1 hops
+        assert_eq!(
+            resolve_target(&g, 3, &a.to_string(), Family::Ipv4).unwrap().expected,
+            Some(2)
+        );
         let odd = shaped(5, "[topology]\nshape = \"ring\"\n");
-        let a = odd.interface_to(2, 3).unwrap().addr; // from 0: both ends are 2 hops away
-        assert_eq!(resolve_target(&odd, 0, &a.to_string()).unwrap().expected, None);
+        let a = odd.interface_to(2, 3).unwrap().first_addr().addr; // from 0: both ends are 2 hops away
+        assert_eq!(
+            resolve_target(&odd, 0, &a.to_string(), Family::Ipv4).unwrap().expected,
+            None
+        );
         // Another origin: the world is where it is.
         let o = shaped(5, "[topology]\nshape = \"star\"\norigin = 3\n");
-        let w = resolve_target(&o, 4, "world").unwrap();
+        let w = resolve_target(&o, 4, "world", Family::Ipv4).unwrap();
         assert_eq!((w.expected, w.router), (Some(2), Some(3)));
-        assert_eq!(o.router_of_addr(o.stub_addr).map(|r| r.index), Some(3));
+        assert_eq!(o.router_of_addr(o.stubs[0].addr).map(|r| r.index), Some(3));
         // Hops must walk the graph.
         let gr = &r.graph;
         assert!(consecutive(gr, 3, &[Some(2), Some(1), Some(0)]));

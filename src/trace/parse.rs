@@ -1,12 +1,12 @@
 //! Parser for Debian traceroute's output as nsbgp runs it (`-n -q 1`): one line per TTL,
 //! ` 3  172.31.7.2  0.123 ms`, ` 4  *` for silence, `!H`/`!N`/… annotations after the time.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawHop {
     pub ttl: u32,
-    pub addr: Option<Ipv4Addr>,
+    pub addr: Option<IpAddr>,
     pub rtt_ms: Option<f64>,
     /// `!H`, `!N`, `!X`… when the hop reported the target unreachable.
     pub note: Option<String>,
@@ -33,7 +33,7 @@ pub fn parse(output: &str) -> Parsed {
             continue;
         };
         let rest: Vec<&str> = words.collect();
-        let addr = rest.first().and_then(|w| w.parse::<Ipv4Addr>().ok());
+        let addr = rest.first().and_then(|w| w.parse::<IpAddr>().ok());
         let rtt_ms = rest
             .windows(2)
             .find(|w| w[1] == "ms")

@@ -4,7 +4,7 @@
 //! of each router's ~16 MB is, byte for byte, what every other router holds — once the
 //! daemons run without address-space randomisation, so the pointers inside those pages agree.
 //! With `merge_memory` on, the daemons start that way and opted in to KSM
-//! (`PR_SET_MEMORY_MERGE`, see `frr::spawn`), and `up` makes sure ksmd runs and scans fast
+//! (`PR_SET_MEMORY_MERGE`, see `crate::launch`), and `up` makes sure ksmd runs and scans fast
 //! enough for the lab. Measured on chain-100: 15.7 → 3.8–5.0 MB per router.
 //!
 //! ksmd runs at nice 5: on a 2-core host busy with hundreds of starting daemons it got
@@ -116,7 +116,7 @@ fn saved_value(text: &str, key: &str) -> Option<i64> {
 /// under this one lock (`ksm.lock` in the state root), held until the returned file drops.
 fn host_lock(state_root: &Path) -> Result<std::fs::File, String> {
     let p = state_root.join("ksm.lock");
-    let f = super::state::lock_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let f = crate::host::lock_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     // SAFETY: flock on an fd we own; blocks only for another nsbgp's few sysfs writes.
     if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) } != 0 {
         return Err(format!("{}: {}", p.display(), std::io::Error::last_os_error()));

@@ -1,4 +1,5 @@
-//! Starting a router's daemons (FRR's zebra and bgpd, or BIRD) inside its namespace and chroot.
+//! Starting a router's daemons (of any suite: FRR's zebra and bgpd, BIRD) inside its namespace
+//! and chroot. What to run (program, arguments) the suite says ([`crate::suite::RoutingSuite`]).
 //!
 //! The launcher forks, and the child joins the router's network namespace, takes a private
 //! mount namespace, bind-mounts the chroot ([`crate::rootfs`]) and execs the daemon with
@@ -54,41 +55,10 @@ pub fn pid_file(dirs: &RouterDirs, daemon: Daemon) -> PathBuf {
     dirs.run().join(format!("{}.pid", daemon.name()))
 }
 
-fn args(lab: &Lab, daemon: Daemon) -> Vec<String> {
-    if daemon == Daemon::Bird {
-        return crate::bird::args();
-    }
-    let d = daemon.name();
-    let mut a: Vec<String> = vec![
-        "-d".into(),
-        "-f".into(),
-        format!("/etc/frr/{d}.conf"),
-        "-i".into(),
-        format!("/var/run/frr/{d}.pid"),
-        "-z".into(),
-        "/var/run/frr/zserv.api".into(),
-        "--vty_socket".into(),
-        "/var/run/frr".into(),
-        "-A".into(),
-        "127.0.0.1".into(),
-        "-P".into(),
-        daemon.vty_port().to_string(),
-        "-u".into(),
-        "frr".into(),
-        "-g".into(),
-        "frr".into(),
-        "--limit-fds".into(),
-        lab.limit_fds.to_string(),
-    ];
-    if daemon == Daemon::Bgpd {
-        a.extend(["-p".into(), "179".into()]);
-    }
-    a
-}
-
 /// Starts one daemon (of either suite) and returns its pid once it is ready.
 pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u32, SpawnError> {
-    let program = crate::suite::program(lab, daemon);
+    let suite = crate::suites::of(daemon.suite());
+    let program = suite.program(lab, daemon);
     let log = launch.dirs.log().join(format!("{}.stderr", daemon.name()));
     let pidf = pid_file(&launch.dirs, daemon);
     let _ = std::fs::remove_file(&pidf);
@@ -103,7 +73,7 @@ pub async fn start(lab: &Lab, launch: &RouterLaunch, daemon: Daemon) -> Result<u
     let netns = launch.netns.try_clone().map_err(exec_err)?;
     // The daemon drops to the `frr` user itself (-u/-g), after binding its ports.
     let cmd = crate::runner::InRouter::new(&program)
-        .args(args(lab, daemon))
+        .args(suite.args(lab, daemon))
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         // Many small processes: one malloc arena each keeps their footprint small.
@@ -195,22 +165,16 @@ pub fn read_pid(path: &std::path::Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// First line of `PROGRAM --version` ("bgpd version 8.4.4"), if the program runs.
-pub fn version_line(program: &std::path::Path) -> Option<String> {
-    let out = std::process::Command::new(program).arg("--version").output().ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .map(|l| l.trim().to_string())
-}
-
 /// Stops a router's daemon if it runs: `signal`, then SIGKILL if it has not exited within 3 s.
 pub async fn stop(dirs: &RouterDirs, daemon: Daemon, signal: nix::sys::signal::Signal) {
-    use crate::lab::{pid_alive, pid_comm};
+    use crate::host::{pid_alive, pid_comm};
     let Some(pid) = read_pid(&pid_file(dirs, daemon)) else {
         return;
     };
-    if !(pid_alive(pid) && pid_comm(pid).as_deref() == Some(daemon.name())) {
+    // The router's own daemon only (rooted in its directory): the pid file of a daemon that
+    // died may name a pid the kernel has given to another process since.
+    let ours = crate::host::root_of(pid).is_some_and(|r| r.starts_with(&dirs.base));
+    if !(pid_alive(pid) && pid_comm(pid).as_deref() == Some(daemon.name()) && ours) {
         return;
     }
     let p = nix::unistd::Pid::from_raw(pid as i32);

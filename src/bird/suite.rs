@@ -1,0 +1,167 @@
+//! BIRD 2 as a [`RoutingSuite`]: one `bird` per router, its control socket for everything
+//! nsbgp asks.
+
+use crate::config::{Daemon, Lab, Suite};
+use crate::suite::{self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, Target};
+use futures::future::BoxFuture;
+use ipnet::Ipv4Net;
+use std::path::{Path, PathBuf};
+
+pub struct Bird;
+
+impl RoutingSuite for Bird {
+    fn suite(&self) -> Suite {
+        Suite::Bird
+    }
+
+    fn program(&self, _lab: &Lab, _daemon: Daemon) -> PathBuf {
+        PathBuf::from(super::BIRD)
+    }
+
+    fn args(&self, _lab: &Lab, _daemon: Daemon) -> Vec<String> {
+        super::args()
+    }
+
+    fn user(&self) -> &'static str {
+        super::USER
+    }
+
+    fn config_files(&self, lab: &Lab, index: usize, _password: &str) -> Vec<(String, String)> {
+        vec![(format!("{}.conf", Daemon::Bird.name()), super::conf::render(lab, index))]
+    }
+
+    fn check_installed(&self, lab: &Lab) -> Result<(), String> {
+        let routers = lab.routers.iter().filter(|r| r.suite == Suite::Bird).count();
+        if !Path::new(super::BIRD).is_file() {
+            return Err(format!(
+                "{routers} router(s) run BIRD but {} does not exist; install BIRD 2 (`apt-get install -y bird2`)",
+                super::BIRD
+            ));
+        }
+        if suite::ids(self).is_err() {
+            return Err(format!(
+                "{routers} router(s) run BIRD but there is no `{}` user for it to run as; install the bird2 package (`apt-get install -y bird2`)",
+                super::USER
+            ));
+        }
+        Ok(())
+    }
+
+    fn doctor_checks(&self, _lab: Option<&Lab>) -> Vec<Check> {
+        let mut v = Vec::new();
+        let p = Path::new(super::BIRD);
+        let version = super::version_line(p);
+        let two = version
+            .as_deref()
+            .and_then(|l| l.split_whitespace().last())
+            .is_some_and(|v| v.starts_with("2."));
+        v.push(check(
+            "BIRD",
+            two,
+            match &version {
+                Some(l) if two => l.clone(),
+                Some(l) => format!("{l}: nsbgp's bird.conf is for BIRD 2"),
+                None => format!("{} not found", p.display()),
+            },
+            "apt-get install -y bird2",
+        ));
+        let user = nix::unistd::User::from_name(super::USER).ok().flatten().is_some();
+        v.push(check(
+            "bird user",
+            user,
+            if user { "present" } else { "missing" },
+            "apt-get install -y bird2 (it creates the user)",
+        ));
+        v
+    }
+
+    /// An FRR-only host needs none of BIRD: checked only when the lab file asks for it.
+    fn checked_by_default(&self) -> bool {
+        false
+    }
+
+    /// BENCHMARKS.md, 2026-11-26: chain-1000-bird 4.27 MB per router with its ~1000 routes
+    /// each, 2.6 MB of daemon RSS per router at 100: ~2 MB per idle router and ~2.5 KB per
+    /// route.
+    fn estimate_mb(&self, count: u64, lab_routers: u64, _merge: bool) -> u64 {
+        count * 2 + count * lab_routers * 5 / 2048
+    }
+
+    fn version(&self, _lab: &Lab) -> Option<String> {
+        super::version_line(Path::new(super::BIRD)).and_then(|l| l.split_whitespace().last().map(str::to_string))
+    }
+
+    fn observers<'a>(
+        &'a self,
+        lab: &'a Lab,
+        state_dir: &'a Path,
+        routers: &'a [usize],
+        _password: &'a str,
+    ) -> BoxFuture<'a, Vec<Box<dyn Observer>>> {
+        Box::pin(async move { super::observe::open(lab, state_dir, routers) })
+    }
+
+    fn command_daemon(&self) -> Option<Daemon> {
+        Some(Daemon::Bird)
+    }
+
+    fn default_daemon(&self, _lab: &Lab) -> Daemon {
+        Daemon::Bird
+    }
+
+    fn run_commands<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        _fixed: Option<Daemon>,
+        commands: &'a [String],
+    ) -> BoxFuture<'a, Vec<Answer>> {
+        Box::pin(super::commands::run_bird(target, commands))
+    }
+
+    fn attach<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        _daemon: Daemon,
+        _named: bool,
+    ) -> BoxFuture<'a, Result<suite::terminal::End, AttachError>> {
+        Box::pin(async move {
+            let path = super::ctl_path(&target.dirs);
+            super::attach::run(
+                &path,
+                &format!("{}> ", target.name()),
+                &super::attach::banner(target.name(), target.asn(), &path),
+            )
+            .await
+            .map_err(AttachError::Session)
+        })
+    }
+
+    fn shell(&self, router: &str) -> Result<PathBuf, String> {
+        Err(format!(
+            "vtysh is FRR-only and {router} runs BIRD; use `nsbgp attach {router}` (BIRD's control socket) or `nsbgp vty {router} -c 'show route'`"
+        ))
+    }
+
+    /// BIRD announces what is on its `lo` (bird.conf): there the address is the announcement.
+    fn announce<'a>(
+        &'a self,
+        _target: &'a Target<'a>,
+        _prefix: Ipv4Net,
+        _on: bool,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn clab_node(&self, clab: &Lab, index: usize, node: &str, holds_world: bool, images: &ClabImages) -> ClabNode {
+        use super::clab::{bird_exec, BIRD_CONF};
+        ClabNode {
+            image: images.bird.to_string(),
+            binds: vec![format!("{node}/bird.conf:{BIRD_CONF}")],
+            exec: bird_exec(clab, index, holds_world),
+            files: vec![(
+                Path::new(node).join("bird.conf"),
+                super::conf::render_for_container(clab, index),
+            )],
+        }
+    }
+}

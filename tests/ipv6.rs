@@ -1,0 +1,475 @@
+//! IPv6 and dual-stack labs on real namespaces and daemons (`[addressing] family`), checked
+//! with independent tools: `ip -6 route`/`ip -4 route` for the FIBs, `ping -6`, Debian's
+//! `traceroute -6` run here (not through nsbgp), `/proc/sys` for the namespace settings,
+//! FRR's own vtysh and BIRD's birdc for the sessions. Plus hostile values of the new keys:
+//! exit 2, nothing created.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+fn up_wait(lab: &TestLab, timeout_s: u32) {
+    let t = timeout_s.to_string();
+    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", &t]);
+    assert_ok(&out, "up --wait");
+}
+
+fn in_ns(router: &str, cmd: &[&str]) -> String {
+    let mut args = vec!["netns", "exec", router];
+    args.extend_from_slice(cmd);
+    let o = sh("ip", &args);
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The default route of a family as the kernel has it: (protocol, device), via `ip route`.
+fn kernel_default(router: &str, flag: &str) -> Option<(String, String)> {
+    let out = in_ns(router, &["ip", flag, "-j", "route", "show", "default"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    let r = v.as_array()?.first()?;
+    Some((r["protocol"].as_str()?.to_string(), r["dev"].as_str()?.to_string()))
+}
+
+/// Every global address of a router per `ip -j addr`, with whether it is still tentative.
+fn addrs(router: &str, flag: &str) -> Vec<(String, bool)> {
+    let out = in_ns(router, &["ip", flag, "-j", "addr", "show"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    let mut got = vec![];
+    for l in v.as_array().into_iter().flatten() {
+        for a in l["addr_info"].as_array().into_iter().flatten() {
+            if a["scope"] == "global" {
+                got.push((
+                    format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]),
+                    a["tentative"].as_bool().unwrap_or(false),
+                ));
+            }
+        }
+    }
+    got.sort();
+    got
+}
+
+fn status(lab: &TestLab) -> Value {
+    let out = lab.on_lab(&["status", "--json"]);
+    assert_ok(&out, "status --json");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// traceroute run here, inside `from`'s namespace: the hop addresses it printed (`*` for
+/// silence). Bounded by `-m` and `-w 1`.
+fn raw_traceroute(from: &str, flag: &str, target: &str, max: usize) -> Vec<String> {
+    let m = max.to_string();
+    let out = in_ns(
+        from,
+        &[
+            "/usr/sbin/traceroute",
+            flag,
+            "-n",
+            "-q",
+            "1",
+            "-w",
+            "1",
+            "-m",
+            &m,
+            target,
+        ],
+    );
+    out.lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect()
+}
+
+/// The dual FRR chain of 70: sessions in both families on every link, both defaults in every
+/// FIB (via the neighbour towards ROUTER_0), the origin's world reachable in both, and a
+/// 69-hop `trace -6` (past the kernel's default hop limit of 64).
+#[test]
+fn dual_frr_chain_of_70() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("v6c", 70, "[addressing]\nfamily = \"dual\"\n");
+    up_wait(&lab, 300);
+    let n = 70;
+    let last = lab.router(n - 1);
+
+    // The namespace settings `up` made for IPv6 (read back from /proc/sys of the namespace).
+    for (key, want) in [
+        ("net/ipv6/conf/all/forwarding", "1"),
+        ("net/ipv6/conf/default/accept_dad", "0"),
+        ("net/ipv6/icmp/ratelimit", "0"),
+        ("net/ipv6/conf/default/hop_limit", "255"),
+        ("net/ipv6/conf/all/disable_ipv6", "0"),
+    ] {
+        let got = in_ns(&last, &["cat", &format!("/proc/sys/{key}")]);
+        assert_eq!(got.trim(), want, "{key} in {last}");
+    }
+
+    // Addresses: router k (0 < k < 69) holds .1/::1 on link k and .2/::2 on link k+1, none
+    // tentative (DAD is off), nothing else global.
+    let k = 35;
+    assert_eq!(
+        addrs(&lab.router(k), "-6"),
+        vec![
+            ("2001:db8:31:23::1/64".to_string(), false),
+            ("2001:db8:31:24::2/64".to_string(), false)
+        ]
+    );
+    assert_eq!(
+        addrs(&lab.router(k), "-4"),
+        vec![
+            ("172.31.35.1/24".to_string(), false),
+            ("172.31.36.2/24".to_string(), false)
+        ]
+    );
+    let origin6 = addrs(&lab.router(0), "-6");
+    assert!(
+        origin6.contains(&("2001:db8:100::1/48".to_string(), false)),
+        "{origin6:?}"
+    );
+
+    // Both defaults in every FIB, via BGP, through the neighbour towards ROUTER_0 (the
+    // interface is named after it); the origin originates them and installs none.
+    for i in 0..n {
+        let r = lab.router(i);
+        for flag in ["-4", "-6"] {
+            let d = kernel_default(&r, flag);
+            if i == 0 {
+                assert_eq!(d, None, "{r} {flag}");
+            } else {
+                assert_eq!(d, Some(("bgp".to_string(), lab.router(i - 1))), "{r} {flag}");
+            }
+        }
+    }
+
+    // status: both families, path lengths = distance, converged.
+    let v = status(&lab);
+    assert_eq!(v["converged"], true, "{v}");
+    for (i, r) in v["routers"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(r["neighbors"], if i == 0 || i == n - 1 { 2 } else { 4 }, "{r}");
+        assert_eq!(r["established"], r["neighbors"], "{r}");
+        // 68 links or 67 far links + stub + default, in each family.
+        let far = 69 - if i == 0 || i == n - 1 { 1 } else { 2 };
+        let expected = 2 * (far + if i == 0 { 0 } else { 2 });
+        assert_eq!(r["bgp_routes"], expected, "{r}");
+        if i == 0 {
+            assert_eq!(
+                (r["has_default_v6"].clone(), r["default_v6_as_path_len"].clone()),
+                (false.into(), Value::Null)
+            );
+        } else {
+            assert_eq!(r["has_default"], true, "{r}");
+            assert_eq!(r["has_default_v6"], true, "{r}");
+            assert_eq!(r["default_as_path_len"], i, "{r}");
+            assert_eq!(r["default_v6_as_path_len"], i, "{r}");
+        }
+    }
+    // FRR's own account of the IPv6 sessions and the far end's IPv6 default path.
+    let sum: Value = serde_json::from_str(&vtysh(&lab, &lab.router(1), "show bgp ipv6 unicast summary json")).unwrap();
+    let peers: BTreeSet<String> = sum["peers"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        peers,
+        BTreeSet::from(["2001:db8:31:1::2".to_string(), "2001:db8:31:2::1".to_string()])
+    );
+    assert!(
+        sum["peers"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|p| p["state"] == "Established"),
+        "{sum}"
+    );
+    let d: Value = serde_json::from_str(&vtysh(&lab, &last, "show bgp ipv6 unicast ::/0 json")).unwrap();
+    let best = d["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["bestpath"]["overall"] == true)
+        .unwrap();
+    assert_eq!(best["aspath"]["length"], 69, "{best}");
+
+    // ping -6 and ping to the world from the far end.
+    for (flag, world) in [("-6", "2001:db8:100::1"), ("-4", "198.51.100.1")] {
+        let o = sh(
+            "ip",
+            &["netns", "exec", &last, "ping", flag, "-c", "1", "-W", "3", world],
+        );
+        assert!(o.status.success(), "ping {flag} {world} from {last}: {}", text(&o));
+    }
+
+    // traceroute -6 here: 69 hops, router k-1 … 0 in order, the world last.
+    let hops = raw_traceroute(&last, "-6", "2001:db8:100::1", 72);
+    assert_eq!(hops.len(), 69, "{hops:?}");
+    for (t, h) in hops.iter().enumerate().take(68) {
+        // Hop t+1 is router 68-t, answering from its address on link 69-t (its ::2 end).
+        assert_eq!(h, &format!("2001:db8:31:{:x}::2", 69 - t), "hop {}", t + 1);
+    }
+    assert_eq!(hops[68], "2001:db8:100::1");
+
+    // nsbgp trace -6: the same 69 hops mapped to routers; -4 gives 69 as well.
+    for flag in ["-6", "-4"] {
+        let out = lab.on_lab(&["trace", "--from", &last, "--to", "world", flag, "--json"]);
+        assert_ok(&out, "trace");
+        let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (t["hop_count"].clone(), t["reached"].clone()),
+            (69.into(), true.into()),
+            "{t}"
+        );
+        let routers: Vec<String> = t["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["router"].as_str().unwrap_or("?").to_string())
+            .collect();
+        let want: Vec<String> = (0..69).rev().map(|k| lab.router(k)).collect();
+        assert_eq!(routers, want, "{flag}");
+    }
+    let o = lab.on_lab(&["trace", "--from", &last, "--to", "2001:db8:31:1::1", "-4"]);
+    assert_eq!(o.status.code(), Some(2), "an IPv6 address with -4: {}", text(&o));
+
+    // check runs every case in both families.
+    let out = lab.on_lab(&["check", "--sample", "3", "--json"]);
+    assert_ok(&out, "check");
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fams: BTreeSet<&str> = c["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["family"].as_str().unwrap())
+        .collect();
+    assert_eq!(fams, BTreeSet::from(["ipv4", "ipv6"]));
+    assert_eq!(c["failed"], 0, "{c}");
+
+    let out = lab.on_lab(&["down"]);
+    assert_ok(&out, "down");
+    lab.assert_clean();
+}
+
+/// An IPv6-only ring of 8 BIRD routers: no IPv4 on any link, every router's IPv6 default via
+/// a neighbour on a shortest path, ROUTER_4 (opposite) 4 hops from the world either way.
+#[test]
+fn bird_v6_only_ring() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new(
+        "v6r",
+        8,
+        "[topology]\nshape = \"ring\"\n[daemons]\nsuite = \"bird\"\n[addressing]\nfamily = \"ipv6\"\n",
+    );
+    up_wait(&lab, 120);
+    for i in 0..8 {
+        let r = lab.router(i);
+        assert_eq!(addrs(&r, "-4"), vec![], "{r} has IPv4 addresses");
+        assert_eq!(addrs(&r, "-6").len(), if i == 0 { 3 } else { 2 }, "{r}");
+        // Distance to the origin around the ring, and the neighbours on shortest paths.
+        let dist = i.min(8 - i);
+        let ok: Vec<String> = [(i + 7) % 8, (i + 1) % 8]
+            .into_iter()
+            .filter(|&j| j.min(8 - j) + 1 == dist)
+            .map(|j| lab.router(j))
+            .collect();
+        let d = kernel_default(&r, "-6");
+        if i == 0 {
+            assert_eq!(d, None);
+        } else {
+            let (proto, dev) = d.unwrap_or_else(|| panic!("{r}: no IPv6 default"));
+            assert_eq!(proto, "bird", "{r}");
+            assert!(ok.contains(&dev), "{r}: default via {dev}, expected one of {ok:?}");
+        }
+        assert_eq!(
+            kernel_default(&r, "-4"),
+            None,
+            "{r}: an IPv4 default in an IPv6-only lab"
+        );
+    }
+    // BIRD's own account: two established IPv6 sessions, router id = AS as a 32-bit value.
+    let sock = format!("/run/nsbgp/{}/routers/{}/run/bird.ctl", lab.name, lab.router(4));
+    let o = sh("birdc", &["-s", &sock, "show", "protocols"]);
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        t.lines()
+            .filter(|l| l.starts_with("bgp") && l.contains("Established"))
+            .count(),
+        2,
+        "{t}"
+    );
+    let o = sh("birdc", &["-s", &sock, "show", "status"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Router ID is 0.0.0.104"),
+        "{}",
+        text(&o)
+    );
+
+    let v = status(&lab);
+    assert_eq!(v["converged"], true, "{v}");
+    let r4 = &v["routers"][4];
+    assert_eq!(
+        (r4["has_default"].clone(), r4["default_as_path_len"].clone()),
+        (false.into(), Value::Null)
+    );
+    assert_eq!(
+        (r4["has_default_v6"].clone(), r4["default_v6_as_path_len"].clone()),
+        (true.into(), 4.into())
+    );
+
+    let o = sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &lab.router(4),
+            "ping",
+            "-6",
+            "-c",
+            "1",
+            "-W",
+            "3",
+            "2001:db8:100::1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let hops = raw_traceroute(&lab.router(4), "-6", "2001:db8:100::1", 8);
+    assert_eq!(hops.len(), 4, "{hops:?}");
+    assert_eq!(hops[3], "2001:db8:100::1");
+    // The trace defaults to IPv6 here; -4 is refused (exit 2).
+    let out = lab.on_lab(&["trace", "--from", &lab.router(4), "--to", "world", "--json"]);
+    assert_ok(&out, "trace");
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (t["hop_count"].clone(), t["target_addr"].clone()),
+        (4.into(), "2001:db8:100::1".into())
+    );
+    let out = lab.on_lab(&["trace", "--from", &lab.router(4), "--to", "world", "-4"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = lab.on_lab(&["check"]);
+    assert_ok(&out, "check");
+    let out = lab.on_lab(&["down"]);
+    assert_ok(&out, "down");
+    lab.assert_clean();
+}
+
+/// A dual chain of 6 with FRR and BIRD alternating: every session joins the two suites, in
+/// both families.
+#[test]
+fn mixed_dual_chain() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new(
+        "v6m",
+        6,
+        "[addressing]\nfamily = \"dual\"\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n[[router]]\nindex = 5\nsuite = \"bird\"\n",
+    );
+    up_wait(&lab, 120);
+    for i in 1..6 {
+        let r = lab.router(i);
+        for flag in ["-4", "-6"] {
+            let d = kernel_default(&r, flag).unwrap_or_else(|| panic!("{r}: no {flag} default"));
+            let proto = if i % 2 == 1 { "bird" } else { "bgp" };
+            assert_eq!(d, (proto.to_string(), lab.router(i - 1)), "{r} {flag}");
+        }
+    }
+    // FRR's ROUTER_2: an IPv6 session with each BIRD neighbour, by vtysh.
+    let sum: Value = serde_json::from_str(&vtysh(&lab, &lab.router(2), "show bgp ipv6 unicast summary json")).unwrap();
+    let up = sum["peers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|p| p["state"] == "Established")
+        .count();
+    assert_eq!(up, 2, "{sum}");
+    // `nsbgp vty` routes the IPv6 commands as vtysh does: routes to zebra, BGP to bgpd.
+    let out = lab.on_lab(&[
+        "vty",
+        &lab.router(2),
+        "-c",
+        "show ipv6 route ::/0 json",
+        "-c",
+        "show bgp ipv6 unicast ::/0 json",
+        "--json",
+    ]);
+    assert_ok(&out, "vty");
+    let answers: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &answers[0]["results"];
+    assert_eq!(
+        (a[0]["daemon"].as_str(), a[1]["daemon"].as_str()),
+        (Some("zebra"), Some("bgpd")),
+        "{answers}"
+    );
+    assert_eq!(a[0]["json"]["::/0"][0]["protocol"], "bgp", "{answers}");
+    assert_eq!(a[1]["json"]["paths"][0]["aspath"]["length"], 2, "{answers}");
+    let v = status(&lab);
+    assert_eq!(v["converged"], true, "{v}");
+    for (i, r) in v["routers"].as_array().unwrap().iter().enumerate().skip(1) {
+        assert_eq!(r["default_v6_as_path_len"], i, "{r}");
+        assert_eq!(r["default_as_path_len"], i, "{r}");
+    }
+    let far = lab.router(5);
+    let hops = raw_traceroute(&far, "-6", "2001:db8:100::1", 8);
+    assert_eq!(hops.len(), 5, "{hops:?}");
+    let out = lab.on_lab(&["check", "--json"]);
+    assert_ok(&out, "check");
+    let out = lab.on_lab(&["down"]);
+    assert_ok(&out, "down");
+    lab.assert_clean();
+}
+
+/// Hostile values of the new keys: exit 2, a message naming the key, nothing created.
+#[test]
+fn hostile_addressing_is_refused_before_anything_is_built() {
+    if !root_or_skip() {
+        return;
+    }
+    let cases: &[(&str, &str)] = &[
+        ("family = \"ipx\"", "addressing.family"),
+        ("family = 6", "family"),
+        (
+            "family = \"dual\"\nv6_link_pool = \"2001:db8:31::/64\"",
+            "addressing.v6_link_pool",
+        ),
+        (
+            "family = \"ipv6\"\nv6_link_pool = \"2001:db8:31::/63\"",
+            "addressing.v6_link_pool",
+        ),
+        (
+            "family = \"dual\"\nv6_link_pool = \"2001:4860::/48\"",
+            "addressing.v6_link_pool",
+        ),
+        ("family = \"dual\"\nv6_link_pool = \"::/0\"", "addressing.v6_link_pool"),
+        (
+            "family = \"dual\"\nv6_link_pool = \"fe80::/10\"",
+            "addressing.v6_link_pool",
+        ),
+        (
+            "family = \"dual\"\nv6_link_pool = \"198.51.100.0/24\"",
+            "addressing.v6_link_pool",
+        ),
+        (
+            "family = \"dual\"\nv6_stub_prefix = \"2001:db8:31:2::/64\"",
+            "addressing.v6_stub_prefix",
+        ),
+        (
+            "family = \"dual\"\nv6_stub_prefix = \"2620:0:2d0::/48\"",
+            "addressing.v6_stub_prefix",
+        ),
+        (
+            "family = \"dual\"\nv6_link_pool = \"2001:db8::/32\"",
+            "addressing.v6_stub_prefix",
+        ),
+        ("family = \"dual\"\nlink_pool6 = \"2001:db8:31::/48\"", "link_pool6"),
+    ];
+    for (body, key) in cases {
+        let lab = TestLab::new("v6h", 4, &format!("[addressing]\n{body}\n"));
+        let out = lab.nsbgp(&["up", "-c", lab.config.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{body}: {}", text(&out));
+        let msg = text(&out);
+        assert!(msg.contains(key), "{body}: the message does not name {key}: {msg}");
+        assert!(!lab.state_dir().exists(), "{body}: a state dir was created");
+        lab.assert_clean();
+        // render refuses the same file the same way.
+        let out = lab.nsbgp(&["render", "-c", lab.config.to_str().unwrap(), "-o", "/nonexistent/x"]);
+        assert_eq!(out.status.code(), Some(2), "render {body}: {}", text(&out));
+    }
+}

@@ -1,0 +1,296 @@
+//! LAN segments (`[[topology.lan]]`) on real labs: four routers on one bridge plus a chain
+//! router behind one of them, FRR and BIRD mixed, and FRR alone with held links. Checked
+//! with `ip` (the bridge, its ports, addresses, kernel routes), the ledger against
+//! `/run/netns`' inode, FRR's `vtysh` and BIRD's `birdc`, then nsbgp's trace and check.
+//! Refused LAN inputs build nothing.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Routers 0 … 3 on `ix1`, router 4 behind router 3 (link 1: 172.31.0.4/30, router 3 is its
+/// `a` end with .6, router 4 its `b` end with .5). The LAN is the pool's next /29,
+/// 172.31.0.8/29, member k holding .9+k.
+const LAN: &str = "[topology]\nshape = \"file\"\n[[topology.link]]\na = 3\nb = 4\n\
+                   [[topology.lan]]\nname = \"ix1\"\nrouters = [0, 1, 2, 3]\n";
+
+fn up_wait(lab: &TestLab) {
+    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]);
+    assert_ok(&out, "up --wait");
+}
+
+fn ip(args: &[&str]) -> String {
+    let o = sh("ip", args);
+    assert!(o.status.success(), "ip {args:?}: {}", text(&o));
+    stdout(&o)
+}
+
+fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
+    let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
+    let mut args = vec!["-s", sock.to_str().unwrap()];
+    args.extend(cmd.split_whitespace());
+    stdout(&sh("birdc", &args))
+}
+
+/// Established BGP sessions of a router, by its own suite's account.
+fn sessions(lab: &TestLab, r: usize, bird: bool) -> usize {
+    if bird {
+        birdc(lab, &lab.router(r), "show protocols")
+            .lines()
+            .filter(|l| l.contains(" BGP ") && l.contains("Established"))
+            .count()
+    } else {
+        established(lab, &lab.router(r))
+    }
+}
+
+/// The default's AS path as the router's suite reports it.
+fn default_path(lab: &TestLab, r: usize, bird: bool) -> Vec<String> {
+    if bird {
+        let out = birdc(lab, &lab.router(r), "show route 0.0.0.0/0 all");
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("BGP.as_path:"))
+            .unwrap_or_else(|| panic!("{}: no AS path: {out}", lab.router(r)));
+        line.split(':')
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    } else {
+        let v: Value =
+            serde_json::from_str(&vtysh(lab, &lab.router(r), "show bgp ipv4 unicast 0.0.0.0/0 json")).unwrap();
+        let best = v["paths"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["bestpath"]["overall"] == true))
+            .unwrap_or_else(|| panic!("{}: no best default: {v}", lab.router(r)))
+            .clone();
+        best["aspath"]["string"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    }
+}
+
+fn trace(lab: &TestLab, from: usize, to: &str) -> Value {
+    let out = lab.on_lab(&["trace", "--from", &lab.router(from), "--to", to, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "trace {from} → {to}: {}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn hops(v: &Value) -> Vec<(String, String)> {
+    v["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["addr"].as_str().unwrap_or("*").to_string(),
+                h["router"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Everything a converged LAN lab must show; `bird[k]`: router k runs BIRD.
+fn lan_checks(lab: &TestLab, bird: [bool; 5]) {
+    let ns = format!("{}ix1", lab.prefix);
+    // The bridge in its own namespace, the four members' veths its ports, named after them.
+    let bridges = ip(&["-n", &ns, "-br", "link", "show", "type", "bridge"]);
+    assert!(bridges.starts_with("ix1 ") && bridges.contains(" UP "), "{bridges}");
+    let ports: Vec<String> = ip(&["-n", &ns, "-br", "link", "show", "master", "ix1"])
+        .lines()
+        .map(|l| l.split(['@', ' ']).next().unwrap().to_string())
+        .collect();
+    assert_eq!(ports, (0..4).map(|k| lab.router(k)).collect::<Vec<_>>());
+    // The LAN's namespace is ledgered with the identity /run/netns shows.
+    let ino = stdout(&sh("stat", &["-L", "-c", "%i", &format!("/run/netns/{ns}")]));
+    let ledger = std::fs::read_to_string(lab.state_dir().join("ledger.jsonl")).unwrap();
+    let want = format!("{{\"kind\":\"netns_ino\",\"name\":\"{ns}\",\"ino\":{}}}", ino.trim());
+    assert!(ledger.lines().any(|l| l == want), "{want} not in\n{ledger}");
+
+    for k in 0..4 {
+        let r = lab.router(k);
+        let a = ip(&["-n", &r, "-4", "-o", "addr", "show", "dev", "ix1"]);
+        assert!(a.contains(&format!("inet 172.31.0.{}/29 ", 9 + k)), "{r}: {a}");
+        // Full mesh: three sessions on the LAN, and router 3 its link to router 4 too.
+        assert_eq!(sessions(lab, k, bird[k]), if k == 3 { 4 } else { 3 }, "{r}");
+        if k > 0 {
+            // Router 0 originates the default; the others learn it straight across the LAN.
+            assert_eq!(default_path(lab, k, bird[k]), ["100"], "{r}");
+        }
+    }
+    assert_eq!(sessions(lab, 4, bird[4]), 1);
+    assert_eq!(default_path(lab, 4, bird[4]), ["103", "100"]);
+
+    // The kernel's routes: the members reach the world across the LAN from router 0's .9,
+    // router 4 through router 3, the LAN's prefix included.
+    for k in 1..4 {
+        let d = ip(&["-n", &lab.router(k), "route", "show", "default"]);
+        assert!(
+            d.starts_with("default via 172.31.0.9 dev ix1 "),
+            "{}: {d}",
+            lab.router(k)
+        );
+    }
+    let r4 = lab.router(4);
+    let d = ip(&["-n", &r4, "route", "show", "default"]);
+    assert!(
+        d.starts_with(&format!("default via 172.31.0.6 dev {} ", lab.router(3))),
+        "{d}"
+    );
+    let l = ip(&["-n", &r4, "route", "show", "172.31.0.8/29"]);
+    assert!(
+        l.starts_with(&format!("172.31.0.8/29 via 172.31.0.6 dev {} ", lab.router(3))),
+        "{l}"
+    );
+    // Member to member is one hop on the segment.
+    let p = sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &lab.router(1),
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "2",
+            "172.31.0.11",
+        ],
+    );
+    assert!(p.status.success(), "{}", text(&p));
+
+    // Traces map their hops across the LAN.
+    let t = trace(lab, 4, "world");
+    assert_eq!(
+        hops(&t),
+        [
+            ("172.31.0.6".into(), lab.router(3)),
+            ("198.51.100.1".into(), lab.router(0))
+        ],
+        "{t}"
+    );
+    let t = trace(lab, 4, &lab.router(1));
+    assert_eq!(
+        hops(&t),
+        [
+            ("172.31.0.6".into(), lab.router(3)),
+            ("172.31.0.10".into(), lab.router(1))
+        ],
+        "{t}"
+    );
+    assert_eq!(t["hops_adjacent"], true);
+    let t = trace(lab, 2, &lab.router(1));
+    assert_eq!(hops(&t), [("172.31.0.10".into(), lab.router(1))], "{t}");
+    // A wrong prediction fails: across the LAN is 1 hop, not 2.
+    let o = lab.on_lab(&[
+        "trace",
+        "--from",
+        &lab.router(0),
+        "--to",
+        &lab.router(3),
+        "--expect-hops",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    let out = lab.on_lab(&["check", "--json"]);
+    assert_ok(&out, "check");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["failed"].as_u64(), v["passed"] == v["total"]),
+        (Some(0), true),
+        "{v}"
+    );
+    let st: Value = serde_json::from_slice(&lab.on_lab(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(st["converged"], true, "{st}");
+}
+
+#[test]
+fn mixed_lan_of_four_converges_and_traces_across_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new(
+        "ln",
+        5,
+        &format!("{LAN}[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n"),
+    );
+    up_wait(&lab);
+    lan_checks(&lab, [false, true, false, true, false]);
+    let ns = format!("{}ix1", lab.prefix);
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    assert!(!std::path::Path::new("/run/netns").join(&ns).exists());
+    lab.assert_clean();
+}
+
+#[test]
+fn frr_lan_with_held_links_comes_up_together() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("lnh", 5, &format!("{LAN}[daemons]\nhold_links = \"on\"\n"));
+    up_wait(&lab);
+    lan_checks(&lab, [false; 5]);
+    // A session on the LAN drops when a member leaves it, and comes back.
+    let r2 = lab.router(2);
+    ip(&["-n", &r2, "link", "set", "ix1", "down"]);
+    let gone = wait_for(Duration::from_secs(40), || {
+        (established(&lab, &lab.router(0)) == 2).then_some(())
+    });
+    assert!(
+        gone.is_some(),
+        "router 0 still has 3 sessions: {}",
+        vtysh(&lab, &lab.router(0), "show bgp summary")
+    );
+    ip(&["-n", &r2, "link", "set", "ix1", "up"]);
+    let back = wait_for(Duration::from_secs(40), || (established(&lab, &r2) == 3).then_some(()));
+    assert!(back.is_some(), "{}", vtysh(&lab, &r2, "show bgp summary"));
+}
+
+#[test]
+fn refused_lans_build_nothing() {
+    if !root_or_skip() {
+        return;
+    }
+    let base = "[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n";
+    for (lan, key, says) in [
+        (
+            "name = \"ix1\"\nrouters = [1, 2, 9]\n",
+            "topology.lan[1].routers[3]",
+            "is not a router of this lab",
+        ),
+        (
+            "name = \"ix1\"\nrouters = [2]\n",
+            "topology.lan[1].routers",
+            "a LAN joins at least 2",
+        ),
+        (
+            "name = \"ix1\"\nrouters = [1, 2]\n[[topology.lan]]\nname = \"ix1\"\nrouters = [0, 2]\n",
+            "topology.lan[2].name",
+            "already the name of topology.lan[1]",
+        ),
+        (
+            "name = \"PFX1\"\nrouters = [1, 2]\n",
+            "topology.lan[1].name",
+            "is the name of a router",
+        ),
+    ] {
+        let lab = TestLab::new("lnr", 3, base);
+        let text_in = std::fs::read_to_string(&lab.config).unwrap();
+        let lan = lan.replace("PFX", &lab.prefix);
+        std::fs::write(&lab.config, format!("{text_in}[[topology.lan]]\n{lan}")).unwrap();
+        let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap()]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{lan}: {t}");
+        assert!(t.contains(&format!("`{key}`")) && t.contains(says), "{lan}: {t}");
+        assert!(!t.contains("panicked"), "{t}");
+        assert!(!lab.state_dir().exists(), "{lan}: a state directory was made");
+        assert!(leftovers(&lab.name, &lab.prefix).is_empty(), "{lan}");
+    }
+}
