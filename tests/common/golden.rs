@@ -28,6 +28,11 @@ pub const RENDER: &[(&str, &str, &[usize])] = &[
     ("configs/grid-10x10.toml", "grid-10x10", &[0, 55, 99]),
     ("configs/clique-8.toml", "clique-8", &[0, 7]),
     ("configs/example-graph.toml", "example-graph", &[0, 8, 11]),
+    ("configs/ix-lan-5.toml", "ix-lan-5", &[0, 1, 2, 3, 4]),
+    ("configs/chain-70-dual.toml", "chain-70-dual", &[0, 1, 69]),
+    ("configs/chain-3-v6.toml", "chain-3-v6", &[0, 1, 2]),
+    ("configs/ring-8-bird-v6.toml", "ring-8-bird-v6", &[0, 4, 7]),
+    ("configs/chain-6-mixed-dual.toml", "chain-6-mixed-dual", &[0, 1, 5]),
 ];
 
 /// containerlab export sets (tests/clab.rs): golden directory names.
