@@ -30,9 +30,13 @@ fn net(s: &str) -> Ipv4Net {
     s.parse().unwrap()
 }
 
-/// The address router `from` reaches router `to` at, from the lab's interfaces.
+/// The address router `from` reaches router `to` at: `to`'s own IPv4 address on their link.
 fn addr_of(lab: &Lab, from: usize, to: usize) -> Ipv4Addr {
-    lab.interface_to(from, to).expect("neighbours").peer_addr
+    let i = lab.interface_to(to, from).expect("neighbours");
+    match i.addr(crate::config::Family::Ipv4).expect("an IPv4 lab").addr {
+        IpAddr::V4(a) => a,
+        IpAddr::V6(a) => panic!("{a}"),
+    }
 }
 
 #[test]

@@ -189,5 +189,5 @@ pub async fn stop(dirs: &RouterDirs, daemon: Daemon, signal: nix::sys::signal::S
 }
 
 #[cfg(test)]
-#[path = "spawn_tests.rs"]
+#[path = "launch_tests.rs"]
 mod tests;

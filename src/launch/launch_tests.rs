@@ -1,8 +1,10 @@
-//! Unit tests of the launcher's pure parts: each daemon's command line, where its pid file
-//! is and how it is read, and which programs it agrees to run as root.
+//! Unit tests of the launcher's pure parts: each daemon's command line (through the suites'
+//! interface), where its pid file is and how it is read, and which programs it agrees to
+//! run as root.
 
 use super::*;
 use crate::config::{self, Overrides};
+use crate::suite::RoutingSuite;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -14,13 +16,13 @@ fn lab(extra: &str) -> Lab {
 #[test]
 fn frr_daemons_get_their_config_sockets_user_and_fd_limit() {
     let l = lab("[daemons]\nlimit_fds = 256\n");
-    let zebra = args(&l, Daemon::Zebra).join(" ");
+    let zebra = crate::frr::suite::Frr.args(&l, Daemon::Zebra).join(" ");
     assert_eq!(
         zebra,
         "-d -f /etc/frr/zebra.conf -i /var/run/frr/zebra.pid -z /var/run/frr/zserv.api \
          --vty_socket /var/run/frr -A 127.0.0.1 -P 2601 -u frr -g frr --limit-fds 256"
     );
-    let bgpd = args(&l, Daemon::Bgpd).join(" ");
+    let bgpd = crate::frr::suite::Frr.args(&l, Daemon::Bgpd).join(" ");
     assert_eq!(
         bgpd,
         "-d -f /etc/frr/bgpd.conf -i /var/run/frr/bgpd.pid -z /var/run/frr/zserv.api \
@@ -31,7 +33,7 @@ fn frr_daemons_get_their_config_sockets_user_and_fd_limit() {
 #[test]
 fn bird_gets_birds_own_arguments() {
     let l = lab("[daemons]\nsuite = \"bird\"\n");
-    let a = args(&l, Daemon::Bird);
+    let a = crate::bird::suite::Bird.args(&l, Daemon::Bird);
     assert_eq!(a, crate::bird::args());
     assert!(a.windows(2).any(|w| w == ["-u", "bird"]), "{a:?}");
 }
