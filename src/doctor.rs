@@ -168,7 +168,6 @@ fn impairment_checks(lab: Option<&Lab>, root: bool) -> Vec<Check> {
     ]
 }
 
-
 /// Creates a veth pair in an anonymous namespace that dies with the probing thread.
 fn veth_probe() -> (bool, String) {
     std::thread::spawn(|| {

@@ -208,7 +208,11 @@ pub(super) fn resolve(
         let [a, b] = s.routers.as_slice() else {
             return Err(bad(
                 format!("names {} routers, a link has two ends", s.routers.len()),
-                format!("write routers = [\"{}\", \"{}\"]", names[0], names[names.len().min(2) - 1]),
+                format!(
+                    "write routers = [\"{}\", \"{}\"]",
+                    names[0],
+                    names[names.len().min(2) - 1]
+                ),
             ));
         };
         let find = |r: &RouterRef| match r {

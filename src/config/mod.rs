@@ -4,9 +4,9 @@
 
 pub mod family;
 pub mod graph;
+pub mod impair;
 pub mod internet;
 pub mod lan;
-pub mod impair;
 pub mod model;
 pub mod name;
 pub mod plan;
