@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what nsbgp needs on a fresh Debian/Ubuntu machine: FRR, BIRD 2, traceroute, iproute2.
+# Installs what nsbgp needs on a fresh Debian/Ubuntu machine: FRR, BIRD 2, traceroute, iproute2,
+# tcpdump (`capture`), iptables (loss impairments without netem), ping (the impairment tests).
 # Idempotent: installs only what is missing. Needs root (apt-get).
 set -euo pipefail
 need=()
@@ -7,6 +8,9 @@ need=()
 [ -x /usr/sbin/bird ] && id bird >/dev/null 2>&1 || need+=(bird2)
 command -v traceroute >/dev/null 2>&1 || need+=(traceroute)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

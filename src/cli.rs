@@ -115,6 +115,27 @@ pub enum Command {
         #[arg(last = true, required = true)]
         program: Vec<String>,
     },
+    /// tcpdump in a router's namespace: pcap to -w FILE (never overwritten) or to stdout when piped (`| wireshark -k -i -`), text at a terminal.
+    Capture {
+        router: String,
+        #[arg(long)]
+        lab: Option<LabName>,
+        /// Only the link to this neighbour.
+        #[arg(long, value_name = "NEIGHBOR", conflicts_with = "interface")]
+        to: Option<String>,
+        /// An interface of the router (default: any).
+        #[arg(short = 'i', long, value_name = "IFACE")]
+        interface: Option<String>,
+        /// Write pcap to FILE (it must not exist).
+        #[arg(short = 'w', value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// Stop after N packets.
+        #[arg(short = 'c', value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        count: Option<u64>,
+        /// A tcpdump filter, e.g. `-- tcp port 179`.
+        #[arg(last = true)]
+        filter: Vec<String>,
+    },
     /// Open $SHELL inside a router's network namespace.
     Shell {
         router: String,
@@ -306,6 +327,25 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
         Command::Doctor { config } => c::doctor::doctor(config.as_deref()).await,
         Command::Restart { router, daemon, lab } => c::restart::restart(lab.as_ref(), &router, &daemon).await,
         Command::Exec { router, lab, program } => c::exec::exec(lab.as_ref(), &router, &program),
+        Command::Capture {
+            router,
+            lab,
+            to,
+            interface,
+            write,
+            count,
+            filter,
+        } => c::capture::capture(
+            lab.as_ref(),
+            c::capture::Options {
+                router: &router,
+                to: to.as_deref(),
+                iface: interface.as_deref(),
+                write: write.as_deref(),
+                count,
+                filter: &filter,
+            },
+        ),
         Command::Shell { router, lab } => {
             let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
             c::exec::exec(lab.as_ref(), &router, &[shell])

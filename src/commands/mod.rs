@@ -2,6 +2,7 @@
 //! and calls in here; nothing below `commands` imports from it.
 
 pub mod attach;
+pub mod capture;
 pub mod check;
 pub mod completions;
 pub mod doctor;

@@ -71,6 +71,16 @@ pub fn raise(routers: u64) -> (Vec<String>, Vec<String>) {
             ));
             continue;
         }
+        // The neighbour thresholds exist only in the host's first network namespace: inside a
+        // container with a namespace of its own they are absent and the host's values apply.
+        if !Path::new(&l.path()).exists() && l.key.starts_with("net.") {
+            changed.push(format!(
+                "{} is not visible here (a container's network namespace?): the host's value applies; \
+                 for {routers} routers it should be at least {} (`sysctl -w {}={}` on the host)",
+                l.key, l.wanted, l.key, l.wanted
+            ));
+            continue;
+        }
         match std::fs::write(Path::new(&l.path()), l.wanted.to_string()) {
             Ok(()) => changed.push(format!(
                 "raised {} from {} to {} for {routers} routers",

@@ -1,0 +1,147 @@
+//! `nsbgp capture` on a real lab: BGP packets of one link written to a file and read back
+//! with `tcpdump -r` (the right addresses, port 179, BGP messages), pcap on a pipe, never
+//! overwriting, and refused arguments.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Waits for `child` at most `limit`, killing it past that; its exit code.
+fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
+    let t = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s.code();
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("capture still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn bgp_packets_of_one_link_to_a_file() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("cap", 3, "");
+    let o = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "60"]);
+    assert_ok(&o, "up --wait");
+    let (r0, r1) = (lab.router(0), lab.router(1));
+    let dir = tempdir("cap");
+    let file = dir.0.join("bgp.pcap");
+    let mut child = Command::new(NSBGP)
+        .args([
+            "capture",
+            &r1,
+            "--lab",
+            &lab.name,
+            "--to",
+            &r0,
+            "-w",
+            file.to_str().unwrap(),
+            "-c",
+            "12",
+        ])
+        .args(["--", "tcp", "port", "179"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // tcpdump says "listening" once it captures; then the session is reset, so an OPEN,
+    // KEEPALIVEs and UPDATEs cross the link at once.
+    let listening = wait_for(Duration::from_secs(10), || file.exists().then_some(()));
+    assert!(listening.is_some(), "capture never created {}", file.display());
+    std::thread::sleep(Duration::from_millis(500));
+    let v = vtysh(&lab, &r1, &format!("clear ip bgp {}", lab_peer_addr(&lab, 0, 1)));
+    assert!(!v.contains('%'), "{v}");
+    assert_eq!(wait_bounded(&mut child, Duration::from_secs(60)), Some(0));
+
+    let read = sh("tcpdump", &["-r", file.to_str().unwrap(), "-n", "-v"]);
+    assert!(read.status.success(), "{}", text(&read));
+    let out = stdout(&read);
+    let (a1, a0) = (lab_peer_addr(&lab, 0, 1), lab_peer_addr(&lab, 1, 0));
+    // Each packet's IP line: exactly 12, all between r1 and r0 with one side on port 179.
+    let ip_lines: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("172.")).collect();
+    assert_eq!(ip_lines.len(), 12, "{out}");
+    for l in &ip_lines {
+        let ends_ok = (l.contains(&format!("{a1}.")) && l.contains(&format!("> {a0}.")))
+            || (l.contains(&format!("{a0}.")) && l.contains(&format!("> {a1}.")));
+        assert!(ends_ok && l.contains(".179"), "not BGP between {a1} and {a0}: {l}");
+    }
+    assert!(out.contains(": BGP"), "no BGP message decoded:\n{out}");
+    assert!(
+        out.contains("Open Message") || out.contains("Keepalive Message") || out.contains("Update Message"),
+        "{out}"
+    );
+
+    // Never overwrites: the file is left as it is, exit 2.
+    let before = std::fs::read(&file).unwrap();
+    let o = lab.on_lab(&["capture", &r1, "-w", file.to_str().unwrap(), "-c", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("already exists"), "{}", text(&o));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+/// Router `r`'s address on its link to `peer` (from its namespace, not from nsbgp).
+fn lab_peer_addr(lab: &TestLab, r: usize, peer: usize) -> String {
+    let o = sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &lab.router(r),
+            "ip",
+            "-j",
+            "-4",
+            "addr",
+            "show",
+            "dev",
+            &lab.router(peer),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v[0]["addr_info"][0]["local"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn pcap_on_a_pipe_and_bad_arguments() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("cpp", 2, "");
+    lab.up();
+    let r0 = lab.router(0);
+    // Piped stdout: a pcap stream (libpcap's magic, little-endian on x86), then packets.
+    let mut child = Command::new(NSBGP)
+        .args(["capture", &r0, "--lab", &lab.name, "-i", "lo", "-c", "2", "--", "icmp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let p = sh("ip", &["netns", "exec", &r0, "ping", "-c", "1", "-W", "1", "127.0.0.1"]);
+    assert!(p.status.success(), "{}", text(&p));
+    assert_eq!(wait_bounded(&mut child, Duration::from_secs(30)), Some(0));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(child.stdout.as_mut().unwrap(), &mut bytes).unwrap();
+    assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "not pcap");
+    // Header (24) plus two records of echo request and reply (16 + 98 bytes each).
+    assert_eq!(bytes.len(), 24 + 2 * (16 + 98));
+
+    for (args, want) in [
+        (vec!["capture", r0.as_str(), "--to", r0.as_str()], "not neighbours"),
+        (vec!["capture", r0.as_str(), "-i", "eth0"], "no interface"),
+        (vec!["capture", "nosuch"], "no router"),
+    ] {
+        let o = lab.on_lab(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(want), "{args:?}: {}", text(&o));
+    }
+    let o = lab.on_lab(&["capture", &r0, "--to", "1", "-i", "lo"]);
+    assert_eq!(o.status.code(), Some(2), "--to with -i: {}", text(&o));
+}
