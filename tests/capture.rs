@@ -5,23 +5,7 @@
 mod common;
 use common::*;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Waits for `child` at most `limit`, killing it past that; its exit code.
-fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
-    let t = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s.code();
-        }
-        if t.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("capture still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use std::time::Duration;
 
 #[test]
 fn bgp_packets_of_one_link_to_a_file() {
@@ -34,24 +18,24 @@ fn bgp_packets_of_one_link_to_a_file() {
     let (r0, r1) = (lab.router(0), lab.router(1));
     let dir = tempdir("cap");
     let file = dir.0.join("bgp.pcap");
-    let mut child = Command::new(NSBGP)
-        .args([
-            "capture",
-            &r1,
-            "--lab",
-            &lab.name,
-            "--to",
-            &r0,
-            "-w",
-            file.to_str().unwrap(),
-            "-c",
-            "12",
-        ])
-        .args(["--", "tcp", "port", "179"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // Bounded by the harness: started in its own process group, output drained.
+    let child = start(
+        Command::new(NSBGP)
+            .args([
+                "capture",
+                &r1,
+                "--lab",
+                &lab.name,
+                "--to",
+                &r0,
+                "-w",
+                file.to_str().unwrap(),
+                "-c",
+                "12",
+            ])
+            .args(["--", "tcp", "port", "179"])
+            .stdin(Stdio::null()),
+    );
     // tcpdump says "listening" once it captures; then the session is reset, so an OPEN,
     // KEEPALIVEs and UPDATEs cross the link at once.
     let listening = wait_for(Duration::from_secs(10), || file.exists().then_some(()));
@@ -59,7 +43,8 @@ fn bgp_packets_of_one_link_to_a_file() {
     std::thread::sleep(Duration::from_millis(500));
     let v = vtysh(&lab, &r1, &format!("clear ip bgp {}", lab_peer_addr(&lab, 0, 1)));
     assert!(!v.contains('%'), "{v}");
-    assert_eq!(wait_bounded(&mut child, Duration::from_secs(60)), Some(0));
+    let done = child.wait(Duration::from_secs(60));
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
 
     let read = sh("tcpdump", &["-r", file.to_str().unwrap(), "-n", "-v"]);
     assert!(read.status.success(), "{}", text(&read));
@@ -117,18 +102,17 @@ fn pcap_on_a_pipe_and_bad_arguments() {
     lab.up();
     let r0 = lab.router(0);
     // Piped stdout: a pcap stream (libpcap's magic, little-endian on x86), then packets.
-    let mut child = Command::new(NSBGP)
-        .args(["capture", &r0, "--lab", &lab.name, "-i", "lo", "-c", "2", "--", "icmp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = start(
+        Command::new(NSBGP)
+            .args(["capture", &r0, "--lab", &lab.name, "-i", "lo", "-c", "2", "--", "icmp"])
+            .stdin(Stdio::null()),
+    );
     std::thread::sleep(Duration::from_millis(800));
     let p = sh("ip", &["netns", "exec", &r0, "ping", "-c", "1", "-W", "1", "127.0.0.1"]);
     assert!(p.status.success(), "{}", text(&p));
-    assert_eq!(wait_bounded(&mut child, Duration::from_secs(30)), Some(0));
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(child.stdout.as_mut().unwrap(), &mut bytes).unwrap();
+    let done = child.wait(Duration::from_secs(30));
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let bytes = done.stdout;
     assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "not pcap");
     // Header (24) plus two records of echo request and reply (16 + 98 bytes each).
     assert_eq!(bytes.len(), 24 + 2 * (16 + 98));

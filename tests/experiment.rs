@@ -207,7 +207,30 @@ fn a_bad_experiment_file_changes_nothing() {
         return;
     }
     let lab = TestLab::new("exb", 3, "");
-    lab.up();
+    assert_ok(
+        &nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "90"]),
+        "up --wait",
+    );
+    // The lab as the kernel and /proc see it: every router's routes and addresses, and the
+    // daemons (by pid) running in the lab's chroots.
+    let snapshot = || {
+        let tables: Vec<String> = (0..3)
+            .map(|i| {
+                sh_ok("ip", &["-n", &lab.router(i), "route", "show"])
+                    + &sh_ok("ip", &["-n", &lab.router(i), "-br", "addr"])
+            })
+            .collect();
+        let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+            .filter(|p| std::fs::read_link(format!("/proc/{p}/root")).is_ok_and(|r| r.starts_with(lab.state_dir())))
+            .collect();
+        pids.sort_unstable();
+        (tables, pids)
+    };
+    let before = snapshot();
+    assert_eq!(before.1.len(), 6, "{before:?}");
     let dir = tempdir("exb");
     let cases = [
         (
@@ -237,6 +260,8 @@ fn a_bad_experiment_file_changes_nothing() {
     }
     let o = nsbgp(&["experiment", "/nonexistent/e.toml", "--lab", &lab.name]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // No route, address or daemon of the lab changed.
+    assert_eq!(snapshot(), before);
 }
 
 /// Sends SIGCONT on drop: a stopped daemon must not outlive a failed assertion.

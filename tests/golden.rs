@@ -152,11 +152,10 @@ fn assert_suite_parses(config_file: &str, routers: &[usize]) {
             }
             let path = dir.join(format!("{}-{d}.conf", lab.routers[i].name));
             std::fs::write(&path, nsbgp::render::render(&lab, i, d, PASSWORD)).unwrap();
-            let o = std::process::Command::new(program)
-                .args(args)
-                .arg(&path)
-                .output()
-                .unwrap();
+            let o = common::run(
+                std::process::Command::new(program).args(args).arg(&path),
+                common::TOOL_LIMIT,
+            );
             assert!(
                 o.status.success(),
                 "{config_file} {} {d}: `{program} {}` rejects it:\n{}{}",

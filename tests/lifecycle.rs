@@ -59,15 +59,23 @@ fn chain(tag: &str, n: usize) {
             let frr = nix::unistd::User::from_name("frr").unwrap().unwrap().uid.to_string();
             assert_eq!(uid, frr, "{d} of {r} runs with effective uid {uid}, not frr");
         }
-        // FRR accepted every line nsbgp rendered (it logs and skips what it does not know).
+        // FRR accepted every line nsbgp rendered (it logs and skips what it does not know),
+        // and said nothing on stderr but the one notice every zebra gives in a namespace.
         for d in ["zebra", "bgpd"] {
             let log = lab.state_dir().join(format!("routers/{r}/log/{d}.log"));
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
             let bad: Vec<&str> = text
                 .lines()
                 .filter(|l| l.contains("No such command") || l.contains("Unknown command") || l.contains("Error"))
                 .collect();
             assert!(bad.is_empty(), "{d} of {r} rejected config lines:\n{}", bad.join("\n"));
+            let err = lab.state_dir().join(format!("routers/{r}/log/{d}.stderr"));
+            let text = std::fs::read_to_string(&err).unwrap_or_else(|e| panic!("{}: {e}", err.display()));
+            let said: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.contains("Disabling MPLS support (no kernel support)"))
+                .collect();
+            assert!(said.is_empty(), "{d} of {r} wrote to stderr:\n{}", said.join("\n"));
         }
         // Interfaces are named after the neighbour, with the classic addresses.
         let addrs = stdout(&sh("ip", &["-n", &r, "-br", "-4", "addr"]));
@@ -184,7 +192,7 @@ fn down_leaves_a_recreated_foreign_namespace_alone() {
 }
 
 #[test]
-fn render_writes_configs_without_root_or_system_changes() {
+fn render_writes_configs_and_never_overwrites() {
     let dir = tempdir("render");
     let out = nsbgp(&["render", "-c", "configs/chain-3.toml", "-o", dir.0.to_str().unwrap()]);
     assert_ok(&out, "render");

@@ -662,3 +662,53 @@ fn check_skips_paths_over_the_ttl_cap_and_status_all_lists_every_router() {
         "{a}"
     );
 }
+
+/// `--ignore-memory` skips the memory check and nothing else: shown a MemAvailable of 1 MB
+/// (a private meminfo), `up` refuses a 2-router lab for memory (exit 2); with the flag it
+/// passes that check and stops at the next one (a namespace of the lab's name exists
+/// already: exit 2), creating nothing, touching nothing.
+#[test]
+fn up_ignore_memory_skips_only_the_memory_check() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = ScratchLab::new("pix", 2);
+    let taken = format!("{}1", lab.prefix);
+    // Removed however the test ends.
+    struct DelNs(String);
+    impl Drop for DelNs {
+        fn drop(&mut self) {
+            let _ = sh("ip", &["netns", "del", &self.0]);
+        }
+    }
+    assert_ok(&sh("ip", &["netns", "add", &taken]), "ip netns add");
+    let _del = DelNs(taken.clone());
+    let ino = std::fs::metadata(format!("/run/netns/{taken}")).unwrap();
+    let c = lab.config.to_str().unwrap();
+
+    let refused = nsbgp_seeing_memavailable(1024, &lab.root, &["up", "-c", c]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains(&format!(
+            "lab {} needs about 30 MB (2 routers) but this host has 1 MB available (MemAvailable)",
+            lab.name
+        )),
+        "{}",
+        text(&refused)
+    );
+
+    let past = nsbgp_seeing_memavailable(1024, &lab.root, &["up", "-c", c, "--ignore-memory"]);
+    assert_eq!(past.status.code(), Some(2), "{}", text(&past));
+    let t = text(&past);
+    assert!(!t.contains("MemAvailable"), "{t}");
+    assert!(t.contains(&format!("network namespace {taken} already exists")), "{t}");
+
+    // Nothing built: no lab directory, no namespace but the one made here, which is intact.
+    assert!(!lab.dir().exists());
+    assert_eq!(namespaces(&lab.prefix), BTreeSet::from([taken.clone()]));
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(format!("/run/netns/{taken}")).unwrap().ino(),
+        ino.ino()
+    );
+}

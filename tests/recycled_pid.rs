@@ -37,6 +37,7 @@ impl Foreign {
 impl Drop for Foreign {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        // Bounded: SIGKILL was sent.
         let _ = self.child.wait();
     }
 }

@@ -22,7 +22,9 @@ fn killed_at(tag: &str, stage: &str) {
     );
     // Something was built, and the lab is listed as crashed.
     assert!(std::path::Path::new("/run/netns").join(lab.router(0)).exists());
-    let list = stdout(&nsbgp(&["list"]));
+    let list = nsbgp(&["list"]);
+    assert_ok(&list, "list");
+    let list = stdout(&list);
     assert!(
         list.lines().any(|l| l.starts_with(&lab.name) && l.contains("crashed")),
         "{list}"
@@ -77,7 +79,9 @@ fn two_ups_of_one_lab_exactly_one_wins() {
     let loser = if a.status.code() == Some(2) { &a } else { &b };
     assert!(text(loser).contains("already running"), "{}", text(loser));
     // The winner's lab is intact: every router's bgpd is alive.
-    let list = stdout(&nsbgp(&["list"]));
+    let list = nsbgp(&["list"]);
+    assert_ok(&list, "list");
+    let list = stdout(&list);
     assert!(
         list.lines()
             .any(|l| l.starts_with(&lab.name) && l.contains(" 8/8 ") && l.contains("running")),
@@ -107,9 +111,17 @@ fn bad_input_exits_2_and_changes_nothing() {
     }
     let dir = tempdir("bad");
     let cases: &[(&str, &str)] = &[
-        ("name = \"bi\"\nrouters = 0", "routers"),
+        ("name = \"bi\"\nrouters = 0", "0 routers: a lab needs at least 1"),
         ("name = \"bi\"\nrouters = -1", "routers"),
-        ("name = \"bi\"\nrouters = 1001", "routers"),
+        // Within the 2000-router limit but past the default AS range (100 … 1099).
+        (
+            "name = \"bi\"\nrouters = 1001",
+            "1001 routers need AS 100..1100 but the lab's AS range is 100..=1099",
+        ),
+        (
+            "name = \"bi\"\nrouters = 2001",
+            "above nsbgp's limit of 2000 routers per lab",
+        ),
         ("name = \"bi\"\nrouters = 3\nfirst_asn = 0", "first_asn"),
         ("name = \"bi\"\nrouters = 3\nlink_pool = \"10.0.0.0/33\"", "link_pool"),
         (

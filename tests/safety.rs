@@ -469,12 +469,8 @@ fn sigterm_to_experiment_on_a_running_lab_puts_the_lab_back() {
             ])
             .stdin(Stdio::null()),
     );
-    let route_at = |i: usize| {
-        stdout(&sh(
-            "ip",
-            &["netns", "exec", &lab.router(i), "ip", "route", "show", "203.0.113.0/24"],
-        ))
-    };
+    // `ip` must succeed: an empty answer from a failed `ip` is not "withdrawn".
+    let route_at = |i: usize| sh_ok("ip", &["-n", &lab.router(i), "route", "show", "203.0.113.0/24"]);
     // The announcement has crossed the lab (bounded poll, by the kernel's own table).
     assert!(
         wait_for(Duration::from_secs(60), || (!route_at(3).trim().is_empty())

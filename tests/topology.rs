@@ -103,10 +103,37 @@ fn converged_and_traced(lab: &TestLab, links: &[(usize, usize)], origin: usize) 
     let out = nsbgp(&["check", "--lab", &lab.name, "--json"]);
     assert_ok(&out, "check");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Not an empty pass: at least every router to the world, each case's expected hops the
+    // test's own distance, every one traced and passed.
+    let cases = v["cases"].as_array().unwrap();
+    assert!(cases.len() >= n, "{v}");
     assert_eq!(
-        (v["failed"].as_u64(), v["passed"] == v["total"]),
-        (Some(0), true),
+        (v["total"].as_u64(), v["skipped"].as_u64()),
+        (Some(cases.len() as u64), Some(0)),
         "{v}"
+    );
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(cases.len() as u64), Some(0)),
+        "{v}"
+    );
+    for c in cases {
+        let from = index(lab, c["from"].as_str().unwrap());
+        let to = match c["to"].as_str().unwrap() {
+            "world" => origin,
+            r => index(lab, r),
+        };
+        assert_eq!(c["expected"].as_u64(), Some(bfs(n, links, to)[from] as u64), "{c}");
+        assert_eq!(
+            (c["pass"].as_bool(), c["got"].as_u64()),
+            (Some(true), c["expected"].as_u64()),
+            "{c}"
+        );
+    }
+    assert_eq!(
+        cases.iter().filter(|c| c["to"] == "world").count(),
+        n,
+        "one case per router to the world: {v}"
     );
     // The picture of the running lab: every router converged.
     let dir = tempdir("gr");

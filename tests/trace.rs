@@ -75,9 +75,25 @@ fn ten_routers_trace_and_check() {
     assert_eq!(v["failed"], 0);
     assert_eq!(v["passed"], v["total"]);
     assert!(v["total"].as_u64().unwrap() >= 10 + 10, "{v}");
-    let human = stdout(&nsbgp(&["check", "--lab", &lab.name, "--sample", "3"]));
-    assert!(human.lines().last().unwrap().starts_with("check: "), "{human}");
-    assert!(human.contains("/") && human.contains("passed"), "{human}");
+    let human = nsbgp(&["check", "--lab", &lab.name, "--sample", "3"]);
+    assert_ok(&human, "check --sample 3");
+    let human = stdout(&human);
+    // Three sources, each with at least its trace to the world: every row passes.
+    let rows = human.lines().filter(|l| l.ends_with("PASS")).count();
+    assert!(rows >= 3, "{human}");
+    assert_eq!(
+        rows,
+        human.lines().count() - 2,
+        "header, rows, summary; all PASS:\n{human}"
+    );
+    assert!(
+        human
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with(&format!("check: {rows}/{rows} passed")),
+        "{human}"
+    );
 }
 
 #[test]

@@ -85,3 +85,6 @@ pub fn router_daemon(run: &lab::Running, idx: usize, spec: Option<&str>) -> Resu
     }
     Ok(d)
 }
+
+#[cfg(test)]
+mod tests;

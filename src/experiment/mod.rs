@@ -828,3 +828,6 @@ fn announce_host(prefix: Ipv4Net) -> std::net::Ipv4Addr {
         (u32::from(prefix.network()) + 1).into()
     }
 }
+
+#[cfg(test)]
+mod tests;

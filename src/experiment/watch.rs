@@ -190,3 +190,7 @@ pub async fn watch(namespaces: &[String], prefix: Ipv4Net) -> Result<Watcher, St
         tasks,
     })
 }
+
+#[cfg(test)]
+#[path = "watch_tests.rs"]
+mod tests;

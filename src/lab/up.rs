@@ -733,3 +733,7 @@ mod tests {
         assert_eq!(launch_order(&ring), [0, 4, 1, 3, 5, 7, 2, 6]);
     }
 }
+
+#[cfg(test)]
+#[path = "up_hosts_tests.rs"]
+mod hosts_tests;

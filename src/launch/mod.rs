@@ -187,3 +187,7 @@ pub async fn stop(dirs: &RouterDirs, daemon: Daemon, signal: nix::sys::signal::S
     }
     let _ = nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGKILL);
 }
+
+#[cfg(test)]
+#[path = "launch_tests.rs"]
+mod tests;

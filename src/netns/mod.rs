@@ -432,3 +432,6 @@ pub fn pids_in(inodes: &std::collections::HashSet<u64>) -> Vec<u32> {
         .filter(|&pid| inode_of_pid(pid).is_some_and(|ino| inodes.contains(&ino)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

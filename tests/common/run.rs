@@ -42,7 +42,7 @@ impl Drain {
     }
 
     fn done(&self) -> bool {
-        self.thread.as_ref().is_none_or(|t| t.is_finished())
+        self.thread.as_ref().map_or(true, |t| t.is_finished())
     }
 
     fn text(&self) -> String {
@@ -201,4 +201,42 @@ pub fn reap(child: &mut Child, limit: Duration) -> ExitStatus {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `nsbgp ARGS` (state root `state`) that reads `MemAvailable: avail_kb kB` in /proc/meminfo:
+/// it runs in a private mount namespace of its own (`unshare --mount --propagation
+/// private`) with a copy of the host's meminfo, that one line changed, bind-mounted over
+/// /proc/meminfo. Nothing of it is seen outside. For memory refusals on any host: nsbgp's
+/// estimate depends only on the router count and merge_memory, so no lab file outgrows a
+/// host with enough memory.
+pub fn nsbgp_seeing_memavailable(avail_kb: u64, state: &std::path::Path, args: &[&str]) -> Output {
+    let real = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
+    let fake: String = real
+        .lines()
+        .map(|l| {
+            if l.starts_with("MemAvailable:") {
+                format!("MemAvailable:   {avail_kb} kB\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert!(
+        fake.contains(&format!("MemAvailable:   {avail_kb} kB")),
+        "no MemAvailable line:\n{real}"
+    );
+    // Beside the state root, not in it: nsbgp would take a stray file there for a lab's.
+    let file = state
+        .parent()
+        .expect("a state root in a scratch directory")
+        .join(format!("meminfo-{avail_kb}"));
+    std::fs::write(&file, fake).unwrap();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount --bind \"$0\" /proc/meminfo && exec \"$@\"")
+        .arg(&file)
+        .arg(super::NSBGP)
+        .args(args)
+        .env("NSBGP_STATE_DIR", state);
+    run(&mut cmd, NSBGP_LIMIT)
 }
