@@ -29,7 +29,7 @@ fn router_arg_takes_a_name_an_index_or_an_as() {
     }
     for spec in ["ROUTER_5", "5", "AS99", "AS105", "router_3", ""] {
         let e = router_arg(&r, spec).unwrap_err();
-        assert_eq!(e.exit_code(), 2, "{spec}");
+        assert_eq!(crate::error::exit_code(&e), 2, "{spec}");
         assert_eq!(
             e.to_string(),
             format!(
@@ -45,7 +45,7 @@ fn daemon_arg_knows_the_three_daemons() {
     assert_eq!(daemon_arg("zebra").unwrap(), Daemon::Zebra);
     assert_eq!(daemon_arg("bird").unwrap(), Daemon::Bird);
     let e = daemon_arg("ospfd").unwrap_err();
-    assert_eq!(e.exit_code(), 2);
+    assert_eq!(crate::error::exit_code(&e), 2);
     assert!(e.to_string().contains("use bgpd, zebra or bird"), "{e}");
 }
 
@@ -62,7 +62,7 @@ fn router_daemon_defaults_to_the_suites_bgp_daemon() {
 fn router_daemon_refuses_the_other_suites_daemons() {
     let r = mixed();
     let e = router_daemon(&r, 1, Some("bgpd")).unwrap_err();
-    assert_eq!(e.exit_code(), 2);
+    assert_eq!(crate::error::exit_code(&e), 2);
     assert_eq!(e.to_string(), "ROUTER_1 runs bird (bird), not bgpd; use bird");
     let e = router_daemon(&r, 2, Some("bird")).unwrap_err();
     assert_eq!(
@@ -73,13 +73,16 @@ fn router_daemon_refuses_the_other_suites_daemons() {
 
 #[test]
 fn clab_input_errors_exit_2_and_failed_writes_1() {
-    assert_eq!(clab_err(crate::clab::ClabError::Input("bad".into())).exit_code(), 2);
+    assert_eq!(
+        crate::error::exit_code(&clab_err(crate::clab::ClabError::Input("bad".into()))),
+        2
+    );
     let w = crate::clab::ClabError::Write {
         path: "/x/y".into(),
         source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
     };
     let e = clab_err(w);
-    assert_eq!(e.exit_code(), 1);
+    assert_eq!(crate::error::exit_code(&e), 1);
     assert!(e.to_string().starts_with("/x/y: "), "{e}");
 }
 

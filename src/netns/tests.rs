@@ -11,10 +11,10 @@ fn a_namespace_lives_under_run_netns() {
 #[test]
 fn nsfs_is_told_from_a_plain_file() {
     let ns = std::fs::File::open("/proc/self/ns/net").expect("/proc/self/ns/net");
-    assert!(is_nsfs(ns.as_raw_fd()));
+    assert!(is_nsfs(&ns));
     let dir = tempfile::tempdir().unwrap();
     let plain = std::fs::File::create(dir.path().join("ROUTER_0")).unwrap();
-    assert!(!is_nsfs(plain.as_raw_fd()));
+    assert!(!is_nsfs(&plain));
 }
 
 #[test]
