@@ -6,26 +6,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::collections::VecDeque;
 use std::time::Duration;
-
-/// Hops from `src` to every router over `links` (this test's own BFS, not nsbgp's).
-fn bfs(n: usize, links: &[(usize, usize)], src: usize) -> Vec<usize> {
-    let mut d = vec![usize::MAX; n];
-    d[src] = 0;
-    let mut q = VecDeque::from([src]);
-    while let Some(u) = q.pop_front() {
-        for &(a, b) in links {
-            for (x, y) in [(a, b), (b, a)] {
-                if x == u && d[y] == usize::MAX {
-                    d[y] = d[u] + 1;
-                    q.push_back(y);
-                }
-            }
-        }
-    }
-    d
-}
 
 fn adjacent(links: &[(usize, usize)], a: usize, b: usize) -> bool {
     links.iter().any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
@@ -83,7 +64,7 @@ fn trace_matches(lab: &TestLab, links: &[(usize, usize)], from: usize, to: Optio
 /// AS path as long as its distance (FRR's own account).
 fn converged_and_traced(lab: &TestLab, links: &[(usize, usize)], origin: usize) {
     let n = lab.routers;
-    let d = bfs(n, links, origin);
+    let d = bfs_hops(n, links, origin);
     assert!(d.iter().all(|&x| x != usize::MAX), "the test's graph is connected");
     for (k, &dk) in d.iter().enumerate() {
         trace_matches(lab, links, k, None, dk);
@@ -123,7 +104,7 @@ fn converged_and_traced(lab: &TestLab, links: &[(usize, usize)], origin: usize) 
             "world" => origin,
             r => index(lab, r),
         };
-        assert_eq!(c["expected"].as_u64(), Some(bfs(n, links, to)[from] as u64), "{c}");
+        assert_eq!(c["expected"].as_u64(), Some(bfs_hops(n, links, to)[from] as u64), "{c}");
         assert_eq!(
             (c["pass"].as_bool(), c["got"].as_u64()),
             (Some(true), c["expected"].as_u64()),
@@ -257,7 +238,7 @@ fn clique_5_every_default_is_one_hop() {
     let links: Vec<(usize, usize)> = (0..5).flat_map(|i| (i + 1..5).map(move |j| (i, j))).collect();
     up_wait(&lab);
     // converged_and_traced checks every default AS path against the distance: 1 everywhere.
-    assert!(bfs(5, &links, 0)[1..].iter().all(|&d| d == 1));
+    assert!(bfs_hops(5, &links, 0)[1..].iter().all(|&d| d == 1));
     converged_and_traced(&lab, &links, 0);
     for k in 1..5 {
         assert_eq!(established(&lab, &lab.router(k)), 4, "{}", lab.router(k));
