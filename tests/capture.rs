@@ -53,7 +53,8 @@ fn bgp_packets_of_one_link_to_a_file() {
     let out = stdout(&read);
     let (a1, a0) = (lab_peer_addr(&lab, 0, 1), lab_peer_addr(&lab, 1, 0));
     // Each packet's IP line: exactly 8, all between r1 and r0 with one side on port 179.
-    let ip_lines: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("172.")).collect();
+    // (An UPDATE's decoded prefixes also start with "172.": the TCP flags mark a packet line.)
+    let ip_lines: Vec<&str> = out.lines().filter(|l| l.contains(": Flags [")).collect();
     assert_eq!(ip_lines.len(), 8, "{out}");
     for l in &ip_lines {
         let ends_ok = (l.contains(&format!("{a1}.")) && l.contains(&format!("> {a0}.")))
