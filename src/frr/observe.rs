@@ -2,7 +2,7 @@
 //! session per daemon kept across polls (and re-opened when a daemon restarts).
 
 use super::parse::{self, BgpPrefix, BgpSummary, RouteLookup, RouteSummary};
-use super::vty::{self, Session};
+use super::vty::{self, Session, VtyError};
 use crate::config::{Daemon, Family, Lab};
 use crate::suite::{FamilyObs, Observation, Observer, PeerObs, Proc, RouteObs};
 use futures::future::BoxFuture;
@@ -82,9 +82,25 @@ pub async fn open(lab: &Lab, routers: &[usize], password: &str) -> Vec<Box<dyn O
     sessions.into_iter().map(|s| Box::new(s) as Box<dyn Observer>).collect()
 }
 
+/// What `observe` needs of a daemon's vty: one command's output. A seam so that the unit
+/// tests replay outputs recorded from real daemons.
+trait Ask: Send {
+    fn daemon(&self) -> Daemon;
+    fn run<'a>(&'a mut self, cmd: &'a str) -> BoxFuture<'a, Result<String, VtyError>>;
+}
+
+impl Ask for Session {
+    fn daemon(&self) -> Daemon {
+        self.daemon
+    }
+    fn run<'a>(&'a mut self, cmd: &'a str) -> BoxFuture<'a, Result<String, VtyError>> {
+        Box::pin(Session::run(self, cmd))
+    }
+}
+
 /// Runs a command on a session and parses its JSON, noting failures in `errors`.
 async fn ask<T: serde::de::DeserializeOwned + Default>(
-    s: &mut Session,
+    s: &mut impl Ask,
     cmd: &str,
     errors: &mut Vec<String>,
 ) -> Option<T> {
@@ -92,12 +108,12 @@ async fn ask<T: serde::de::DeserializeOwned + Default>(
         Ok(text) => match parse::from_frr::<T>(&text) {
             Ok(v) => Some(v),
             Err(e) => {
-                errors.push(format!("{} `{cmd}`: unreadable output ({e})", s.daemon));
+                errors.push(format!("{} `{cmd}`: unreadable output ({e})", s.daemon()));
                 None
             }
         },
         Err(e) => {
-            errors.push(format!("{} vty: {e}", s.daemon));
+            errors.push(format!("{} vty: {e}", s.daemon()));
             None
         }
     }
@@ -123,8 +139,8 @@ fn frr_show(f: Family) -> (&'static str, &'static str) {
 }
 
 async fn observe(
-    zebra_s: &mut Session,
-    bgpd_s: &mut Session,
+    zebra_s: &mut impl Ask,
+    bgpd_s: &mut impl Ask,
     daemons: Vec<(Daemon, Proc)>,
     stubs: &[(Family, String)],
 ) -> Observation {
@@ -210,3 +226,7 @@ async fn observe(
     o.errors = bgp.2.into_iter().chain(zeb.2).collect();
     o
 }
+
+#[cfg(test)]
+#[path = "observe_tests.rs"]
+mod tests;
