@@ -1,7 +1,7 @@
 //! What `status` asks a BIRD router, through its control socket: the same observation as
 //! FRR's.
 
-use super::ctl::Session;
+use super::ctl::{CtlError, Reply, Session};
 use crate::config::{Daemon, Family, Lab};
 use crate::suite::{FamilyObs, Observation, Observer, PeerObs, Proc, RouteObs};
 use futures::future::BoxFuture;
@@ -36,28 +36,27 @@ pub fn open(lab: &Lab, state_dir: &Path, routers: &[usize]) -> Vec<Box<dyn Obser
         .collect()
 }
 
-/// One router running BIRD, through its control socket: the same observation as FRR's.
-/// Sessions and prefixes from `show protocols all`, BGP routes in the kernel from the kernel
-/// protocol's export count (it exports BGP routes only), the default and the stub from
-/// `show route … all`.
+/// What `observe_bird` needs of the control socket: one command's reply. A seam so that the
+/// unit tests replay replies recorded from a real BIRD.
+trait Ask: Send {
+    fn run<'a>(&'a mut self, cmd: &'a str) -> BoxFuture<'a, Result<Reply, CtlError>>;
+}
+
+impl Ask for Session {
+    fn run<'a>(&'a mut self, cmd: &'a str) -> BoxFuture<'a, Result<Reply, CtlError>> {
+        Box::pin(Session::run(self, cmd))
+    }
+}
+
 /// Whether BIRD's best default route satisfies a filter condition (it is shown or not).
-async fn bird_holds(
-    s: &mut crate::bird::ctl::Session,
-    default: &str,
-    cond: &str,
-) -> Result<bool, crate::bird::ctl::CtlError> {
+async fn bird_holds(s: &mut impl Ask, default: &str, cond: &str) -> Result<bool, CtlError> {
     let r = s.run(&format!("show route {default} primary where {cond}")).await?;
     Ok(crate::bird::parse::best_route(&r).is_some())
 }
 
 /// The default's AS-path length when BIRD cut the line short (`shown` ASNs visible): the
 /// expected length if it holds (one query), else found by bisection on `bgp_path.len`.
-async fn bird_path_len(
-    s: &mut crate::bird::ctl::Session,
-    default: &str,
-    shown: u32,
-    want: Option<u32>,
-) -> Result<u32, crate::bird::ctl::CtlError> {
+async fn bird_path_len(s: &mut impl Ask, default: &str, shown: u32, want: Option<u32>) -> Result<u32, CtlError> {
     if let Some(w) = want {
         if bird_holds(s, default, &format!("bgp_path.len = {w}")).await? {
             return Ok(w);
@@ -76,13 +75,17 @@ async fn bird_path_len(
     Ok(lo)
 }
 
+/// One router running BIRD, through its control socket: the same observation as FRR's.
+/// Sessions and prefixes from `show protocols all`, BGP routes in the kernel from the kernel
+/// protocol's export count (it exports BGP routes only), the default and the stub from
+/// `show route … all`.
 async fn observe_bird(
-    s: &mut crate::bird::ctl::Session,
+    s: &mut impl Ask,
     daemons: Vec<(Daemon, Proc)>,
     stubs: &[(Family, String)],
     want_len: Option<u32>,
 ) -> Observation {
-    use crate::bird::{ctl::CtlError, parse as bp};
+    use crate::bird::parse as bp;
     let at_ms = crate::host::now_unix_ms();
     let alive = daemons.iter().all(|(_, p)| p.alive);
     let mut o = Observation {
@@ -121,7 +124,7 @@ async fn observe_bird(
             return o;
         }
     }
-    let route = |reply: Result<crate::bird::ctl::Reply, CtlError>, errors: &mut Vec<String>| match reply {
+    let route = |reply: Result<Reply, CtlError>, errors: &mut Vec<String>| match reply {
         Ok(r) => Some(bp::best_route(&r)),
         // 8001 "Network not found": BIRD has no route for it.
         Err(CtlError::Rejected { code: 8001, .. }) => Some(None),
@@ -166,59 +169,5 @@ async fn observe_bird(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    /// A control socket that answers `where bgp_path.len = N` / `>= N` like BIRD would for a
-    /// best default route whose AS path has `len` ASNs, and counts the queries.
-    async fn fake_bird(len: u32) -> (PathBuf, tokio::task::JoinHandle<usize>) {
-        let dir = std::env::temp_dir().join(format!("nsbgp-fake-bird-{}-{len}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("bird.ctl");
-        let listener = tokio::net::UnixListener::bind(&path).unwrap();
-        let task = tokio::spawn(async move {
-            let (s, _) = listener.accept().await.unwrap();
-            let (r, mut w) = s.into_split();
-            w.write_all(b"0001 BIRD 2.0.12 ready.\n").await.unwrap();
-            let mut lines = BufReader::new(r).lines();
-            let mut queries = 0;
-            while let Ok(Some(cmd)) = lines.next_line().await {
-                queries += 1;
-                let (op, n) = cmd
-                    .rsplit_once(' ')
-                    .map(|(a, n)| (a, n.parse::<u32>().unwrap()))
-                    .unwrap();
-                let holds = if op.ends_with(">=") { len >= n } else { len == n };
-                let reply = if holds {
-                    "1007-Table master4:\n 0.0.0.0/0            unicast [bgp149 1795682615.725] * (100) [AS100i]\n \tvia 172.31.2.90 on ROUTER_149\n0000 \n"
-                } else {
-                    "0000 \n"
-                };
-                w.write_all(reply.as_bytes()).await.unwrap();
-            }
-            queries
-        });
-        (path, task)
-    }
-
-    #[tokio::test]
-    async fn cut_as_paths_are_measured_by_filter_queries() {
-        // The expected length holds: one query.
-        let (path, task) = fake_bird(150).await;
-        let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, "0.0.0.0/0", 120, Some(150)).await.unwrap(), 150);
-        drop(s);
-        assert_eq!(task.await.unwrap(), 1);
-        let _ = std::fs::remove_dir_all(path.parent().unwrap());
-        // It does not: bisection from the ASNs shown, a bounded number of queries.
-        let (path, task) = fake_bird(733).await;
-        let mut s = crate::bird::ctl::Session::new(path.clone());
-        assert_eq!(bird_path_len(&mut s, "0.0.0.0/0", 120, Some(999)).await.unwrap(), 733);
-        drop(s);
-        assert!(task.await.unwrap() <= 16);
-        let _ = std::fs::remove_dir_all(path.parent().unwrap());
-    }
-}
+#[path = "observe_tests.rs"]
+mod tests;
