@@ -90,21 +90,41 @@ impl RouterStatus {
     }
 }
 
+/// `status --json` of the poll `poll` made by `p`, polled now.
 pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
-    let routers: Vec<RouterStatus> = p
-        .lab
+    status_of(
+        &p.lab,
+        &p.expected,
+        &p.timeline,
+        p.started_unix_ms,
+        poll,
+        lab::now_unix_ms(),
+    )
+}
+
+/// [`lab_status`] as a pure function of the lab, what it should look like, the timeline so
+/// far and one poll.
+pub fn status_of(
+    lab: &crate::config::Lab,
+    expected: &[rule::Expected],
+    timeline: &timeline::Timeline,
+    started_unix_ms: u64,
+    poll: &Poll,
+    polled_unix_ms: u64,
+) -> LabStatus {
+    let routers: Vec<RouterStatus> = lab
         .routers
         .iter()
         .zip(&poll.obs)
-        .zip(&p.expected)
+        .zip(expected)
         .enumerate()
         .map(|(i, ((r, o), e))| {
-            let t = &p.timeline.routers[i];
+            let t = &timeline.routers[i];
             let converged = poll.converged(i);
             RouterStatus {
                 name: r.name.clone(),
                 index: i,
-                origin: i == p.lab.origin(),
+                origin: i == lab.origin(),
                 asn: r.asn,
                 netns: r.name.clone(),
                 suite: r.suite,
@@ -132,7 +152,7 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
                     Some(Some(r)) => r.nexthop.map(|a| a.to_string()),
                     _ => None,
                 },
-                has_default_v6: p.lab.family.has(Family::Ipv6).then(|| o.has_default_in(Family::Ipv6)),
+                has_default_v6: lab.family.has(Family::Ipv6).then(|| o.has_default_in(Family::Ipv6)),
                 default_v6_as_path_len: o.default_path_len_in(Family::Ipv6),
                 rss_kb: o.daemons.iter().map(|(_, p)| p.rss_kb).sum(),
                 cpu_s: o.daemons.iter().map(|(_, p)| p.cpu_ms).sum::<u64>() as f64 / 1000.0,
@@ -146,14 +166,14 @@ pub fn lab_status(p: &Poller, poll: &Poll) -> LabStatus {
         .collect();
     let all = poll.all_converged();
     LabStatus {
-        lab: p.lab.name.to_string(),
+        lab: lab.name.to_string(),
         routers_total: routers.len(),
         converged: all,
         converged_routers: poll.converged_count(),
-        converged_after_s: p.timeline.converged_after_s.filter(|_| all),
-        slowest_router: p.timeline.slowest().map(|(n, _)| n.to_string()).filter(|_| all),
-        started_unix_ms: p.started_unix_ms,
-        polled_unix_ms: lab::now_unix_ms(),
+        converged_after_s: timeline.converged_after_s.filter(|_| all),
+        slowest_router: timeline.slowest().map(|(n, _)| n.to_string()).filter(|_| all),
+        started_unix_ms,
+        polled_unix_ms,
         poll_ms: poll.took_ms,
         routers,
     }
@@ -237,3 +257,6 @@ pub async fn wait_converged_on(run: &lab::Running, timeout: Option<f64>) -> Resu
         tokio::time::sleep_until(wake).await;
     }
 }
+
+#[cfg(test)]
+mod tests;
