@@ -285,13 +285,16 @@ fn converged_dual_stack_mixed_lab_every_field() {
     assert_eq!(routers[1]["origin"], json!(false));
 }
 
+/// A field of a router's status and the value it must have.
+type Field = (&'static str, fn() -> serde_json::Value);
+
 /// One deviation of ROUTER_2 in an IPv4 chain of 3, and what status must say.
 struct Case {
     what: &'static str,
     change: fn(&mut Observation),
     problems: &'static [&'static str],
     /// (field, value) of ROUTER_2's status besides `converged: false`.
-    fields: &'static [(&'static str, fn() -> serde_json::Value)],
+    fields: &'static [Field],
 }
 
 #[test]
