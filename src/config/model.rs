@@ -112,16 +112,25 @@ pub struct LinkSetting {
     pub rate_mbit: Option<f64>,
 }
 
-impl LinkSetting {
-    pub fn keys(&self) -> ImpairKeys {
-        ImpairKeys {
-            delay_ms: self.delay_ms,
-            jitter_ms: self.jitter_ms,
-            loss_pct: self.loss_pct,
-            rate_mbit: self.rate_mbit,
+/// `keys()`: the impairment keys a table carries inline. Inline rather than a flattened
+/// `ImpairKeys`, because serde's `flatten` does not work with `deny_unknown_fields`, and a
+/// misspelt key must stay an error.
+macro_rules! impair_keys_of {
+    ($($table:ty),*) => {$(
+        impl $table {
+            pub fn keys(&self) -> ImpairKeys {
+                ImpairKeys {
+                    delay_ms: self.delay_ms,
+                    jitter_ms: self.jitter_ms,
+                    loss_pct: self.loss_pct,
+                    rate_mbit: self.rate_mbit,
+                }
+            }
         }
-    }
+    )*};
 }
+
+impair_keys_of!(LinkSetting, LinkEnds);
 
 /// One `[[router]]` table: which router (`name` or `index`) and what to change for it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
@@ -192,17 +201,6 @@ pub struct LinkEnds {
     pub loss_pct: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_mbit: Option<f64>,
-}
-
-impl LinkEnds {
-    pub fn keys(&self) -> ImpairKeys {
-        ImpairKeys {
-            delay_ms: self.delay_ms,
-            jitter_ms: self.jitter_ms,
-            loss_pct: self.loss_pct,
-            rate_mbit: self.rate_mbit,
-        }
-    }
 }
 
 /// A router by name (`"ROUTER_7"`, `"7"`, `"AS107"`) or by index (`7`).
