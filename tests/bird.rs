@@ -27,14 +27,6 @@ fn bird_pid(lab: &TestLab, router: &str) -> u32 {
         .unwrap()
 }
 
-/// BIRD's own client on the router's control socket.
-fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
-    let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
-    let mut args = vec!["-s", sock.to_str().unwrap()];
-    args.extend(cmd.split_whitespace());
-    stdout(&sh("birdc", &args))
-}
-
 /// `attach` on a BIRD router through a pseudo-terminal: raw while attached, a command edited
 /// with backspace answered without reply codes, Ctrl-] leaves, the terminal restored.
 fn attach_bird_through_a_pty(lab: &TestLab, router: &str) {

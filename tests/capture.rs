@@ -13,8 +13,7 @@ fn bgp_packets_of_one_link_to_a_file() {
         return;
     }
     let lab = TestLab::new("cap", 3, "");
-    let o = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "60"]);
-    assert_ok(&o, "up --wait");
+    lab.up_wait(60, &[]);
     let (r0, r1) = (lab.router(0), lab.router(1));
     let dir = tempdir("cap");
     let file = dir.0.join("bgp.pcap");
@@ -43,7 +42,7 @@ fn bgp_packets_of_one_link_to_a_file() {
     let listening = wait_for(Duration::from_secs(10), || file.exists().then_some(()));
     assert!(listening.is_some(), "capture never created {}", file.display());
     std::thread::sleep(Duration::from_millis(500));
-    let v = vtysh(&lab, &r1, &format!("clear ip bgp {}", lab_peer_addr(&lab, 0, 1)));
+    let v = vtysh(&lab, &r1, &format!("clear ip bgp {}", link_addr(&lab, 0, 1)));
     assert!(!v.contains('%'), "{v}");
     let done = child.wait(Duration::from_secs(60));
     assert_eq!(done.status.code(), Some(0), "{}", text(&done));
@@ -51,7 +50,7 @@ fn bgp_packets_of_one_link_to_a_file() {
     let read = sh("tcpdump", &["-r", file.to_str().unwrap(), "-n", "-v"]);
     assert!(read.status.success(), "{}", text(&read));
     let out = stdout(&read);
-    let (a1, a0) = (lab_peer_addr(&lab, 0, 1), lab_peer_addr(&lab, 1, 0));
+    let (a1, a0) = (link_addr(&lab, 0, 1), link_addr(&lab, 1, 0));
     // Each packet's IP line: exactly 8, all between r1 and r0 with one side on port 179.
     // (An UPDATE's decoded prefixes also start with "172.": the TCP flags mark a packet line.)
     let ip_lines: Vec<&str> = out.lines().filter(|l| l.contains(": Flags [")).collect();
@@ -74,27 +73,6 @@ fn bgp_packets_of_one_link_to_a_file() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("already exists"), "{}", text(&o));
     assert_eq!(std::fs::read(&file).unwrap(), before);
-}
-
-/// Router `r`'s address on its link to `peer` (from its namespace, not from nsbgp).
-fn lab_peer_addr(lab: &TestLab, r: usize, peer: usize) -> String {
-    let o = sh(
-        "ip",
-        &[
-            "netns",
-            "exec",
-            &lab.router(r),
-            "ip",
-            "-j",
-            "-4",
-            "addr",
-            "show",
-            "dev",
-            &lab.router(peer),
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v[0]["addr_info"][0]["local"].as_str().unwrap().to_string()
 }
 
 #[test]

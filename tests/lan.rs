@@ -26,13 +26,6 @@ fn ip(args: &[&str]) -> String {
     stdout(&o)
 }
 
-fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
-    let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
-    let mut args = vec!["-s", sock.to_str().unwrap()];
-    args.extend(cmd.split_whitespace());
-    stdout(&sh("birdc", &args))
-}
-
 /// Established BGP sessions of a router, by its own suite's account.
 fn sessions(lab: &TestLab, r: usize, bird: bool) -> usize {
     if bird {

@@ -6,34 +6,6 @@
 mod common;
 use common::*;
 
-fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
-    let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
-    let mut args = vec!["-s", sock.to_str().unwrap()];
-    args.extend(cmd.split_whitespace());
-    stdout(&sh("birdc", &args))
-}
-
-/// Router `r`'s address on its link to `peer`, from its namespace.
-fn addr(lab: &TestLab, r: usize, peer: usize) -> String {
-    let o = sh(
-        "ip",
-        &[
-            "netns",
-            "exec",
-            &lab.router(r),
-            "ip",
-            "-j",
-            "-4",
-            "addr",
-            "show",
-            "dev",
-            &lab.router(peer),
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v[0]["addr_info"][0]["local"].as_str().unwrap().to_string()
-}
-
 #[test]
 fn hand_changes_survive_save_down_up_configs() {
     if !root_or_skip() {
@@ -41,14 +13,11 @@ fn hand_changes_survive_save_down_up_configs() {
     }
     let lab = TestLab::new("sav", 3, "[[router]]\nindex = 2\nsuite = \"bird\"\n");
     let up = |extra: &[&str]| {
-        let mut args = vec!["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "60"];
-        args.extend(extra);
-        let o = nsbgp(&args);
-        assert_ok(&o, &format!("up {extra:?}"));
+        lab.up_wait(60, extra);
     };
     up(&[]);
     let (r1, r2) = (lab.router(1), lab.router(2));
-    let peer = addr(&lab, 0, 1);
+    let peer = link_addr(&lab, 0, 1);
     // FRR: a description and a timer changed through the vty.
     let o = nsbgp(&[
         "vtysh",

@@ -102,6 +102,17 @@ impl TestLab {
         out
     }
 
+    /// `nsbgp up -c CONFIG --wait --timeout S EXTRA…`, which must succeed. nsbgp's own
+    /// `converged`: what it waited for is for the test to check independently.
+    pub fn up_wait(&self, timeout_s: u32, extra: &[&str]) -> Output {
+        let t = timeout_s.to_string();
+        let mut args = vec!["up", "-c", self.config.to_str().unwrap(), "--wait", "--timeout", &t];
+        args.extend(extra);
+        let out = nsbgp(&args);
+        assert_ok(&out, &format!("nsbgp up --wait {extra:?}"));
+        out
+    }
+
     /// Starts `up` with `NSBGP_TEST_PAUSE=stage` and waits for its first stderr line (the
     /// pause, or an early error); the rest of stderr is drained. The caller ends the child.
     pub fn up_paused(&self, stage: &str) -> (std::process::Child, String) {
@@ -266,6 +277,15 @@ pub fn vtysh(lab: &TestLab, router: &str, cmd: &str) -> String {
         &["netns", "exec", router, "vtysh", "--vty_socket", &sock, "-c", cmd],
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// BIRD's own client on a router's control socket: its stdout. Not status-checked: birdc
+/// prints BIRD's refusals on stdout, which tests read.
+pub fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
+    let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
+    let mut args = vec!["-s", sock.to_str().unwrap()];
+    args.extend(cmd.split_whitespace());
+    stdout(&sh("birdc", &args))
 }
 
 /// Established sessions of a router, by FRR's own account.

@@ -41,6 +41,29 @@ pub fn addresses(router: &str) -> Vec<String> {
         .collect()
 }
 
+/// Router `r`'s IPv4 address on its link to `peer` (the interface named after it), from its
+/// namespace.
+pub fn link_addr(lab: &TestLab, r: usize, peer: usize) -> String {
+    let out = sh_ok(
+        "ip",
+        &[
+            "-n",
+            &lab.router(r),
+            "-j",
+            "-4",
+            "addr",
+            "show",
+            "dev",
+            &lab.router(peer),
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v[0]["addr_info"][0]["local"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no IPv4 address towards {}: {out}", lab.router(r), lab.router(peer)))
+        .to_string()
+}
+
 /// The gateways of a router's default route in its kernel FIB (several for multipath),
 /// empty when it has none.
 pub fn fib_default_gateways(router: &str) -> Vec<String> {
