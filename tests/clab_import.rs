@@ -27,7 +27,7 @@ fn import(dir: &TempDir, name: &str, args: &[&str], env: &[(&str, &str)]) -> (Ou
     for (k, v) in env {
         c.env(k, v);
     }
-    (c.output().unwrap(), out)
+    (run(&mut c, NSBGP_LIMIT), out)
 }
 
 fn ok(o: &Output, out: &Path) -> Lab {
