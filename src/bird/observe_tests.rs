@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::bird::ctl::parse_reply;
+use crate::suite::observe::recorded::{bgp_via, peer, slug, stubs as dual};
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -38,13 +38,6 @@ impl Replay {
         self.other.insert(cmd, file);
         self
     }
-}
-
-/// The recording's file name: the command, every character outside [A-Za-z0-9.] a `-`.
-fn slug(cmd: &str) -> String {
-    cmd.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
-        .collect()
 }
 
 impl Ask for Replay {
@@ -83,34 +76,6 @@ fn bird(alive: bool) -> Vec<(Daemon, Proc)> {
             cpu_ms: 0,
         },
     )]
-}
-
-fn dual() -> Vec<(Family, String)> {
-    vec![
-        (Family::Ipv4, "198.51.100.0/24".into()),
-        (Family::Ipv6, "2001:db8:100::/48".into()),
-    ]
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-fn peer(addr: &str, state: &str, pfx_rcd: u32, up_since_ms: Option<u64>) -> PeerObs {
-    PeerObs {
-        addr: ip(addr),
-        state: state.into(),
-        pfx_rcd,
-        up_since_ms,
-    }
-}
-
-fn bgp_via(nexthop: &str, iface: &str) -> Option<Option<RouteObs>> {
-    Some(Some(RouteObs {
-        protocol: "bgp".into(),
-        nexthop: Some(ip(nexthop)),
-        iface: Some(iface.into()),
-    }))
 }
 
 /// Both families' defaults and stubs as tstobs_1 holds them: from tstobs_0, path `100`.

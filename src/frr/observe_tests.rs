@@ -2,7 +2,7 @@
 //! lab `tst-obs`: a chain of 3, tstobs_0 the origin, tstobs_1 on BIRD), replayed per command.
 
 use super::*;
-use std::net::IpAddr;
+use crate::suite::observe::recorded::{bgp_via, ip, peer, slug, stubs as dual};
 use std::path::PathBuf;
 
 /// A vty that answers each command with the file recorded for it, and notes what was asked.
@@ -35,13 +35,6 @@ impl Replay {
             .join(dir);
         Replay::new(daemon, Source::Dir(d))
     }
-}
-
-/// The recording's file name: the command, every character outside [A-Za-z0-9.] a `-`.
-fn slug(cmd: &str) -> String {
-    cmd.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
-        .collect()
 }
 
 impl Ask for Replay {
@@ -81,23 +74,20 @@ fn dead(pid: u32) -> Proc {
     }
 }
 
-fn dual() -> Vec<(Family, String)> {
-    vec![
-        (Family::Ipv4, "198.51.100.0/24".into()),
-        (Family::Ipv6, "2001:db8:100::/48".into()),
-    ]
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-fn bgp_via(nexthop: &str, iface: &str) -> Option<Option<RouteObs>> {
-    Some(Some(RouteObs {
-        protocol: "bgp".into(),
-        nexthop: Some(ip(nexthop)),
-        iface: Some(iface.into()),
-    }))
+/// `observe` on router `dir`'s recordings, both daemons alive.
+async fn replayed(dir: &str, stubs: &[(Family, String)]) -> (Observation, Replay, Replay) {
+    let (mut z, mut b) = (
+        Replay::recorded(Daemon::Zebra, dir),
+        Replay::recorded(Daemon::Bgpd, dir),
+    );
+    let o = run(
+        &mut z,
+        &mut b,
+        vec![(Daemon::Zebra, up(1)), (Daemon::Bgpd, up(2))],
+        stubs,
+    )
+    .await;
+    (o, z, b)
 }
 
 async fn run(
@@ -123,18 +113,8 @@ async fn converged_router_behind_a_bird_router() {
     assert_eq!(
         o.peers,
         Some(vec![
-            PeerObs {
-                addr: ip("172.31.2.2"),
-                state: "Established".into(),
-                pfx_rcd: 4,
-                up_since_ms: Some(o.at_ms - 32_000),
-            },
-            PeerObs {
-                addr: ip("2001:db8:31:2::2"),
-                state: "Established".into(),
-                pfx_rcd: 4,
-                up_since_ms: Some(o.at_ms - 32_000),
-            },
+            peer("172.31.2.2", "Established", 4, Some(o.at_ms - 32_000)),
+            peer("2001:db8:31:2::2", "Established", 4, Some(o.at_ms - 32_000)),
         ])
     );
     // ebgp FIB routes of both families' summaries: 3 + 3.
@@ -182,17 +162,7 @@ async fn converged_router_behind_a_bird_router() {
 
 #[tokio::test]
 async fn origin_holds_the_stub_on_lo_and_no_default() {
-    let (mut z, mut b) = (
-        Replay::recorded(Daemon::Zebra, "dual-converged-router0"),
-        Replay::recorded(Daemon::Bgpd, "dual-converged-router0"),
-    );
-    let o = run(
-        &mut z,
-        &mut b,
-        vec![(Daemon::Zebra, up(1)), (Daemon::Bgpd, up(2))],
-        &dual(),
-    )
-    .await;
+    let (o, _, _) = replayed("dual-converged-router0", &dual()).await;
     assert_eq!(o.errors, Vec::<String>::new());
     let peers = o.peers.as_ref().unwrap();
     assert_eq!(
@@ -226,34 +196,14 @@ async fn origin_holds_the_stub_on_lo_and_no_default() {
 #[tokio::test]
 async fn sessions_down_and_routes_withdrawn_after_the_neighbour_died() {
     // Recorded 2 s after bird on tstobs_1 was killed.
-    let (mut z, mut b) = (
-        Replay::recorded(Daemon::Zebra, "dual-bird-down-router2"),
-        Replay::recorded(Daemon::Bgpd, "dual-bird-down-router2"),
-    );
-    let o = run(
-        &mut z,
-        &mut b,
-        vec![(Daemon::Zebra, up(1)), (Daemon::Bgpd, up(2))],
-        &dual(),
-    )
-    .await;
+    let (o, _, _) = replayed("dual-bird-down-router2", &dual()).await;
     assert_eq!(o.errors, Vec::<String>::new());
     assert_eq!(
         o.peers,
         Some(vec![
-            PeerObs {
-                addr: ip("172.31.2.2"),
-                state: "Active".into(),
-                pfx_rcd: 0,
-                // FRR still reports an uptime; it is no session's.
-                up_since_ms: None,
-            },
-            PeerObs {
-                addr: ip("2001:db8:31:2::2"),
-                state: "Active".into(),
-                pfx_rcd: 0,
-                up_since_ms: None,
-            },
+            // FRR still reports an uptime; it is no session's.
+            peer("172.31.2.2", "Active", 0, None),
+            peer("2001:db8:31:2::2", "Active", 0, None),
         ])
     );
     assert_eq!(o.established(), 0);

@@ -137,3 +137,49 @@ impl Observation {
             .and_then(|v| v.into_iter().max())
     }
 }
+
+/// What the suites' observe tests share: the recordings' names and the lab they came from.
+#[cfg(test)]
+pub mod recorded {
+    use super::{PeerObs, RouteObs};
+    use crate::config::Family;
+    use std::net::IpAddr;
+
+    pub fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    pub fn peer(addr: &str, state: &str, pfx_rcd: u32, up_since_ms: Option<u64>) -> PeerObs {
+        PeerObs {
+            addr: ip(addr),
+            state: state.into(),
+            pfx_rcd,
+            up_since_ms,
+        }
+    }
+
+    /// A route installed via BGP through `nexthop` on `iface`.
+    pub fn bgp_via(nexthop: &str, iface: &str) -> Option<Option<RouteObs>> {
+        Some(Some(RouteObs {
+            protocol: "bgp".into(),
+            nexthop: Some(ip(nexthop)),
+            iface: Some(iface.into()),
+        }))
+    }
+
+    /// A recording's file name: the command, every character outside [A-Za-z0-9.] a `-`
+    /// (as `scripts/record-observe-fixtures.sh` names them).
+    pub fn slug(cmd: &str) -> String {
+        cmd.chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+            .collect()
+    }
+
+    /// The stubs of lab `tst-obs` (dual-stack), the one the recordings are of.
+    pub fn stubs() -> Vec<(Family, String)> {
+        vec![
+            (Family::Ipv4, "198.51.100.0/24".into()),
+            (Family::Ipv6, "2001:db8:100::/48".into()),
+        ]
+    }
+}
