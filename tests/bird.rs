@@ -13,11 +13,6 @@ use std::time::Duration;
 const BIRD_CAPS: u64 = 0x3c00;
 const CAP_NET_ADMIN: u64 = 1 << 12;
 
-fn up_wait(lab: &TestLab) {
-    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]);
-    assert_ok(&out, "up --wait");
-}
-
 fn bird_pid(lab: &TestLab, router: &str) -> u32 {
     let p = lab.state_dir().join(format!("routers/{router}/run/bird.pid"));
     std::fs::read_to_string(&p)
@@ -93,7 +88,7 @@ fn bird_chain_of_ten() {
     }
     let n = 10;
     let lab = TestLab::new("brd", n, "[daemons]\nsuite = \"bird\"\n");
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     let bird_uid = nix::unistd::User::from_name("bird").unwrap().unwrap().uid.as_raw();
 
     // Every BIRD runs in its namespace and chroot, as the bird user, with network capabilities only.
@@ -246,7 +241,7 @@ fn mixed_chain_of_ten() {
         .collect();
     // Links held while the daemons start, as large labs do: raised once every router runs.
     let lab = TestLab::new("mix", n, &format!("[daemons]\nhold_links = \"on\"\n{odd}"));
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
 
     let st = status_json(&lab);
     assert_eq!(st["converged"], true, "{st}");

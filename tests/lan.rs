@@ -15,11 +15,6 @@ use std::time::Duration;
 const LAN: &str = "[topology]\nshape = \"file\"\n[[topology.link]]\na = 3\nb = 4\n\
                    [[topology.lan]]\nname = \"ix1\"\nrouters = [0, 1, 2, 3]\n";
 
-fn up_wait(lab: &TestLab) {
-    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]);
-    assert_ok(&out, "up --wait");
-}
-
 fn ip(args: &[&str]) -> String {
     let o = sh("ip", args);
     assert!(o.status.success(), "ip {args:?}: {}", text(&o));
@@ -214,7 +209,7 @@ fn mixed_lan_of_four_converges_and_traces_across_it() {
         5,
         &format!("{LAN}[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n"),
     );
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     lan_checks(&lab, [false, true, false, true, false]);
 
     // An experiment across the LAN: a prefix announced behind router 3 arrives at router 3
@@ -248,7 +243,7 @@ fn frr_lan_with_held_links_comes_up_together() {
         return;
     }
     let lab = TestLab::new("lnh", 5, &format!("{LAN}[daemons]\nhold_links = \"on\"\n"));
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     lan_checks(&lab, [false; 5]);
     // A session on the LAN drops when a member leaves it, and comes back.
     let r2 = lab.router(2);

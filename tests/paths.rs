@@ -59,13 +59,6 @@ fn mounts_of(dir: &Path, prefix: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn up_wait(lab: &TestLab) {
-    assert_ok(
-        &nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]),
-        "up --wait",
-    );
-}
-
 /// What of a lab is on the host, each part by its own tool.
 #[derive(Debug, PartialEq)]
 struct Footprint {
@@ -100,8 +93,8 @@ fn down_dry_run_lists_and_keeps_everything_then_down_removes_that_list() {
     }
     let lab = TestLab::new("pdr", 3, "");
     let other = TestLab::new("pdk", 2, "");
-    up_wait(&lab);
-    up_wait(&other);
+    lab.up_wait(120, &[]);
+    other.up_wait(120, &[]);
     let before = footprint(&lab);
     let other_before = footprint(&other);
     assert_eq!(before.namespaces.len(), 3, "{before:?}");
@@ -224,7 +217,7 @@ fn down_all_and_list_json_in_their_own_state_root() {
     }
     let scratch = ScratchLab::new("pda", 2);
     let keep = TestLab::new("pdb", 2, "");
-    up_wait(&keep);
+    keep.up_wait(120, &[]);
     assert_ok(
         &scratch.run(&[
             "up",
@@ -306,7 +299,7 @@ fn check_fails_exactly_the_cases_across_a_broken_link() {
     }
     let n = 5;
     let lab = TestLab::new("pck", n, "");
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     // ROUTER_2's interface to ROUTER_3 is named after it.
     let dev = lab.router(3);
     assert_ok(
@@ -396,7 +389,7 @@ fn restart_zebra_restart_all_and_vtysh() {
     }
     let n = 4;
     let lab = TestLab::new("prs", n, "");
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     let victim = lab.router(2);
     let (zebra, bgpd) = frr_pids(&lab, 2);
 

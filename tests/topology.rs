@@ -12,11 +12,6 @@ fn adjacent(links: &[(usize, usize)], a: usize, b: usize) -> bool {
     links.iter().any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
 }
 
-fn up_wait(lab: &TestLab) {
-    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]);
-    assert_ok(&out, "up --wait");
-}
-
 /// Router index from a name like `tpr12_3`.
 fn index(lab: &TestLab, name: &str) -> usize {
     name.strip_prefix(&lab.prefix)
@@ -138,7 +133,7 @@ fn ring_6_takes_the_short_way_and_reroutes_round_a_failed_link() {
     }
     let lab = TestLab::new("tpr", 6, "[topology]\nshape = \"ring\"\n");
     let links: Vec<(usize, usize)> = (0..6).map(|i| (i, (i + 1) % 6)).collect();
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     converged_and_traced(&lab, &links, 0);
     // Both directions take the shorter way: 1 ↔ 5 through 0 (2 hops, not 4), 2 ↔ 4 via 3.
     for (a, b) in [(1, 5), (5, 1), (2, 4), (4, 2)] {
@@ -236,7 +231,7 @@ fn clique_5_every_default_is_one_hop() {
     }
     let lab = TestLab::new("tpk", 5, "[topology]\nshape = \"clique\"\n");
     let links: Vec<(usize, usize)> = (0..5).flat_map(|i| (i + 1..5).map(move |j| (i, j))).collect();
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     // converged_and_traced checks every default AS path against the distance: 1 everywhere.
     assert!(bfs_hops(5, &links, 0)[1..].iter().all(|&d| d == 1));
     converged_and_traced(&lab, &links, 0);
@@ -252,7 +247,7 @@ fn tree_7_converges_and_traces() {
     }
     let lab = TestLab::new("tpt", 7, "[topology]\nshape = \"tree\"\nfanout = 2\n");
     let links: Vec<(usize, usize)> = (1..7).map(|i| ((i - 1) / 2, i)).collect();
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     converged_and_traced(&lab, &links, 0);
     // Leaf to leaf across the root: 3 → 1 → 0 → 2 → 6.
     trace_matches(&lab, &links, 3, Some(6), 4);
@@ -273,7 +268,7 @@ fn grid_3x3_with_ties() {
             links.push((i, i + 3));
         }
     }
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     converged_and_traced(&lab, &links, 0);
     // The far corner: 6 equal-cost paths of 4 hops; whichever BGP picked, the trace is one.
     trace_matches(&lab, &links, 8, Some(0), 4);
@@ -287,7 +282,7 @@ fn star_5_goes_through_the_hub() {
     }
     let lab = TestLab::new("tps", 5, "[topology]\nshape = \"star\"\n");
     let links: Vec<(usize, usize)> = (1..5).map(|i| (0, i)).collect();
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     converged_and_traced(&lab, &links, 0);
     trace_matches(&lab, &links, 1, Some(4), 2);
     assert_eq!(established(&lab, &lab.router(0)), 4);
@@ -316,7 +311,7 @@ fn a_graph_from_topology_links() {
     }
     let text = std::fs::read_to_string(&tl.config).unwrap();
     std::fs::write(&tl.config, format!("{text}{extra}")).unwrap();
-    up_wait(&tl);
+    tl.up_wait(120, &[]);
     converged_and_traced(&tl, &links, 4);
     // The world is on ROUTER_4 now: ROUTER_0 is 3 hops from it (0-1-2-4 or 0-3-2-4).
     let ip = String::from_utf8_lossy(&sh("ip", &["-n", &tl.router(4), "-br", "addr", "show", "dev", "lo"]).stdout)

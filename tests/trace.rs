@@ -6,11 +6,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn up_wait(lab: &TestLab) {
-    let out = nsbgp(&["up", "-c", lab.config.to_str().unwrap(), "--wait", "--timeout", "120"]);
-    assert_ok(&out, "up --wait");
-}
-
 fn trace_json(lab: &TestLab, from: &str, to: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
     let mut args = vec!["trace", "--lab", &lab.name, "--from", from, "--to", to, "--json"];
     args.extend(extra);
@@ -25,7 +20,7 @@ fn ten_routers_trace_and_check() {
         return;
     }
     let lab = TestLab::new("trc", 10, "");
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     let far = lab.router(9);
 
     let (code, v, all) = trace_json(&lab, &far, "world", &["--expect-hops", "9"]);
@@ -102,7 +97,7 @@ fn seventy_routers_far_end_reaches_world() {
         return;
     }
     let lab = TestLab::new("t70", 70, "");
-    up_wait(&lab);
+    lab.up_wait(120, &[]);
     let (code, v, all) = trace_json(&lab, &lab.router(69), "world", &["--expect-hops", "69"]);
     assert_eq!(code, Some(0), "{all}");
     assert_eq!(v["reached"], true);
