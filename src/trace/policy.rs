@@ -175,6 +175,29 @@ rel = "p2c"
         }
     }
 
+    /// On the shipped internet-100, `check` expects policy lengths: some pairs are farther
+    /// apart by policy than by the graph, none nearer.
+    #[test]
+    fn internet_100_expects_policy_lengths_not_shortest_paths() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/internet-100.toml");
+        let l = config::load(&path, &Overrides::default()).unwrap();
+        let net = Net::of(&l);
+        let (mut longer, mut pairs) = (0, 0);
+        for j in 0..l.routers.len() {
+            let best = routes_to(&net, &[j]);
+            for (k, b) in best.iter().enumerate().filter(|&(k, _)| k != j) {
+                let len = b.expect("a connected hierarchy reaches every AS").len as usize;
+                let shortest = l.graph.hops(k, j) as usize;
+                assert!(len >= shortest, "{k} -> {j}: {len} < {shortest}");
+                longer += usize::from(len > shortest);
+                pairs += 1;
+            }
+        }
+        assert_eq!(pairs, 9900);
+        assert!(longer > 0, "no valley-free detour in internet-100");
+        eprintln!("internet-100: {longer} of {pairs} policy paths longer than the shortest");
+    }
+
     #[test]
     fn check_traces_every_sampled_pair() {
         let c = super::super::policy_cases(3, &[0, 2], None);
