@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::golden::{assert_golden, is_update, render_files, stale, PASSWORD, RENDER};
+use common::golden::{assert_golden, is_update, render_files, stale, INTERNET_12, PASSWORD, RENDER};
 use nsbgp::config::{self, Daemon, Overrides, Suite};
 use std::path::Path;
 
@@ -234,4 +234,61 @@ fn v6_configs_keep_the_lab_semantics() {
     assert!(ro.contains("route ::/0 unreachable;") && !ro.contains("0.0.0.0/0"));
     assert!(ro.contains("2001:db8:100::/48, ::/0 ]"));
     assert!(ro.contains("enable extended messages on;"));
+}
+
+/// Gao–Rexford configs of both suites, roles on and off: the goldens, each accepted by its
+/// suite's own parser, and what they must say whatever the golden text.
+#[test]
+fn internet_policy_configs_of_both_suites() {
+    for suite in ["frr", "bird"] {
+        for roles in ["on", "off"] {
+            let golden = format!("internet-12-{suite}-roles-{roles}");
+            check(&golden);
+            assert_suite_parses(&format!("tests/fixtures/{golden}.toml"), INTERNET_12);
+        }
+    }
+    check("internet-100");
+    assert_suite_parses("configs/internet-100.toml", &[0, 5, 12, 99]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let load = |f: &str| config::load(&root.join(f), &Overrides::default()).unwrap();
+    // The transit (router 3): one provider (router 0), eight customers.
+    let frr = load("tests/fixtures/internet-12-frr-roles-on.toml");
+    let t = nsbgp::render::render(&frr, 3, Daemon::Bgpd, PASSWORD);
+    assert_eq!(t.matches("route-map GR-FROM-CUSTOMER in").count(), 8, "{t}");
+    assert_eq!(t.matches("route-map GR-FROM-PROVIDER in").count(), 1, "{t}");
+    assert_eq!(t.matches("route-map GR-TO-PEER-OR-PROVIDER out").count(), 1, "{t}");
+    assert_eq!(t.matches("local-role provider").count(), 8, "{t}");
+    assert_eq!(t.matches("local-role customer").count(), 1, "{t}");
+    // Its own prefix only: no link subnet, no default, no stub.
+    assert!(
+        t.contains("  network 198.18.3.0/24\n") && t.matches("  network ").count() == 1,
+        "{t}"
+    );
+    assert!(!t.contains("default-originate") && !t.contains("198.51.100"), "{t}");
+    let off = nsbgp::render::render(
+        &load("tests/fixtures/internet-12-frr-roles-off.toml"),
+        3,
+        Daemon::Bgpd,
+        PASSWORD,
+    );
+    assert!(
+        !off.contains("local-role") && off.contains("route-map GR-FROM-CUSTOMER in"),
+        "{off}"
+    );
+    let bird = load("tests/fixtures/internet-12-bird-roles-on.toml");
+    let b = nsbgp::render::render(&bird, 3, Daemon::Bird, PASSWORD);
+    assert_eq!(b.matches("local role provider;").count(), 8, "{b}");
+    assert_eq!(b.matches("import filter gr_from_customer;").count(), 8, "{b}");
+    assert_eq!(b.matches("export filter gr_to_peer_or_provider;").count(), 1, "{b}");
+    assert!(b.contains("define OWN = [ 198.18.3.0/24 ];"), "{b}");
+    let boff = nsbgp::render::render(
+        &load("tests/fixtures/internet-12-bird-roles-off.toml"),
+        3,
+        Daemon::Bird,
+        PASSWORD,
+    );
+    assert!(
+        !boff.contains("local role") && boff.contains("import filter gr_from_customer;"),
+        "{boff}"
+    );
 }

@@ -204,6 +204,82 @@ fn converge_and_compare(lab: &TestLab, bird: impl Fn(usize) -> bool) {
         "{}",
         stdout(&o)
     );
+    traces_follow_policy_lengths(lab);
+    status_counts_origins(lab);
+}
+
+/// `check` traces every router to every other AS's own prefix; its expected hop counts are
+/// the hand paths' lengths, and what traceroute saw matches them.
+fn traces_follow_policy_lengths(lab: &TestLab) {
+    let o = lab.on_lab(&["check", "--json"]);
+    assert_ok(&o, "check");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["total"].as_u64(), v["passed"].as_u64()), (Some(56), Some(56)), "{v}");
+    let cases = v["cases"].as_array().unwrap();
+    for (o, r, want) in hand_paths() {
+        let c = cases
+            .iter()
+            .find(|c| c["from"] == lab.router(r).as_str() && c["to"] == lab.router(o).as_str())
+            .unwrap_or_else(|| panic!("no case {r} -> {o}"));
+        assert_eq!(c["expected"].as_u64(), Some(want.len() as u64), "{r} -> {o}: {c}");
+        assert_eq!(c["got"].as_u64(), Some(want.len() as u64), "{r} -> {o}: {c}");
+    }
+    // 4 -> 7 goes 4-2-0-1-7 (not 4-2-3-1-7: 2 does not take its peer's provider route).
+    // Traced by hand from 4's own address: each hop is an address of the router the hand
+    // path names, the last one 7's own prefix.
+    let out = sh_ok(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &lab.router(4),
+            "traceroute",
+            "-n",
+            "-q",
+            "1",
+            "-w",
+            "1",
+            "-m",
+            "8",
+            "-s",
+            "198.18.4.1",
+            "198.18.7.1",
+        ],
+    );
+    let hops: Vec<String> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect();
+    assert_eq!(hops.len(), 4, "{out}");
+    for (h, r) in hops.iter().zip([2, 0, 1]) {
+        assert!(
+            addresses(&lab.router(r)).contains(h),
+            "hop {h} is not {}: {out}",
+            lab.router(r)
+        );
+    }
+    assert_eq!(hops[3], "198.18.7.1", "{out}");
+    // No world in an internet lab.
+    let o = lab.on_lab(&["trace", "--from", &lab.router(4), "--to", "world"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+/// `status --json` reports per router the 7 other ASes reached against 7 predicted, as many
+/// as its kernel holds routes to other ASes' prefixes.
+fn status_counts_origins(lab: &TestLab) {
+    let o = lab.on_lab(&["status", "--json"]);
+    assert_ok(&o, "status");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for (r, st) in v["routers"].as_array().unwrap().iter().enumerate() {
+        let origins = &st["origins"];
+        assert_eq!(origins["predicted"].as_u64(), Some(7), "{st}");
+        assert_eq!(origins["reached"].as_u64(), Some(7), "{st}");
+        assert_eq!(origins["missing"], serde_json::json!([]), "{st}");
+        assert_eq!(origins["unexpected"], serde_json::json!([]), "{st}");
+        assert_eq!(st["origin"], false, "no router originates a default: {st}");
+        assert_eq!(fib_bgp_routes(lab, &lab.router(r)), 7, "{} kernel", lab.router(r));
+    }
 }
 
 #[test]

@@ -26,7 +26,13 @@ pub async fn status(
     let stop = watch.map(|_| lab::up::Shutdown::install());
     loop {
         let poll = poller.poll().await;
-        let st = monitor::lab_status(&poller, &poll);
+        let mut st = monitor::lab_status(&poller, &poll);
+        if run.lab.internet() {
+            let got = monitor::origins::read(&run.lab).await;
+            for (r, o) in st.routers.iter_mut().zip(got) {
+                r.origins = Some(o);
+            }
+        }
         let frame = if timeline && json {
             serde_json::to_string_pretty(&poller.timeline).expect("timeline serializes")
         } else if timeline {

@@ -60,6 +60,7 @@ pub async fn trace(
         let verdict = if res.passed() { "PASS" } else { "FAIL" };
         let exp = match (expect_hops, rule) {
             (Some(e), _) => format!("expected {e}"),
+            (None, Some(r)) if run.lab.internet() => format!("the policy predicts {r}"),
             (None, Some(r)) => format!("the topology predicts {r}"),
             (None, None) => "no expectation".into(),
         };

@@ -347,6 +347,12 @@ impl Lab {
         if self.stubs.iter().any(|s| s.addr == addr) {
             return self.routers.get(self.origin());
         }
+        // An internet lab's AS answers a trace to its own prefix from that prefix's address.
+        if let IpAddr::V4(a) = addr {
+            if let Some(i) = self.owner_of_addr(a) {
+                return self.routers.get(i);
+            }
+        }
         self.routers.iter().find(|r| r.interfaces.iter().any(|i| i.holds(addr)))
     }
 

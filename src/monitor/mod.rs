@@ -2,6 +2,7 @@
 //! each router against the address plan (`rule`), keeps the convergence timeline
 //! (`timeline`) and shows it (`view`). Used by `status` and `up --wait`.
 
+pub mod origins;
 pub mod poll;
 pub mod rule;
 pub mod timeline;
@@ -74,6 +75,9 @@ pub struct RouterStatus {
     pub default_after_s: Option<f64>,
     /// Why the router has not converged (empty when it has).
     pub problems: Vec<String>,
+    /// Internet labs: the ASes whose prefixes it reaches, against the policy's prediction
+    /// (null in other labs).
+    pub origins: Option<origins::Origins>,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,7 +128,8 @@ pub fn status_of(
             RouterStatus {
                 name: r.name.clone(),
                 index: i,
-                origin: i == lab.origin(),
+                // An internet lab has no default: every AS originates its own prefix.
+                origin: i == lab.origin() && !lab.internet(),
                 asn: r.asn,
                 netns: r.name.clone(),
                 suite: r.suite,
@@ -161,6 +166,7 @@ pub fn status_of(
                 sessions_up_after_s: t.sessions_up_after_s,
                 default_after_s: t.default_after_s,
                 problems: poll.problems[i].clone(),
+                origins: None,
             }
         })
         .collect();

@@ -38,6 +38,19 @@ fn default_col(r: &RouterStatus) -> String {
     }
 }
 
+/// An internet router's origins: reached of predicted, and the first one astray.
+fn origins_col(o: &super::origins::Origins) -> String {
+    let mut s = format!("{}/{}", o.reached, o.predicted);
+    if let Some(m) = o.missing.first() {
+        write!(s, " -{m}").unwrap();
+    } else if let Some(u) = o.unexpected.first() {
+        write!(s, " +{u}").unwrap();
+    } else if o.error.is_some() {
+        s = "unreadable".into();
+    }
+    s
+}
+
 fn converged_col(r: &RouterStatus) -> String {
     match (r.converged, r.converged_after_s) {
         (true, Some(t)) => format!("after {t:.1} s"),
@@ -54,15 +67,22 @@ pub fn row(r: &RouterStatus) -> String {
         daemons(r),
         format!("{}/{}", r.established, r.neighbors),
         r.prefixes_received,
-        default_col(r),
+        r.origins.as_ref().map_or_else(|| default_col(r), origins_col),
         converged_col(r)
     )
 }
 
-pub fn header() -> String {
+/// The header; an internet lab's routers show ORIGINS (reached/predicted) for DEFAULT.
+pub fn header(internet: bool) -> String {
     format!(
         "{:<14} {:>6}  {:<12} {:>5}  {:>8}  {:<13} {}",
-        "ROUTER", "AS", "DAEMONS", "SESS", "PREFIXES", "DEFAULT", "CONVERGED"
+        "ROUTER",
+        "AS",
+        "DAEMONS",
+        "SESS",
+        "PREFIXES",
+        if internet { "ORIGINS" } else { "DEFAULT" },
+        "CONVERGED"
     )
 }
 
@@ -103,7 +123,7 @@ pub fn table(s: &LabStatus, all: bool) -> String {
         s.routers.iter().collect()
     };
     if !rows.is_empty() {
-        writeln!(out, "{}", header()).unwrap();
+        writeln!(out, "{}", header(s.routers.iter().any(|r| r.origins.is_some()))).unwrap();
     }
     let shown = if compact { COMPACT_ROWS } else { usize::MAX };
     for r in rows.iter().take(shown) {
@@ -223,6 +243,7 @@ mod tests {
             } else {
                 vec!["bgpd (pid 10) is dead".into()]
             },
+            origins: None,
         }
     }
 
@@ -272,6 +293,31 @@ mod tests {
             ok.contains("converged 100/100 routers, after 2.5 s (slowest ROUTER_99)"),
             "{ok}"
         );
+    }
+
+    #[test]
+    fn internet_labs_show_origins_for_the_default() {
+        let mut s = status(3, &[]);
+        let o = |reached, missing: &[&str], unexpected: &[&str]| super::super::origins::Origins {
+            predicted: 2,
+            reached,
+            missing: missing.iter().map(|m| m.to_string()).collect(),
+            unexpected: unexpected.iter().map(|m| m.to_string()).collect(),
+            error: None,
+        };
+        s.routers[0].origins = Some(o(2, &[], &[]));
+        s.routers[1].origins = Some(o(1, &["ROUTER_2"], &[]));
+        s.routers[2].origins = Some(o(3, &[], &["ROUTER_0"]));
+        let t = table(&s, false);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].contains("ORIGINS") && !lines[0].contains("DEFAULT"), "{t}");
+        assert!(lines[1].contains(" 2/2 ") && !lines[1].contains("originated"), "{t}");
+        assert!(lines[2].contains(" 1/2 -ROUTER_2 "), "{t}");
+        assert!(lines[3].contains(" 3/2 +ROUTER_0 "), "{t}");
+        let v = serde_json::to_value(&s.routers[1]).unwrap();
+        assert_eq!(v["origins"]["missing"], serde_json::json!(["ROUTER_2"]));
+        assert_eq!(v["origins"]["predicted"], 2);
+        assert!(serde_json::to_value(&status(1, &[]).routers[0]).unwrap()["origins"].is_null());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! longer than 255 hops cannot be traced: IP's TTL is 8 bits.
 
 pub mod parse;
+mod policy;
 
 use crate::config::{Family, Graph, Lab};
 use crate::lab::LabError;
@@ -92,6 +93,9 @@ pub fn family_for(lab: &Lab, asked: Option<Family>) -> Result<Family, LabError> 
 /// Resolves `--to` in `family`: `world`, a router (name, index, ASnnn) or an address of the
 /// lab (whose own family then decides).
 pub fn resolve_target(lab: &Lab, from: usize, spec: &str, family: Family) -> Result<Target, LabError> {
+    if lab.internet() {
+        return policy::resolve(lab, from, spec);
+    }
     let origin = lab.origin();
     if spec == "world" {
         let stub = lab
@@ -230,18 +234,22 @@ pub async fn trace(lab: &Lab, from: usize, target: &Target) -> Result<TraceResul
     }
     let m = max_ttl(lab, target.expected);
     let fd = crate::netns::open_named(&src.name).map_err(|e| LabError::Runtime(e.to_string()))?;
+    let ttl = m.to_string();
+    let mut args = vec![target.family.flag(), "-n", "-q", "1", "-w", "1", "-m", &ttl];
+    // An internet lab announces no link subnets: probes leave from the AS's own prefix, the
+    // one address every other AS has a route back to.
+    let own = lab
+        .policy
+        .prefixes
+        .get(from)
+        .map(|&p| crate::config::policy::origin_addr(p).to_string());
+    if let Some(a) = &own {
+        args.extend(["-s", a.as_str()]);
+    }
+    let dst = target.addr.to_string();
+    args.push(&dst);
     let cmd = crate::runner::InRouter::new(TRACEROUTE)
-        .args([
-            target.family.flag(),
-            "-n",
-            "-q",
-            "1",
-            "-w",
-            "1",
-            "-m",
-            &m.to_string(),
-            &target.addr.to_string(),
-        ])
+        .args(args)
         .stdin(std::process::Stdio::null())
         .netns(fd)
         .command();
@@ -331,6 +339,17 @@ pub fn sample(n: usize, k: Option<usize>) -> Vec<usize> {
         }
         _ => (0..n).collect(),
     }
+}
+
+/// The cases `check` runs on an internet lab: from each source to each sampled origin's
+/// own prefix (every router when `origins` is None), never to itself.
+pub fn policy_cases(n: usize, sources: &[usize], origins: Option<&[usize]>) -> Vec<(usize, Option<usize>)> {
+    let all: Vec<usize> = (0..n).collect();
+    let origins = origins.unwrap_or(&all);
+    sources
+        .iter()
+        .flat_map(|&k| origins.iter().filter(move |&&j| j != k).map(move |&j| (k, Some(j))))
+        .collect()
 }
 
 /// Seed of the sampled pairs: fixed, so two runs of `check` trace the same pairs.

@@ -33,7 +33,32 @@ pub const RENDER: &[(&str, &str, &[usize])] = &[
     ("configs/chain-3-v6.toml", "chain-3-v6", &[0, 1, 2]),
     ("configs/ring-8-bird-v6.toml", "ring-8-bird-v6", &[0, 4, 7]),
     ("configs/chain-6-mixed-dual.toml", "chain-6-mixed-dual", &[0, 1, 5]),
+    ("configs/internet-100.toml", "internet-100", &[0, 5, 12, 99]),
+    (
+        "tests/fixtures/internet-12-frr-roles-on.toml",
+        "internet-12-frr-roles-on",
+        INTERNET_12,
+    ),
+    (
+        "tests/fixtures/internet-12-frr-roles-off.toml",
+        "internet-12-frr-roles-off",
+        INTERNET_12,
+    ),
+    (
+        "tests/fixtures/internet-12-bird-roles-on.toml",
+        "internet-12-bird-roles-on",
+        INTERNET_12,
+    ),
+    (
+        "tests/fixtures/internet-12-bird-roles-off.toml",
+        "internet-12-bird-roles-off",
+        INTERNET_12,
+    ),
 ];
+
+/// The routers of the 12-AS internet goldens: a tier-1 (two peers, one customer), the one
+/// transit (a provider, eight customers) and a stub.
+pub const INTERNET_12: &[usize] = &[0, 3, 11];
 
 /// containerlab export sets (tests/clab.rs): golden directory names.
 pub const EXPORT: &[&str] = &["export-chain-3", "export-ring-6", "export-mixed-ring-4"];
