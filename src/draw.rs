@@ -270,7 +270,18 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         lab.topology.shape,
         lab.routers[lab.origin()].name
     );
-    let w = (maxx + 2.0 * margin).max(520.0).max(title.len() as f64 * 9.0 + 40.0);
+    let footer = format!(
+        "nodes: AS number (hover for the router); blue ring: the origin of the default route{}",
+        if has_rels(lab) {
+            "; rows by tier, providers above their customers; dashed: peers"
+        } else {
+            ""
+        }
+    );
+    let w = (maxx + 2.0 * margin)
+        .max(520.0)
+        .max(title.len() as f64 * 9.0 + 40.0)
+        .max(footer.len() as f64 * 5.6 + 40.0);
     let h = maxy + 2.0 * margin + top + 30.0;
     // Centred when the title makes the picture wider than the layout.
     let left = (w - maxx) / 2.0;
@@ -319,6 +330,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         )
         .unwrap();
     }
+    let tiered = has_rels(lab);
     // Links first, so routers sit on top.
     s.push_str(r##"<g class="links" stroke="#888" stroke-width="1.2">"##);
     s.push('\n');
@@ -330,14 +342,25 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
             Some(Rel::P2c) => ("", " (provider — customer)"),
             None => ("", ""),
         };
-        writeln!(
-            s,
-            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"{dash}><title>link {}: {} — {}{rel} {}</title></line>"#,
+        let title = format!(
+            "<title>link {}: {} — {}{rel} {}</title>",
             l.index,
             lab.routers[l.a].name,
             lab.routers[l.b].name,
             subnets(l)
-        )
+        );
+        match arc_lift(tiered, (x1, y1), (x2, y2)) {
+            Some(lift) => writeln!(
+                s,
+                r#"<path d="M {x1:.1} {y1:.1} Q {:.1} {:.1} {x2:.1} {y2:.1}" fill="none"{dash}>{title}</path>"#,
+                (x1 + x2) / 2.0,
+                y1 - lift
+            ),
+            None => writeln!(
+                s,
+                r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"{dash}>{title}</line>"#
+            ),
+        }
         .unwrap();
     }
     // A LAN: a line from every member to its box.
@@ -415,6 +438,18 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
                 .unwrap();
                 continue;
             }
+            if let Some(lift) = arc_lift(tiered, (x1, y1), (x2, y2)) {
+                // A quadratic curve's midpoint is half way to its control point.
+                writeln!(
+                    s,
+                    r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+                    (x1 + x2) / 2.0,
+                    y1 - lift / 2.0 - 3.0,
+                    l.subnet()
+                )
+                .unwrap();
+                continue;
+            }
             let (mx, my) = (x1 + t * (x2 - x1), y1 + t * (y2 - y1));
             let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
             if angle > 90.0 {
@@ -476,13 +511,9 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
     .unwrap();
     writeln!(
         s,
-        r##"<text x="20" y="{:.0}" font-size="10" fill="#555">nodes: AS number (hover for the router); blue ring: the origin of the default route{}</text>"##,
+        r##"<text x="20" y="{:.0}" font-size="10" fill="#555">{}</text>"##,
         h - 12.0,
-        if has_rels(lab) {
-            "; rows by tier, providers above their customers; dashed: peers"
-        } else {
-            ""
-        }
+        footer
     )
     .unwrap();
     s.push_str("</svg>\n");
@@ -548,6 +579,14 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
     s
 }
 
+/// In a picture by tier, a link between two routers of one row that are not side by side
+/// would run through the routers between them: it is drawn as an arc above the row instead,
+/// its control point this far up (its apex half as far, within the margin).
+fn arc_lift(tiered: bool, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> Option<f64> {
+    let dx = (x2 - x1).abs();
+    (tiered && (y1 - y2).abs() < 1e-6 && dx > GAP * 0.6 * 1.5).then(|| (dx * 0.3).min(100.0))
+}
+
 /// The relationship of link position `p`, if the lab has relationships.
 fn rel_of(lab: &Lab, p: usize) -> Option<Rel> {
     lab.policy.rels.get(p).copied().flatten()
@@ -559,65 +598,87 @@ fn rel_of(lab: &Lab, p: usize) -> Option<Rel> {
 /// the link's IPv4 subnet, its IPv6 one in an IPv6-only lab, plus `prefix_v6` in dual-stack
 /// labs) and `lans` (name, prefix, routers), in the lab's order.
 pub fn json(lab: &Lab, states: &[State]) -> String {
-    use serde_json::{json, Map, Value};
+    use serde::Serialize;
+    // Structs rather than `json!`, so that the keys keep this order in the file.
+    #[derive(Serialize)]
+    struct Router<'a> {
+        name: &'a str,
+        asn: u32,
+        suite: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tier: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<&'static str>,
+    }
+    #[derive(Serialize)]
+    struct Link<'a> {
+        a: &'a str,
+        b: &'a str,
+        rel: Option<&'static str>,
+        prefix: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix_v6: Option<String>,
+    }
+    #[derive(Serialize)]
+    struct Lan<'a> {
+        name: &'a str,
+        prefix: String,
+        routers: Vec<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct Graph<'a> {
+        name: &'a str,
+        routers: Vec<Router<'a>>,
+        links: Vec<Link<'a>>,
+        lans: Vec<Lan<'a>>,
+    }
     let tier = tiers(lab);
-    let routers: Vec<Value> = lab
-        .routers
-        .iter()
-        .map(|r| {
-            let mut o = Map::new();
-            o.insert("name".into(), json!(r.name));
-            o.insert("asn".into(), json!(r.asn));
-            o.insert("suite".into(), json!(r.suite.name()));
-            if let Some(p) = lab.policy.prefixes.get(r.index) {
-                o.insert("prefix".into(), json!(p.to_string()));
-            }
-            if let Some(t) = &tier {
-                o.insert("tier".into(), json!(t[r.index]));
-            }
-            match states.get(r.index) {
-                None | Some(State::Unknown) => {}
-                Some(st) => {
-                    o.insert("state".into(), json!(st.label()));
-                }
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let links: Vec<Value> = lab
-        .links
-        .iter()
-        .enumerate()
-        .map(|(p, l)| {
-            let mut o = Map::new();
-            o.insert("a".into(), json!(lab.routers[l.a].name));
-            o.insert("b".into(), json!(lab.routers[l.b].name));
-            o.insert("rel".into(), json!(rel_of(lab, p).map(Rel::name)));
-            o.insert("prefix".into(), json!(l.nets[0].subnet.to_string()));
-            if let Some(v6) = l.nets[1..].iter().find(|n| n.subnet.addr().is_ipv6()) {
-                o.insert("prefix_v6".into(), json!(v6.subnet.to_string()));
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let lans: Vec<Value> = lab
-        .lans
-        .iter()
-        .map(|l| {
-            json!({
-                "name": l.name,
-                "prefix": l.subnet.to_string(),
-                "routers": l.members.iter().map(|&m| &lab.routers[m].name).collect::<Vec<_>>(),
+    let name = |r: usize| lab.routers[r].name.as_str();
+    let g = Graph {
+        name: lab.name.as_str(),
+        routers: lab
+            .routers
+            .iter()
+            .map(|r| Router {
+                name: &r.name,
+                asn: r.asn,
+                suite: r.suite.name(),
+                prefix: lab.policy.prefixes.get(r.index).map(|p| p.to_string()),
+                tier: tier.as_ref().map(|t| t[r.index]),
+                state: states
+                    .get(r.index)
+                    .filter(|&&s| s != State::Unknown)
+                    .map(|s| s.label()),
             })
-        })
-        .collect();
-    let mut text = serde_json::to_string_pretty(&json!({
-        "name": lab.name.as_str(),
-        "routers": routers,
-        "links": links,
-        "lans": lans,
-    }))
-    .expect("JSON of strings and numbers");
+            .collect(),
+        links: lab
+            .links
+            .iter()
+            .enumerate()
+            .map(|(p, l)| Link {
+                a: name(l.a),
+                b: name(l.b),
+                rel: rel_of(lab, p).map(Rel::name),
+                prefix: l.nets[0].subnet.to_string(),
+                prefix_v6: l.nets[1..]
+                    .iter()
+                    .find(|n| n.subnet.addr().is_ipv6())
+                    .map(|n| n.subnet.to_string()),
+            })
+            .collect(),
+        lans: lab
+            .lans
+            .iter()
+            .map(|l| Lan {
+                name: &l.name,
+                prefix: l.subnet.to_string(),
+                routers: l.members.iter().map(|&m| name(m)).collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&g).expect("JSON of strings and numbers");
     text.push('\n');
     text
 }
@@ -768,7 +829,10 @@ mod tests {
             assert!(c[&p].1 < c[&cu].1, "provider {p} above customer {cu}: {c:?}");
         }
         assert_eq!(c["ROUTER_0"].1, c["ROUTER_1"].1, "tier-1 on one row");
-        let lines: Vec<&str> = s.lines().filter(|l| l.starts_with("<line ")).collect();
+        let lines: Vec<&str> = s
+            .lines()
+            .filter(|l| l.starts_with("<line ") || l.starts_with("<path "))
+            .collect();
         assert_eq!(lines.len(), 5);
         let dashed: Vec<&&str> = lines.iter().filter(|l| l.contains("stroke-dasharray")).collect();
         assert_eq!(dashed.len(), 2, "{dashed:?}");
