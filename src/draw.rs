@@ -647,10 +647,7 @@ pub fn json(lab: &Lab, states: &[State]) -> String {
                 suite: r.suite.name(),
                 prefix: lab.policy.prefixes.get(r.index).map(|p| p.to_string()),
                 tier: tier.as_ref().map(|t| t[r.index]),
-                state: states
-                    .get(r.index)
-                    .filter(|&&s| s != State::Unknown)
-                    .map(|s| s.label()),
+                state: states.get(r.index).filter(|&&s| s != State::Unknown).map(|s| s.label()),
             })
             .collect(),
         links: lab
@@ -851,9 +848,8 @@ mod tests {
         let links = l.graph.links();
         for (k, &(a, b)) in links.iter().enumerate() {
             let (na, nb) = (&l.routers[a].name, &l.routers[b].name);
-            match l.policy.rels[k] {
-                Some(Rel::P2c) => assert!(c[na].1 < c[nb].1, "{na} above {nb}"),
-                _ => {}
+            if l.policy.rels[k] == Some(Rel::P2c) {
+                assert!(c[na].1 < c[nb].1, "{na} above {nb}");
             }
         }
         let p2p = l.policy.rels.iter().filter(|r| **r == Some(Rel::P2p)).count();
