@@ -82,10 +82,13 @@ pub fn import_caida(
         .filter(|l| l.2 == crate::config::policy::Rel::P2p)
         .count();
     println!(
-        "wrote {} (lab {name}, {} ASes, {} links: {} p2c, {p2p} p2p); bring it up: nsbgp up -c {} --wait",
+        "wrote {} (lab {name}, {}, {}: {} p2c, {p2p} p2p); bring it up: nsbgp up -c {} --wait",
         out.display(),
-        sel.chosen.len(),
-        sel.links.len(),
+        match sel.chosen.len() {
+            1 => "1 AS".to_string(),
+            n => format!("{n} ASes"),
+        },
+        count(sel.links.len(), "link"),
         sel.links.len() - p2p,
         out.display()
     );
