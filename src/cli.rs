@@ -252,7 +252,8 @@ pub enum Command {
         /// Output file (never overwritten).
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
-        #[arg(long, default_value = "svg", value_parser = ["svg", "dot"])]
+        /// svg, dot, or json (routers and links as data: README, "nsbgp graph").
+        #[arg(long, default_value = "svg", value_parser = ["svg", "dot", "json"])]
         format: String,
     },
     /// Run FRR's vtysh against an FRR router (inside its namespace and chroot).
@@ -279,15 +280,26 @@ pub enum Command {
         #[arg(long, value_name = "IMG")]
         bird_image: Option<String>,
     },
-    /// Turn a containerlab topology (*.clab.yml) into an nsbgp lab file.
+    /// Turn a containerlab topology (*.clab.yml), or with `--format caida` a CAIDA
+    /// AS-relationship file (plain or .bz2), into an nsbgp lab file.
     Import {
         file: PathBuf,
         /// The lab file to write (never overwritten).
         #[arg(short = 'o', long = "out", value_name = "LAB.toml")]
         out: PathBuf,
-        /// Lab name (default: the topology's name).
+        /// Lab name (default: the topology's name; caida-N for CAIDA files).
         #[arg(long)]
         name: Option<String>,
+        /// What FILE is (default: containerlab).
+        #[arg(long, value_parser = ["containerlab", "caida"])]
+        format: Option<String>,
+        /// CAIDA: how many ASes the lab has (1 … 2000): by default those with the largest
+        /// customer cones, the tier-1 clique included, connected.
+        #[arg(long = "routers", value_name = "N", value_parser = routers_range(), required_if_eq("format", "caida"))]
+        as_count: Option<i64>,
+        /// CAIDA: this AS and its nearest neighbourhood (breadth-first) instead.
+        #[arg(long, value_name = "ASN")]
+        around: Option<u32>,
         /// The node that originates the default route (default: the first router node).
         #[arg(long, value_name = "NODE")]
         origin: Option<String>,
@@ -440,19 +452,46 @@ pub async fn run(cli: Cli) -> Result<(), LabError> {
             file,
             out,
             name,
+            format,
+            as_count,
+            around,
             origin,
             routers,
             skip,
-        } => c::import::import(
-            &file,
-            &out,
-            crate::clab::import::Options {
-                name,
-                origin,
-                routers,
-                skip,
-            },
-        ),
+        } => {
+            if format.as_deref() == Some("caida") {
+                let clab_only = [
+                    ("--origin", origin.is_some()),
+                    ("--router", !routers.is_empty()),
+                    ("--skip", !skip.is_empty()),
+                ];
+                if let Some((flag, _)) = clab_only.iter().find(|f| f.1) {
+                    return Err(LabError::Input(format!(
+                        "{flag} is for containerlab topologies, not --format caida; remove it"
+                    )));
+                }
+                let n = as_count.expect("clap requires --routers with --format caida") as usize;
+                return c::import::import_caida(&file, &out, name, n, around);
+            }
+            if let Some((flag, _)) = [("--routers", as_count.is_some()), ("--around", around.is_some())]
+                .iter()
+                .find(|f| f.1)
+            {
+                return Err(LabError::Input(format!(
+                    "{flag} is for CAIDA files: add --format caida (containerlab topologies keep all their nodes)"
+                )));
+            }
+            c::import::import(
+                &file,
+                &out,
+                crate::clab::import::Options {
+                    name,
+                    origin,
+                    routers,
+                    skip,
+                },
+            )
+        }
         Command::Completions { shell } => {
             let shell = match shell.as_str() {
                 "bash" => clap_complete::Shell::Bash,
@@ -537,6 +576,32 @@ mod tests {
                 "x:1",
             ],
             &["import", "t.clab.yml", "-o", "lab.toml"],
+            &["import", "t.clab.yml", "-o", "lab.toml", "--format", "containerlab"],
+            &[
+                "import",
+                "as-rel.txt.bz2",
+                "-o",
+                "l.toml",
+                "--format",
+                "caida",
+                "--routers",
+                "20",
+            ],
+            &[
+                "import",
+                "as-rel.txt",
+                "-o",
+                "l.toml",
+                "--format",
+                "caida",
+                "--routers",
+                "50",
+                "--around",
+                "3356",
+                "--name",
+                "n",
+            ],
+            &["graph", "-c", "f.toml", "-o", "g.json", "--format", "json"],
             &[
                 "import",
                 "t.clab.yml",
@@ -608,6 +673,50 @@ mod tests {
             &["export", "-c", "f.toml", "--format", "netlab", "-o", "d"],
             &["export", "--format", "containerlab", "-o", "d"],
             &["import", "t.clab.yml"],
+            &["import", "as-rel.txt", "-o", "l.toml", "--format", "caida"],
+            &[
+                "import",
+                "as-rel.txt",
+                "-o",
+                "l.toml",
+                "--format",
+                "caida",
+                "--routers",
+                "0",
+            ],
+            &[
+                "import",
+                "as-rel.txt",
+                "-o",
+                "l.toml",
+                "--format",
+                "caida",
+                "--routers",
+                "2001",
+            ],
+            &[
+                "import",
+                "as-rel.txt",
+                "-o",
+                "l.toml",
+                "--format",
+                "rpsl",
+                "--routers",
+                "5",
+            ],
+            &[
+                "import",
+                "as-rel.txt",
+                "-o",
+                "l.toml",
+                "--format",
+                "caida",
+                "--routers",
+                "5",
+                "--around",
+                "-1",
+            ],
+            &["graph", "-c", "f.toml", "-o", "g.x", "--format", "png"],
             &["completions", "powershell"],
             &["completions"],
         ];

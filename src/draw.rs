@@ -3,6 +3,7 @@
 //! Routers are coloured by state when the lab runs, carry their AS number, and links their
 //! prefix.
 
+use crate::config::policy::Rel;
 use crate::config::{Lab, Shape};
 use std::fmt::Write;
 
@@ -43,8 +44,100 @@ const GAP: f64 = 90.0;
 /// labels would cover the picture.
 const LABEL_MAX_LINKS: usize = 200;
 
+/// Whether the lab's links carry business relationships (`rel`): drawn by tier.
+fn has_rels(lab: &Lab) -> bool {
+    lab.policy.rels.iter().any(Option::is_some)
+}
+
+/// The tier of every router of a lab with relationships: 0 for a router without a
+/// provider, else one more than its deepest provider (the longest provider chain from the
+/// top). None in labs without relationships.
+pub fn tiers(lab: &Lab) -> Option<Vec<usize>> {
+    if !has_rels(lab) {
+        return None;
+    }
+    let n = lab.routers.len();
+    let p2c: Vec<(usize, usize)> = lab
+        .graph
+        .links()
+        .iter()
+        .zip(&lab.policy.rels)
+        .filter(|(_, r)| **r == Some(Rel::P2c))
+        .map(|(&l, _)| l)
+        .collect();
+    let mut tier = vec![0usize; n];
+    // Longest paths by relaxation: at most n rounds (validation refuses provider cycles
+    // under gao-rexford; under model "none" a cycle just stops growing at n).
+    for _ in 0..n {
+        let mut changed = false;
+        for &(a, b) in &p2c {
+            if tier[b] < tier[a] + 1 && tier[a] < n {
+                tier[b] = tier[a] + 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Some(tier)
+}
+
+/// Rows by tier, providers above customers: tier t at y = t gaps (wide tiers wrap onto
+/// sub-rows half a gap apart, still above the next tier). Within a row, routers go by the
+/// mean position of their providers (fewer crossings), then by index.
+fn tier_layout(lab: &Lab, tier: &[usize]) -> Vec<(f64, f64)> {
+    let n = tier.len();
+    let depth = tier.iter().max().map_or(0, |&t| t + 1);
+    let wrap = ((n as f64).sqrt() * 2.0).ceil().max(20.0) as usize;
+    let step = GAP * 0.6;
+    let mut order_x = vec![0.0f64; n];
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); depth];
+    for (i, &t) in tier.iter().enumerate() {
+        rows[t].push(i);
+    }
+    let mut y = 0.0;
+    let mut tier_y = vec![0.0; depth];
+    let mut pos = vec![(0.0, 0.0); n];
+    let widest = rows.iter().map(|r| r.len().min(wrap)).max().unwrap_or(1);
+    for (t, row) in rows.iter_mut().enumerate() {
+        let key = |i: usize| {
+            let ups: Vec<f64> = lab
+                .graph
+                .links()
+                .iter()
+                .zip(&lab.policy.rels)
+                .filter(|(&(_, b), r)| b == i && **r == Some(Rel::P2c))
+                .map(|(&(a, _), _)| order_x[a])
+                .collect();
+            if ups.is_empty() {
+                i as f64
+            } else {
+                ups.iter().sum::<f64>() / ups.len() as f64
+            }
+        };
+        let mut keyed: Vec<(f64, usize)> = row.iter().map(|&i| (key(i), i)).collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        *row = keyed.into_iter().map(|(_, i)| i).collect();
+        tier_y[t] = y;
+        for (k, chunk) in row.chunks(wrap).enumerate() {
+            let left = (widest - chunk.len()) as f64 * step / 2.0;
+            for (j, &i) in chunk.iter().enumerate() {
+                pos[i] = (left + j as f64 * step, y + k as f64 * GAP * 0.5);
+                order_x[i] = pos[i].0;
+            }
+        }
+        let subrows = row.len().div_ceil(wrap).max(1);
+        y += (subrows - 1) as f64 * GAP * 0.5 + GAP;
+    }
+    pos
+}
+
 /// Position of every router (x, y), before the margin is added.
 pub fn layout(lab: &Lab) -> Vec<(f64, f64)> {
+    if let Some(tier) = tiers(lab) {
+        return tier_layout(lab, &tier);
+    }
     let g = &lab.graph;
     let n = g.len();
     let circle = |ids: &[usize], radius: f64, cx: f64, cy: f64, out: &mut Vec<(f64, f64)>| {
@@ -177,7 +270,18 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         lab.topology.shape,
         lab.routers[lab.origin()].name
     );
-    let w = (maxx + 2.0 * margin).max(520.0).max(title.len() as f64 * 9.0 + 40.0);
+    let footer = format!(
+        "nodes: AS number (hover for the router); blue ring: the origin of the default route{}",
+        if has_rels(lab) {
+            "; rows by tier, providers above their customers; dashed: peers"
+        } else {
+            ""
+        }
+    );
+    let w = (maxx + 2.0 * margin)
+        .max(520.0)
+        .max(title.len() as f64 * 9.0 + 40.0)
+        .max(footer.len() as f64 * 5.6 + 40.0);
     let h = maxy + 2.0 * margin + top + 30.0;
     // Centred when the title makes the picture wider than the layout.
     let left = (w - maxx) / 2.0;
@@ -226,19 +330,37 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
         )
         .unwrap();
     }
+    let tiered = has_rels(lab);
     // Links first, so routers sit on top.
     s.push_str(r##"<g class="links" stroke="#888" stroke-width="1.2">"##);
     s.push('\n');
-    for l in &lab.links {
+    for (p, l) in lab.links.iter().enumerate() {
         let ((x1, y1), (x2, y2)) = (at(l.a), at(l.b));
-        writeln!(
-            s,
-            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"><title>link {}: {} — {} {}</title></line>"#,
+        // Peers dashed; p2c solid, the provider above.
+        let (dash, rel) = match rel_of(lab, p) {
+            Some(Rel::P2p) => (r#" stroke-dasharray="5 4""#, " (peers)"),
+            Some(Rel::P2c) => ("", " (provider — customer)"),
+            None => ("", ""),
+        };
+        let title = format!(
+            "<title>link {}: {} — {}{rel} {}</title>",
             l.index,
             lab.routers[l.a].name,
             lab.routers[l.b].name,
             subnets(l)
-        )
+        );
+        match arc_lift(tiered, (x1, y1), (x2, y2)) {
+            Some(lift) => writeln!(
+                s,
+                r#"<path d="M {x1:.1} {y1:.1} Q {:.1} {:.1} {x2:.1} {y2:.1}" fill="none"{dash}>{title}</path>"#,
+                (x1 + x2) / 2.0,
+                y1 - lift
+            ),
+            None => writeln!(
+                s,
+                r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"{dash}>{title}</line>"#
+            ),
+        }
         .unwrap();
     }
     // A LAN: a line from every member to its box.
@@ -316,6 +438,18 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
                 .unwrap();
                 continue;
             }
+            if let Some(lift) = arc_lift(tiered, (x1, y1), (x2, y2)) {
+                // A quadratic curve's midpoint is half way to its control point.
+                writeln!(
+                    s,
+                    r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+                    (x1 + x2) / 2.0,
+                    y1 - lift / 2.0 - 3.0,
+                    l.subnet()
+                )
+                .unwrap();
+                continue;
+            }
             let (mx, my) = (x1 + t * (x2 - x1), y1 + t * (y2 - y1));
             let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
             if angle > 90.0 {
@@ -377,8 +511,9 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
     .unwrap();
     writeln!(
         s,
-        r##"<text x="20" y="{:.0}" font-size="10" fill="#555">nodes: AS number (hover for the router); blue ring: the origin of the default route</text>"##,
-        h - 12.0
+        r##"<text x="20" y="{:.0}" font-size="10" fill="#555">{}</text>"##,
+        h - 12.0,
+        footer
     )
     .unwrap();
     s.push_str("</svg>\n");
@@ -412,13 +547,18 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
         )
         .unwrap();
     }
-    for l in &lab.links {
+    for (p, l) in lab.links.iter().enumerate() {
         writeln!(
             s,
-            "  \"{}\" -- \"{}\" [label=\"{}\"];",
+            "  \"{}\" -- \"{}\" [label=\"{}\"{}];",
             lab.routers[l.a].name,
             lab.routers[l.b].name,
-            subnets(l)
+            subnets(l),
+            if rel_of(lab, p) == Some(Rel::P2p) {
+                " style=dashed"
+            } else {
+                ""
+            }
         )
         .unwrap();
     }
@@ -437,6 +577,107 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+/// In a picture by tier, a link between two routers of one row that are not side by side
+/// would run through the routers between them: it is drawn as an arc above the row instead,
+/// its control point this far up (its apex half as far, within the margin).
+fn arc_lift(tiered: bool, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> Option<f64> {
+    let dx = (x2 - x1).abs();
+    (tiered && (y1 - y2).abs() < 1e-6 && dx > GAP * 0.6 * 1.5).then(|| (dx * 0.3).min(100.0))
+}
+
+/// The relationship of link position `p`, if the lab has relationships.
+fn rel_of(lab: &Lab, p: usize) -> Option<Rel> {
+    lab.policy.rels.get(p).copied().flatten()
+}
+
+/// The lab as data (`graph --format json`): `routers` (name, asn, suite; in internet labs
+/// also the AS's own `prefix`; with relationships the `tier` the SVG draws it on; in a
+/// running lab its `state`), `links` (a, b, rel — null without relationships —, `prefix`:
+/// the link's IPv4 subnet, its IPv6 one in an IPv6-only lab, plus `prefix_v6` in dual-stack
+/// labs) and `lans` (name, prefix, routers), in the lab's order.
+pub fn json(lab: &Lab, states: &[State]) -> String {
+    use serde::Serialize;
+    // Structs rather than `json!`, so that the keys keep this order in the file.
+    #[derive(Serialize)]
+    struct Router<'a> {
+        name: &'a str,
+        asn: u32,
+        suite: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tier: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<&'static str>,
+    }
+    #[derive(Serialize)]
+    struct Link<'a> {
+        a: &'a str,
+        b: &'a str,
+        rel: Option<&'static str>,
+        prefix: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prefix_v6: Option<String>,
+    }
+    #[derive(Serialize)]
+    struct Lan<'a> {
+        name: &'a str,
+        prefix: String,
+        routers: Vec<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct Graph<'a> {
+        name: &'a str,
+        routers: Vec<Router<'a>>,
+        links: Vec<Link<'a>>,
+        lans: Vec<Lan<'a>>,
+    }
+    let tier = tiers(lab);
+    let name = |r: usize| lab.routers[r].name.as_str();
+    let g = Graph {
+        name: lab.name.as_str(),
+        routers: lab
+            .routers
+            .iter()
+            .map(|r| Router {
+                name: &r.name,
+                asn: r.asn,
+                suite: r.suite.name(),
+                prefix: lab.policy.prefixes.get(r.index).map(|p| p.to_string()),
+                tier: tier.as_ref().map(|t| t[r.index]),
+                state: states.get(r.index).filter(|&&s| s != State::Unknown).map(|s| s.label()),
+            })
+            .collect(),
+        links: lab
+            .links
+            .iter()
+            .enumerate()
+            .map(|(p, l)| Link {
+                a: name(l.a),
+                b: name(l.b),
+                rel: rel_of(lab, p).map(Rel::name),
+                prefix: l.nets[0].subnet.to_string(),
+                prefix_v6: l.nets[1..]
+                    .iter()
+                    .find(|n| n.subnet.addr().is_ipv6())
+                    .map(|n| n.subnet.to_string()),
+            })
+            .collect(),
+        lans: lab
+            .lans
+            .iter()
+            .map(|l| Lan {
+                name: &l.name,
+                prefix: l.subnet.to_string(),
+                routers: l.members.iter().map(|&m| name(m)).collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&g).expect("JSON of strings and numbers");
+    text.push('\n');
+    text
 }
 
 /// A link's subnets in every family of the lab ("172.31.1.0/24 2001:db8:31:1::/64"); an
@@ -554,6 +795,105 @@ mod tests {
             pos.iter().all(|p| (p.0 - lp[0].0).hypot(p.1 - lp[0].1) >= 2.0 * R),
             "{lp:?} {pos:?}"
         );
+    }
+
+    /// Tier-1 peers 0 and 1; 2 under 0, 3 under 1 and 2 (so tier 2), 2 and 1 peering too.
+    const RELS: &str = "shape = \"file\"\n[[topology.link]]\na = 0\nb = 1\nrel = \"p2p\"\n[[topology.link]]\na = 0\nb = 2\nrel = \"p2c\"\n[[topology.link]]\na = 1\nb = 3\nrel = \"p2c\"\n[[topology.link]]\na = 2\nb = 3\nrel = \"p2c\"\n[[topology.link]]\na = 2\nb = 1\nrel = \"p2p\"";
+
+    /// The centre of every router's circle in the SVG, by router name.
+    fn centres(svg: &str) -> std::collections::HashMap<String, (f64, f64)> {
+        let num = |g: &str, attr: &str| -> f64 {
+            let i = g.find(&format!(" {attr}=\"")).unwrap() + attr.len() + 3;
+            g[i..].split('"').next().unwrap().parse().unwrap()
+        };
+        svg.lines()
+            .filter(|l| l.starts_with("<g class=\"router\""))
+            .map(|g| {
+                let name = g.split("data-router=\"").nth(1).unwrap().split('"').next().unwrap();
+                (name.to_string(), (num(g, "cx"), num(g, "cy")))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn relationship_labs_are_drawn_by_tier_with_dashed_peerings() {
+        let l = lab(4, RELS);
+        assert_eq!(tiers(&l), Some(vec![0, 0, 1, 2]));
+        let s = svg(&l, &[]);
+        let c = centres(&s);
+        for (p, cu) in [(0, 2), (1, 3), (2, 3)] {
+            let (p, cu) = (format!("ROUTER_{p}"), format!("ROUTER_{cu}"));
+            assert!(c[&p].1 < c[&cu].1, "provider {p} above customer {cu}: {c:?}");
+        }
+        assert_eq!(c["ROUTER_0"].1, c["ROUTER_1"].1, "tier-1 on one row");
+        let lines: Vec<&str> = s
+            .lines()
+            .filter(|l| l.starts_with("<line ") || l.starts_with("<path "))
+            .collect();
+        assert_eq!(lines.len(), 5);
+        let dashed: Vec<&&str> = lines.iter().filter(|l| l.contains("stroke-dasharray")).collect();
+        assert_eq!(dashed.len(), 2, "{dashed:?}");
+        assert!(dashed.iter().all(|l| l.contains("(peers)")), "{dashed:?}");
+        assert!(s.contains("dashed: peers"));
+        assert!(distinct(&layout(&l)));
+        assert_eq!(dot(&l, &[]).matches("style=dashed").count(), 2);
+        // Labs without relationships keep their shapes' layouts, no dashes.
+        let plain = svg(&lab(6, "shape = \"ring\""), &[]);
+        assert!(!plain.contains("stroke-dasharray") && !plain.contains("by tier"));
+        assert_eq!(tiers(&lab(6, "shape = \"ring\"")), None);
+        // A generated internet: every p2c link drawn downwards, peers dashed.
+        let l = lab(60, "shape = \"internet\"\nseed = 7");
+        let s = svg(&l, &[]);
+        let c = centres(&s);
+        let links = l.graph.links();
+        for (k, &(a, b)) in links.iter().enumerate() {
+            let (na, nb) = (&l.routers[a].name, &l.routers[b].name);
+            if l.policy.rels[k] == Some(Rel::P2c) {
+                assert!(c[na].1 < c[nb].1, "{na} above {nb}");
+            }
+        }
+        let p2p = l.policy.rels.iter().filter(|r| **r == Some(Rel::P2p)).count();
+        assert_eq!(s.matches("stroke-dasharray").count(), p2p);
+        assert!(distinct(&layout(&l)));
+    }
+
+    #[test]
+    fn json_has_routers_and_links_with_rel_and_prefix() {
+        let l = lab(4, RELS);
+        let v: serde_json::Value = serde_json::from_str(&json(&l, &[State::Converged; 4])).unwrap();
+        let routers = v["routers"].as_array().unwrap();
+        let links = v["links"].as_array().unwrap();
+        assert_eq!((routers.len(), links.len()), (4, 5));
+        assert_eq!(routers[3]["name"], "ROUTER_3");
+        assert_eq!(routers[3]["asn"], 103);
+        assert_eq!(routers[3]["suite"], "frr");
+        assert_eq!(routers[3]["tier"], 2);
+        assert_eq!(routers[3]["prefix"], "198.18.3.0/24");
+        assert_eq!(routers[0]["state"], "converged");
+        assert_eq!(links[1]["a"], "ROUTER_0");
+        assert_eq!(links[1]["b"], "ROUTER_2");
+        assert_eq!(links[1]["rel"], "p2c");
+        assert_eq!(links[0]["rel"], "p2p");
+        assert_eq!(links[1]["prefix"], l.links[1].nets[0].subnet.to_string());
+        assert!(links[0].get("prefix_v6").is_none());
+        assert_eq!(v["lans"].as_array().unwrap().len(), 0);
+        // Without relationships: rel null, no tier, no own prefix; dual-stack adds prefix_v6;
+        // a LAN is listed with its members.
+        let d = lab(
+            5,
+            "shape = \"file\"\n[[topology.link]]\na = 3\nb = 4\n[[topology.lan]]\nname = \"ix\"\nrouters = [0, 1, 2, 3]",
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&d, &[])).unwrap();
+        assert!(v["links"][0]["rel"].is_null());
+        assert!(v["routers"][0].get("tier").is_none() && v["routers"][0].get("state").is_none());
+        assert_eq!(v["lans"][0]["routers"].as_array().unwrap().len(), 4);
+        assert_eq!(v["lans"][0]["prefix"], "172.31.0.8/29");
+        assert_eq!(v["lans"][0]["name"], "ix");
+        let t = "name = \"d\"\nrouters = 2\n[addressing]\nfamily = \"dual\"\n";
+        let dual = config::validate("t.toml", config::parse("t.toml", t).unwrap(), &Overrides::default()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json(&dual, &[])).unwrap();
+        assert_eq!(v["links"][0]["prefix"], dual.links[0].nets[0].subnet.to_string());
+        assert!(v["links"][0]["prefix_v6"].as_str().unwrap().starts_with("2001:db8:31:"));
     }
 
     #[test]

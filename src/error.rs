@@ -32,6 +32,9 @@ pub enum Error {
     Suite(#[from] crate::suite::SuiteError),
     #[error(transparent)]
     Ksm(#[from] crate::host::ksm::KsmError),
+    /// A CAIDA AS-relationship file `import --format caida` cannot use.
+    #[error(transparent)]
+    Caida(#[from] crate::caida::CaidaError),
     /// `up` failed while building and rolled back; `cause` is why it failed, `teardown`
     /// what the rollback could not finish (empty when it finished).
     #[error("{cause}\nnsbgp rolled back what it had built{teardown}")]
@@ -50,7 +53,7 @@ pub enum Error {
 /// own status for `exec`/`vtysh`, 1 for everything else.
 pub fn exit_code(e: &Error) -> i32 {
     match e {
-        Error::Input(_) | Error::Config(_) | Error::Name(_) => 2,
+        Error::Input(_) | Error::Config(_) | Error::Name(_) | Error::Caida(_) => 2,
         // Another lab's namespace holds the name: a clash of inputs, nothing of ours built.
         Error::Netns(crate::netns::NetnsError::Taken(_)) => 2,
         // The same clash found mid-build: rolled back, so nothing of ours is left either.

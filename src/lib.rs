@@ -2,6 +2,7 @@
 //! One network namespace and chroot per router, veth links, zebra + bgpd or bird per router.
 
 pub mod bird;
+pub mod caida;
 pub mod clab;
 pub mod cli;
 pub mod commands;

@@ -73,37 +73,7 @@ fn prefix(k: usize) -> String {
 
 /// Best AS paths of router `r` by prefix, from the daemon's own CLI.
 fn best_paths(lab: &TestLab, r: usize, bird: bool) -> BTreeMap<String, Vec<u32>> {
-    let name = lab.router(r);
-    let mut out = BTreeMap::new();
-    if bird {
-        let sock = format!("/run/nsbgp/{}/routers/{name}/run/bird.ctl", lab.name);
-        let o = sh("birdc", &["-s", &sock, "show route all"]);
-        let text = String::from_utf8_lossy(&o.stdout).into_owned();
-        let (mut net, mut best) = (String::new(), false);
-        for line in text.lines() {
-            if let Some(attr) = line.strip_prefix('\t') {
-                if let (true, Some(p)) = (best, attr.trim().strip_prefix("BGP.as_path:")) {
-                    out.insert(net.clone(), p.split_whitespace().map(|a| a.parse().unwrap()).collect());
-                }
-                continue;
-            }
-            if !line.starts_with(' ') && line.contains("unicast") {
-                net = line.split_whitespace().next().unwrap().to_string();
-            }
-            best = line.contains("] * (");
-        }
-    } else {
-        let v: serde_json::Value = serde_json::from_str(&vtysh(lab, &name, "show ip bgp json")).unwrap_or_default();
-        for (p, paths) in v["routes"].as_object().into_iter().flatten() {
-            for path in paths.as_array().unwrap() {
-                if path["bestpath"] == true && path["path"] != "" {
-                    let asns = path["path"].as_str().unwrap().split_whitespace();
-                    out.insert(p.clone(), asns.map(|a| a.parse().unwrap()).collect());
-                }
-            }
-        }
-    }
-    out
+    common::best_paths(lab, &lab.router(r), bird)
 }
 
 /// Paths worked out by hand (routers after the holder, to the origin) for three origins.

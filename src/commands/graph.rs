@@ -1,12 +1,12 @@
 //! `nsbgp graph`: a picture of the topology (SVG, or DOT with `--format dot`), routers
-//! coloured by state when the lab runs.
+//! coloured by state when the lab runs; or the same as data (`--format json`).
 
 use super::{load, overrides};
 use crate::draw::{self, State};
 use crate::lab::{self, LabError};
 use std::path::Path;
 
-/// `graph [--lab NAME | -c FILE] -o FILE [--format svg|dot]`. Without either, the running
+/// `graph [--lab NAME | -c FILE] -o FILE [--format svg|dot|json]`. Without either, the running
 /// lab (if exactly one runs). Never overwrites: `-o` must not exist.
 pub async fn graph(
     lab_name: Option<&crate::config::LabName>,
@@ -33,7 +33,8 @@ pub async fn graph(
     let text = match format {
         "svg" => draw::svg(&lab, &states),
         "dot" => draw::dot(&lab, &states),
-        other => return Err(LabError::Input(format!("--format {other:?}: use svg or dot"))),
+        "json" => draw::json(&lab, &states),
+        other => return Err(LabError::Input(format!("--format {other:?}: use svg, dot or json"))),
     };
     let mut f = std::fs::OpenOptions::new()
         .write(true)

@@ -44,3 +44,53 @@ pub fn import(file: &Path, out: &Path, opts: Options) -> Result<(), LabError> {
 fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
+
+/// `nsbgp import FILE --format caida -o LAB.toml --routers N [--name NAME] [--around ASN]`:
+/// a connected sub-graph of a CAIDA AS-relationship file as an internet lab (src/caida/).
+/// The lab is validated as `up` would before the file is written.
+pub fn import_caida(
+    file: &Path,
+    out: &Path,
+    name: Option<String>,
+    n: usize,
+    around: Option<u32>,
+) -> Result<(), LabError> {
+    use crate::caida::{self, select};
+    let how = around.map_or(select::How::Largest, select::How::Around);
+    let name = match name {
+        Some(s) => s,
+        None => caida::lab::default_name(how, n),
+    };
+    let name: crate::config::LabName = name.parse()?;
+    let label = file.display().to_string();
+    let graph = caida::read(file)?;
+    let sel = select::select(&label, &graph, n, how)?;
+    let text = caida::lab::toml(&label, &graph, &sel, name.as_str(), how);
+    let out_label = out.display().to_string();
+    crate::config::validate(
+        &out_label,
+        crate::config::parse(&out_label, &text)?,
+        &crate::config::Overrides::default(),
+    )?;
+    import::write(out, &text).map_err(clab_err)?;
+    for w in &sel.warnings {
+        eprintln!("nsbgp: warning: {w}");
+    }
+    let p2p = sel
+        .links
+        .iter()
+        .filter(|l| l.2 == crate::config::policy::Rel::P2p)
+        .count();
+    println!(
+        "wrote {} (lab {name}, {}, {}: {} p2c, {p2p} p2p); bring it up: nsbgp up -c {} --wait",
+        out.display(),
+        match sel.chosen.len() {
+            1 => "1 AS".to_string(),
+            n => format!("{n} ASes"),
+        },
+        count(sel.links.len(), "link"),
+        sel.links.len() - p2p,
+        out.display()
+    );
+    Ok(())
+}

@@ -221,7 +221,8 @@ fn converged_dual_stack_mixed_lab_every_field() {
             "converged_after_s": 0.62,
             "sessions_up_after_s": 0.3,
             "default_after_s": 0.5,
-            "problems": []
+            "problems": [],
+            "origins": null
         })
     );
     // The BIRD router: one daemon, FRR's fields null.

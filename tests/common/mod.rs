@@ -81,6 +81,18 @@ impl TestLab {
         }
     }
 
+    /// A lab file written elsewhere (e.g. by `nsbgp import`) into `dir`, whose routers'
+    /// names all start with `prefix`: cleaned up and checked on drop like [`TestLab::new`]'s.
+    pub fn from_file(name: &str, prefix: &str, routers: usize, config: PathBuf, dir: TempDir) -> TestLab {
+        TestLab {
+            name: name.to_string(),
+            prefix: prefix.to_string(),
+            routers,
+            config,
+            _dir: dir,
+        }
+    }
+
     pub fn router(&self, i: usize) -> String {
         format!("{}{}", self.prefix, i)
     }

@@ -5,7 +5,7 @@
 
 use super::{sh_ok, vtysh, TestLab};
 use serde_json::Value;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Hops from `src` to every router over `links` (the test's own BFS, not nsbgp's).
 pub fn bfs_hops(n: usize, links: &[(usize, usize)], src: usize) -> Vec<usize> {
@@ -191,4 +191,62 @@ pub fn routing_problems(lab: &TestLab, links: &[(usize, usize)], origin: usize) 
 pub fn assert_routing(lab: &TestLab, links: &[(usize, usize)], origin: usize) {
     let bad = routing_problems(lab, links, origin);
     assert!(bad.is_empty(), "lab {}:\n  {}", lab.name, bad.join("\n  "));
+}
+
+/// A router's best AS paths by prefix, from its daemon's own CLI: FRR's vtysh (JSON) or
+/// BIRD's birdc (`show route all`, the primary route's `BGP.as_path`). Own routes (empty
+/// path) are left out.
+pub fn best_paths(lab: &TestLab, router: &str, bird: bool) -> BTreeMap<String, Vec<u32>> {
+    let mut out = BTreeMap::new();
+    if bird {
+        let sock = format!("/run/nsbgp/{}/routers/{router}/run/bird.ctl", lab.name);
+        let o = super::sh("birdc", &["-s", &sock, "show route all"]);
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let (mut net, mut best) = (String::new(), false);
+        for line in text.lines() {
+            if let Some(attr) = line.strip_prefix('\t') {
+                if let (true, Some(p)) = (best, attr.trim().strip_prefix("BGP.as_path:")) {
+                    out.insert(net.clone(), p.split_whitespace().map(|a| a.parse().unwrap()).collect());
+                }
+                continue;
+            }
+            if !line.starts_with(' ') && line.contains("unicast") {
+                net = line.split_whitespace().next().unwrap().to_string();
+            }
+            best = line.contains("] * (");
+        }
+    } else {
+        let v: Value = serde_json::from_str(&vtysh(lab, router, "show ip bgp json")).unwrap_or_default();
+        for (p, paths) in v["routes"].as_object().into_iter().flatten() {
+            for path in paths.as_array().unwrap() {
+                if path["bestpath"] == true && path["path"] != "" {
+                    let asns = path["path"].as_str().unwrap().split_whitespace();
+                    out.insert(p.clone(), asns.map(|a| a.parse().unwrap()).collect());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the AS path `path` that `holder` uses (nearest AS first, the origin last) is
+/// valley-free on the relationships `p2c` (provider, customer) and `p2p`: read from the
+/// origin, it climbs customer → provider, takes at most one peer step, then only descends.
+pub fn valley_free<T: PartialEq + Copy>(holder: T, path: &[T], p2c: &[(T, T)], p2p: &[(T, T)]) -> bool {
+    let mut hops = vec![holder];
+    hops.extend_from_slice(path);
+    let mut phase = 0; // 0 climbing, 1 after the peer step, 2 descending
+    for w in hops.windows(2).rev() {
+        let (from, to) = (w[1], w[0]);
+        phase = if p2c.contains(&(to, from)) && phase == 0 {
+            0
+        } else if (p2p.contains(&(from, to)) || p2p.contains(&(to, from))) && phase == 0 {
+            1
+        } else if p2c.contains(&(from, to)) {
+            2
+        } else {
+            return false;
+        };
+    }
+    true
 }
