@@ -63,7 +63,10 @@ fn bgp_packets_of_one_link_to_a_file() {
     }
     assert!(out.contains(": BGP"), "no BGP message decoded:\n{out}");
     // At most two NOTIFICATIONs (one per side) precede the re-established session's OPENs.
-    assert!(out.contains("Open Message"), "no OPEN among the first 8 BGP segments:\n{out}");
+    assert!(
+        out.contains("Open Message"),
+        "no OPEN among the first 8 BGP segments:\n{out}"
+    );
 
     // Never overwrites: the file is left as it is, exit 2.
     let before = std::fs::read(&file).unwrap();
