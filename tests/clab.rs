@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use nsbgp::clab::{export, import, yaml::ClabFile};
-use nsbgp::config::{self, Lab, Overrides, Suite};
+use nsbgp::config::{self, Addressing, Family, Lab, Overrides, Suite};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,6 +63,10 @@ fn check_export(lab: &Lab, dir: &Path) {
             .find(|r| export::node_name(&r.name).unwrap() == *name)
             .unwrap();
         assert_eq!(node.kind, "linux");
+        // The lab's families travel in a label (none in an IPv4 lab: its exports as before).
+        let family = node.labels.get("nsbgp-family").and_then(|v| v.as_str());
+        let want = (lab.family != Addressing::Ipv4).then(|| lab.family.name());
+        assert_eq!(family, want, "{name}: {:?}", node.labels);
         let targets: BTreeSet<&str> = node.binds.iter().map(|b| b.split_once(':').unwrap().1).collect();
         for b in &node.binds {
             let src = dir.join(b.split_once(':').unwrap().0);
@@ -137,41 +141,39 @@ fn check_export(lab: &Lab, dir: &Path) {
             let other = &lab.routers[node_of[&ends[1 - k].0]];
             let link = me.interfaces.iter().find(|x| x.peer_index == other.index).unwrap();
             let c = conf(n);
+            // Every family of the lab: its address on the interface and its session.
+            assert_eq!(link.addrs.len(), lab.family.families().len(), "{n}");
             match suite(n) {
                 Suite::Frr => {
-                    let block = format!(
-                        "interface {i}\n ip address {}/{}\n",
-                        link.first_addr().addr,
-                        link.first_addr().subnet.prefix_len()
-                    );
+                    let kw = |a: &std::net::IpAddr| if a.is_ipv6() { "ipv6 address" } else { "ip address" };
+                    let block: String = std::iter::once(format!("interface {i}\n"))
+                        .chain(
+                            link.addrs
+                                .iter()
+                                .map(|a| format!(" {} {}/{}\n", kw(&a.addr), a.addr, a.subnet.prefix_len())),
+                        )
+                        .collect();
                     assert!(c.contains(&block), "{n}: no {block:?} in\n{c}");
-                    assert!(
-                        c.contains(&format!(
-                            " neighbor {} remote-as {}\n",
-                            link.first_addr().peer_addr,
-                            other.asn
-                        )),
-                        "{n}\n{c}"
-                    );
+                    for a in &link.addrs {
+                        assert!(
+                            c.contains(&format!(" neighbor {} remote-as {}\n", a.peer_addr, other.asn)),
+                            "{n}\n{c}"
+                        );
+                    }
                 }
                 Suite::Bird => {
                     // BIRD sets no addresses: the node's exec does.
-                    let add = format!(
-                        "ip addr add {}/{} dev {i}",
-                        link.first_addr().addr,
-                        link.first_addr().subnet.prefix_len()
-                    );
-                    assert!(exec(n).contains(&add), "{n}: no {add:?} in {:?}", exec(n));
-                    assert!(
-                        c.contains(&format!(
-                            "  local {} as {};\n  neighbor {} as {};\n",
-                            link.first_addr().addr,
-                            me.asn,
-                            link.first_addr().peer_addr,
-                            other.asn
-                        )),
-                        "{n}\n{c}"
-                    );
+                    for a in &link.addrs {
+                        let add = format!("ip addr add {}/{} dev {i}", a.addr, a.subnet.prefix_len());
+                        assert!(exec(n).contains(&add), "{n}: no {add:?} in {:?}", exec(n));
+                        assert!(
+                            c.contains(&format!(
+                                "  local {} as {};\n  neighbor {} as {};\n",
+                                a.addr, me.asn, a.peer_addr, other.asn
+                            )),
+                            "{n}\n{c}"
+                        );
+                    }
                 }
             }
         }
@@ -288,19 +290,29 @@ fn check_bird_node(
         .unwrap();
     let origin = r.index == lab.origin();
     let n = r.interfaces.len();
-    assert_eq!(node.exec.len(), n + usize::from(origin) + 2, "{name}: {:?}", node.exec);
+    let families = lab.family.families().len();
+    let v6 = lab.family.has(Family::Ipv6);
+    // One address per interface and family, the stubs on the origin, forwarding, the
+    // management default deleted; with IPv6 also IPv6 on, DAD off, IPv6 forwarding.
     assert_eq!(
-        node.exec[n..].last().unwrap(),
-        "ip route del default dev eth0",
-        "{name}"
+        node.exec.len(),
+        n * families + if origin { families } else { 0 } + 2 + if v6 { 4 } else { 0 },
+        "{name}: {:?}",
+        node.exec
     );
+    assert_eq!(node.exec.last().unwrap(), "ip route del default dev eth0", "{name}");
     assert!(node.exec.contains(&"sysctl -w net.ipv4.ip_forward=1".to_string()));
-    let stub = format!(
-        "ip addr add {}/{} dev lo",
-        lab.stubs[0].addr,
-        lab.stubs[0].prefix.prefix_len()
+    assert_eq!(
+        node.exec
+            .contains(&"sysctl -w net.ipv6.conf.all.forwarding=1".to_string()),
+        v6,
+        "{name}: {:?}",
+        node.exec
     );
-    assert_eq!(node.exec.contains(&stub), origin, "{name}: {:?}", node.exec);
+    for s in &lab.stubs {
+        let stub = format!("ip addr add {}/{} dev lo", s.addr, s.prefix.prefix_len());
+        assert_eq!(node.exec.contains(&stub), origin, "{name}: {:?}", node.exec);
+    }
     let code: Vec<&str> = c.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
     assert!(
         code.contains(&"log stderr { info, remote, warning, error, auth, fatal, bug };"),
@@ -313,9 +325,15 @@ fn check_bird_node(
     let ifaces: Vec<String> = std::iter::once("\"lo\"".to_string())
         .chain((1..=n).map(|k| format!("\"eth{k}\"")))
         .collect();
+    let channels: String = lab
+        .family
+        .families()
+        .iter()
+        .map(|f| format!("  {};\n", f.name()))
+        .collect();
     assert!(
         c.contains(&format!(
-            "protocol direct {{\n  ipv4;\n  interface {};\n}}",
+            "protocol direct {{\n{channels}  interface {};\n}}",
             ifaces.join(", ")
         )),
         "{name}\n{c}"
@@ -325,7 +343,7 @@ fn check_bird_node(
         .filter_map(|l| l.trim_start().strip_prefix("neighbor "))
         .map(|rest| rest.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(neighbours.len(), n, "{name}");
+    assert_eq!(neighbours.len(), n * families, "{name}");
     assert!(
         neighbours.iter().all(|a| lab_addrs.contains(*a)),
         "{name}: {neighbours:?}"
@@ -376,6 +394,46 @@ fn mixed_ring_4_golden_export() {
     );
 }
 
+/// Dual stack with FRR and BIRD alternating: every FRR node's frr.conf has both addresses
+/// per interface (`ip address`, `ipv6 address`) and both sessions per link, every BIRD node's
+/// exec sets both addresses and its bird.conf runs both sessions (checked by `check_export`,
+/// and by vtysh -C / bird -p); the origin holds both stubs.
+#[test]
+fn dual_mixed_chain_golden_export() {
+    let lab = export_lab("export-chain-6-mixed-dual");
+    assert_eq!(lab.family, Addressing::Dual);
+    let dir = golden_export(&lab, "export-chain-6-mixed-dual");
+    let r0 = std::fs::read_to_string(dir.0.join("export/router-0/frr.conf")).unwrap();
+    assert!(
+        r0.contains(" ip address 198.51.100.1/24\n ipv6 address 2001:db8:100::1/48\n"),
+        "{r0}"
+    );
+    assert!(
+        r0.contains("address-family ipv6 unicast\n") && r0.contains("ipv6 forwarding\n"),
+        "{r0}"
+    );
+    let b1 = std::fs::read_to_string(dir.0.join("export/router-1/bird.conf")).unwrap();
+    assert!(b1.contains("protocol bgp bgp0_6 from chain6"), "{b1}");
+}
+
+/// An IPv6-only BIRD ring: no IPv4 address anywhere in the export, IPv6 sessions only.
+#[test]
+fn ipv6_only_bird_ring_export() {
+    let lab = config::load(&root().join("configs/ring-8-bird-v6.toml"), &Overrides::default()).unwrap();
+    let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
+    let dir = tempdir("cl6");
+    export::write(&dir.0.join("e"), &files).unwrap();
+    check_export(&lab, &dir.0.join("e"));
+    for (path, text) in &files[1..] {
+        assert!(
+            !text.contains("172.31.") && !text.contains("198.51.100."),
+            "{}: {text}",
+            path.display()
+        );
+        assert!(!text.contains("\n  ipv4;"), "{}: {text}", path.display());
+    }
+}
+
 /// A one-router lab has no links: still a valid topology (no empty `links`), and its import
 /// gives back one router.
 #[test]
@@ -411,6 +469,10 @@ fn round_trip_keeps_the_graph() {
         "name = \"rt\"\nrouters = 6\n[topology]\nshape = \"ring\"\norigin = \"ROUTER_1\"\n\
          [[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 4\nsuite = \"bird\"\n",
         "name = \"rt\"\nrouters = 4\n[daemons]\nsuite = \"bird\"\n",
+        // The family comes back from the nodes' nsbgp-family labels: dual (mixed suites) and
+        // IPv6 only.
+        "name = \"rt\"\nrouters = 6\n[addressing]\nfamily = \"dual\"\n[[router]]\nindex = 1\nsuite = \"bird\"\n",
+        "name = \"rt\"\nrouters = 5\n[topology]\nshape = \"ring\"\n[daemons]\nsuite = \"bird\"\n[addressing]\nfamily = \"ipv6\"\n",
     ] {
         let lab = lab_from(text);
         let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
@@ -425,6 +487,10 @@ fn round_trip_keeps_the_graph() {
         );
         let back = lab_from(&imported.toml);
         assert_eq!(back.name, lab.name);
+        assert_eq!(back.family, lab.family, "{text}");
+        // An address in every family on every link (nsbgp's plan: a file lab's links are /30s).
+        let nets = lab.family.families().len();
+        assert!(back.links.iter().all(|l| l.nets.len() == nets), "{text}");
         assert_eq!(back.routers.len(), lab.routers.len(), "{text}");
         for (a, b) in lab.routers.iter().zip(&back.routers) {
             assert_eq!(
@@ -731,6 +797,28 @@ fn exported_mixed_ring_6_converges_as_containerlab_would_run_it() {
     run_like_containerlab(&lab, "clm");
 }
 
+/// Dual stack, FRR and BIRD alternating: the export as containerlab would run it gives every
+/// router both defaults with AS paths as long as its distance, over one session per family
+/// per link, and the farthest router traces both worlds in as many hops.
+#[test]
+fn exported_dual_mixed_chain_converges_as_containerlab_would_run_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = config::load(&root().join("configs/chain-6-mixed-dual.toml"), &Overrides::default()).unwrap();
+    run_like_containerlab(&lab, "cld");
+}
+
+/// IPv6 only, BIRD on a ring: the same with IPv6 alone.
+#[test]
+fn exported_ipv6_bird_ring_converges_as_containerlab_would_run_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = config::load(&root().join("configs/ring-8-bird-v6.toml"), &Overrides::default()).unwrap();
+    run_like_containerlab(&lab, "cl6");
+}
+
 /// Exports `lab`, runs the export the way containerlab would (see `Emulated`) and checks
 /// that the lab's routes and hop counts hold and the management network is no second path.
 fn run_like_containerlab(lab: &Lab, tag: &str) {
@@ -938,38 +1026,43 @@ fn run_like_containerlab(lab: &Lab, tag: &str) {
         args.extend(cmd.split_whitespace());
         stdout(&sh("birdc", &args))
     };
-    // Every router but the origin has the default route from BGP with an AS path as long as
-    // its distance from the origin, learned over a lab link.
+    // Every router but the origin has the default route of every family from BGP with an AS
+    // path as long as its distance from the origin, learned over a lab link.
     for (node, _) in &topo.topology.nodes.0 {
         let r = index(node);
         if r == lab.origin() {
             continue;
         }
         let want = lab.graph.distance(r) as u64;
-        let got = wait_for(Duration::from_secs(60), || {
-            let len = match suite(node) {
-                Suite::Frr => {
-                    let v = vtysh_json(node, "show ip bgp 0.0.0.0/0 json");
-                    let best = v["paths"]
-                        .as_array()?
-                        .iter()
-                        .find(|p| p["bestpath"]["overall"] == true)?
-                        .clone();
-                    best["aspath"]["length"].as_u64()?
-                }
-                Suite::Bird => {
-                    // The best route only; `BGP.as_path: 102 101` lists its ASNs.
-                    let out = birdc(node, "show route 0.0.0.0/0 primary all");
-                    let via = out.lines().find(|l| l.trim_start().starts_with("via "))?;
-                    assert!(!via.contains("eth0"), "{node}: {out}");
-                    let path = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:"))?;
-                    path.split_whitespace().count() as u64
-                }
-            };
-            (len == want).then_some(len)
-        });
-        assert_eq!(got, Some(want), "{node}: default route's AS path");
+        for &f in lab.family.families() {
+            let d = f.default_route();
+            let got = wait_for(Duration::from_secs(60), || {
+                let len = match suite(node) {
+                    Suite::Frr => {
+                        let v = vtysh_json(node, &format!("show bgp {} {d} json", f.frr_afi()));
+                        let best = v["paths"]
+                            .as_array()?
+                            .iter()
+                            .find(|p| p["bestpath"]["overall"] == true)?
+                            .clone();
+                        best["aspath"]["length"].as_u64()?
+                    }
+                    Suite::Bird => {
+                        // The best route only; `BGP.as_path: 102 101` lists its ASNs.
+                        let out = birdc(node, &format!("show route {d} primary all"));
+                        let via = out.lines().find(|l| l.trim_start().starts_with("via "))?;
+                        assert!(!via.contains("eth0"), "{node}: {out}");
+                        let path = out.lines().find_map(|l| l.trim().strip_prefix("BGP.as_path:"))?;
+                        path.split_whitespace().count() as u64
+                    }
+                };
+                (len == want).then_some(len)
+            });
+            assert_eq!(got, Some(want), "{node}: {d}'s AS path");
+        }
     }
+    let families = lab.family.families().len();
+    let lab_addr = |a: &str| a.starts_with("172.31.") || a.starts_with("2001:db8:31:");
     // The management network is no second path: the kernel's default route is the lab's
     // (from BGP, over a lab link), BGP runs on lab links only and nothing of 172.20.20.0/24
     // is announced or even in the BGP tables.
@@ -978,11 +1071,17 @@ fn run_like_containerlab(lab: &Lab, tag: &str) {
         let links = lab.routers[r].interfaces.len();
         match suite(node) {
             Suite::Frr => {
-                let peers = vtysh_json(node, "show bgp ipv4 unicast summary json");
-                let peers = peers["peers"].as_object().cloned().unwrap_or_default();
-                assert_eq!(peers.len(), links, "{node}");
-                assert!(peers.keys().all(|a| a.starts_with("172.31.")), "{node}: {peers:?}");
-                let table = vtysh_json(node, "show ip bgp json");
+                // One session per family per link, each between the link's addresses.
+                for &f in lab.family.families() {
+                    let peers = vtysh_json(node, &format!("show bgp {} summary json", f.frr_afi()));
+                    let peers = peers["peers"].as_object().cloned().unwrap_or_default();
+                    assert_eq!(peers.len(), links, "{node} {f}");
+                    assert!(
+                        peers.keys().all(|a| lab_addr(a) && Family::of(a.parse().unwrap()) == f),
+                        "{node}: {peers:?}"
+                    );
+                }
+                let table = vtysh_json(node, &format!("show bgp {} json", lab.family.families()[0].frr_afi()));
                 let prefixes: Vec<&String> = table["routes"]
                     .as_object()
                     .map(|m| m.keys().collect())
@@ -999,30 +1098,33 @@ fn run_like_containerlab(lab: &Lab, tag: &str) {
                     .filter_map(|l| l.trim().strip_prefix("Neighbor address:"))
                     .map(str::trim)
                     .collect();
-                assert_eq!(neighbours.len(), links, "{node}: {protos}");
-                assert!(
-                    neighbours.iter().all(|a| a.starts_with("172.31.")),
-                    "{node}: {neighbours:?}"
-                );
+                assert_eq!(neighbours.len(), links * families, "{node}: {protos}");
+                assert!(neighbours.iter().all(|a| lab_addr(a)), "{node}: {neighbours:?}");
                 let established = protos
                     .lines()
                     .filter(|l| l.starts_with("bgp") && l.contains("Established"))
                     .count();
-                assert_eq!(established, links, "{node}: {protos}");
+                assert_eq!(established, links * families, "{node}: {protos}");
                 // BIRD's whole table (direct, static and BGP routes) and what it exports to
                 // each peer: nothing of the management network.
                 let table = birdc(node, "show route");
+                let first = lab.family.families()[0].default_route().to_string();
                 assert!(
-                    table.contains("0.0.0.0/0") && !table.contains("172.20."),
+                    table.contains(&first) && !table.contains("172.20.") && !table.contains("3fff:172:20:20"),
                     "{node}: {table}"
                 );
                 for i in &lab.routers[r].interfaces {
-                    let out = birdc(node, &format!("show route export bgp{}", i.peer_index));
-                    assert!(
-                        out.contains("172.31.") && !out.contains("172.20."),
-                        "{node} → bgp{}: {out}",
-                        i.peer_index
-                    );
+                    for &f in lab.family.families() {
+                        let proto = match f {
+                            Family::Ipv4 => format!("bgp{}", i.peer_index),
+                            Family::Ipv6 => format!("bgp{}_6", i.peer_index),
+                        };
+                        let out = birdc(node, &format!("show route export {proto}"));
+                        assert!(
+                            (out.contains("172.31.") || out.contains("2001:db8:31:")) && !out.contains("172.20."),
+                            "{node} → {proto}: {out}"
+                        );
+                    }
                 }
             }
         }
@@ -1033,8 +1135,8 @@ fn run_like_containerlab(lab: &Lab, tag: &str) {
             conns.lines().any(|l| l.contains(":179")) && !conns.contains("172.20.20."),
             "{node}: {conns}"
         );
-        if r != lab.origin() {
-            let o = ok_sh("ip", &["-n", &ns(node), "route", "show", "default"]);
+        for f in lab.family.families().iter().filter(|_| r != lab.origin()) {
+            let o = ok_sh("ip", &["-n", &ns(node), f.flag(), "route", "show", "default"]);
             let route = stdout(&o);
             let proto = match suite(node) {
                 Suite::Frr => "proto bgp",
@@ -1046,30 +1148,35 @@ fn run_like_containerlab(lab: &Lab, tag: &str) {
             );
         }
     }
-    // The farthest router traces the world in as many hops as it is far from the origin.
+    // The farthest router traces the world (in every family) in as many hops as it is far
+    // from the origin.
     let far = (0..lab.routers.len()).max_by_key(|&r| lab.graph.distance(r)).unwrap();
     let far_node = export::node_name(&lab.routers[far].name).unwrap();
-    let o = ok_sh(
-        "ip",
-        &[
-            "netns",
-            "exec",
-            &ns(&far_node),
-            "traceroute",
-            "-n",
-            "-q",
-            "1",
-            "-w",
-            "2",
-            "-m",
-            "8",
-            "198.51.100.1",
-        ],
-    );
-    let out = stdout(&o);
-    let hops: Vec<&str> = out.lines().skip(1).collect();
-    assert_eq!(hops.len() as u32, lab.graph.distance(far), "{out}");
-    assert!(hops.last().unwrap().contains("198.51.100.1"), "{out}");
+    for s in &lab.stubs {
+        let world = s.addr.to_string();
+        let o = ok_sh(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &ns(&far_node),
+                "traceroute",
+                Family::of(s.addr).flag(),
+                "-n",
+                "-q",
+                "1",
+                "-w",
+                "2",
+                "-m",
+                "8",
+                &world,
+            ],
+        );
+        let out = stdout(&o);
+        let hops: Vec<&str> = out.lines().skip(1).collect();
+        assert_eq!(hops.len() as u32, lab.graph.distance(far), "{out}");
+        assert!(hops.last().unwrap().contains(&world), "{out}");
+    }
     drop(emu);
     let left = String::from_utf8_lossy(&sh("ip", &["netns", "list"]).stdout).into_owned();
     assert!(!left.contains(&tag), "namespaces left: {left}");

@@ -185,7 +185,13 @@ fn endpoint_settings_are_reported() {
         "{t}"
     );
     assert!(t.contains("endpoint r2: ipv4 not carried over"), "{t}");
+    // An IPv6 address on an endpoint makes the lab dual stack (nsbgp's own address plan).
+    assert!(
+        t.contains("endpoint addresses in IPv4 and IPv6: the lab runs family = \"dual\""),
+        "{t}"
+    );
     let toml = std::fs::read_to_string(&out).unwrap();
+    assert!(toml.contains("\n[addressing]\nfamily = \"dual\"\n"), "{toml}");
     assert!(
         toml.contains("#   - link 1 (r1:eth1 — r2:eth1): endpoint r1: ipv4, ipv6, mac, vars"),
         "{toml}"

@@ -100,6 +100,7 @@ fn dual_frr_chain_of_70() {
         ("net/ipv6/icmp/ratelimit", "0"),
         ("net/ipv6/conf/default/hop_limit", "255"),
         ("net/ipv6/conf/all/disable_ipv6", "0"),
+        ("net/ipv6/conf/all/keep_addr_on_down", "1"),
     ] {
         let got = in_ns(&last, &["cat", &format!("/proc/sys/{key}")]);
         assert_eq!(got.trim(), want, "{key} in {last}");
@@ -413,6 +414,149 @@ fn mixed_dual_chain() {
     assert_ok(&out, "check");
     let out = lab.on_lab(&["down"]);
     assert_ok(&out, "down");
+    lab.assert_clean();
+}
+
+/// events.csv rows of one kind: (run, router, hop).
+fn rows(out: &std::path::Path, kind: &str) -> Vec<(usize, String, usize)> {
+    let text = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[3] == kind)
+        .map(|f| (f[0].parse().unwrap(), f[1].to_string(), f[2].parse().unwrap()))
+        .collect()
+}
+
+/// Experiments on IPv6 on a dual chain whose suites alternate (FRR on even routers, BIRD on
+/// odd ones): an IPv6 prefix announced by FRR and withdrawn by BIRD, a link down measured on
+/// `::/0`. Each router's events sit at the hop the test's own BFS gives; the kernels (`ip -6
+/// route`) show the lab put back; an IPv4-only lab refuses an IPv6 prefix naming `family`.
+#[test]
+fn experiments_on_ipv6_prefixes_in_a_mixed_dual_chain() {
+    if !root_or_skip() {
+        return;
+    }
+    let n = 6;
+    let lab = TestLab::new(
+        "v6e",
+        n,
+        "[addressing]\nfamily = \"dual\"\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n[[router]]\nindex = 5\nsuite = \"bird\"\n",
+    );
+    up_wait(&lab, 120);
+    let r = |i: usize| lab.router(i);
+    let links = chain_links(n);
+    let p = "2001:db8:42::/48";
+
+    // Announced by FRR's ROUTER_0: one arrival per run at every other router, at its hop.
+    let (_d, out, summary) = lab.experiment(
+        "v6a",
+        &format!(
+            "measure = \"{p}\"\nrepeat = 2\n[[step]]\naction = \"announce\"\nrouter = \"{}\"\nprefix = \"{p}\"\n",
+            r(0)
+        ),
+    );
+    assert_eq!(
+        (summary["event"].as_str(), summary["measure"].as_str()),
+        (Some("arrival"), Some(p)),
+        "{summary}"
+    );
+    assert!(
+        summary["bird_version"].as_str().is_some_and(|v| v.starts_with('2')),
+        "{summary}"
+    );
+    let hop = bfs_hops(n, &links, 0);
+    let mut got = rows(&out, "arrival");
+    got.sort();
+    let want: Vec<(usize, String, usize)> = (0..2)
+        .flat_map(|run| (1..n).map(move |i| (run, i)))
+        .map(|(run, i)| (run, r(i), hop[i]))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        summary["per_router"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["missing_runs"] == 0),
+        "{summary:#}"
+    );
+    // Put back: no router has the prefix in its FIB, the origin's `lo` no longer holds it.
+    for i in 0..n {
+        let routes = sh_ok("ip", &["-n", &r(i), "-6", "route", "show", p]);
+        assert!(routes.trim().is_empty(), "{} still has {routes}", r(i));
+    }
+    assert!(
+        !addrs(&r(0), "-6").iter().any(|(a, _)| a.starts_with("2001:db8:42:")),
+        "{:?}",
+        addrs(&r(0), "-6")
+    );
+
+    // Announced then withdrawn by BIRD's ROUTER_5 (the far end): departures at hops 5 - i.
+    let (_d, out, summary) = lab.experiment(
+        "v6w",
+        &format!(
+            "measure = \"{p}\"\nmeasure_step = 3\n[[step]]\naction = \"announce\"\nrouter = \"{0}\"\nprefix = \"{p}\"\n[[step]]\naction = \"wait\"\nuntil = \"converged\"\n[[step]]\naction = \"withdraw\"\nrouter = \"{0}\"\nprefix = \"{p}\"\n",
+            r(5)
+        ),
+    );
+    assert_eq!(summary["event"], "departure", "{summary}");
+    let hop = bfs_hops(n, &links, 5);
+    let mut got = rows(&out, "departure");
+    got.sort();
+    let want: Vec<(usize, String, usize)> = (0..5).map(|i| (0, r(i), hop[i])).collect();
+    assert_eq!(got, want);
+
+    // ::/0 with the link ROUTER_2 — ROUTER_3 down: ROUTER_3 … ROUTER_5 lose it, in that order
+    // of hops from the link.
+    let (_d, out, summary) = lab.experiment(
+        "v6l",
+        &format!(
+            "measure = \"::/0\"\n[[step]]\naction = \"link_down\"\nrouters = [\"{}\", \"{}\"]\n",
+            r(3),
+            r(2)
+        ),
+    );
+    assert_eq!(summary["event"], "departure", "{summary}");
+    let mut got = rows(&out, "departure");
+    got.sort();
+    assert_eq!(got, (3..n).map(|i| (0, r(i), i - 3)).collect::<Vec<_>>());
+    // The link came back with its IPv6 addresses (kept over the link down), and with them
+    // the IPv6 session and the far side's IPv6 default (bounded wait, then the kernel).
+    assert!(
+        addrs(&r(3), "-6").contains(&("2001:db8:31:3::1/64".to_string(), false)),
+        "{:?}",
+        addrs(&r(3), "-6")
+    );
+    let back = wait_for(std::time::Duration::from_secs(60), || kernel_default(&r(5), "-6"));
+    assert_eq!(back, Some(("bird".to_string(), r(4))));
+
+    // An IPv4-only lab file refuses an IPv6 prefix before anything is built: exit 2, naming
+    // the lab's family.
+    let v4 = TestLab::new("v6f", 3, "");
+    let dir = tempdir("v6f");
+    let file = dir.0.join("e.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "lab = \"{}\"\nmeasure = \"{p}\"\n[[step]]\naction = \"announce\"\nrouter = \"{}\"\nprefix = \"{p}\"\n",
+            v4.config.display(),
+            v4.router(0)
+        ),
+    )
+    .unwrap();
+    let o = nsbgp(&[
+        "experiment",
+        file.to_str().unwrap(),
+        "--out",
+        dir.0.join("res").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("family = \"ipv4\""), "{}", text(&o));
+    assert!(!v4.state_dir().exists() && !dir.0.join("res").exists());
+    v4.assert_clean();
+
+    assert_ok(&lab.on_lab(&["down"]), "down");
     lab.assert_clean();
 }
 

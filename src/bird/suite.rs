@@ -6,7 +6,7 @@ use crate::suite::{
     self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
 };
 use futures::future::BoxFuture;
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use std::path::{Path, PathBuf};
 
 pub struct Bird;
@@ -148,7 +148,7 @@ impl RoutingSuite for Bird {
     fn announce<'a>(
         &'a self,
         _target: &'a Target<'a>,
-        _prefix: Ipv4Net,
+        _prefix: IpNet,
         _on: bool,
     ) -> BoxFuture<'a, Result<(), SuiteError>> {
         Box::pin(async { Ok(()) })

@@ -11,7 +11,7 @@
 //! the lab's interfaces), and the management default route is deleted at start so the lab's
 //! own default route (from BGP) is the one used: the lab's hop counts hold in containerlab too.
 
-use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL};
+use super::yaml::{ClabFile, Link, Node, Ordered, Topology, ASN_LABEL, FAMILY_LABEL};
 use super::{is_dns_label, ClabError};
 use crate::config::Lab;
 use std::collections::BTreeMap;
@@ -151,7 +151,7 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
                 image: node.image,
                 binds: node.binds,
                 exec: node.exec,
-                labels: BTreeMap::from([(ASN_LABEL.to_string(), r.asn)]),
+                labels: labels(lab, r.asn),
             };
             (n.clone(), node)
         })
@@ -193,6 +193,16 @@ pub fn build(lab: &Lab, frr_image: &str, bird_image: &str) -> Result<Vec<(PathBu
     files.sort_by_key(|(i, _)| *i);
     out.extend(files.into_iter().flat_map(|(_, f)| f));
     Ok(out)
+}
+
+/// A router node's labels: its AS, and the lab's family unless it is IPv4 only (so IPv4
+/// exports stay as they were).
+fn labels(lab: &Lab, asn: u32) -> BTreeMap<String, serde_yaml_ng::Value> {
+    let mut m = BTreeMap::from([(ASN_LABEL.to_string(), serde_yaml_ng::Value::from(asn))]);
+    if lab.family != crate::config::Addressing::Ipv4 {
+        m.insert(FAMILY_LABEL.to_string(), lab.family.name().into());
+    }
+    m
 }
 
 /// Writes the export into `dir`, which must not exist yet (nothing is ever overwritten).

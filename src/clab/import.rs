@@ -14,10 +14,10 @@
 //! `ghcr.io/srl-labs/bird` that nsbgp's exports use) runs the host's BIRD (`suite = "bird"`);
 //! every other router node the host's FRR.
 
-use super::yaml::{InFile, InNode, InTopology, ASN_LABEL};
+use super::yaml::{InFile, InNode, InTopology, ASN_LABEL, FAMILY_LABEL};
 use super::{is_clab_node_name, ClabError};
 use crate::config::model::{DEFAULT_FIRST_ASN, DEFAULT_PREFIX};
-use crate::config::Overrides;
+use crate::config::{Addressing, Overrides};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
@@ -316,6 +316,8 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
 
     // Links, by node name; what no lab can hold is refused, the rest reported.
     let mut raw: Vec<(String, String, String)> = Vec::new();
+    // Families the router nodes' endpoints carry addresses in (`ipv4:`, `ipv6:`).
+    let (mut ep_v4, mut ep_v6) = (false, false);
     for (k, l) in t.links.iter().flatten().enumerate() {
         let what = format!("link {} ({})", k + 1, describe(l));
         let Some(eps) = &l.endpoints else {
@@ -334,6 +336,10 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
                 return Err(bad(file, format!("{what}: endpoint {e} is not \"node:interface\"")));
             };
             let extra = e.extra_keys();
+            if matches!(role_of(node), Some(Role::Router)) {
+                ep_v4 |= extra.iter().any(|k| k == "ipv4");
+                ep_v6 |= extra.iter().any(|k| k == "ipv6");
+            }
             if !extra.is_empty() {
                 warnings.push(format!(
                     "{what}: endpoint {node}: {} not carried over",
@@ -406,6 +412,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     }
 
     let mut asns: Vec<Option<u64>> = Vec::new();
+    let mut families: Vec<Option<String>> = Vec::new();
     let mut images: Vec<(String, Vec<String>)> = Vec::new();
     let mut bird: Vec<bool> = Vec::new();
     for name in &routers {
@@ -428,6 +435,10 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
         let mut other = node.other.clone();
         // nsbgp's own label (exports carry each router's AS in it) is read; other labels not.
         if let Some(serde_yaml_ng::Value::Mapping(labels)) = other.get_mut("labels") {
+            families.push(labels.remove(FAMILY_LABEL).map(|v| match v {
+                serde_yaml_ng::Value::String(s) => s,
+                v => serde_yaml_ng::to_string(&v).unwrap_or_default().trim().to_string(),
+            }));
             let asn = labels.remove(ASN_LABEL);
             asns.push(asn.as_ref().and_then(|v| v.as_u64()));
             if asn.is_some() && asns.last() == Some(&None) {
@@ -438,6 +449,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
             }
         } else {
             asns.push(None);
+            families.push(None);
         }
         if !other.is_empty() {
             warnings.push(format!("node {name}: {} not carried over", keys(&other)));
@@ -561,6 +573,7 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     let (prefix, order) = router_names(&routers);
     let names: Vec<String> = order.iter().map(|k| format!("{prefix}{k}")).collect();
     let first_asn = first_asn(&asns, &order, &mut warnings);
+    let family = family(&families, ep_v4, ep_v6, !lans.is_empty(), &mut warnings);
     let lan_names = lan_names(&lans, &prefix, &names, &mut warnings);
 
     // The lab file. Routers are listed in index order; links keep the file's order.
@@ -598,6 +611,9 @@ pub fn import(file: &str, text: &str, opts: &Options) -> Result<Imported, ClabEr
     let all_bird = bird.iter().all(|&b| b);
     if all_bird {
         s.push_str("\n[daemons]\nsuite = \"bird\"\n");
+    }
+    if family != Addressing::Ipv4 {
+        let _ = write!(s, "\n[addressing]\nfamily = {}\n", toml_str(family.name()));
     }
     let _ = write!(
         s,
@@ -685,6 +701,65 @@ fn lan_names(
         out.push(name);
     }
     out
+}
+
+/// The lab's `[addressing] family`: what the routers' `nsbgp-family` labels say when every
+/// router has the same valid one (an nsbgp export), else what the router endpoints carry
+/// addresses in (`ipv6:` and `ipv4:` → "dual", `ipv6:` alone → "ipv6"; nsbgp gives the
+/// links addresses from its own plan), else IPv4. LANs are IPv4-only, so a lab with LANs
+/// stays IPv4, with a warning.
+fn family(labels: &[Option<String>], ep_v4: bool, ep_v6: bool, lans: bool, warnings: &mut Vec<String>) -> Addressing {
+    let given: BTreeSet<&Option<String>> = labels.iter().collect();
+    let from_labels = match given.into_iter().collect::<Vec<_>>()[..] {
+        [None] => None,
+        [Some(f)] => match Addressing::parse(f) {
+            Some(a) => Some(a),
+            None => {
+                warnings.push(format!(
+                    "labels {FAMILY_LABEL} say {f:?}, not \"ipv4\", \"dual\" or \"ipv6\": ignored"
+                ));
+                None
+            }
+        },
+        _ => {
+            warnings.push(format!(
+                "labels {FAMILY_LABEL} are not on every router or differ: ignored"
+            ));
+            None
+        }
+    };
+    let from_endpoints = match (ep_v4, ep_v6) {
+        (true, true) => Some(Addressing::Dual),
+        (false, true) => Some(Addressing::Ipv6),
+        _ => None,
+    };
+    let Some(f) = from_labels.or(from_endpoints) else {
+        return Addressing::Ipv4;
+    };
+    if f != Addressing::Ipv4 && lans {
+        warnings.push(format!(
+            "the routers' {} would make a {} lab, but LANs (bridges) are IPv4-only in nsbgp: the lab is IPv4",
+            if from_labels.is_some() {
+                format!("{FAMILY_LABEL} labels")
+            } else {
+                "endpoint IPv6 addresses".to_string()
+            },
+            f.name()
+        ));
+        return Addressing::Ipv4;
+    }
+    if from_labels.is_none() {
+        warnings.push(format!(
+            "endpoint addresses in {}: the lab runs family = {:?} with nsbgp's own address plan",
+            if f == Addressing::Dual {
+                "IPv4 and IPv6"
+            } else {
+                "IPv6 only"
+            },
+            f.name()
+        ));
+    }
+    f
 }
 
 /// The AS of router 0: from the routers' `nsbgp-asn` labels when every router has one and
@@ -1068,6 +1143,60 @@ topology:
             w.contains("link 4 (type mgmt-net): no two node endpoints: skipped"),
             "{w}"
         );
+    }
+
+    #[test]
+    fn the_family_comes_from_labels_else_from_endpoint_addresses() {
+        let lab = |text: &str| {
+            let i = import("x", text, &Options::default()).unwrap();
+            let f = crate::config::parse("x", &i.toml).unwrap();
+            let l = crate::config::validate("x", f, &crate::config::Overrides::default()).unwrap();
+            (l.family, i.warnings)
+        };
+        let labelled = |a: &str, b: &str| {
+            format!(
+                "name: x\ntopology:\n  nodes:\n    r0: {{kind: srl, labels: {{nsbgp-family: {a}}}}}\n    r1: {{kind: srl, labels: {{nsbgp-family: {b}}}}}\n  links:\n    - endpoints: [\"r0:e1\", \"r1:e1\"]\n"
+            )
+        };
+        assert_eq!(lab(&labelled("dual", "dual")).0, Addressing::Dual);
+        let (f, w) = lab(&labelled("ipv6", "ipv6"));
+        assert_eq!(f, Addressing::Ipv6);
+        assert!(w.iter().all(|w| !w.contains("label")), "{w:?}");
+        // Disagreeing or unknown labels: IPv4, said so.
+        let (f, w) = lab(&labelled("dual", "ipv6"));
+        assert_eq!(f, Addressing::Ipv4);
+        assert!(
+            w.iter()
+                .any(|w| w.contains("labels nsbgp-family are not on every router or differ")),
+            "{w:?}"
+        );
+        let (f, w) = lab(&labelled("ipx", "ipx"));
+        assert_eq!(f, Addressing::Ipv4);
+        assert!(w.iter().any(|w| w.contains("say \"ipx\"")), "{w:?}");
+        // Without labels: the endpoints' addresses (nsbgp's own plan is used, said so).
+        let ends = |r0: &str, r1: &str| {
+            format!(
+                "name: x\ntopology:\n  nodes:\n    r0: {{kind: srl}}\n    r1: {{kind: srl}}\n  links:\n    - endpoints:\n        - {{node: r0, interface: e1, {r0}}}\n        - {{node: r1, interface: e1, {r1}}}\n"
+            )
+        };
+        let (f, w) = lab(&ends("ipv6: \"2001:db8:1::1/64\"", "ipv6: \"2001:db8:1::2/64\""));
+        assert_eq!(f, Addressing::Ipv6);
+        assert!(
+            w.iter()
+                .any(|w| w.contains("IPv6 only: the lab runs family = \"ipv6\"")),
+            "{w:?}"
+        );
+        let (f, _) = lab(&ends(
+            "ipv6: \"2001:db8:1::1/64\", ipv4: 10.0.0.1/30",
+            "ipv4: 10.0.0.2/30",
+        ));
+        assert_eq!(f, Addressing::Dual);
+        assert_eq!(lab(&ends("ipv4: 10.0.0.1/30", "ipv4: 10.0.0.2/30")).0, Addressing::Ipv4);
+        // LANs are IPv4-only: a dual-labelled lab with a bridge stays IPv4, said so.
+        let lan = "name: x\ntopology:\n  nodes:\n    r0: {kind: srl, labels: {nsbgp-family: dual}}\n    r1: {kind: srl, labels: {nsbgp-family: dual}}\n    br1: {kind: bridge}\n  links:\n    - endpoints: [\"r0:e1\", \"br1:p1\"]\n    - endpoints: [\"r1:e1\", \"br1:p2\"]\n";
+        let (f, w) = lab(lan);
+        assert_eq!(f, Addressing::Ipv4);
+        assert!(w.iter().any(|w| w.contains("LANs (bridges) are IPv4-only")), "{w:?}");
     }
 
     #[test]

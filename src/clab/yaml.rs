@@ -77,13 +77,17 @@ pub struct Node {
     pub binds: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exec: Vec<String>,
-    /// `nsbgp-asn`: the router's AS, so that an import gives back the same AS numbers.
+    /// `nsbgp-asn`: the router's AS, so that an import gives back the same AS numbers;
+    /// `nsbgp-family`: the lab's `[addressing] family` (written when it is not "ipv4").
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, u32>,
+    pub labels: BTreeMap<String, Value>,
 }
 
 /// The node label that carries a router's AS number through export and import.
 pub const ASN_LABEL: &str = "nsbgp-asn";
+/// The node label that carries the lab's address families (`dual`, `ipv6`) through export
+/// and import.
+pub const FAMILY_LABEL: &str = "nsbgp-family";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Link {

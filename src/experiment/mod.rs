@@ -9,16 +9,18 @@ pub mod spec;
 pub mod stats;
 pub mod watch;
 
-use crate::config::{Daemon, Lab, Overrides, Suite};
+use crate::config::{Daemon, Family, Lab, Overrides, Suite};
 use crate::lab::{self, LabError, Running};
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use model::World;
 use output::Event;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
 use spec::{Measure, Spec, Step};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use watch::NextHop;
 
 fn rt(e: impl std::fmt::Display) -> LabError {
     LabError::Runtime(e.to_string())
@@ -128,7 +130,7 @@ pub async fn run_file(file: &Path, opts: Options) -> Result<Outcome, LabError> {
 /// The lab's state as the experiment changed it, so it can be put back.
 #[derive(Default)]
 struct Changes {
-    announced: BTreeSet<(usize, Ipv4Net)>,
+    announced: BTreeSet<(usize, IpNet)>,
     links_down: BTreeSet<(usize, usize)>,
     stopped: BTreeSet<(usize, Daemon)>,
     /// Links an `impair` step changed (1-based link index), with their current setting.
@@ -167,7 +169,7 @@ impl Ctx<'_> {
 
     /// Makes `prefix` (on the router's `lo` already, or about to leave it) announced or not,
     /// as the router's suite does it.
-    async fn suite_announce(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
+    async fn suite_announce(&mut self, router: usize, prefix: IpNet, on: bool) -> Result<(), LabError> {
         let target = crate::suite::Target {
             lab: &self.run.lab,
             index: router,
@@ -185,12 +187,16 @@ impl Ctx<'_> {
             Step::Announce { router, prefix } => {
                 let h = self.handle(router).await?;
                 let host = announce_host(prefix);
-                match h
-                    .address()
-                    .add(1, IpAddr::V4(host), prefix.prefix_len())
-                    .execute()
-                    .await
-                {
+                let mut add = h.address().add(1, host, prefix.prefix_len());
+                if host.is_ipv6() {
+                    // IPv6 would put the prefix in the main table too (IPv4 on `lo` only in
+                    // the local table): with noprefixroute the origin's FIB stays as in IPv4,
+                    // and both suites still announce the address's prefix.
+                    add.message_mut()
+                        .attributes
+                        .push(AddressAttribute::Flags(AddressFlags::Noprefixroute));
+                }
+                match add.execute().await {
                     Ok(()) => {}
                     Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::EEXIST => {}
                     Err(e) => return Err(rt(format!("adding {host}/{} to lo: {e}", prefix.prefix_len()))),
@@ -201,11 +207,16 @@ impl Ctx<'_> {
             Step::Withdraw { router, prefix } => {
                 self.suite_announce(router, prefix, false).await?;
                 let h = self.handle(router).await?;
-                let host = announce_host(prefix);
-                let msg = rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
-                    .index(1)
-                    .address(host, prefix.prefix_len())
-                    .build();
+                let msg = match announce_host(prefix) {
+                    IpAddr::V4(host) => rtnetlink::AddressMessageBuilder::<Ipv4Addr>::new()
+                        .index(1)
+                        .address(host, prefix.prefix_len())
+                        .build(),
+                    IpAddr::V6(host) => rtnetlink::AddressMessageBuilder::<Ipv6Addr>::new()
+                        .index(1)
+                        .address(host, prefix.prefix_len())
+                        .build(),
+                };
                 // Absent already is fine: the point is that it is gone.
                 let _ = h.address().del(msg).execute().await;
                 ch.announced.remove(&(router, prefix));
@@ -323,7 +334,7 @@ fn kernel_can_impair(spec: &Spec<usize>) -> Result<(), LabError> {
 /// What the FIBs of the lab show for the measured prefix, as the route events tell it.
 struct Fib {
     present: Vec<bool>,
-    gateway: Vec<Option<Ipv4Addr>>,
+    gateway: Vec<Option<NextHop>>,
     /// Since the current action: the router has installed the prefix via a neighbour on a
     /// new shortest path (only tracked for the routers that must re-learn it).
     rerouted: Vec<bool>,
@@ -331,8 +342,14 @@ struct Fib {
 
 /// Routers that keep the prefix through a step but must re-learn it another way (their
 /// distance to the origin changes, e.g. the far side of a ring after a link failure), with
-/// the next hops (neighbours on a new shortest path) they may end up with.
-type Movers = Vec<(usize, Vec<Ipv4Addr>)>;
+/// the next hops (neighbours on a new shortest path: address in the measured family and the
+/// interface towards it) they may end up with.
+type Movers = Vec<(usize, Vec<(IpAddr, u32)>)>;
+
+/// Whether `hop` is one of the accepted next hops `via`.
+fn via_one_of(hop: Option<NextHop>, via: &[(IpAddr, u32)]) -> bool {
+    hop.is_some_and(|h| via.iter().any(|&(a, i)| h.is(a, i)))
+}
 
 /// What each step of the experiment should do, worked out on the graph before it runs.
 struct StepPlan {
@@ -343,7 +360,7 @@ struct StepPlan {
     want: Option<Vec<bool>>,
 }
 
-fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net) -> Vec<StepPlan> {
+fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: IpNet) -> Vec<StepPlan> {
     let n = lab.routers.len();
     let mut world = base.clone();
     let mut movers: Movers = Vec::new();
@@ -355,7 +372,7 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net)
                 let before = world.clone();
                 hops = before.hops(step);
                 world.apply(step, measured);
-                movers = moved(lab, &before, &world);
+                movers = moved(lab, &before, &world, Family::of_net(measured));
             }
             StepPlan {
                 hops,
@@ -369,7 +386,7 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: Ipv4Net)
 /// Routers that have the prefix before and after but at another distance, with the
 /// addresses of their accepted next hops afterwards. A router that keeps the prefix with no
 /// path left (a killed bird: the kernel keeps its routes) has nothing to re-learn.
-fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
+fn moved(lab: &Lab, before: &World, after: &World, family: Family) -> Movers {
     if !before.predictable || !after.predictable {
         return Vec::new();
     }
@@ -381,10 +398,9 @@ fn moved(lab: &Lab, before: &World, after: &World) -> Movers {
             let via = after
                 .next_hops(k)
                 .into_iter()
-                .filter_map(|p| lab.interface_to(k, p)?.addr(crate::config::Family::Ipv4))
-                .filter_map(|a| match a.peer_addr {
-                    IpAddr::V4(v4) => Some(v4),
-                    IpAddr::V6(_) => None,
+                .filter_map(|p| {
+                    let i = lab.interface_to(k, p)?;
+                    Some((i.addr(family)?.peer_addr, i.ifindex))
                 })
                 .collect();
             (k, via)
@@ -400,11 +416,7 @@ fn record(ev: watch::RouteEvent, fib: &mut Fib, events: &mut Vec<Event>, lab: &L
     fib.present[k] = ev.present;
     fib.gateway[k] = if ev.present { ev.gateway } else { None };
     if let Some(c) = &ctx {
-        if ev.present
-            && c.movers
-                .iter()
-                .any(|(m, via)| *m == k && ev.gateway.is_some_and(|g| via.contains(&g)))
-        {
+        if ev.present && c.movers.iter().any(|(m, via)| *m == k && via_one_of(ev.gateway, via)) {
             fib.rerouted[k] = true;
         }
     }
@@ -452,7 +464,7 @@ async fn settle(
 ) -> bool {
     const QUIET: Duration = Duration::from_secs(2);
     let deadline = tokio::time::Instant::now() + limit;
-    let movers: &[(usize, Vec<Ipv4Addr>)] = ctx.map_or(&[], |c| c.movers.as_slice());
+    let movers: &[(usize, Vec<(IpAddr, u32)>)] = ctx.map_or(&[], |c| c.movers.as_slice());
     let done = |fib: &Fib, want: &[bool]| fib.present == want && movers.iter().all(|(k, _)| fib.rerouted[*k]);
     loop {
         if let Some(want) = want {
@@ -480,7 +492,7 @@ async fn settle(
                     for (k, via) in movers {
                         if let Ok(g) = w.gateway_now(*k).await {
                             fib.gateway[*k] = g;
-                            fib.rerouted[*k] |= g.is_some_and(|g| via.contains(&g));
+                            fib.rerouted[*k] |= via_one_of(g, via);
                         }
                     }
                     return done(fib, want);
@@ -506,7 +518,7 @@ async fn execute(
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
     let measured = spec.measure.net();
     let base = match spec.measure {
-        Measure::Default => World::new(&lab.graph, vec![lab.origin()], false),
+        Measure::Default(_) => World::new(&lab.graph, vec![lab.origin()], false),
         // An announced prefix lives on the origin's `lo`: the kernel puts it in the local
         // table, so only the other routers' main tables show it arriving.
         Measure::Prefix(_) => World::new(&lab.graph, vec![], false),
@@ -820,12 +832,14 @@ pub fn table(o: &Outcome) -> String {
     t
 }
 
-/// The address an announcement puts on the router's `lo`: the prefix's first host.
-fn announce_host(prefix: Ipv4Net) -> std::net::Ipv4Addr {
-    if prefix.prefix_len() >= 31 {
-        prefix.network()
-    } else {
-        (u32::from(prefix.network()) + 1).into()
+/// The address an announcement puts on the router's `lo`: the prefix's first host (the
+/// prefix's own address when it is a host or a point-to-point pair).
+fn announce_host(prefix: IpNet) -> IpAddr {
+    match prefix {
+        IpNet::V4(p) if p.prefix_len() >= 31 => IpAddr::V4(p.network()),
+        IpNet::V4(p) => IpAddr::V4((u32::from(p.network()) + 1).into()),
+        IpNet::V6(p) if p.prefix_len() >= 127 => IpAddr::V6(p.network()),
+        IpNet::V6(p) => IpAddr::V6((u128::from(p.network()) + 1).into()),
     }
 }
 

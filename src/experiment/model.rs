@@ -41,7 +41,7 @@ impl World {
 
     /// Applies a step that concerns the measured prefix `measured` (other prefixes' steps
     /// change nothing here).
-    pub fn apply(&mut self, step: &Step<usize>, measured: ipnet::Ipv4Net) {
+    pub fn apply(&mut self, step: &Step<usize>, measured: ipnet::IpNet) {
         match *step {
             Step::Announce { router, prefix } if prefix == measured && !self.origins.contains(&router) => {
                 self.origins.push(router)
@@ -152,7 +152,7 @@ impl World {
 mod tests {
     use super::*;
 
-    fn p() -> ipnet::Ipv4Net {
+    fn p() -> ipnet::IpNet {
         "203.0.113.0/24".parse().unwrap()
     }
 
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_killed_bird_keeps_its_fib_until_it_restarts() {
-        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let d: ipnet::IpNet = "0.0.0.0/0".parse().unwrap();
         let mut w = World::new(&chain(6), vec![0], false);
         let kill = Step::Kill {
             router: 2,
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn the_default_is_not_in_its_originators_fib() {
-        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let d: ipnet::IpNet = "0.0.0.0/0".parse().unwrap();
         let mut w = World::new(&chain(4), vec![0], false);
         assert_eq!(w.presence(), [false, true, true, true]);
         w.apply(
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_lan_carries_the_prefix_until_its_members_lose_bgp() {
-        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let d: ipnet::IpNet = "0.0.0.0/0".parse().unwrap();
         // Routers 0 … 3 on a LAN, 4 behind 3 (link 0), 5 behind 4.
         let g = Graph::with_lans(6, vec![(3, 4), (4, 5)], vec![vec![0, 1, 2, 3]], 0);
         let mut w = World::new(&g, vec![0], false);
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn a_ring_reroutes_and_a_tree_is_cut() {
-        let d: ipnet::Ipv4Net = "0.0.0.0/0".parse().unwrap();
+        let d: ipnet::IpNet = "0.0.0.0/0".parse().unwrap();
         let mut w = World::new(&Graph::new(6, crate::config::graph::ring(6), 0), vec![0], false);
         assert_eq!(w.distances(), [Some(0), Some(1), Some(2), Some(3), Some(2), Some(1)]);
         assert_eq!(w.next_hops(3), [2, 4]);

@@ -3,8 +3,8 @@
 //! links are adjacent, prefixes are safe and do not collide with the lab's address plan).
 
 use crate::config::impair::{ImpairKeys, Impairment};
-use crate::config::{Daemon, Lab};
-use ipnet::Ipv4Net;
+use crate::config::{Daemon, Family, Lab};
+use ipnet::{IpNet, Ipv4Net};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -50,17 +50,26 @@ struct StepFile {
     rate_mbit: Option<f64>,
 }
 
-/// What is timed at every router: a prefix, or the default route.
+/// What is timed at every router: a prefix, or the default route of a family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
-    Default,
-    Prefix(Ipv4Net),
+    /// `"default"` (None: the lab's first family, IPv4 where it has it; `resolve` fills it
+    /// in), `"0.0.0.0/0"` or `"::/0"`.
+    Default(Option<Family>),
+    Prefix(IpNet),
 }
 
 impl Measure {
-    pub fn net(&self) -> Ipv4Net {
+    pub fn family(&self) -> Family {
         match self {
-            Measure::Default => "0.0.0.0/0".parse().expect("valid"),
+            Measure::Default(f) => f.unwrap_or(Family::Ipv4),
+            Measure::Prefix(p) => Family::of_net(*p),
+        }
+    }
+
+    pub fn net(&self) -> IpNet {
+        match self {
+            Measure::Default(_) => self.family().default_route(),
             Measure::Prefix(p) => *p,
         }
     }
@@ -69,7 +78,8 @@ impl Measure {
 impl std::fmt::Display for Measure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Measure::Default => f.write_str("the default route"),
+            Measure::Default(Some(Family::Ipv6)) => f.write_str("the IPv6 default route"),
+            Measure::Default(_) => f.write_str("the default route"),
             Measure::Prefix(p) => write!(f, "{p}"),
         }
     }
@@ -80,11 +90,11 @@ impl std::fmt::Display for Measure {
 pub enum Step<R> {
     Announce {
         router: R,
-        prefix: Ipv4Net,
+        prefix: IpNet,
     },
     Withdraw {
         router: R,
-        prefix: Ipv4Net,
+        prefix: IpNet,
     },
     LinkDown {
         a: R,
@@ -179,16 +189,20 @@ pub fn parse(file: &str, text: &str) -> Result<Spec<String>, SpecError> {
         )
     })?;
     let measure = match f.measure.as_str() {
-        "default" | "0.0.0.0/0" => Measure::Default,
-        p => Measure::Prefix(p.parse().map_err(|_| {
-            err(
-                file,
-                None,
-                "measure",
-                format!("{p:?} is not a prefix"),
-                "use \"default\" or a prefix such as \"203.0.113.0/24\"",
-            )
-        })?),
+        "default" => Measure::Default(None),
+        p => match p.parse::<IpNet>() {
+            Ok(n) if n.prefix_len() == 0 => Measure::Default(Some(Family::of_net(n))),
+            Ok(n) => Measure::Prefix(n.trunc()),
+            Err(_) => {
+                return Err(err(
+                    file,
+                    None,
+                    "measure",
+                    format!("{p:?} is not a prefix"),
+                    "use \"default\" or a prefix such as \"203.0.113.0/24\" or \"2001:db8:42::/48\"",
+                ))
+            }
+        },
     };
     if let Some(n) = &f.name {
         if n.is_empty()
@@ -280,15 +294,15 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
         v.clone()
             .ok_or_else(|| err(file, Some(i), key, format!("`{}` needs `{key}`", s.action), fix))
     };
-    let prefix = |v: &Option<String>| -> Result<Ipv4Net, SpecError> {
+    let prefix = |v: &Option<String>| -> Result<IpNet, SpecError> {
         let p = need("prefix", v, "add prefix = \"203.0.113.0/24\"")?;
-        p.parse::<Ipv4Net>().map(|n| n.trunc()).map_err(|_| {
+        p.parse::<IpNet>().map(|n| n.trunc()).map_err(|_| {
             err(
                 file,
                 Some(i),
                 "prefix",
-                format!("{p:?} is not an IPv4 prefix"),
-                "use e.g. \"203.0.113.0/24\"",
+                format!("{p:?} is not an IPv4 or IPv6 prefix"),
+                "use e.g. \"203.0.113.0/24\" or \"2001:db8:42::/48\"",
             )
         })
     };
@@ -404,7 +418,8 @@ pub fn configured(lab: &Lab, link: usize) -> Impairment {
         .map_or_else(Impairment::default, |li| li.set)
 }
 
-/// Documentation and benchmarking ranges: the only prefixes an experiment may announce.
+/// Documentation and benchmarking ranges: the only IPv4 prefixes an experiment may announce
+/// (IPv6: documentation 2001:db8::/32 or ULA fc00::/7, `Family::is_lab_space`).
 const SAFE: &[&str] = &[
     "192.0.2.0/24",
     "198.51.100.0/24",
@@ -435,44 +450,79 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
             )
         })
     };
-    let safe = |i: usize, p: &Ipv4Net| -> Result<(), SpecError> {
-        let inside = SAFE.iter().any(|s| s.parse::<Ipv4Net>().expect("valid").contains(p));
-        let stub = lab.stub(crate::config::Family::Ipv4).and_then(|s| match s.prefix {
-            ipnet::IpNet::V4(n) => Some(n),
-            ipnet::IpNet::V6(_) => None,
-        });
-        let clash = std::iter::once(lab.link_pool)
-            .chain(stub)
-            .find(|n| n.contains(&p.network()) || p.contains(&n.network()));
-        if !inside {
-            return Err(err(
-                file,
-                Some(i),
-                "prefix",
-                format!("{p} is not a documentation or private range"),
-                "announce inside 203.0.113.0/24, 192.0.2.0/24, 198.18.0.0/15 or RFC 1918 space",
-            ));
-        }
-        if let Some(n) = clash {
-            return Err(err(
-                file,
-                Some(i),
-                "prefix",
-                format!("{p} overlaps the lab's own {n}"),
-                "pick a prefix outside the lab's link pool and stub, e.g. 203.0.113.0/24",
-            ));
-        }
-        if p.prefix_len() == 0 {
-            return Err(err(
-                file,
-                Some(i),
-                "prefix",
-                "cannot announce 0.0.0.0/0",
-                "the lab's origin already originates the default",
-            ));
-        }
-        Ok(())
-    };
+    let safe =
+        |i: usize, p: &IpNet| -> Result<(), SpecError> {
+            let family = Family::of_net(*p);
+            if !lab.family.has(family) {
+                return Err(err(
+                    file,
+                    Some(i),
+                    "prefix",
+                    format!(
+                        "{p} is an {} prefix and lab {} has family = \"{}\" (no {} on its links)",
+                        if family == Family::Ipv6 { "IPv6" } else { "IPv4" },
+                        lab.name,
+                        lab.family.name(),
+                        if family == Family::Ipv6 { "IPv6" } else { "IPv4" },
+                    ),
+                    format!(
+                    "announce a prefix of the lab's family, or set [addressing] family = \"dual\" in the lab file{}",
+                    lab.source.as_ref().map_or(String::new(), |s| format!(" ({})", s.display()))
+                ),
+                ));
+            }
+            let inside = match p {
+                IpNet::V4(p4) => SAFE.iter().any(|s| s.parse::<Ipv4Net>().expect("valid").contains(p4)),
+                IpNet::V6(_) => Family::is_lab_space(*p),
+            };
+            // The lab's own space in the prefix's family: link pool and stub.
+            let pool = match family {
+                Family::Ipv4 => IpNet::V4(lab.link_pool),
+                Family::Ipv6 => IpNet::V6(lab.v6_link_pool),
+            };
+            let stub = lab.stub(family).map(|s| s.prefix);
+            let clash = std::iter::once(pool)
+                .chain(stub)
+                .find(|n| n.contains(&p.network()) || p.contains(&n.network()));
+            if !inside {
+                return Err(err(
+                    file,
+                    Some(i),
+                    "prefix",
+                    format!("{p} is not a documentation or private range"),
+                    match family {
+                        Family::Ipv4 => "announce inside 203.0.113.0/24, 192.0.2.0/24, 198.18.0.0/15 or RFC 1918 space",
+                        Family::Ipv6 => {
+                            "announce inside 2001:db8::/32 (documentation) or fc00::/7 (ULA), e.g. 2001:db8:42::/48"
+                        }
+                    },
+                ));
+            }
+            if let Some(n) = clash {
+                return Err(err(
+                    file,
+                    Some(i),
+                    "prefix",
+                    format!("{p} overlaps the lab's own {n}"),
+                    match family {
+                        Family::Ipv4 => "pick a prefix outside the lab's link pool and stub, e.g. 203.0.113.0/24",
+                        Family::Ipv6 => {
+                            "pick a prefix outside the lab's v6_link_pool and v6_stub_prefix, e.g. 2001:db8:42::/48"
+                        }
+                    },
+                ));
+            }
+            if p.prefix_len() == 0 {
+                return Err(err(
+                    file,
+                    Some(i),
+                    "prefix",
+                    format!("cannot announce {p}"),
+                    "the lab's origin already originates the default",
+                ));
+            }
+            Ok(())
+        };
     // A daemon step must name a daemon the router runs (bird on BIRD routers).
     let runs = |i: usize, r: usize, d: Daemon| -> Result<usize, SpecError> {
         let have = lab.daemons_of(r);
@@ -570,7 +620,27 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
             Step::WaitConverged => Step::WaitConverged,
         });
     }
-    if let Measure::Prefix(p) = spec.measure {
+    let measure = match spec.measure {
+        // "default": the lab's first family (IPv4 where it has it).
+        Measure::Default(None) => Measure::Default(Some(lab.family.families()[0])),
+        m => m,
+    };
+    if !lab.family.has(measure.family()) {
+        return Err(err(
+            file,
+            None,
+            "measure",
+            format!(
+                "{} is {} and lab {} has family = \"{}\"",
+                measure.net(),
+                measure.family(),
+                lab.name,
+                lab.family.name()
+            ),
+            "measure \"default\" or a prefix of the lab's family, or set [addressing] family = \"dual\" in the lab file",
+        ));
+    }
+    if let Measure::Prefix(p) = measure {
         let announced = steps
             .iter()
             .any(|s| matches!(s, Step::Announce { prefix, .. } if *prefix == p));
@@ -589,7 +659,7 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
         name: spec.name.clone(),
         description: spec.description.clone(),
         lab: spec.lab.clone(),
-        measure: spec.measure,
+        measure,
         repeat: spec.repeat,
         timeout: spec.timeout,
         measure_step: spec.measure_step,
@@ -682,7 +752,7 @@ daemon = "bgpd"
                 "prefix = \"203.0.113.0/24\"",
                 "prefix = \"203.0.113.0/33\"",
                 "step 1: prefix",
-                "not an IPv4",
+                "not an IPv4 or IPv6",
             ),
             ("repeat = 3", "repeat = 3\ncolour = 1", "toml", "unknown field"),
             ("repeat = 3", "repeat = \"3\"", "toml", "invalid type"),
@@ -697,6 +767,117 @@ daemon = "bgpd"
                 "{to}: {msg}"
             );
         }
+    }
+
+    fn lab_text(text: &str) -> Lab {
+        config::validate("t.toml", config::parse("t.toml", text).unwrap(), &Overrides::default()).unwrap()
+    }
+
+    const V6: &str = r#"
+measure = "2001:db8:42::/48"
+[[step]]
+action = "announce"
+router = "ROUTER_0"
+prefix = "2001:db8:42::1/48"
+[[step]]
+action = "withdraw"
+router = "ROUTER_0"
+prefix = "2001:db8:42::/48"
+"#;
+
+    #[test]
+    fn ipv6_prefixes_resolve_in_labs_with_ipv6() {
+        let s = parse("e.toml", V6).unwrap();
+        let p: IpNet = "2001:db8:42::/48".parse().unwrap();
+        assert_eq!(s.measure, Measure::Prefix(p));
+        for family in ["dual", "ipv6"] {
+            let l = lab_text(&format!(
+                "name = \"t\"\nrouters = 4\n[addressing]\nfamily = \"{family}\"\n"
+            ));
+            let r = resolve(&s, &l).unwrap();
+            // The host bits written in a step are dropped, as for IPv4.
+            assert_eq!(r.steps[0], Step::Announce { router: 0, prefix: p });
+            assert_eq!(r.measure.net(), p);
+        }
+        // "default" is the lab's first family's default; "::/0" the IPv6 one.
+        let d = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"default\"");
+        let v6only = lab_text("name = \"t\"\nrouters = 10\n[addressing]\nfamily = \"ipv6\"\n");
+        let dual = lab_text("name = \"t\"\nrouters = 10\n[addressing]\nfamily = \"dual\"\n");
+        let six = d.replace("203.0.113.0/24", "2001:db8:42::/48");
+        let net = |text: &str, l: &Lab| {
+            resolve(&parse("e.toml", text).unwrap(), l)
+                .unwrap()
+                .measure
+                .net()
+                .to_string()
+        };
+        assert_eq!(net(&six, &v6only), "::/0");
+        assert_eq!(net(&d, &dual), "0.0.0.0/0");
+        assert_eq!(net(&d.replace("\"default\"", "\"::/0\""), &dual), "::/0");
+    }
+
+    #[test]
+    fn ipv6_prefixes_are_checked_like_ipv4_ones() {
+        let dual = lab_text("name = \"t\"\nrouters = 4\n[addressing]\nfamily = \"dual\"\n");
+        let cases: &[(&str, &str)] = &[
+            ("2001:4860::/32", "not a documentation or private range"),
+            ("2000::/3", "not a documentation or private range"),
+            // The lab's own v6 link pool and v6 stub (2001:db8:31::/48, 2001:db8:100::/48).
+            ("2001:db8:31:5::/64", "overlaps the lab's own 2001:db8:31::/48"),
+            ("2001:db8::/32", "overlaps the lab's own"),
+            ("2001:db8:100::/56", "overlaps the lab's own 2001:db8:100::/48"),
+        ];
+        for (p, words) in cases {
+            let text = V6
+                .replace("2001:db8:42::1/48", p)
+                .replace("measure = \"2001:db8:42::/48\"", "measure = \"default\"");
+            let e = resolve(&parse("e.toml", &text).unwrap(), &dual)
+                .expect_err(p)
+                .to_string();
+            assert!(e.contains("step 1: prefix") && e.contains(words), "{p}: {e}");
+        }
+        // ULA space is fine.
+        let ula = V6
+            .replace("2001:db8:42::1/48", "fd00:42::/48")
+            .replace("measure = \"2001:db8:42::/48\"", "measure = \"default\"");
+        resolve(&parse("e.toml", &ula).unwrap(), &dual).unwrap();
+        // An IPv4-only lab refuses an IPv6 prefix, naming the lab's family.
+        let e = resolve(&parse("e.toml", V6).unwrap(), &lab(4)).unwrap_err().to_string();
+        assert!(
+            e.contains("step 1: prefix") && e.contains("family = \"ipv4\"") && e.contains("fix: "),
+            "{e}"
+        );
+        let d6 = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"::/0\"");
+        let e = resolve(&parse("e.toml", &d6).unwrap(), &lab(10))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("measure") && e.contains("family = \"ipv4\""), "{e}");
+        // And an IPv6-only lab an IPv4 one.
+        let v6only = lab_text("name = \"t\"\nrouters = 10\n[addressing]\nfamily = \"ipv6\"\n");
+        let e = resolve(&parse("e.toml", GOOD).unwrap(), &v6only)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("step 1: prefix") && e.contains("family = \"ipv6\""), "{e}");
+    }
+
+    /// Every shipped example loads, and resolves against the lab file it names.
+    #[test]
+    fn the_shipped_examples_resolve_against_their_labs() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/experiments");
+        let mut seen = 0;
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = e.path();
+            if path.extension().and_then(|x| x.to_str()) != Some("toml") {
+                continue;
+            }
+            let spec = load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let Some(lab_file) = &spec.lab else { continue };
+            let lab =
+                config::load(lab_file, &Overrides::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            resolve(&spec, &lab).unwrap_or_else(|e| panic!("{e}"));
+            seen += 1;
+        }
+        assert!(seen >= 8, "{seen} examples with a lab in {}", dir.display());
     }
 
     #[test]

@@ -22,29 +22,84 @@ fn world(lab: &Lab) -> World {
     World::new(&lab.graph, vec![lab.origin()], false)
 }
 
-fn default_route() -> Ipv4Net {
+fn default_route() -> IpNet {
     "0.0.0.0/0".parse().unwrap()
 }
 
-fn net(s: &str) -> Ipv4Net {
+fn net(s: &str) -> IpNet {
     s.parse().unwrap()
 }
 
-/// The address router `from` reaches router `to` at: `to`'s own IPv4 address on their link.
-fn addr_of(lab: &Lab, from: usize, to: usize) -> Ipv4Addr {
-    let i = lab.interface_to(to, from).expect("neighbours");
-    match i.addr(crate::config::Family::Ipv4).expect("an IPv4 lab").addr {
-        IpAddr::V4(a) => a,
-        IpAddr::V6(a) => panic!("{a}"),
-    }
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// How router `from` reaches router `to` in family `f`: `to`'s own address on their link and
+/// `from`'s interface towards it.
+fn via_f(lab: &Lab, from: usize, to: usize, f: Family) -> (IpAddr, u32) {
+    let theirs = lab.interface_to(to, from).expect("neighbours");
+    let ours = lab.interface_to(from, to).expect("neighbours");
+    (theirs.addr(f).expect("the lab has the family").addr, ours.ifindex)
+}
+
+fn addr_of(lab: &Lab, from: usize, to: usize) -> (IpAddr, u32) {
+    via_f(lab, from, to, Family::Ipv4)
 }
 
 #[test]
 fn announce_host_is_the_first_host_or_the_address_itself() {
-    assert_eq!(announce_host(net("203.0.113.0/24")), Ipv4Addr::new(203, 0, 113, 1));
-    assert_eq!(announce_host(net("198.51.100.64/26")), Ipv4Addr::new(198, 51, 100, 65));
-    assert_eq!(announce_host(net("203.0.113.9/32")), Ipv4Addr::new(203, 0, 113, 9));
-    assert_eq!(announce_host(net("203.0.113.8/31")), Ipv4Addr::new(203, 0, 113, 8));
+    assert_eq!(announce_host(net("203.0.113.0/24")), ip("203.0.113.1"));
+    assert_eq!(announce_host(net("198.51.100.64/26")), ip("198.51.100.65"));
+    assert_eq!(announce_host(net("203.0.113.9/32")), ip("203.0.113.9"));
+    assert_eq!(announce_host(net("203.0.113.8/31")), ip("203.0.113.8"));
+    assert_eq!(announce_host(net("2001:db8:42::/48")), ip("2001:db8:42::1"));
+    assert_eq!(announce_host(net("2001:db8:42::8/127")), ip("2001:db8:42::8"));
+    assert_eq!(announce_host(net("fd00:1::5/128")), ip("fd00:1::5"));
+}
+
+#[test]
+fn a_dual_ring_moves_by_the_measured_familys_addresses() {
+    // The same ring link down as below, measured on ::/0: the accepted next hops are the
+    // neighbours' IPv6 addresses (and the interfaces towards them, for link-local gateways).
+    let l = lab("name = \"t\"\nrouters = 6\n[topology]\nshape = \"ring\"\n[addressing]\nfamily = \"dual\"\n");
+    let d6 = net("::/0");
+    let before = world(&l);
+    let mut after = before.clone();
+    after.apply(&Step::LinkDown { a: 0, b: 1 }, d6);
+    let m = moved(&l, &before, &after, Family::Ipv6);
+    let want = vec![
+        (1, vec![via_f(&l, 1, 2, Family::Ipv6)]),
+        (2, vec![via_f(&l, 2, 3, Family::Ipv6)]),
+    ];
+    assert_eq!(m, want);
+    assert!(m[0].1[0].0.is_ipv6());
+    // FRR's link-local gateway on the interface towards ROUTER_2 is that neighbour; the same
+    // address on another interface, or an IPv4 gateway, is not.
+    let ll = Some(ip("fe80::1"));
+    let on = |oif| {
+        Some(NextHop {
+            gateway: ll,
+            oif: Some(oif),
+        })
+    };
+    let (global, towards_2) = m[0].1[0];
+    assert!(via_one_of(on(towards_2), &m[0].1));
+    assert!(!via_one_of(on(towards_2 + 1), &m[0].1));
+    assert!(via_one_of(
+        Some(NextHop {
+            gateway: Some(global),
+            oif: None
+        }),
+        &m[0].1
+    ));
+    assert!(!via_one_of(
+        Some(NextHop {
+            gateway: Some(ip("172.31.2.1")),
+            oif: Some(towards_2)
+        }),
+        &m[0].1
+    ));
+    assert!(!via_one_of(None, &m[0].1));
 }
 
 #[test]
@@ -85,7 +140,7 @@ fn a_ring_link_down_moves_the_routers_whose_distance_changes() {
     let before = world(&l);
     let mut after = before.clone();
     after.apply(&Step::LinkDown { a: 0, b: 1 }, default_route());
-    let m = moved(&l, &before, &after);
+    let m = moved(&l, &before, &after, Family::Ipv4);
     assert_eq!(m, vec![(1, vec![addr_of(&l, 1, 2)]), (2, vec![addr_of(&l, 2, 3)])]);
     let plan = plan_steps(&l, &before, &[Step::LinkDown { a: 0, b: 1 }], default_route());
     assert_eq!(plan[0].movers, m);
@@ -105,7 +160,10 @@ fn a_killed_bgpd_moves_who_must_go_round_it() {
         },
         default_route(),
     );
-    assert_eq!(moved(&l, &before, &after), vec![(2, vec![addr_of(&l, 2, 3)])]);
+    assert_eq!(
+        moved(&l, &before, &after, Family::Ipv4),
+        vec![(2, vec![addr_of(&l, 2, 3)])]
+    );
 }
 
 #[test]
@@ -123,7 +181,7 @@ fn a_killed_bird_keeps_its_routes_and_is_no_mover() {
         default_route(),
     );
     assert_eq!(after.presence(), vec![false, true, true, false]);
-    assert_eq!(moved(&l, &before, &after), Vec::new());
+    assert_eq!(moved(&l, &before, &after, Family::Ipv4), Vec::new());
 }
 
 #[test]
@@ -139,7 +197,7 @@ fn nothing_moves_when_the_model_cannot_predict() {
         default_route(),
     );
     assert!(!after.predictable);
-    assert_eq!(moved(&l, &before, &after), Vec::new());
+    assert_eq!(moved(&l, &before, &after, Family::Ipv4), Vec::new());
     let plan = plan_steps(
         &l,
         &before,
@@ -164,7 +222,10 @@ fn ev(router: usize, present: bool, gateway: Option<Ipv4Addr>, at: Instant) -> w
     watch::RouteEvent {
         router,
         present,
-        gateway,
+        gateway: gateway.map(|g| NextHop {
+            gateway: Some(IpAddr::V4(g)),
+            oif: None,
+        }),
         at,
     }
 }
@@ -174,7 +235,7 @@ fn record_turns_route_events_into_arrivals_departures_and_reroutes() {
     let l = chain(3);
     let t0 = Instant::now();
     let hops = [2, 1, 0];
-    let movers: Movers = vec![(1, vec![Ipv4Addr::new(10, 0, 0, 9)])];
+    let movers: Movers = vec![(1, vec![(ip("10.0.0.9"), 2)])];
     let cur = Cur {
         run: 4,
         step: 1,
@@ -188,7 +249,10 @@ fn record_turns_route_events_into_arrivals_departures_and_reroutes() {
     let at = |ms: u64| t0 + Duration::from_millis(ms);
 
     record(ev(1, true, a, at(5)), &mut f, &mut events, &l, Some(cur));
-    assert_eq!((f.present[1], f.gateway[1]), (true, a));
+    assert_eq!(
+        (f.present[1], f.gateway[1].and_then(|h| h.gateway)),
+        (true, a.map(IpAddr::V4))
+    );
     // Replaced in place (same next hop): nothing recorded.
     record(ev(1, true, a, at(6)), &mut f, &mut events, &l, Some(cur));
     // Another next hop, one the plan accepts for this mover: a reroute, and rerouted.

@@ -1,25 +1,49 @@
 //! Kernel route events in every router's namespace: a netlink socket per namespace, bound to
-//! the IPv4 route multicast group, created on a thread inside the namespace and then read
-//! from tokio. Each install/removal of the measured prefix in the main table is stamped on
-//! receipt with the monotonic clock.
+//! the route multicast group of the measured prefix's family (RTNLGRP_IPV4_ROUTE or
+//! RTNLGRP_IPV6_ROUTE), created on a thread inside the namespace and then read from tokio.
+//! Each install/removal of the measured prefix in the main table is stamped on receipt with
+//! the monotonic clock.
 
+use crate::config::Family;
 use futures::{StreamExt, TryStreamExt};
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use rtnetlink::packet_core::NetlinkPayload;
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
-use rtnetlink::packet_route::RouteNetlinkMessage;
-use std::net::Ipv4Addr;
+use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
 const MAIN_TABLE: u8 = 254;
 
+/// Where a route leads: its gateway (RTA_GATEWAY) and output interface (RTA_OIF). IPv6
+/// routes may go via the neighbour's link-local address (FRR's choice), which the lab's plan
+/// does not know, so the interface says which neighbour that is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NextHop {
+    pub gateway: Option<IpAddr>,
+    pub oif: Option<u32>,
+}
+
+impl NextHop {
+    /// Whether this is the neighbour at `addr` (its address on the link in the route's
+    /// family), reached over interface `ifindex`.
+    pub fn is(&self, addr: IpAddr, ifindex: u32) -> bool {
+        match self.gateway {
+            Some(g) if g == addr => true,
+            // fe80::/10 (`Ipv6Addr::is_unicast_link_local` is newer than the MSRV).
+            Some(IpAddr::V6(g)) => (g.segments()[0] & 0xffc0) == 0xfe80 && self.oif == Some(ifindex),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct RouteEvent {
     pub router: usize,
     pub present: bool,
-    /// The route's next hop (RTA_GATEWAY), if it has one.
-    pub gateway: Option<Ipv4Addr>,
+    /// The route's next hop (None: a device route without gateway, or a removal).
+    pub gateway: Option<NextHop>,
     pub at: Instant,
 }
 
@@ -29,9 +53,9 @@ pub struct Watcher {
     /// Presence of the prefix at each router when watching started.
     pub initial: Vec<bool>,
     /// Its next hop at each router then (None: absent or no gateway).
-    pub initial_gateway: Vec<Option<Ipv4Addr>>,
+    pub initial_gateway: Vec<Option<NextHop>>,
     handles: Vec<rtnetlink::Handle>,
-    prefix: Ipv4Net,
+    prefix: IpNet,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -42,18 +66,21 @@ impl Watcher {
     }
 
     /// The prefix's next hop at router `i` now (None: absent or no gateway).
-    pub async fn gateway_now(&self, i: usize) -> Result<Option<Ipv4Addr>, String> {
+    pub async fn gateway_now(&self, i: usize) -> Result<Option<NextHop>, String> {
         Ok(dump_has(&self.handles[i], self.prefix).await?.flatten())
     }
 }
 
 /// A FIB lookup: None if the prefix is absent, else its next hop (if it has one).
-type Found = Option<Option<Ipv4Addr>>;
+type Found = Option<Option<NextHop>>;
 
-/// Dumps the IPv4 FIB (all of it: a dump stopped early leaves the kernel's replies nowhere
-/// to go) and says whether the prefix is there (Some), with its next hop.
-async fn dump_has(handle: &rtnetlink::Handle, prefix: Ipv4Net) -> Result<Found, String> {
-    let req = rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build();
+/// Dumps the FIB of the prefix's family (all of it: a dump stopped early leaves the kernel's
+/// replies nowhere to go) and says whether the prefix is there (Some), with its next hop.
+async fn dump_has(handle: &rtnetlink::Handle, prefix: IpNet) -> Result<Found, String> {
+    let req = match prefix {
+        IpNet::V4(_) => rtnetlink::RouteMessageBuilder::<Ipv4Addr>::new().build(),
+        IpNet::V6(_) => rtnetlink::RouteMessageBuilder::<Ipv6Addr>::new().build(),
+    };
     handle
         .route()
         .get(req)
@@ -66,10 +93,20 @@ async fn dump_has(handle: &rtnetlink::Handle, prefix: Ipv4Net) -> Result<Found, 
         .map_err(|e| format!("route dump: {e}"))
 }
 
-fn gateway(msg: &RouteMessage) -> Option<Ipv4Addr> {
-    msg.attributes.iter().find_map(|a| match a {
-        RouteAttribute::Gateway(RouteAddress::Inet(g)) => Some(*g),
+/// The route's next hop; None for a route without gateway (blackhole, on-link).
+fn gateway(msg: &RouteMessage) -> Option<NextHop> {
+    let gateway = msg.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Gateway(RouteAddress::Inet(g)) => Some(IpAddr::V4(*g)),
+        RouteAttribute::Gateway(RouteAddress::Inet6(g)) => Some(IpAddr::V6(*g)),
         _ => None,
+    })?;
+    let oif = msg.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Oif(i) => Some(*i),
+        _ => None,
+    });
+    Some(NextHop {
+        gateway: Some(gateway),
+        oif,
     })
 }
 
@@ -81,8 +118,12 @@ impl Drop for Watcher {
     }
 }
 
-fn matches(msg: &RouteMessage, prefix: Ipv4Net) -> bool {
-    if msg.header.destination_prefix_length != prefix.prefix_len() {
+fn matches(msg: &RouteMessage, prefix: IpNet) -> bool {
+    let family = match prefix {
+        IpNet::V4(_) => AddressFamily::Inet,
+        IpNet::V6(_) => AddressFamily::Inet6,
+    };
+    if msg.header.address_family != family || msg.header.destination_prefix_length != prefix.prefix_len() {
         return false;
     }
     let table = msg
@@ -96,20 +137,25 @@ fn matches(msg: &RouteMessage, prefix: Ipv4Net) -> bool {
     if table != u32::from(MAIN_TABLE) {
         return false;
     }
-    let dst = msg
-        .attributes
-        .iter()
-        .find_map(|a| match a {
-            RouteAttribute::Destination(RouteAddress::Inet(d)) => Some(*d),
-            _ => None,
-        })
-        .unwrap_or(Ipv4Addr::UNSPECIFIED);
-    dst == prefix.network()
+    // The default route has no destination attribute.
+    let dst = msg.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Destination(RouteAddress::Inet(d)) => Some(IpAddr::V4(*d)),
+        RouteAttribute::Destination(RouteAddress::Inet6(d)) => Some(IpAddr::V6(*d)),
+        _ => None,
+    });
+    dst.unwrap_or(match prefix {
+        IpNet::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpNet::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }) == prefix.network()
 }
 
 /// Subscribes in every namespace (bounded concurrency), then dumps each FIB for the
 /// prefix's current presence. Events from the moment of subscription are kept.
-pub async fn watch(namespaces: &[String], prefix: Ipv4Net) -> Result<Watcher, String> {
+pub async fn watch(namespaces: &[String], prefix: IpNet) -> Result<Watcher, String> {
+    let group = match Family::of_net(prefix) {
+        Family::Ipv4 => rtnetlink::MulticastGroup::Ipv4Route,
+        Family::Ipv6 => rtnetlink::MulticastGroup::Ipv6Route,
+    };
     let (tx, rx) = mpsc::unbounded_channel();
     let rt = tokio::runtime::Handle::current();
     let mut tasks = Vec::new();
@@ -122,7 +168,7 @@ pub async fn watch(namespaces: &[String], prefix: Ipv4Net) -> Result<Watcher, St
                     let fd = crate::netns::open_named(&name).map_err(|e| e.to_string())?;
                     crate::netns::run_in(&fd, move || {
                         let _g = rt.enter();
-                        rtnetlink::new_multicast_connection(&[rtnetlink::MulticastGroup::Ipv4Route])
+                        rtnetlink::new_multicast_connection(&[group])
                     })
                     .map_err(|e| format!("{name}: {e}"))?
                     .map_err(|e| format!("{name}: netlink: {e}"))

@@ -13,6 +13,7 @@ fn msg(
 ) -> RouteMessage {
     let mut m = RouteMessage::default();
     m.header = RouteHeader {
+        address_family: AddressFamily::Inet,
         destination_prefix_length: len,
         table: header_table,
         ..RouteHeader::default()
@@ -29,7 +30,7 @@ fn msg(
     m
 }
 
-fn net(s: &str) -> Ipv4Net {
+fn net(s: &str) -> IpNet {
     s.parse().unwrap()
 }
 
@@ -68,7 +69,73 @@ fn the_default_route_has_no_destination_attribute() {
 #[test]
 fn gateway_is_the_next_hop_attribute() {
     let g = Ipv4Addr::new(172, 31, 4, 2);
-    assert_eq!(gateway(&msg(Some(DOC), 24, 254, None, Some(g))), Some(g));
+    assert_eq!(
+        gateway(&msg(Some(DOC), 24, 254, None, Some(g))),
+        Some(NextHop {
+            gateway: Some(IpAddr::V4(g)),
+            oif: None
+        })
+    );
     // A device route (blackhole, or on-link): none.
     assert_eq!(gateway(&msg(Some(DOC), 24, 254, None, None)), None);
+}
+
+/// An IPv6 route message as the kernel sends it (RTM_NEWROUTE in RTNLGRP_IPV6_ROUTE).
+fn msg6(dst: Option<&str>, len: u8, table: u8, gw: Option<&str>, oif: Option<u32>) -> RouteMessage {
+    let mut m = RouteMessage::default();
+    m.header = RouteHeader {
+        address_family: AddressFamily::Inet6,
+        destination_prefix_length: len,
+        table,
+        ..RouteHeader::default()
+    };
+    if let Some(d) = dst {
+        m.attributes
+            .push(RouteAttribute::Destination(RouteAddress::Inet6(d.parse().unwrap())));
+    }
+    if let Some(g) = gw {
+        m.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::Inet6(g.parse().unwrap())));
+    }
+    if let Some(i) = oif {
+        m.attributes.push(RouteAttribute::Oif(i));
+    }
+    m
+}
+
+#[test]
+fn ipv6_prefixes_and_the_ipv6_default_match_in_their_family_only() {
+    let p = net("2001:db8:42::/48");
+    assert!(matches(&msg6(Some("2001:db8:42::"), 48, 254, None, None), p));
+    assert!(!matches(&msg6(Some("2001:db8:42::"), 64, 254, None, None), p));
+    assert!(!matches(&msg6(Some("2001:db8:43::"), 48, 254, None, None), p));
+    assert!(!matches(&msg6(Some("2001:db8:42::"), 48, 255, None, None), p));
+    // Both defaults carry no destination: the header's family tells ::/0 from 0.0.0.0/0.
+    let (d4, d6) = (net("0.0.0.0/0"), net("::/0"));
+    assert!(matches(&msg6(None, 0, 254, Some("fe80::1"), Some(3)), d6));
+    assert!(!matches(&msg6(None, 0, 254, Some("fe80::1"), Some(3)), d4));
+    assert!(!matches(
+        &msg(None, 0, 254, None, Some(Ipv4Addr::new(172, 31, 1, 2))),
+        d6
+    ));
+}
+
+#[test]
+fn an_ipv6_next_hop_is_its_gateway_and_interface() {
+    let h = gateway(&msg6(
+        Some("2001:db8:42::"),
+        48,
+        254,
+        Some("fe80::a8c1:abff:fe12:3456"),
+        Some(3),
+    ))
+    .unwrap();
+    assert_eq!(h.oif, Some(3));
+    let peer: IpAddr = "2001:db8:31:2::1".parse().unwrap();
+    // A link-local gateway is the neighbour behind that interface (FRR's routes) …
+    assert!(h.is(peer, 3) && !h.is(peer, 4));
+    // … a global one must be the neighbour's own address (BIRD's routes).
+    let g = gateway(&msg6(Some("2001:db8:42::"), 48, 254, Some("2001:db8:31:2::1"), Some(7))).unwrap();
+    assert!(g.is(peer, 3) && !g.is("2001:db8:31:9::1".parse().unwrap(), 7));
+    assert_eq!(gateway(&msg6(Some("2001:db8:42::"), 48, 254, None, Some(1))), None);
 }

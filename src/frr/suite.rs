@@ -1,11 +1,11 @@
 //! FRR as a [`RoutingSuite`]: zebra and bgpd per router, vtys for everything nsbgp asks.
 
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::{Daemon, Family, Lab, Suite};
 use crate::suite::{
     self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
 };
 use futures::future::BoxFuture;
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use std::path::{Path, PathBuf};
 
 /// The user FRR's daemons drop to.
@@ -205,12 +205,13 @@ impl RoutingSuite for Frr {
         Ok(PathBuf::from("/usr/bin/vtysh"))
     }
 
-    /// `network PREFIX` (or `no network PREFIX`) under `router bgp`, through a fresh bgpd
+    /// `network PREFIX` (or `no network PREFIX`) under `router bgp`, in the prefix's
+    /// address family (`ipv4 unicast` / `ipv6 unicast`), through a fresh bgpd
     /// login (cheap, and right after a restart of bgpd).
     fn announce<'a>(
         &'a self,
         target: &'a Target<'a>,
-        prefix: Ipv4Net,
+        prefix: IpNet,
         on: bool,
     ) -> BoxFuture<'a, Result<(), SuiteError>> {
         Box::pin(async move {
@@ -219,7 +220,7 @@ impl RoutingSuite for Frr {
             let no = if on { "" } else { "no " };
             let lines = [
                 format!("router bgp {asn}"),
-                "address-family ipv4 unicast".into(),
+                format!("address-family {}", Family::of_net(prefix).frr_afi()),
                 format!("{no}network {prefix}"),
             ];
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();

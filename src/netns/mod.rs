@@ -137,7 +137,9 @@ const ROUTER_SYSCTLS: &[(&str, &str)] = &[
 /// (which also stops router advertisements being accepted), no duplicate address detection
 /// (else every address stays "tentative" for a second or more and sessions start late), a
 /// hop limit of 255 and no ICMPv6 error rate limit, so a `traceroute -6` over 69+ hops gets
-/// every hop. `default` values come first: veths created later inherit them.
+/// every hop; addresses kept on a link set down (the kernel flushes IPv6 ones by default, so
+/// an experiment's `link_down`/`link_up` would leave the link without its IPv6 session).
+/// `default` values come first: veths created later inherit them.
 const ROUTER_SYSCTLS_V6: &[(&str, &str)] = &[
     ("net/ipv4/ip_forward", "1"),
     ("net/ipv4/conf/all/rp_filter", "0"),
@@ -152,6 +154,8 @@ const ROUTER_SYSCTLS_V6: &[(&str, &str)] = &[
     ("net/ipv6/conf/all/forwarding", "1"),
     ("net/ipv6/conf/default/hop_limit", "255"),
     ("net/ipv6/conf/all/hop_limit", "255"),
+    ("net/ipv6/conf/default/keep_addr_on_down", "1"),
+    ("net/ipv6/conf/all/keep_addr_on_down", "1"),
     ("net/ipv6/icmp/ratelimit", "0"),
 ];
 

@@ -13,7 +13,7 @@ pub mod terminal;
 use crate::config::{Daemon, Family, Lab, Suite};
 use crate::rootfs::RouterDirs;
 use futures::future::BoxFuture;
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use std::path::{Path, PathBuf};
 
 pub use observe::{FamilyObs, Observation, PeerObs, Proc, RouteObs};
@@ -200,12 +200,8 @@ pub trait RoutingSuite: Sync {
     // --- experiment steps ---
     /// Makes `prefix`, whose first host `up`'s experiment put on the router's `lo`, announced
     /// (or no longer, `on = false`).
-    fn announce<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        prefix: Ipv4Net,
-        on: bool,
-    ) -> BoxFuture<'a, Result<(), SuiteError>>;
+    fn announce<'a>(&'a self, target: &'a Target<'a>, prefix: IpNet, on: bool)
+        -> BoxFuture<'a, Result<(), SuiteError>>;
 
     // --- containerlab ---
     /// The router as a containerlab node; `clab` is the lab with containerlab's node and

@@ -61,7 +61,12 @@ pub const RENDER: &[(&str, &str, &[usize])] = &[
 pub const INTERNET_12: &[usize] = &[0, 3, 11];
 
 /// containerlab export sets (tests/clab.rs): golden directory names.
-pub const EXPORT: &[&str] = &["export-chain-3", "export-ring-6", "export-mixed-ring-4"];
+pub const EXPORT: &[&str] = &[
+    "export-chain-3",
+    "export-ring-6",
+    "export-mixed-ring-4",
+    "export-chain-6-mixed-dual",
+];
 
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -87,6 +92,9 @@ pub fn export_lab(golden: &str) -> Lab {
         }
         "export-mixed-ring-4" => {
             config::load(&root().join("tests/fixtures/mixed-ring-4.toml"), &Overrides::default()).unwrap()
+        }
+        "export-chain-6-mixed-dual" => {
+            config::load(&root().join("configs/chain-6-mixed-dual.toml"), &Overrides::default()).unwrap()
         }
         other => panic!("no export set {other}"),
     }
