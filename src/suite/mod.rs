@@ -207,6 +207,13 @@ pub trait RoutingSuite: Sync {
         on: bool,
     ) -> BoxFuture<'a, Result<(), SuiteError>>;
 
+    /// Makes router `target` leak `prefix` (or stop, `on = false`): it exports its best route
+    /// to it to every neighbour, as a misconfigured router would, its export policy and its
+    /// RFC 9234 roles ignored for that route (the OTC attribute it carries is kept, so that
+    /// the neighbours' roles may still stop it). Internet labs only; the rest of the
+    /// router's configuration stays as it is.
+    fn leak<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), SuiteError>>;
+
     // --- containerlab ---
     /// The router as a containerlab node; `clab` is the lab with containerlab's node and
     /// interface names, `node` this router's node name.
