@@ -18,6 +18,8 @@ struct BirdConf<'a> {
     policy: Option<crate::render::policy::PolicyView>,
     /// Set for a containerlab export: what differs from a router nsbgp runs itself.
     container: Option<Container>,
+    /// A prefix this router leaks (`nsbgp experiment`, `action = "leak"`).
+    leak: Option<String>,
 }
 
 /// A containerlab node's BIRD: it logs to stderr (the container's log) instead of into
@@ -39,7 +41,13 @@ pub fn log_classes(level: &str) -> &'static str {
 
 /// The config of router `index` (a BIRD router, or any router for `render`).
 pub fn render(lab: &Lab, index: usize) -> String {
-    render_with(lab, index, None)
+    render_with(lab, index, None, None)
+}
+
+/// The config of router `index` leaking `prefix` (an internet lab's BIRD router): the same
+/// config but for the policy's exception for that one prefix.
+pub fn render_leaking(lab: &Lab, index: usize, prefix: ipnet::Ipv4Net) -> String {
+    render_with(lab, index, None, Some(prefix.to_string()))
 }
 
 /// The config of router `index` as a containerlab node: `lab` is the lab as the containers
@@ -51,10 +59,10 @@ pub fn render_for_container(lab: &Lab, index: usize) -> String {
     let interfaces = std::iter::once("lo".to_string())
         .chain(lab_ifaces.iter().map(|i| i.name.clone()))
         .collect();
-    render_with(lab, index, Some(Container { interfaces }))
+    render_with(lab, index, Some(Container { interfaces }), None)
 }
 
-fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String {
+fn render_with(lab: &Lab, index: usize, container: Option<Container>, leak: Option<String>) -> String {
     let r = lab.router(index);
     BirdConf {
         lab,
@@ -65,6 +73,7 @@ fn render_with(lab: &Lab, index: usize, container: Option<Container>) -> String 
         policy: crate::render::policy::view(lab, index),
         log_classes: log_classes(&lab.log_level),
         container,
+        leak,
     }
     .render()
     // Rendering only formats validated values; a failure here is a template bug.

@@ -6,10 +6,39 @@ use crate::suite::{
     self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
 };
 use futures::future::BoxFuture;
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use std::path::{Path, PathBuf};
 
 pub struct Bird;
+
+/// The leaking config (`leak`), next to bird.conf: on the host and inside the chroot.
+const LEAK_CONF: &str = "bird-leak.conf";
+const LEAK_IN_CHROOT: &str = "/etc/frr/bird-leak.conf";
+
+/// Writes a file the bird user may read into the router's `etc` (a directory that user owns,
+/// so nothing in it is trusted): a new temporary file that follows no link, owned and
+/// moded on its descriptor, renamed over `path`.
+fn write_private(path: &Path, data: &[u8], owner: (nix::unistd::Uid, nix::unistd::Gid)) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_file_name(format!(".{LEAK_CONF}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o640)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        std::io::Write::write_all(&mut f, data)?;
+        nix::unistd::fchown(&f, Some(owner.0), Some(owner.1))?;
+        f.sync_all()
+    })();
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
 
 impl RoutingSuite for Bird {
     fn suite(&self) -> Suite {
@@ -152,6 +181,35 @@ impl RoutingSuite for Bird {
         _on: bool,
     ) -> BoxFuture<'a, Result<(), SuiteError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// The router's config with the policy's exception for `prefix` (`conf::render_leaking`),
+    /// written next to bird.conf and loaded with `configure "FILE"`: no session restarts
+    /// (BIRD asks its neighbours for a route refresh for the changed import filters). Off:
+    /// bird.conf again.
+    fn leak<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), SuiteError>> {
+        Box::pin(async move {
+            let failed = |e: String| SuiteError::Daemon {
+                router: target.name().to_string(),
+                source: e.into(),
+            };
+            let file = if on {
+                let text = super::conf::render_leaking(target.lab, target.index, prefix);
+                let path = target.dirs.etc().join(LEAK_CONF);
+                let owner = suite::ids(self).map_err(|e| failed(e.to_string()))?;
+                write_private(&path, text.as_bytes(), owner).map_err(|e| failed(format!("{}: {e}", path.display())))?;
+                LEAK_IN_CHROOT
+            } else {
+                super::CONF_IN_CHROOT
+            };
+            let cmd = format!("configure \"{file}\"");
+            let mut s = super::ctl::Session::new(super::ctl_path(&target.dirs));
+            let reply = s.run(&cmd).await.map_err(|e| failed(format!("{cmd}: {e}")))?;
+            if reply.is_error() {
+                return Err(failed(format!("{cmd}: {}", reply.text().trim())));
+            }
+            Ok(())
+        })
     }
 
     fn clab_node(&self, clab: &Lab, index: usize, node: &str, holds_world: bool, images: &ClabImages) -> ClabNode {

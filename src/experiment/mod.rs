@@ -7,11 +7,12 @@ pub mod model;
 pub mod output;
 pub mod spec;
 pub mod stats;
+pub mod took;
 pub mod watch;
 
 use crate::config::{Daemon, Family, Lab, Overrides, Suite};
 use crate::lab::{self, LabError, Running};
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use model::World;
 use output::Event;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
@@ -135,6 +136,8 @@ struct Changes {
     stopped: BTreeSet<(usize, Daemon)>,
     /// Links an `impair` step changed (1-based link index), with their current setting.
     impaired: BTreeMap<usize, crate::config::impair::Impairment>,
+    /// Routers leaking a prefix (`leak` steps).
+    leaks: BTreeSet<(usize, Ipv4Net)>,
 }
 
 struct Ctx<'a> {
@@ -182,9 +185,32 @@ impl Ctx<'_> {
             .map_err(LabError::from)
     }
 
+    /// Makes router `router` leak `prefix` (or stop), as its suite does it.
+    async fn suite_leak(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
+        let target = crate::suite::Target {
+            lab: &self.run.lab,
+            index: router,
+            dirs: self.run.dirs(router),
+            password: &self.password,
+        };
+        crate::suites::of(self.lab().routers[router].suite)
+            .leak(&target, prefix, on)
+            .await
+            .map_err(LabError::from)
+    }
+
     async fn perform(&mut self, step: &Step<usize>, ch: &mut Changes) -> Result<(), LabError> {
         match *step {
-            Step::Announce { router, prefix } => {
+            Step::Leak { router, victim } => {
+                let prefix = self.lab().policy.prefixes[victim];
+                ch.leaks.insert((router, prefix));
+                self.suite_leak(router, prefix, true).await?;
+            }
+            // A hijack is an announcement of the victim's prefix (or its half) by the hijacker.
+            Step::Announce { .. } | Step::Hijack { .. } => {
+                let Some((router, prefix)) = announcement(self.lab(), step) else {
+                    return Ok(());
+                };
                 let h = self.handle(router).await?;
                 let host = announce_host(prefix);
                 let mut add = h.address().add(1, host, prefix.prefix_len());
@@ -294,7 +320,11 @@ impl Ctx<'_> {
             let configured = spec::configured(self.lab(), link);
             self.set_impairment(link, configured).await?;
         }
-        let structural = !ch.links_down.is_empty() || !ch.stopped.is_empty();
+        // FRR's leak with roles on resets the leaker's sessions (frr/suite.rs): wait for them.
+        let structural = !ch.links_down.is_empty() || !ch.stopped.is_empty() || !ch.leaks.is_empty();
+        for (r, p) in std::mem::take(&mut ch.leaks) {
+            self.suite_leak(r, p, false).await?;
+        }
         for (r, p) in ch.announced.clone() {
             self.perform(&Step::Withdraw { router: r, prefix: p }, ch).await?;
         }
@@ -310,6 +340,20 @@ impl Ctx<'_> {
             self.perform(&Step::Restart { router: r, daemon: d }, ch).await?;
         }
         Ok(structural)
+    }
+}
+
+/// The router and prefix a step puts on the router's `lo` and announces: an announce, or a
+/// hijack (the victim's prefix or its half).
+fn announcement(lab: &Lab, step: &Step<usize>) -> Option<(usize, IpNet)> {
+    match *step {
+        Step::Announce { router, prefix } => Some((router, prefix)),
+        Step::Hijack {
+            router,
+            victim,
+            more_specific,
+        } => Some((router, spec::hijack_prefix(lab, victim, more_specific))),
+        _ => None,
     }
 }
 
@@ -373,6 +417,14 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: IpNet) -
                 hops = before.hops(step);
                 world.apply(step, measured);
                 movers = moved(lab, &before, &world, Family::of_net(measured));
+                // A reroute happens along the router's new path: its hop is its distance on
+                // that path, not from the change (on a ring the router next to a failed link
+                // re-learns the prefix last, from the far side).
+                for (k, _) in &movers {
+                    if let Some(h) = path_hop(&world, step, *k) {
+                        hops[*k] = h;
+                    }
+                }
             }
             StepPlan {
                 hops,
@@ -383,17 +435,45 @@ fn plan_steps(lab: &Lab, base: &World, steps: &[Step<usize>], measured: IpNet) -
         .collect()
 }
 
-/// Routers that have the prefix before and after but at another distance, with the
-/// addresses of their accepted next hops afterwards. A router that keeps the prefix with no
-/// path left (a killed bird: the kernel keeps its routes) has nothing to re-learn.
+/// A rerouting router's hop after `step`: its position on its new path counted from the
+/// step's router when the path passes it (a hijacker, a leaker: where the new route comes
+/// from), else its distance to the origin along the new path.
+pub(crate) fn path_hop(after: &World, step: &Step<usize>, k: usize) -> Option<usize> {
+    let from = match *step {
+        Step::Hijack { router, .. } | Step::Leak { router, .. } => Some(router),
+        _ => None,
+    };
+    if let (Some(r), Some(path)) = (from, after.path(k)) {
+        if let Some(i) = path.iter().position(|&x| x == r) {
+            return Some(i);
+        }
+    }
+    after.distances()[k].map(|d| d as usize)
+}
+
+/// Routers that have the prefix before and after but at another distance (under a routing
+/// policy: through another neighbour, whatever the distance), with the addresses of their accepted next hops
+/// afterwards. A router that keeps the prefix with no path left (a killed bird: the kernel
+/// keeps its routes) has nothing to re-learn.
 fn moved(lab: &Lab, before: &World, after: &World, family: Family) -> Movers {
     if !before.predictable || !after.predictable {
         return Vec::new();
     }
     let (db, da) = (before.distances(), after.distances());
     let (pb, pa) = (before.presence(), after.presence());
+    let policy = lab.internet();
     (0..lab.routers.len())
-        .filter(|&k| pb[k] && pa[k] && db[k] != da[k] && da[k].is_some())
+        .filter(|&k| {
+            pb[k]
+                && pa[k]
+                && da[k].is_some()
+                // Under a policy the next hop is known: only a new one changes the FIB (a
+                // longer or shorter path through the same neighbour is replaced in place).
+                && match policy {
+                    true => before.next_hops(k) != after.next_hops(k),
+                    false => db[k] != da[k],
+                }
+        })
         .map(|k| {
             let via = after
                 .next_hops(k)
@@ -518,10 +598,16 @@ async fn execute(
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
     let measured = spec.measure.net();
     let base = match spec.measure {
-        Measure::Default(_) => World::new(&lab.graph, vec![lab.origin()], false),
+        // (`resolve` leaves no Victim.)
+        Measure::Default(_) | Measure::Victim => World::of(lab, vec![lab.origin()], false),
         // An announced prefix lives on the origin's `lo`: the kernel puts it in the local
-        // table, so only the other routers' main tables show it arriving.
-        Measure::Prefix(_) => World::new(&lab.graph, vec![], false),
+        // table, so only the other routers' main tables show it arriving. So does an
+        // internet lab's own prefix, there from the start.
+        Measure::Prefix(p) => World::of(
+            lab,
+            lab.policy.prefixes.iter().position(|&o| IpNet::V4(o) == p).into_iter().collect(),
+            false,
+        ),
     };
     let mut w = watch::watch(&names, measured).await.map_err(rt)?;
     let mut fib = Fib {
@@ -582,10 +668,19 @@ async fn execute(
         Step::Announce { .. } | Step::LinkUp { .. } | Step::Restart { .. }
     ) {
         "arrival"
+    } else if matches!(mstep, Step::Hijack { .. } | Step::Leak { .. }) {
+        "reroute"
     } else {
         "departure"
     };
 
+    // A hijack or a leak: who took what, read after the step settled (the last run's).
+    // (Internet labs, where hijacks and leaks run, are IPv4.)
+    let subject = match measured {
+        IpNet::V4(m) => took::Subject::of(lab, mstep, m),
+        IpNet::V6(_) => None,
+    };
+    let mut took_now: Option<Vec<model::Took>> = None;
     let mut events: Vec<Event> = Vec::new();
     let mut poller: Option<crate::monitor::poll::Poller> = None;
     for r in 0..repeat {
@@ -618,6 +713,9 @@ async fn execute(
                     ctx.perform(action, &mut ch).await?;
                     let want = plans[si].want.as_deref();
                     settle(&mut w, &mut fib, &mut events, lab, cur(last), want, spec.timeout).await;
+                    if let (true, Some(s)) = (si == spec.measure_step, &subject) {
+                        took_now = Some(took::read_settled(run, &ctx.password, s, spec.timeout).await);
+                    }
                 }
             }
         }
@@ -676,8 +774,55 @@ async fn execute(
     } else {
         kinds.join("+")
     };
-    let per = output::per_router(&events, &expected, repeat, spec.measure_step);
+    let mut per = output::per_router(&events, &expected, repeat, spec.measure_step);
     let (total, slope) = output::totals(&per);
+    let mut pollution = (None, None, None);
+    if let Some(s) = &subject {
+        // Every router gets its `took`, also those whose FIB did not change.
+        let predicted: Option<Vec<model::Took>> = after.took().map(|t| {
+            t.into_iter()
+                // Without the half, a router still has the victim's own prefix.
+                .map(|x| match x {
+                    model::Took::None if s.measured != s.own => model::Took::Victim,
+                    x => x,
+                })
+                .collect()
+        });
+        let mut all = Vec::with_capacity(n);
+        for k in 0..n {
+            let mut r = per
+                .iter()
+                .find(|p| p.router == names[k])
+                .cloned()
+                .unwrap_or_else(|| output::RouterSummary {
+                    router: names[k].clone(),
+                    hop: mplan.hops[k],
+                    median_ms: None,
+                    p95_ms: None,
+                    min_ms: None,
+                    max_ms: None,
+                    missing_runs: 0,
+                    took: None,
+                    predicted: None,
+                });
+            r.took = took_now.as_ref().map(|t| t[k].name());
+            r.predicted = predicted.as_ref().map(|t| t[k].name());
+            all.push(r);
+        }
+        let polluted = |t: Option<&str>| matches!(t, Some("hijacker" | "leak"));
+        let times: Vec<f64> = all
+            .iter()
+            .enumerate()
+            .filter(|(k, r)| s.counts(*k) && polluted(r.took))
+            .filter_map(|(_, r)| r.median_ms)
+            .collect();
+        pollution = (
+            took_now.as_ref().and_then(|t| took::polluted_fraction(s, t)),
+            predicted.as_ref().and_then(|t| took::polluted_fraction(s, t)),
+            stats::median(&times),
+        );
+        per = all;
+    }
     let summary = output::Summary {
         experiment: spec.name.clone(),
         lab: lab.name.to_string(),
@@ -697,6 +842,9 @@ async fn execute(
         per_router: per,
         total_median_ms: total,
         per_hop_median_ms: slope,
+        polluted_fraction: pollution.0,
+        predicted_polluted_fraction: pollution.1,
+        time_to_pollute_ms: pollution.2,
     };
     write_results(out, spec, &events, &expected, &summary, repeat)?;
     Ok(Outcome {

@@ -6,9 +6,48 @@
 //! model does not predict; then the experiment waits for the FIBs to go quiet instead. A
 //! killed bird is a router without BGP whose own FIB stays as it was (BIRD's routes stay in
 //! the kernel until it starts again and flushes them); a restarted bird has its BGP back.
+//!
+//! In an internet lab (`[policy] model = "gao-rexford"`) routes follow the policy, not the
+//! shortest paths: presence, paths and next hops come from `crate::policy::simulate` over
+//! the links and routers that are up, with the hijackers among the origins and the leaker
+//! exporting against its policy, roles on or off as the lab says.
 
 use super::spec::Step;
 use crate::config::{Daemon, Graph};
+use crate::policy::{Net, Scenario, SimRoute};
+
+/// Which route a router takes to the measured prefix: `took` in summary.json.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Took {
+    Victim,
+    Hijacker,
+    Leak,
+    None,
+}
+
+impl Took {
+    pub fn name(self) -> &'static str {
+        match self {
+            Took::Victim => "victim",
+            Took::Hijacker => "hijacker",
+            Took::Leak => "leak",
+            Took::None => "none",
+        }
+    }
+}
+
+/// The routing policy of an internet lab, as the experiment changes it.
+#[derive(Debug, Clone, PartialEq)]
+struct Policy {
+    net: Net,
+    roles: bool,
+    /// Every AS's own prefix (what a hijack or a leak names by its victim).
+    prefixes: Vec<ipnet::Ipv4Net>,
+    leaker: Option<usize>,
+    /// Origins added by hijack steps.
+    hijackers: Vec<usize>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct World {
@@ -24,6 +63,7 @@ pub struct World {
     /// sits on the origin's `lo`, which the kernel routes from the local table.
     origin_has_it: bool,
     pub predictable: bool,
+    policy: Option<Policy>,
 }
 
 impl World {
@@ -36,7 +76,78 @@ impl World {
             origins,
             origin_has_it,
             predictable: true,
+            policy: None,
         }
+    }
+
+    /// The world of `lab`: routes by its policy in an internet lab, else by shortest paths.
+    pub fn of(lab: &crate::config::Lab, origins: Vec<usize>, origin_has_it: bool) -> Self {
+        let mut w = World::new(&lab.graph, origins, origin_has_it);
+        if lab.internet() {
+            w.policy = Some(Policy {
+                net: Net::of(lab),
+                roles: lab.policy.roles,
+                prefixes: lab.policy.prefixes.clone(),
+                leaker: None,
+                hijackers: Vec::new(),
+            });
+        }
+        w
+    }
+
+    /// Every router's route under the policy, over what is up (None: no policy, or one that
+    /// does not settle).
+    pub fn routes(&self) -> Option<Vec<Option<SimRoute>>> {
+        let p = self.policy.as_ref()?;
+        let alive = |r: usize| self.bgpd_up[r];
+        let nbrs = p
+            .net
+            .nbrs
+            .iter()
+            .enumerate()
+            .map(|(r, v)| {
+                v.iter()
+                    .copied()
+                    .filter(|&(q, _)| {
+                        alive(r) && alive(q) && self.graph.link_between(r, q).is_some_and(|l| self.link_up[l])
+                    })
+                    .collect()
+            })
+            .collect();
+        let net = Net {
+            nbrs,
+            rid: p.net.rid.clone(),
+        };
+        let scenario = Scenario {
+            sources: self.origins.iter().copied().filter(|&o| alive(o)).collect(),
+            leaker: p.leaker,
+            roles: p.roles,
+        };
+        crate::policy::simulate(&net, &scenario).ok()
+    }
+
+    /// The routers along k's path, from k to the origin (None: no policy or no route).
+    pub fn path(&self, k: usize) -> Option<Vec<usize>> {
+        let r = self.routes()?[k].clone()?;
+        Some(std::iter::once(k).chain(r.path).collect())
+    }
+
+    /// Which route each router takes (internet labs; None elsewhere or unsettled).
+    pub fn took(&self) -> Option<Vec<Took>> {
+        let p = self.policy.as_ref()?;
+        let routes = self.routes()?;
+        Some(
+            routes
+                .iter()
+                .enumerate()
+                .map(|(k, r)| match r {
+                    None => Took::None,
+                    Some(r) if r.leaked => Took::Leak,
+                    Some(r) if p.hijackers.contains(&r.origin(k)) => Took::Hijacker,
+                    Some(_) => Took::Victim,
+                })
+                .collect(),
+        )
     }
 
     /// Applies a step that concerns the measured prefix `measured` (other prefixes' steps
@@ -47,6 +158,30 @@ impl World {
                 self.origins.push(router)
             }
             Step::Withdraw { router, prefix } if prefix == measured => self.origins.retain(|&o| o != router),
+            Step::Hijack {
+                router,
+                victim,
+                more_specific,
+            } => {
+                if let Some(p) = self.policy.as_mut() {
+                    let own = p.prefixes[victim];
+                    let announced = match more_specific {
+                        true => ipnet::Ipv4Net::new(own.network(), own.prefix_len() + 1).ok().map(ipnet::IpNet::V4),
+                        false => Some(ipnet::IpNet::V4(own)),
+                    };
+                    if announced == Some(measured) && !self.origins.contains(&router) {
+                        self.origins.push(router);
+                        p.hijackers.push(router);
+                    }
+                }
+            }
+            Step::Leak { router, victim } => {
+                if let Some(p) = self.policy.as_mut() {
+                    if ipnet::IpNet::V4(p.prefixes[victim]) == measured {
+                        p.leaker = Some(router);
+                    }
+                }
+            }
             Step::LinkDown { a, b } | Step::LinkUp { a, b } => {
                 if let Some(l) = self.graph.link_between(a, b) {
                     self.link_up[l] = matches!(step, Step::LinkUp { .. });
@@ -83,11 +218,18 @@ impl World {
             } => self.predictable = false,
             _ => {}
         }
+        // A policy that does not settle (a leak can make one oscillate) cannot be predicted.
+        if self.policy.is_some() && self.routes().is_none() {
+            self.predictable = false;
+        }
     }
 
     /// Hops from the nearest origin with a running bgpd over up links, through routers whose
     /// bgpd runs (None: the prefix cannot reach the router).
     pub fn distances(&self) -> Vec<Option<u32>> {
+        if let Some(routes) = self.routes() {
+            return routes.iter().map(|r| r.as_ref().map(|r| r.path.len() as u32)).collect();
+        }
         let live: Vec<usize> = self.origins.iter().copied().filter(|&o| self.bgpd_up[o]).collect();
         let (g, up, bgpd) = (&self.graph, &self.link_up, &self.bgpd_up);
         // A router without bgpd carries nothing: no path enters it (the live origins are
@@ -111,6 +253,13 @@ impl World {
     /// Neighbours of `k` on a shortest path to the nearest origin in this state (empty for
     /// an origin or a router cut off).
     pub fn next_hops(&self, k: usize) -> Vec<usize> {
+        if let Some(routes) = self.routes() {
+            return routes[k]
+                .as_ref()
+                .and_then(|r| r.path.first().copied())
+                .into_iter()
+                .collect();
+        }
         let d = self.distances();
         let Some(dk) = d[k].filter(|&x| x > 0) else {
             return Vec::new();
@@ -136,7 +285,9 @@ impl World {
             Step::Announce { router, .. }
             | Step::Withdraw { router, .. }
             | Step::Kill { router, .. }
-            | Step::Restart { router, .. } => vec![router],
+            | Step::Restart { router, .. }
+            | Step::Hijack { router, .. }
+            | Step::Leak { router, .. } => vec![router],
             Step::LinkDown { a, b } | Step::LinkUp { a, b } | Step::Impair { a, b, .. } => vec![a, b],
             _ => return vec![0; n],
         };

@@ -36,6 +36,12 @@ pub struct RouterSummary {
     pub min_ms: Option<f64>,
     pub max_ms: Option<f64>,
     pub missing_runs: usize,
+    /// After a hijack or a leak: the route the router took once the step settled, read from
+    /// its daemon (`victim`, `hijacker`, `leak`, `none`), and the one the policy predicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub took: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<&'static str>,
 }
 
 /// `summary.json`. Field names are a contract (see README).
@@ -54,6 +60,15 @@ pub struct Summary {
     pub per_router: Vec<RouterSummary>,
     pub total_median_ms: Option<f64>,
     pub per_hop_median_ms: Option<f64>,
+    /// After a hijack or a leak: the routers whose `took` is `hijacker` or `leak`, over all
+    /// routers but the hijacker (or leaker) and the victim; the same by the prediction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polluted_fraction: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_polluted_fraction: Option<f64>,
+    /// Median over the polluted routers with a FIB change of their median switch time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_pollute_ms: Option<f64>,
 }
 
 fn r3(x: f64) -> f64 {
@@ -103,6 +118,8 @@ pub fn per_router(events: &[Event], expected: &[Expect], runs: usize, step: usiz
                 min_ms: times.iter().copied().reduce(f64::min).map(r3),
                 max_ms: times.iter().copied().reduce(f64::max).map(r3),
                 missing_runs: runs - times.len(),
+                took: None,
+                predicted: None,
             }
         })
         .collect()

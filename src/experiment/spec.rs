@@ -26,7 +26,8 @@ struct SpecFile {
     name: Option<String>,
     description: Option<String>,
     lab: Option<PathBuf>,
-    measure: String,
+    /// Optional when a step is a hijack or a leak: then the victim's prefix is measured.
+    measure: Option<String>,
     repeat: Option<i64>,
     timeout_s: Option<f64>,
     measure_step: Option<i64>,
@@ -48,6 +49,8 @@ struct StepFile {
     jitter_ms: Option<i64>,
     loss_pct: Option<f64>,
     rate_mbit: Option<f64>,
+    victim: Option<String>,
+    more_specific: Option<bool>,
 }
 
 /// What is timed at every router: a prefix, or the default route of a family.
@@ -57,6 +60,9 @@ pub enum Measure {
     /// in), `"0.0.0.0/0"` or `"::/0"`.
     Default(Option<Family>),
     Prefix(IpNet),
+    /// Not written in the file: the prefix of the first hijack's or leak's victim (the half
+    /// a more-specific hijack announces). `resolve` turns it into `Prefix`.
+    Victim,
 }
 
 impl Measure {
@@ -64,6 +70,8 @@ impl Measure {
         match self {
             Measure::Default(f) => f.unwrap_or(Family::Ipv4),
             Measure::Prefix(p) => Family::of_net(*p),
+            // Hijacks and leaks run in internet labs, which are IPv4.
+            Measure::Victim => Family::Ipv4,
         }
     }
 
@@ -71,6 +79,8 @@ impl Measure {
         match self {
             Measure::Default(_) => self.family().default_route(),
             Measure::Prefix(p) => *p,
+            // Only before `resolve`, which never leaves it.
+            Measure::Victim => "0.0.0.0/0".parse().expect("valid"),
         }
     }
 }
@@ -81,6 +91,7 @@ impl std::fmt::Display for Measure {
             Measure::Default(Some(Family::Ipv6)) => f.write_str("the IPv6 default route"),
             Measure::Default(_) => f.write_str("the default route"),
             Measure::Prefix(p) => write!(f, "{p}"),
+            Measure::Victim => f.write_str("the victim's prefix"),
         }
     }
 }
@@ -117,6 +128,19 @@ pub enum Step<R> {
     Restart {
         router: R,
         daemon: Daemon,
+    },
+    /// `router` originates `victim`'s own prefix (internet labs), or with `more_specific` its
+    /// lower half.
+    Hijack {
+        router: R,
+        victim: R,
+        more_specific: bool,
+    },
+    /// `router` re-exports its route to `victim`'s prefix to every neighbour, its export
+    /// policy and its RFC 9234 roles ignored for that route.
+    Leak {
+        router: R,
+        victim: R,
     },
     WaitSeconds(f64),
     WaitConverged,
@@ -188,9 +212,10 @@ pub fn parse(file: &str, text: &str) -> Result<Spec<String>, SpecError> {
             "see configs/experiments/README.md for the format",
         )
     })?;
-    let measure = match f.measure.as_str() {
-        "default" => Measure::Default(None),
-        p => match p.parse::<IpNet>() {
+    let measure = match f.measure.as_deref() {
+        None => Measure::Victim,
+        Some("default") => Measure::Default(None),
+        Some(p) => match p.parse::<IpNet>() {
             Ok(n) if n.prefix_len() == 0 => Measure::Default(Some(Family::of_net(n))),
             Ok(n) => Measure::Prefix(n.trunc()),
             Err(_) => {
@@ -254,6 +279,19 @@ pub fn parse(file: &str, text: &str) -> Result<Spec<String>, SpecError> {
     let mut steps = Vec::new();
     for (i, s) in f.steps.iter().enumerate() {
         steps.push(parse_step(file, i, s)?);
+    }
+    if measure == Measure::Victim
+        && !steps
+            .iter()
+            .any(|s| matches!(s, Step::Hijack { .. } | Step::Leak { .. }))
+    {
+        return Err(err(
+            file,
+            None,
+            "measure",
+            "missing: only a file with a hijack or leak step may leave it out (its victim's prefix is measured)",
+            "add measure = \"203.0.113.0/24\" (a prefix a step announces) or measure = \"default\"",
+        ));
     }
     let measure_step = match f.measure_step {
         Some(m) if m >= 1 && (m as usize) <= steps.len() && steps[m as usize - 1].is_action() => m as usize - 1,
@@ -385,6 +423,23 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
             router: router()?,
             daemon: daemon()?,
         },
+        "hijack" => Step::Hijack {
+            router: router()?,
+            victim: need(
+                "victim",
+                &s.victim,
+                "add victim = \"AS64500\" (whose own prefix the router announces)",
+            )?,
+            more_specific: s.more_specific.unwrap_or(false),
+        },
+        "leak" => Step::Leak {
+            router: router()?,
+            victim: need(
+                "victim",
+                &s.victim,
+                "add victim = \"AS64500\" (whose prefix the router leaks)",
+            )?,
+        },
         "wait" => match (s.seconds, s.until.as_deref()) {
             (Some(x), None) if x > 0.0 && x <= 3600.0 => Step::WaitSeconds(x),
             (None, Some("converged")) => Step::WaitConverged,
@@ -404,7 +459,7 @@ fn parse_step(file: &str, i: usize, s: &StepFile) -> Result<Step<String>, SpecEr
                 Some(i),
                 "action",
                 format!("unknown action {other:?}"),
-                "use announce, withdraw, link_down, link_up, impair, kill, restart or wait",
+                "use announce, withdraw, link_down, link_up, impair, kill, restart, hijack, leak or wait",
             ))
         }
     })
@@ -416,6 +471,17 @@ pub fn configured(lab: &Lab, link: usize) -> Impairment {
         .iter()
         .find(|li| li.link == link)
         .map_or_else(Impairment::default, |li| li.set)
+}
+
+/// The prefix a hijack of `victim` announces: the victim's own prefix (internet labs), or
+/// with `more_specific` its lower half (one bit longer, same network address).
+pub fn hijack_prefix(lab: &Lab, victim: usize, more_specific: bool) -> IpNet {
+    let own = lab.policy.prefixes[victim];
+    IpNet::V4(if more_specific {
+        Ipv4Net::new(own.network(), own.prefix_len() + 1).expect("own prefixes are at most /28")
+    } else {
+        own
+    })
 }
 
 /// Documentation and benchmarking ranges: the only IPv4 prefixes an experiment may announce
@@ -616,6 +682,39 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
                 router: runs(i, router(i, "router", r)?, *daemon)?,
                 daemon: *daemon,
             },
+            Step::Hijack { router: r, victim, .. } | Step::Leak { router: r, victim } => {
+                let (h, v) = (router(i, "router", r)?, router(i, "victim", victim)?);
+                if !lab.internet() {
+                    return Err(err(
+                        file,
+                        Some(i),
+                        "action",
+                        format!(
+                            "lab {} has no routing policy: a {} takes the victim's own prefix, which only internet labs have",
+                            lab.name,
+                            if matches!(s, Step::Leak { .. }) { "leak" } else { "hijack" }
+                        ),
+                        "use a lab with [policy] model = \"gao-rexford\" (relationships on its links), e.g. configs/internet-100.toml",
+                    ));
+                }
+                if h == v {
+                    return Err(err(
+                        file,
+                        Some(i),
+                        "victim",
+                        format!("{r} is the router and the victim"),
+                        "name another AS as the victim",
+                    ));
+                }
+                match s {
+                    Step::Hijack { more_specific, .. } => Step::Hijack {
+                        router: h,
+                        victim: v,
+                        more_specific: *more_specific,
+                    },
+                    _ => Step::Leak { router: h, victim: v },
+                }
+            }
             Step::WaitSeconds(s) => Step::WaitSeconds(*s),
             Step::WaitConverged => Step::WaitConverged,
         });
@@ -623,6 +722,17 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
     let measure = match spec.measure {
         // "default": the lab's first family (IPv4 where it has it).
         Measure::Default(None) => Measure::Default(Some(lab.family.families()[0])),
+        // The first hijack's or leak's victim (parse made sure there is one).
+        Measure::Victim => steps
+            .iter()
+            .find_map(|s| match *s {
+                Step::Hijack {
+                    victim, more_specific, ..
+                } => Some(Measure::Prefix(hijack_prefix(lab, victim, more_specific))),
+                Step::Leak { victim, .. } => Some(Measure::Prefix(IpNet::V4(lab.policy.prefixes[victim]))),
+                _ => None,
+            })
+            .unwrap_or(Measure::Default(Some(lab.family.families()[0]))),
         m => m,
     };
     if !lab.family.has(measure.family()) {
@@ -641,16 +751,20 @@ pub fn resolve(spec: &Spec<String>, lab: &Lab) -> Result<Spec<usize>, SpecError>
         ));
     }
     if let Measure::Prefix(p) = measure {
-        let announced = steps
-            .iter()
-            .any(|s| matches!(s, Step::Announce { prefix, .. } if *prefix == p));
+        let announced = steps.iter().any(|s| match *s {
+            Step::Announce { prefix, .. } => prefix == p,
+            Step::Hijack {
+                victim, more_specific, ..
+            } => hijack_prefix(lab, victim, more_specific) == p,
+            _ => false,
+        }) || lab.policy.prefixes.iter().any(|&o| IpNet::V4(o) == p);
         if !announced {
             return Err(err(
                 file,
                 None,
                 "measure",
                 format!("{p} is never announced by a step"),
-                "measure a prefix an announce step announces, or \"default\"",
+                "measure a prefix an announce or hijack step announces, an AS's own prefix, or \"default\"",
             ));
         }
     }
@@ -958,5 +1072,58 @@ prefix = "2001:db8:42::/48"
         let never = GOOD.replace("measure = \"203.0.113.0/24\"", "measure = \"192.0.2.0/24\"");
         let e = resolve(&parse("e.toml", &never).unwrap(), &l).unwrap_err().to_string();
         assert!(e.contains("never announced"), "{e}");
+    }
+
+    #[test]
+    fn hijacks_and_leaks_measure_the_victims_prefix() {
+        let mut t = String::from("name = \"g\"\nrouters = 3\n[topology]\nshape = \"file\"\n");
+        t.push_str("[[topology.link]]\na = 0\nb = 1\nrel = \"p2c\"\n[[topology.link]]\na = 0\nb = 2\nrel = \"p2c\"\n");
+        let g = config::validate("t.toml", config::parse("t.toml", &t).unwrap(), &Overrides::default()).unwrap();
+        let own = g.policy.prefixes[2];
+        let hijack = "[[step]]\naction = \"hijack\"\nrouter = \"ROUTER_1\"\nvictim = \"ROUTER_2\"\n";
+        let s = parse("e.toml", hijack).unwrap();
+        assert_eq!(s.measure, Measure::Victim);
+        let r = resolve(&s, &g).unwrap();
+        assert_eq!(r.measure, Measure::Prefix(IpNet::V4(own)));
+        assert_eq!(
+            r.steps[0],
+            Step::Hijack {
+                router: 1,
+                victim: 2,
+                more_specific: false
+            }
+        );
+        let half = resolve(
+            &parse("e.toml", &format!("{hijack}more_specific = true\n")).unwrap(),
+            &g,
+        )
+        .unwrap();
+        assert_eq!(
+            half.measure,
+            Measure::Prefix(IpNet::V4(Ipv4Net::new(own.network(), own.prefix_len() + 1).unwrap()))
+        );
+        let leak = resolve(&parse("e.toml", &hijack.replace("hijack", "leak")).unwrap(), &g).unwrap();
+        assert_eq!(
+            (leak.measure, &leak.steps[0]),
+            (Measure::Prefix(IpNet::V4(own)), &Step::Leak { router: 1, victim: 2 })
+        );
+        // An AS's own prefix may be measured by name for any step.
+        let down = format!("measure = \"{own}\"\n[[step]]\naction = \"link_down\"\nrouters = [\"0\", \"2\"]\n");
+        resolve(&parse("e.toml", &down).unwrap(), &g).unwrap();
+        // Mistakes: no victim, itself as victim, a lab without policy, no measure otherwise.
+        let e = parse("e.toml", &hijack.replace("victim = \"ROUTER_2\"\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("step 1: victim") && e.contains("needs `victim`"), "{e}");
+        let e = resolve(&parse("e.toml", &hijack.replace("ROUTER_2", "ROUTER_1")).unwrap(), &g)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the router and the victim"), "{e}");
+        let e = resolve(&s, &lab(3)).unwrap_err().to_string();
+        assert!(e.contains("no routing policy") && e.contains("gao-rexford"), "{e}");
+        let e = parse("e.toml", GOOD.replace("measure = \"203.0.113.0/24\"\n", "").as_str())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("measure: missing"), "{e}");
     }
 }

@@ -310,3 +310,190 @@ fn record_keeps_the_state_but_not_events_from_before_the_action_or_without_one()
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, "reroute");
 }
+
+#[test]
+fn a_ring_reroute_hop_is_the_distance_along_the_new_path() {
+    // Ring of 16, default from 0, link 0-1 down: 1 … 7 go the other way round. The router
+    // next to the failure (1) is the farthest along its new path (15 hops), 7 the nearest
+    // (9): the hop grows with how far the new route travels, not from the failed link.
+    let l = ring(16);
+    let plan = plan_steps(&l, &world(&l), &[Step::LinkDown { a: 0, b: 1 }], default_route());
+    let movers: Vec<usize> = plan[0].movers.iter().map(|(k, _)| *k).collect();
+    assert_eq!(movers, (1..=7).collect::<Vec<_>>());
+    let hops: Vec<usize> = movers.iter().map(|&k| plan[0].hops[k]).collect();
+    assert_eq!(hops, [15, 14, 13, 12, 11, 10, 9]);
+    // Routers that do not move keep their hop from the change.
+    assert_eq!((plan[0].hops[0], plan[0].hops[8], plan[0].hops[15]), (0, 7, 1));
+}
+
+/// The 8-AS graph of tests/internet.rs and src/policy/tests.rs: tier-1 peers 0 and 1;
+/// transits 2 (under 0) and 3 (under 1), peering; stubs 4 (under 2), 5 (under 2 and 3), 6
+/// (under 3), 7 (under 1).
+fn g8(roles: bool) -> Lab {
+    let mut t = String::from("name = \"g8\"\nrouters = 8\n[topology]\nshape = \"file\"\n");
+    for (a, b, rel) in [
+        (0, 1, "p2p"),
+        (0, 2, "p2c"),
+        (1, 3, "p2c"),
+        (2, 3, "p2p"),
+        (2, 4, "p2c"),
+        (2, 5, "p2c"),
+        (3, 5, "p2c"),
+        (3, 6, "p2c"),
+        (1, 7, "p2c"),
+    ] {
+        t.push_str(&format!("[[topology.link]]\na = {a}\nb = {b}\nrel = \"{rel}\"\n"));
+    }
+    t.push_str(&format!("[policy]\nmodel = \"gao-rexford\"\nroles = {roles}\n"));
+    lab(&t)
+}
+
+fn took_names(w: &World) -> Vec<&'static str> {
+    w.took().unwrap().iter().map(|t| t.name()).collect()
+}
+
+#[test]
+fn a_hijack_on_g8_is_predicted_by_the_policy() {
+    // 6 originates 4's prefix. 2 keeps its customer route from 4, 3 prefers its own
+    // customer 6; 0 and 1 take their customers' (2 and 3); 5 hears both at 2 hops from its
+    // providers and takes the lower router-id's (2: the victim's); 7 follows 1.
+    let l = g8(true);
+    let own = l.policy.prefixes[4];
+    let p = IpNet::V4(own);
+    let base = World::of(&l, vec![4], false);
+    let hijack = Step::Hijack {
+        router: 6,
+        victim: 4,
+        more_specific: false,
+    };
+    let mut after = base.clone();
+    after.apply(&hijack, p);
+    assert_eq!(
+        took_names(&after),
+        ["victim", "hijacker", "victim", "hijacker", "victim", "victim", "hijacker", "hijacker"]
+    );
+    let plan = plan_steps(&l, &base, &[hijack.clone()], p);
+    // 6 loses the BGP route from its FIB (its own is on lo); 1 and 3 switch neighbour (1 from
+    // its peer 0 to its customer 3, 3 from its peer 2 to 6); 7 keeps neighbour 1.
+    assert_eq!(
+        plan[0].want,
+        Some(vec![true, true, true, true, false, true, false, true])
+    );
+    let movers: Vec<usize> = plan[0].movers.iter().map(|(k, _)| *k).collect();
+    assert_eq!(movers, [1, 3]);
+    assert_eq!(plan[0].movers[0].1, vec![addr_of(&l, 1, 3)]);
+    // Hops along the new path from the hijacker: 3 is one away, 1 two.
+    assert_eq!((plan[0].hops[3], plan[0].hops[1]), (1, 2));
+    // The more specific half reaches everyone but the hijacker (nobody else announces it).
+    let half = IpNet::V4(Ipv4Net::new(own.network(), own.prefix_len() + 1).unwrap());
+    let mut ms = World::of(&l, vec![], false);
+    ms.apply(
+        &Step::Hijack {
+            router: 6,
+            victim: 4,
+            more_specific: true,
+        },
+        half,
+    );
+    assert_eq!(ms.presence(), [true, true, true, true, true, true, false, true]);
+    assert_eq!(took_names(&ms), ["hijacker"; 8]);
+}
+
+#[test]
+fn a_leak_on_g8_spreads_without_roles_and_is_stopped_with_them() {
+    // 5 leaks its route to 4's prefix (from its provider 2) to its other provider 3.
+    for roles in [false, true] {
+        let l = g8(roles);
+        let p = IpNet::V4(l.policy.prefixes[4]);
+        let base = World::of(&l, vec![4], false);
+        let mut after = base.clone();
+        after.apply(&Step::Leak { router: 5, victim: 4 }, p);
+        let took = took_names(&after);
+        if roles {
+            // 3 drops it (OTC from a customer): nothing changes.
+            assert!(took.iter().all(|t| *t == "victim"), "{took:?}");
+            let plan = plan_steps(&l, &base, &[Step::Leak { router: 5, victim: 4 }], p);
+            assert!(plan[0].movers.is_empty());
+        } else {
+            // 3 takes its customer's route (over its peer's), 1 its customer 3's, 6 and 7 follow.
+            assert_eq!(
+                took,
+                ["victim", "leak", "victim", "leak", "victim", "victim", "leak", "leak"]
+            );
+            let plan = plan_steps(&l, &base, &[Step::Leak { router: 5, victim: 4 }], p);
+            let movers: Vec<usize> = plan[0].movers.iter().map(|(k, _)| *k).collect();
+            // 3: from 2 to 5; 1: from 0 to 3. 6 and 7 keep their neighbours.
+            assert_eq!(movers, [1, 3]);
+            assert_eq!((plan[0].hops[3], plan[0].hops[1]), (1, 2));
+        }
+    }
+}
+
+#[test]
+fn took_is_read_from_the_as_path() {
+    use crate::policy::check::Observed;
+    let l = g8(false);
+    let asn = |k: usize| l.routers[k].asn;
+    let p = l.policy.prefixes[4];
+    let seen = |path: &[usize]| {
+        vec![Observed {
+            prefix: p,
+            as_path: path.iter().map(|&k| asn(k)).collect(),
+        }]
+    };
+    let hijack = took::Subject {
+        victim: 4,
+        hijacker: Some(6),
+        leaker: None,
+        measured: p,
+        own: p,
+    };
+    assert_eq!(took::classify(&l, &hijack, 1, &seen(&[3, 6])), model::Took::Hijacker);
+    assert_eq!(took::classify(&l, &hijack, 0, &seen(&[2, 4])), model::Took::Victim);
+    assert_eq!(took::classify(&l, &hijack, 6, &seen(&[])), model::Took::Hijacker);
+    assert_eq!(took::classify(&l, &hijack, 0, &[]), model::Took::None);
+    let leak = took::Subject {
+        leaker: Some(5),
+        hijacker: None,
+        ..hijack.clone()
+    };
+    // 3 got it from 5, which got it from its provider 2: leaked. 2 itself got it from 4.
+    assert_eq!(took::classify(&l, &leak, 3, &seen(&[5, 2, 4])), model::Took::Leak);
+    assert_eq!(took::classify(&l, &leak, 1, &seen(&[3, 5, 2, 4])), model::Took::Leak);
+    assert_eq!(took::classify(&l, &leak, 2, &seen(&[4])), model::Took::Victim);
+    // Through 5 from its customer side is no leak: 5 passing its customer's route is fine
+    // (not in g8, where 5 has no customer; a path 5 -> 2 as down is normal too).
+    assert_eq!(took::classify(&l, &leak, 5, &seen(&[2, 4])), model::Took::Victim);
+    let all = [
+        model::Took::Victim,
+        model::Took::Leak,
+        model::Took::Victim,
+        model::Took::Leak,
+        model::Took::Victim,
+        model::Took::Victim,
+        model::Took::Leak,
+        model::Took::Leak,
+    ];
+    // Over the 6 routers but 4 (victim) and 5 (leaker): 4 of 6.
+    assert_eq!(took::polluted_fraction(&leak, &all), Some(0.6667));
+}
+
+#[test]
+fn bird_leak_config_moves_otc_for_the_leaked_prefix_only() {
+    let l = g8(true);
+    let p = l.policy.prefixes[4];
+    let plain = crate::bird::conf::render(&l, 5);
+    let leaking = crate::bird::conf::render_leaking(&l, 5, p);
+    assert!(!plain.contains("nsbgp_leak_otc"));
+    assert!(leaking.contains("attribute int nsbgp_leak_otc;"));
+    assert_eq!(leaking.matches(&format!("if net = {p} && defined(bgp_otc)")).count(), 2);
+    assert_eq!(leaking.matches(&format!("if net = {p} && source = RTS_BGP")).count(), 1);
+    // Apart from the exception, the same config: every plain line, in order.
+    let mut rest = leaking.lines();
+    for line in plain.lines() {
+        assert!(
+            rest.any(|l| l == line),
+            "{line:?} missing or out of order in\n{leaking}"
+        );
+    }
+}

@@ -5,7 +5,7 @@ use crate::suite::{
     self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
 };
 use futures::future::BoxFuture;
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use std::path::{Path, PathBuf};
 
 /// The user FRR's daemons drop to.
@@ -232,6 +232,58 @@ impl RoutingSuite for Frr {
                 .await
                 .map_err(failed)?;
             vty.configure(&lines).await.map_err(failed)
+        })
+    }
+
+    /// A prefix-list entry in front of the export policy to peers and providers
+    /// (`GR-TO-PEER-OR-PROVIDER`; customers get every route anyway), then a soft clear so the
+    /// neighbours get it now rather than after bgpd's route-map delay. With roles on, FRR
+    /// 8.4 drops a route that carries OTC towards providers and peers before any route-map
+    /// runs (bgp_route.c, `bgp_otc_egress`) and has no command that clears OTC from one
+    /// route, so the leaker's `local-role` goes from its provider and peer sessions, which
+    /// resets those sessions (the route keeps its OTC, so the neighbours' roles still see
+    /// it). Off: all of it put back.
+    fn leak<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), SuiteError>> {
+        Box::pin(async move {
+            let name = target.name();
+            let Some(view) = crate::render::policy::view(target.lab, target.index) else {
+                return Err(SuiteError::Unsupported(format!(
+                    "{name} has no routing policy to leak around (not an internet lab)"
+                )));
+            };
+            const LIST: &str = "NSBGP-LEAK";
+            let mut lines: Vec<String> = if on {
+                vec![
+                    format!("ip prefix-list {LIST} seq 5 permit {prefix}"),
+                    "route-map GR-TO-PEER-OR-PROVIDER permit 5".into(),
+                    format!("match ip address prefix-list {LIST}"),
+                    "exit".into(),
+                ]
+            } else {
+                vec![
+                    "no route-map GR-TO-PEER-OR-PROVIDER permit 5".into(),
+                    format!("no ip prefix-list {LIST}"),
+                ]
+            };
+            if view.roles {
+                lines.push(format!("router bgp {}", target.asn()));
+                for s in view.sessions.iter().filter(|s| s.role != "customer") {
+                    let no = if on { "no " } else { "" };
+                    lines.push(format!("{no}neighbor {} local-role {}", s.addr, s.local_role));
+                }
+                lines.push("exit".into());
+            }
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let failed = |e: super::vty::VtyError| SuiteError::Daemon {
+                router: name.to_string(),
+                source: Box::new(e),
+            };
+            let mut vty = super::vty::Vty::connect(name, Daemon::Bgpd, target.password)
+                .await
+                .map_err(failed)?;
+            vty.configure(&lines).await.map_err(failed)?;
+            vty.run("clear bgp ipv4 unicast * soft out").await.map_err(failed)?;
+            Ok(())
         })
     }
 

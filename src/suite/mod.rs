@@ -13,7 +13,7 @@ pub mod terminal;
 use crate::config::{Daemon, Family, Lab, Suite};
 use crate::rootfs::RouterDirs;
 use futures::future::BoxFuture;
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use std::path::{Path, PathBuf};
 
 pub use observe::{FamilyObs, Observation, PeerObs, Proc, RouteObs};
@@ -202,6 +202,13 @@ pub trait RoutingSuite: Sync {
     /// (or no longer, `on = false`).
     fn announce<'a>(&'a self, target: &'a Target<'a>, prefix: IpNet, on: bool)
         -> BoxFuture<'a, Result<(), SuiteError>>;
+
+    /// Makes router `target` leak `prefix` (or stop, `on = false`): it exports its best route
+    /// to it to every neighbour, as a misconfigured router would, its export policy and its
+    /// RFC 9234 roles ignored for that route (the OTC attribute it carries is kept, so that
+    /// the neighbours' roles may still stop it). Internet labs only; the rest of the
+    /// router's configuration stays as it is.
+    fn leak<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), SuiteError>>;
 
     // --- containerlab ---
     /// The router as a containerlab node; `clab` is the lab with containerlab's node and
