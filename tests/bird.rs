@@ -63,7 +63,7 @@ fn field<'a>(status: &'a str, key: &str) -> &'a str {
 fn assert_kernel_routes(lab: &TestLab, n: usize) {
     for i in 1..n {
         let r = lab.router(i);
-        let routes = stdout(&sh("ip", &["-n", &r, "-4", "route"]));
+        let routes = sh_ok("ip", &["-n", &r, "-4", "route"]);
         let upstream = format!("via 172.31.{i}.2 ");
         for want in ["default ", "198.51.100.0/24 "] {
             let line = routes
@@ -97,7 +97,7 @@ fn bird_chain_of_ten() {
         let r = lab.router(i);
         let pid = bird_pid(&lab, &r);
         pids.push(pid);
-        let ident = stdout(&sh("ip", &["netns", "identify", &pid.to_string()]));
+        let ident = sh_ok("ip", &["netns", "identify", &pid.to_string()]);
         assert_eq!(ident.trim(), r, "bird of {r} (pid {pid}) is in namespace {ident:?}");
         let root = std::fs::read_link(format!("/proc/{pid}/root")).unwrap();
         assert_eq!(root, lab.state_dir().join("routers").join(&r).join("root"));

@@ -399,20 +399,20 @@ fn an_imported_bridge_lab_runs() {
     assert_ok(&o, "up --wait");
     let r = |k: usize| format!("{prefix}{k}");
     // The bridge's namespace holds the four members' ports.
-    let ports = stdout(&sh(
+    let ports = sh_ok(
         "ip",
         &["-n", &format!("{prefix}X_1"), "-br", "link", "show", "master", "X_1"],
-    ));
+    );
     assert_eq!(ports.lines().count(), 4, "{ports}");
     // Router 1 runs BIRD (its image said so): three sessions on the LAN; router 2 (FRR) too.
     let sock = format!("/run/nsbgp/{name}/routers/{}/run/bird.ctl", r(1));
-    let protos = stdout(&sh("birdc", &["-s", &sock, "show", "protocols"]));
+    let protos = sh_ok("birdc", &["-s", &sock, "show", "protocols"]);
     let up = protos
         .lines()
         .filter(|l| l.contains(" BGP ") && l.contains("Established"))
         .count();
     assert_eq!(up, 3, "{protos}");
-    let v: serde_json::Value = serde_json::from_str(&stdout(&sh(
+    let v: serde_json::Value = serde_json::from_str(&sh_ok(
         "ip",
         &[
             "netns",
@@ -424,7 +424,7 @@ fn an_imported_bridge_lab_runs() {
             "-c",
             "show bgp summary json",
         ],
-    )))
+    ))
     .unwrap();
     let est = v["ipv4Unicast"]["peers"]
         .as_object()

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 fn host_view() -> (Vec<String>, Vec<String>) {
-    let ns = stdout(&sh("ip", &["netns", "list"]));
+    let ns = sh_ok("ip", &["netns", "list"]);
     let ns = ns
         .lines()
         .map(|l| l.split_whitespace().next().unwrap_or("").to_string())

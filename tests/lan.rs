@@ -96,7 +96,7 @@ fn lan_checks(lab: &TestLab, bird: [bool; 5]) {
         .collect();
     assert_eq!(ports, (0..4).map(|k| lab.router(k)).collect::<Vec<_>>());
     // The LAN's namespace is ledgered with the identity /run/netns shows.
-    let ino = stdout(&sh("stat", &["-L", "-c", "%i", &format!("/run/netns/{ns}")]));
+    let ino = sh_ok("stat", &["-L", "-c", "%i", &format!("/run/netns/{ns}")]);
     let ledger = std::fs::read_to_string(lab.state_dir().join("ledger.jsonl")).unwrap();
     let want = format!("{{\"kind\":\"netns_ino\",\"name\":\"{ns}\",\"ino\":{}}}", ino.trim());
     assert!(ledger.lines().any(|l| l == want), "{want} not in\n{ledger}");

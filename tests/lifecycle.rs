@@ -27,7 +27,7 @@ fn chain(tag: &str, n: usize) {
     lab.up();
 
     // Namespaces are visible to iproute2.
-    let list = stdout(&sh("ip", &["netns", "list"]));
+    let list = sh_ok("ip", &["netns", "list"]);
     for i in 0..n {
         assert!(
             list.lines()
@@ -42,7 +42,7 @@ fn chain(tag: &str, n: usize) {
         for d in ["zebra", "bgpd"] {
             let pid = pid_of(&lab, &r, d);
             // The daemon runs in its router's namespace, per iproute2 ...
-            let ident = stdout(&sh("ip", &["netns", "identify", &pid.to_string()]));
+            let ident = sh_ok("ip", &["netns", "identify", &pid.to_string()]);
             assert_eq!(ident.trim(), r, "{d} of {r} (pid {pid}) is in namespace {ident:?}");
             // ... and in its chroot, as the frr user.
             let root = std::fs::read_link(format!("/proc/{pid}/root")).unwrap();
@@ -78,7 +78,7 @@ fn chain(tag: &str, n: usize) {
             assert!(said.is_empty(), "{d} of {r} wrote to stderr:\n{}", said.join("\n"));
         }
         // Interfaces are named after the neighbour, with the classic addresses.
-        let addrs = stdout(&sh("ip", &["-n", &r, "-br", "-4", "addr"]));
+        let addrs = sh_ok("ip", &["-n", &r, "-br", "-4", "addr"]);
         if i > 0 {
             assert!(addrs.contains(&format!("172.31.{i}.1/24")), "{r}:\n{addrs}");
             assert!(addrs.contains(&lab.router(i - 1)), "{r}:\n{addrs}");
@@ -86,7 +86,7 @@ fn chain(tag: &str, n: usize) {
         if i + 1 < n {
             assert!(addrs.contains(&format!("172.31.{}.2/24", i + 1)), "{r}:\n{addrs}");
         }
-        let fwd = stdout(&sh(
+        let fwd = sh_ok(
             "ip",
             &[
                 "netns",
@@ -97,7 +97,7 @@ fn chain(tag: &str, n: usize) {
                 "net.ipv4.ip_forward",
                 "net.ipv4.ip_default_ttl",
             ],
-        ));
+        );
         assert_eq!(fwd.split_whitespace().collect::<Vec<_>>(), ["1", "255"], "{r} sysctls");
     }
 
@@ -117,21 +117,21 @@ fn chain(tag: &str, n: usize) {
     // The far router learns the default route through BGP, via its upstream neighbour.
     let far = lab.router(n - 1);
     let def = wait_for(Duration::from_secs(60), || {
-        let r = stdout(&sh("ip", &["-n", &far, "route", "show", "default"]));
+        let r = sh_ok("ip", &["-n", &far, "route", "show", "default"]);
         r.contains("proto bgp").then_some(r)
     });
     let def = def.unwrap_or_else(|| panic!("{far} never learned the default route"));
     assert!(def.contains(&format!("via 172.31.{}.2", n - 1)), "{def}");
 
     // Names resolve through /etc/netns/{router}/hosts, as `ip netns exec` provides it.
-    let hosts = stdout(&sh("ip", &["netns", "exec", &far, "getent", "hosts", &lab.router(0)]));
+    let hosts = sh_ok("ip", &["netns", "exec", &far, "getent", "hosts", &lab.router(0)]);
     assert!(hosts.starts_with("172.31.1.2"), "{hosts}");
 
     // The vty listens on 127.0.0.1 inside the namespace only.
-    let ss = stdout(&sh("ip", &["netns", "exec", &far, "ss", "-Hltn"]));
+    let ss = sh_ok("ip", &["netns", "exec", &far, "ss", "-Hltn"]);
     assert!(ss.contains("127.0.0.1:2605") && ss.contains("127.0.0.1:2601"), "{ss}");
     assert!(
-        !stdout(&sh("ss", &["-Hltn"])).contains("127.0.0.1:2605"),
+        !sh_ok("ss", &["-Hltn"]).contains("127.0.0.1:2605"),
         "bgpd's vty leaked into the root namespace"
     );
 
@@ -225,7 +225,7 @@ fn doctor_reports_every_check() {
 /// `ip -br link` flags (`<…>`, the last column) of the interface in `router` that faces
 /// `towards`.
 fn link_flags(router: &str, towards: &str) -> String {
-    let out = stdout(&sh("ip", &["-n", router, "-br", "link", "show", "dev", towards]));
+    let out = sh_ok("ip", &["-n", router, "-br", "link", "show", "dev", towards]);
     let flags = out.split_whitespace().last().unwrap_or_default().to_string();
     assert!(flags.starts_with('<'), "{router}: no flags for {towards} in {out:?}");
     flags

@@ -153,7 +153,7 @@ fn ten_routers_wait_status_kill_restart() {
     assert_routing(&lab, &chain_links(n), 0);
     let new_pid = again["routers"][5]["bgpd_pid"].as_u64().unwrap();
     assert_ne!(new_pid, pid);
-    let ident = stdout(&sh("ip", &["netns", "identify", &new_pid.to_string()]));
+    let ident = sh_ok("ip", &["netns", "identify", &new_pid.to_string()]);
     assert_eq!(ident.trim(), victim);
 }
 

@@ -282,27 +282,42 @@ pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<
 
 /// FRR's own vtysh against a router, independent of nsbgp's vty client: it runs in the
 /// router's namespace and talks to the daemons' sockets in the lab's state directory.
+/// It must succeed (vtysh exits non-zero when a daemon refuses the command or cannot be
+/// reached): its stdout.
 pub fn vtysh(lab: &TestLab, router: &str, cmd: &str) -> String {
+    let (o, what) = vtysh_run(lab, router, cmd);
+    assert_ok(&o, &what);
+    stdout(&o)
+}
+
+/// [`vtysh`] for polls that may run while a daemon restarts: None when vtysh failed.
+pub fn vtysh_try(lab: &TestLab, router: &str, cmd: &str) -> Option<String> {
+    let (o, _) = vtysh_run(lab, router, cmd);
+    o.status.success().then(|| stdout(&o))
+}
+
+fn vtysh_run(lab: &TestLab, router: &str, cmd: &str) -> (Output, String) {
     let sock = format!("/run/nsbgp/{}/routers/{router}/run", lab.name);
     let o = sh(
         "ip",
         &["netns", "exec", router, "vtysh", "--vty_socket", &sock, "-c", cmd],
     );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    (o, format!("vtysh -c {cmd:?} on {router}"))
 }
 
-/// BIRD's own client on a router's control socket: its stdout. Not status-checked: birdc
-/// prints BIRD's refusals on stdout, which tests read.
+/// BIRD's own client on a router's control socket, which must answer: its stdout. (birdc
+/// exits 1 on BIRD's refusals too, `Network not found` among them.)
 pub fn birdc(lab: &TestLab, router: &str, cmd: &str) -> String {
     let sock = lab.state_dir().join(format!("routers/{router}/run/bird.ctl"));
     let mut args = vec!["-s", sock.to_str().unwrap()];
     args.extend(cmd.split_whitespace());
-    stdout(&sh("birdc", &args))
+    sh_ok("birdc", &args)
 }
 
 /// Established sessions of a router, by FRR's own account.
+/// 0 while bgpd cannot be asked: waits poll it.
 pub fn established(lab: &TestLab, router: &str) -> usize {
-    let out = vtysh(lab, router, "show bgp summary json");
+    let out = vtysh_try(lab, router, "show bgp summary json").unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
     v["ipv4Unicast"]["peers"]
         .as_object()

@@ -3,7 +3,7 @@
 //! (vtysh JSON) or BIRD's (birdc), and counts this module works out from the test's own list of links. Used
 //! after nsbgp's `converged` has said yes, so that nsbgp never judges itself.
 
-use super::{sh_ok, vtysh, TestLab};
+use super::{sh_ok, vtysh_try, TestLab};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -128,8 +128,8 @@ pub fn default_path_len_is(lab: &TestLab, router: &str, want: usize) -> Result<(
             .then_some(())
             .ok_or(format!("no default with {filter}"));
     }
-    let v: Value = serde_json::from_str(&vtysh(lab, router, "show bgp ipv4 unicast 0.0.0.0/0 json"))
-        .map_err(|e| format!("vtysh: {e}"))?;
+    let out = vtysh_try(lab, router, "show bgp ipv4 unicast 0.0.0.0/0 json").ok_or("vtysh failed")?;
+    let v: Value = serde_json::from_str(&out).map_err(|e| format!("vtysh: {e}"))?;
     let got = v["paths"]
         .as_array()
         .and_then(|p| p.iter().find(|p| p["bestpath"]["overall"] == true))
