@@ -3,7 +3,7 @@
 //! (vtysh JSON) or BIRD's (birdc), and counts this module works out from the test's own list of links. Used
 //! after nsbgp's `converged` has said yes, so that nsbgp never judges itself.
 
-use super::{sh_ok, vtysh_try, TestLab};
+use super::{sh_ok, vtysh, vtysh_try, TestLab};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 
