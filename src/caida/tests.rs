@@ -279,3 +279,76 @@ fn the_lab_file_validates_with_real_asns_names_and_relationships() {
     assert_eq!(lab.role_of(0, 1), Some(Role::Provider));
     assert_eq!(lab::default_name(How::Around(3356), 50), "caida-as3356-50");
 }
+
+#[test]
+fn the_shipped_example_is_what_import_makes_of_its_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let g = read(&root.join("configs/caida-example.txt")).unwrap();
+    assert_eq!((g.asns.len(), g.links.len()), (57, 92));
+    let s = select::select("configs/caida-example.txt", &g, 20, How::Largest).unwrap();
+    let text = lab::toml("configs/caida-example.txt", &g, &s, "caida-20", How::Largest);
+    let shipped = std::fs::read_to_string(root.join("configs/caida-example-20.toml")).unwrap();
+    assert!(
+        text == shipped,
+        "configs/caida-example-20.toml is stale: nsbgp import configs/caida-example.txt --format caida -o configs/caida-example-20.toml --routers 20"
+    );
+    let lab = lab_of(&g, &s, "caida-20");
+    assert_eq!(s.tier1, 5);
+    assert_eq!(lab.routers.len(), 20);
+}
+
+/// Pseudo-random hierarchies with islands: every selection has exactly min(N, component)
+/// ASes, is connected, holds the clique, and has no provider cycle.
+#[test]
+fn selections_are_exact_and_connected_on_random_hierarchies() {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    for round in 0..20 {
+        let mut text = String::new();
+        let n = 30 + rnd(60);
+        // ASes 1..=4 the clique; each later AS buys from one or two earlier ones.
+        for a in 1..=4 {
+            for b in a + 1..=4 {
+                text.push_str(&format!("{a}|{b}|0\n"));
+            }
+        }
+        for c in 5..=n {
+            let p = 1 + rnd(c - 1);
+            text.push_str(&format!("{p}|{c}|-1\n"));
+            let q = 1 + rnd(c - 1);
+            if q != p && rnd(2) == 0 {
+                text.push_str(&format!("{q}|{c}|-1\n"));
+            }
+            let r = 1 + rnd(c - 1);
+            if r != p && r != q && rnd(4) == 0 {
+                text.push_str(&format!("{r}|{c}|0\n"));
+            }
+        }
+        // An island with a big cone: 9000 over 9001 … 9040.
+        for c in 9001..=9040 {
+            text.push_str(&format!("9000|{c}|-1\n"));
+        }
+        let g = parse_str(&text).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        for want in [1, 3, 4, 10, n as usize, 500] {
+            let s = select::select("t", &g, want, How::Largest).unwrap();
+            assert_eq!(s.chosen.len(), want.min(n as usize), "round {round}, N {want}");
+            assert!(connected(&s), "round {round}, N {want}");
+            let asns = chosen_asns(&g, &s);
+            assert!(
+                asns.iter().all(|&a| a <= n as u32),
+                "the island is never chosen: {asns:?}"
+            );
+            assert!(asns.iter().take(want.min(4)).all(|&a| a <= 4), "clique first: {asns:?}");
+            assert_eq!(select::provider_cycle(s.chosen.len(), &s.links), None);
+            let around = select::select("t", &g, want, How::Around(n as u32)).unwrap();
+            assert_eq!(around.chosen.len(), want.min(n as usize));
+            assert!(connected(&around));
+            assert_eq!(chosen_asns(&g, &around)[0], n as u32);
+        }
+    }
+}
