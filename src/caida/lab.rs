@@ -29,8 +29,13 @@ pub fn toml(source: &str, g: &AsGraph, sel: &Selection, name: &str, how: How) ->
     match how {
         How::Largest => writeln!(
             s,
-            "# the {n} ASes with the largest customer cones, grown connected from the tier-1 clique ({} ASes),",
-            sel.tier1
+            "# the {n} ASes with the largest customer cones, grown connected from the tier-1 clique ({} ASes, {}),",
+            sel.tier1,
+            if sel.clique_stated {
+                "as the file states it"
+            } else {
+                "inferred"
+            }
         ),
         How::Around(a) => writeln!(
             s,

@@ -4,7 +4,7 @@
 //! The format (CAIDA's as-rel files): one relationship a line, `a|b|-1` (a is b's
 //! provider) or `a|b|0` (peers); serial-2 files add a fourth column, the source of the
 //! inference (`bgp`, `mlp`, …), which is read and not kept. `#` starts a comment line, blank
-//! lines are skipped. A file that starts with bzip2's magic `BZh` is decompressed while it is
+//! lines are skipped; the comment `# input clique: A B …` (CAIDA's tier-1 clique) is kept. A file that starts with bzip2's magic `BZh` is decompressed while it is
 //! read, whatever its name. Pure but for reading the one file.
 
 use crate::config::policy::Rel;
@@ -39,6 +39,9 @@ pub struct AsGraph {
     pub links: Vec<(usize, usize, Rel)>,
     /// Lines that repeated a relationship already read (same ends, same relationship).
     pub duplicates: usize,
+    /// The tier-1 clique the file states in a `# input clique:` (or `# inferred clique:`)
+    /// comment, as CAIDA's files do: AS numbers in the order given.
+    pub stated_clique: Vec<u32>,
 }
 
 impl AsGraph {
@@ -83,6 +86,7 @@ pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError>
     let mut seen: HashMap<(u32, u32), (Stated, usize)> = HashMap::new();
     let mut order: Vec<(u32, u32)> = Vec::new();
     let mut duplicates = 0;
+    let mut stated_clique = Vec::new();
     let mut buf = Vec::new();
     let mut read: u64 = 0;
     for no in 1.. {
@@ -111,6 +115,15 @@ pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError>
         }
         let text = std::str::from_utf8(&buf).map_err(|_| at(no, "not text (invalid UTF-8)".into()))?;
         let line = text.trim();
+        if let Some(list) = ["# input clique:", "# inferred clique:"]
+            .iter()
+            .find_map(|tag| line.strip_prefix(tag))
+        {
+            stated_clique = list
+                .split_whitespace()
+                .map(|a| asn(a).map_err(|p| at(no, format!("clique comment: AS {p}"))))
+                .collect::<Result<_, _>>()?;
+        }
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -176,6 +189,7 @@ pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError>
         asns,
         links,
         duplicates,
+        stated_clique,
     })
 }
 

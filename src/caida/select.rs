@@ -3,8 +3,9 @@
 //! - Customer cone of an AS: the AS and every AS it reaches going down provider → customer
 //!   links (CAIDA's definition), counted in the whole file. Rank: larger cone first, then the
 //!   lower AS number.
-//! - Tier-1 clique: provider-free ASes that all peer with each other, grown greedily in
-//!   rank order from each of the 10 best-ranked provider-free ASes; the largest wins.
+//! - Tier-1 clique: the one the file states (`# input clique: …`, as CAIDA's files do), else
+//!   provider-free ASes that all peer with each other, grown greedily in rank order from
+//!   each of the 10 best-ranked provider-free ASes; the largest wins.
 //! - Default selection: start from the clique (its N best when N is smaller) and repeatedly
 //!   add the best-ranked AS that has a link to one already chosen. When the N largest cones
 //!   are connected to the clique this is exactly them; an AS of the N largest that is not
@@ -40,6 +41,8 @@ pub struct Selection {
     pub cones: Vec<usize>,
     /// How many routers (the first ones) are of the tier-1 clique (default selection).
     pub tier1: usize,
+    /// Whether that clique is the one the file states (`# input clique:`), not inferred.
+    pub clique_stated: bool,
     /// What was dropped or changed, one sentence each.
     pub warnings: Vec<String>,
 }
@@ -147,10 +150,31 @@ pub fn select(file: &str, g: &AsGraph, n: usize, how: How) -> Result<Selection, 
     let mut warnings = Vec::new();
     let mut chosen: Vec<usize> = Vec::new();
     let mut tier1 = 0;
+    let mut clique_stated = false;
     let mut inside = vec![false; total];
     match how {
         How::Largest => {
-            let k = clique(g, &order);
+            let k = if g.stated_clique.is_empty() {
+                clique(g, &order)
+            } else {
+                let (mut k, mut absent) = (Vec::new(), Vec::new());
+                for &a in &g.stated_clique {
+                    match g.index_of(a) {
+                        Some(i) if !k.contains(&i) => k.push(i),
+                        Some(_) => {}
+                        None => absent.push(a),
+                    }
+                }
+                if !absent.is_empty() {
+                    warnings.push(format!(
+                        "the file's clique comment names {} that no line has: left out",
+                        absent.iter().map(|a| format!("AS{a}")).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                k.sort_by_key(|&i| rank[i]);
+                k
+            };
+            clique_stated = !g.stated_clique.is_empty();
             if k.len() > n {
                 warnings.push(format!(
                     "the tier-1 clique has {} ASes; --routers {n} keeps the {n} with the largest cones",
@@ -278,6 +302,7 @@ pub fn select(file: &str, g: &AsGraph, n: usize, how: How) -> Result<Selection, 
         chosen,
         links,
         tier1,
+        clique_stated,
         warnings,
     })
 }

@@ -352,3 +352,24 @@ fn selections_are_exact_and_connected_on_random_hierarchies() {
         }
     }
 }
+
+#[test]
+fn the_clique_the_file_states_is_the_clique() {
+    // CAIDA's files name their clique in a comment; here it leaves AS10 out.
+    let text = format!("# input clique: 20 30 77\n{SERIAL1}");
+    let g = parse_str(&text).unwrap();
+    assert_eq!(g.stated_clique, [20, 30, 77]);
+    let s = select::select("t", &g, 6, How::Largest).unwrap();
+    assert!(s.clique_stated);
+    assert_eq!(s.tier1, 2);
+    // The stated two first (by cone), then by cone from there: AS10 joins as a neighbour.
+    assert_eq!(chosen_asns(&g, &s), [30, 20, 10, 100, 200, 1001]);
+    assert!(
+        s.warnings[0].contains("names AS77 that no line has"),
+        "{:?}",
+        s.warnings
+    );
+    assert!(lab::toml("t", &g, &s, "x", How::Largest).contains("2 ASes, as the file states it"));
+    let e = parse_str("# inferred clique: 1 0\n1|2|0").unwrap_err().to_string();
+    assert!(e.starts_with("t.txt:1: clique comment: AS 0"), "{e}");
+}
