@@ -260,6 +260,13 @@ pub fn select(file: &str, g: &AsGraph, n: usize, how: How) -> Result<Selection, 
         .filter(|&&(a, b, _)| router_of[a] != usize::MAX && router_of[b] != usize::MAX)
         .map(|&(a, b, rel)| (router_of[a], router_of[b], rel))
         .collect();
+    let (cycles, members) = cycles_in_file(g);
+    if cycles > 0 {
+        warnings.push(format!(
+            "the file has {cycles} provider cycle{} among {members} ASes (each its own provider's provider; their cones include each other); those among the chosen ASes are broken below",
+            if cycles == 1 { "" } else { "s" }
+        ));
+    }
     let customers_of = |r: usize| direct_customers[chosen[r]];
     // Bounded: every round turns one more link into a peering.
     for _ in 0..links.len() {
@@ -314,6 +321,66 @@ fn names(g: &AsGraph, v: &[usize]) -> String {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
     }
+}
+
+/// Provider cycles of the whole file: how many strongly connected sets of provider →
+/// customer links it has (of more than one AS), and how many ASes are in them. Kosaraju's
+/// two passes, iterative.
+pub fn cycles_in_file(g: &AsGraph) -> (usize, usize) {
+    let n = g.asns.len();
+    let (mut down, mut up) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+    for &(a, b, rel) in &g.links {
+        if rel == Rel::P2c {
+            down[a].push(b);
+            up[b].push(a);
+        }
+    }
+    let mut finished = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    for s in 0..n {
+        if seen[s] {
+            continue;
+        }
+        seen[s] = true;
+        let mut stack = vec![(s, 0usize)];
+        while let Some(top) = stack.last_mut() {
+            let (u, i) = *top;
+            if i == down[u].len() {
+                finished.push(u);
+                stack.pop();
+                continue;
+            }
+            top.1 += 1;
+            let v = down[u][i];
+            if !seen[v] {
+                seen[v] = true;
+                stack.push((v, 0));
+            }
+        }
+    }
+    let mut comp = vec![usize::MAX; n];
+    let (mut cycles, mut members) = (0, 0);
+    for &s in finished.iter().rev() {
+        if comp[s] != usize::MAX {
+            continue;
+        }
+        comp[s] = s;
+        let (mut size, mut stack) = (0, vec![s]);
+        while let Some(u) = stack.pop() {
+            size += 1;
+            for &v in &up[u] {
+                if comp[v] == usize::MAX {
+                    comp[v] = s;
+                    stack.push(v);
+                }
+            }
+        }
+        if size > 1 {
+            cycles += 1;
+            members += size;
+        }
+    }
+    (cycles, members)
 }
 
 /// A cycle of p2c links (provider -> customer) among `n` routers, as link positions in

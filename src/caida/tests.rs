@@ -242,6 +242,11 @@ fn provider_cycles_are_broken_into_a_peering_and_warned() {
     );
     let lab = lab_of(&g, &s, "cyc");
     assert!(lab.internet());
+    assert!(w.contains("the file has 1 provider cycle among 3 ASes"), "{w}");
+    // Counted in the whole file, also where the selection does not reach: two cycles.
+    let g = parse_str("1|2|-1\n2|3|-1\n3|1|-1\n3|4|-1\n5|6|-1\n6|9|-1\n9|5|-1\n4|5|0\n7|8|-1\n").unwrap();
+    assert_eq!(select::cycles_in_file(&g), (2, 6));
+    assert_eq!(select::cycles_in_file(&parse_str(SERIAL1).unwrap()), (0, 0));
 }
 
 fn lab_of(g: &AsGraph, s: &select::Selection, name: &str) -> config::Lab {
