@@ -25,6 +25,8 @@ pub fn toml(source: &str, g: &AsGraph, sel: &Selection, name: &str, how: How) ->
     let name_of = |r: usize| format!("AS{}", g.asns[sel.chosen[r]]);
     let mut s = String::new();
     let p2c = sel.links.iter().filter(|l| l.2 == Rel::P2c).count();
+    // A file name may hold a newline: it would end the comment and start TOML of its own.
+    let source: String = source.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
     writeln!(s, "# Imported by `nsbgp import --format caida` from {source}:").unwrap();
     match how {
         How::Largest => writeln!(

@@ -283,6 +283,13 @@ fn the_lab_file_validates_with_real_asns_names_and_relationships() {
     assert_eq!(lab.routers[1].name, "AS4294967294");
     assert_eq!(lab.role_of(0, 1), Some(Role::Provider));
     assert_eq!(lab::default_name(How::Around(3356), 50), "caida-as3356-50");
+    // A file name cannot smuggle TOML into the lab file.
+    let text = lab::toml("x\nrouters = 99\n", &g, &s, "big", How::Largest);
+    assert!(
+        text.starts_with("# Imported by `nsbgp import --format caida` from x?routers = 99?:\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().filter(|l| l.starts_with("routers")).count(), 1);
 }
 
 #[test]
