@@ -385,3 +385,15 @@ fn the_clique_the_file_states_is_the_clique() {
     let e = parse_str("# inferred clique: 1 0\n1|2|0").unwrap_err().to_string();
     assert!(e.starts_with("t.txt:1: clique comment: AS 0"), "{e}");
 }
+
+#[test]
+fn text_past_the_limit_is_refused_where_it_passes_it() {
+    let line = "1|2|0\n";
+    let text = line.repeat((3 << 20) / line.len());
+    let e = parse_at_most("big", text.as_bytes(), 2 << 20).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("big:{}: more than 2 MiB of text", (2 << 20) / line.len() + 1)),
+        "{e}"
+    );
+    assert!(parse_at_most("ok", text.as_bytes(), 4 << 20).is_ok());
+}
