@@ -1,6 +1,6 @@
 //! `nsbgp import --format caida` end to end: a small AS-relationship file written here in
 //! CAIDA's serial-2 format (bzip2-compressed with the crate), imported, brought up on real
-//! daemons; every router's best paths, read with FRR's vtysh and BIRD's birdc, are
+//! daemons (FRR, BIRD, and both alternating); every router's best paths, read with FRR's vtysh and BIRD's birdc, are
 //! valley-free on the file's relationships, equal the policy's prediction, and match paths
 //! worked out by hand. Plus the command's refusals, which need no root.
 
@@ -42,8 +42,9 @@ fn as_rel(base: u32) -> String {
     s
 }
 
-/// Imports the bz2 file with `--routers 8` and appends `[daemons] suite` to the lab.
-fn imported(tag: &str, suite: &str) -> (TestLab, u32) {
+/// Imports the bz2 file with `--routers 8` and gives router k (the k-th `[[router]]`
+/// table) the suite `suite(k)`.
+fn imported(tag: &str, suite: &dyn Fn(usize) -> &'static str) -> (TestLab, u32) {
     let (base, prefix) = base();
     let dir = tempdir(tag);
     let file = dir.0.join("20261201.as-rel2.txt.bz2");
@@ -72,10 +73,20 @@ fn imported(tag: &str, suite: &str) -> (TestLab, u32) {
     );
     assert!(err.contains("1 lines repeat a relationship"), "{err}");
     assert!(stdout(&o).contains("8 ASes, 9 links: 7 p2c, 2 p2p"), "{}", stdout(&o));
-    let mut text = std::fs::read_to_string(&lab).unwrap();
+    let text = std::fs::read_to_string(&lab).unwrap();
     assert!(!text.contains(&format!("AS{}", base + 8)), "the stub 8 is left out");
-    text.push_str(&format!("\n[daemons]\nsuite = \"{suite}\"\n"));
-    std::fs::write(&lab, text).unwrap();
+    let mut k = 0;
+    let mut with_suites = String::new();
+    for line in text.lines() {
+        with_suites.push_str(line);
+        with_suites.push('\n');
+        if line.starts_with("asn = ") {
+            with_suites.push_str(&format!("suite = \"{}\"\n", suite(k)));
+            k += 1;
+        }
+    }
+    assert_eq!(k, 8, "{text}");
+    std::fs::write(&lab, with_suites).unwrap();
     (TestLab::from_file(&name, &prefix, 8, lab, dir), base)
 }
 
@@ -92,7 +103,7 @@ const HAND: [(usize, usize, &[usize]); 5] = [
     (0, 6, &[1, 3, 6]),
 ];
 
-fn converge_and_compare(tag: &str, suite: &str) {
+fn converge_and_compare(tag: &str, suite: &dyn Fn(usize) -> &'static str) {
     if !root_or_skip() {
         return;
     }
@@ -105,10 +116,11 @@ fn converge_and_compare(tag: &str, suite: &str) {
     let predicted = nsbgp::policy::Prediction::of(&config);
     let names: Vec<String> = config.routers.iter().map(|r| r.name.clone()).collect();
     assert!(names.iter().all(|n| n.starts_with(&lab.prefix)), "{names:?}");
-    let bird = suite == "bird";
+    let bird = |r: usize| config.routers[r].suite == nsbgp::config::Suite::Bird;
+    assert!((0..8).all(|r| config.routers[r].suite.name() == suite(r)));
     // Routes settle after the sessions: read until all 8 × 7 are there (bounded).
     let all: Vec<BTreeMap<String, Vec<u32>>> = wait_for(Duration::from_secs(60), || {
-        let v: Vec<_> = names.iter().map(|n| best_paths(&lab, n, bird)).collect();
+        let v: Vec<_> = (0..8).map(|r| best_paths(&lab, &names[r], bird(r))).collect();
         (v.iter().map(|m| m.len()).sum::<usize>() == 56).then_some(v)
     })
     .unwrap_or_else(|| panic!("not every router learned the 7 other ASes' prefixes"));
@@ -157,10 +169,10 @@ fn converge_and_compare(tag: &str, suite: &str) {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let routers = v["routers"].as_array().unwrap();
     assert_eq!(routers.len(), 8);
-    for r in routers {
+    for (k, r) in routers.iter().enumerate() {
         let asn = r["asn"].as_u64().unwrap() as u32;
         assert_eq!(r["name"], format!("AS{asn}"));
-        assert_eq!(r["suite"], suite);
+        assert_eq!(r["suite"], suite(k));
         assert_eq!(r["state"], "converged", "{r}");
     }
     let links = v["links"].as_array().unwrap();
@@ -179,12 +191,17 @@ fn converge_and_compare(tag: &str, suite: &str) {
 
 #[test]
 fn frr_routes_of_an_imported_caida_graph_follow_gao_rexford() {
-    converge_and_compare("caf", "frr");
+    converge_and_compare("caf", &|_| "frr");
 }
 
 #[test]
 fn bird_routes_of_an_imported_caida_graph_follow_gao_rexford() {
-    converge_and_compare("cab", "bird");
+    converge_and_compare("cab", &|_| "bird");
+}
+
+#[test]
+fn mixed_routes_of_an_imported_caida_graph_follow_gao_rexford() {
+    converge_and_compare("cam", &|k| if k % 2 == 0 { "bird" } else { "frr" });
 }
 
 /// Refusals: exit 2 with what is wrong, and nothing written. No root needed.

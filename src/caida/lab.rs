@@ -25,12 +25,19 @@ pub fn toml(source: &str, g: &AsGraph, sel: &Selection, name: &str, how: How) ->
     let name_of = |r: usize| format!("AS{}", g.asns[sel.chosen[r]]);
     let mut s = String::new();
     let p2c = sel.links.iter().filter(|l| l.2 == Rel::P2c).count();
+    // A file name may hold a newline: it would end the comment and start TOML of its own.
+    let source: String = source.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
     writeln!(s, "# Imported by `nsbgp import --format caida` from {source}:").unwrap();
     match how {
         How::Largest => writeln!(
             s,
-            "# the {n} ASes with the largest customer cones, grown connected from the tier-1 clique ({} ASes),",
-            sel.tier1
+            "# the {n} ASes with the largest customer cones, grown connected from the tier-1 clique ({} ASes, {}),",
+            sel.tier1,
+            if sel.clique_stated {
+                "as the file states it"
+            } else {
+                "inferred"
+            }
         ),
         How::Around(a) => writeln!(
             s,

@@ -4,7 +4,7 @@
 //! The format (CAIDA's as-rel files): one relationship a line, `a|b|-1` (a is b's
 //! provider) or `a|b|0` (peers); serial-2 files add a fourth column, the source of the
 //! inference (`bgp`, `mlp`, …), which is read and not kept. `#` starts a comment line, blank
-//! lines are skipped. A file that starts with bzip2's magic `BZh` is decompressed while it is
+//! lines are skipped; the comment `# input clique: A B …` (CAIDA's tier-1 clique) is kept. A file that starts with bzip2's magic `BZh` is decompressed while it is
 //! read, whatever its name. Pure but for reading the one file.
 
 use crate::config::policy::Rel;
@@ -15,9 +15,10 @@ use std::path::Path;
 pub mod lab;
 pub mod select;
 
-/// Decompressed text nsbgp reads at most: CAIDA's serial-2 file of all ASes is ~15 MB of
-/// text (~500 000 lines); far more is not an AS-relationship file but a mistake (or a bomb).
-pub const MAX_TEXT: u64 = 1 << 30;
+/// Decompressed text nsbgp reads at most: CAIDA's serial-2 file of all ASes is ~10 MB of
+/// text (~500 000 lines); far more is not an AS-relationship file but a mistake (or a bzip2
+/// bomb), and would cost gigabytes of memory before failing.
+pub const MAX_TEXT: u64 = 256 << 20;
 
 /// What is wrong with a CAIDA file: the file, the line (1-based; 0 for the whole file).
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,9 @@ pub struct AsGraph {
     pub links: Vec<(usize, usize, Rel)>,
     /// Lines that repeated a relationship already read (same ends, same relationship).
     pub duplicates: usize,
+    /// The tier-1 clique the file states in a `# input clique:` (or `# inferred clique:`)
+    /// comment, as CAIDA's files do: AS numbers in the order given.
+    pub stated_clique: Vec<u32>,
 }
 
 impl AsGraph {
@@ -73,7 +77,12 @@ enum Stated {
 }
 
 /// Parses the text of an as-rel file. `file` names it in errors.
-pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError> {
+pub fn parse(file: &str, input: impl BufRead) -> Result<AsGraph, CaidaError> {
+    parse_at_most(file, input, MAX_TEXT)
+}
+
+/// [`parse`], refusing more than `max` bytes of text.
+fn parse_at_most(file: &str, mut input: impl BufRead, max: u64) -> Result<AsGraph, CaidaError> {
     let at = |line: usize, problem: String| CaidaError::Line {
         file: file.to_string(),
         line,
@@ -83,6 +92,7 @@ pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError>
     let mut seen: HashMap<(u32, u32), (Stated, usize)> = HashMap::new();
     let mut order: Vec<(u32, u32)> = Vec::new();
     let mut duplicates = 0;
+    let mut stated_clique = Vec::new();
     let mut buf = Vec::new();
     let mut read: u64 = 0;
     for no in 1.. {
@@ -100,17 +110,23 @@ pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError>
             break;
         }
         read += n as u64;
-        if read > MAX_TEXT {
+        if read > max {
             return Err(at(
                 no,
-                format!(
-                    "more than {} MiB of text: not a CAIDA AS-relationship file",
-                    MAX_TEXT >> 20
-                ),
+                format!("more than {} MiB of text: not a CAIDA AS-relationship file", max >> 20),
             ));
         }
         let text = std::str::from_utf8(&buf).map_err(|_| at(no, "not text (invalid UTF-8)".into()))?;
         let line = text.trim();
+        if let Some(list) = ["# input clique:", "# inferred clique:"]
+            .iter()
+            .find_map(|tag| line.strip_prefix(tag))
+        {
+            stated_clique = list
+                .split_whitespace()
+                .map(|a| asn(a).map_err(|p| at(no, format!("clique comment: AS {p}"))))
+                .collect::<Result<_, _>>()?;
+        }
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -176,6 +192,7 @@ pub fn parse(file: &str, mut input: impl BufRead) -> Result<AsGraph, CaidaError>
         asns,
         links,
         duplicates,
+        stated_clique,
     })
 }
 

@@ -3,8 +3,9 @@
 //! - Customer cone of an AS: the AS and every AS it reaches going down provider → customer
 //!   links (CAIDA's definition), counted in the whole file. Rank: larger cone first, then the
 //!   lower AS number.
-//! - Tier-1 clique: provider-free ASes that all peer with each other, grown greedily in
-//!   rank order from each of the 10 best-ranked provider-free ASes; the largest wins.
+//! - Tier-1 clique: the one the file states (`# input clique: …`, as CAIDA's files do), else
+//!   provider-free ASes that all peer with each other, grown greedily in rank order from
+//!   each of the 10 best-ranked provider-free ASes; the largest wins.
 //! - Default selection: start from the clique (its N best when N is smaller) and repeatedly
 //!   add the best-ranked AS that has a link to one already chosen. When the N largest cones
 //!   are connected to the clique this is exactly them; an AS of the N largest that is not
@@ -40,6 +41,8 @@ pub struct Selection {
     pub cones: Vec<usize>,
     /// How many routers (the first ones) are of the tier-1 clique (default selection).
     pub tier1: usize,
+    /// Whether that clique is the one the file states (`# input clique:`), not inferred.
+    pub clique_stated: bool,
     /// What was dropped or changed, one sentence each.
     pub warnings: Vec<String>,
 }
@@ -147,10 +150,31 @@ pub fn select(file: &str, g: &AsGraph, n: usize, how: How) -> Result<Selection, 
     let mut warnings = Vec::new();
     let mut chosen: Vec<usize> = Vec::new();
     let mut tier1 = 0;
+    let mut clique_stated = false;
     let mut inside = vec![false; total];
     match how {
         How::Largest => {
-            let k = clique(g, &order);
+            let k = if g.stated_clique.is_empty() {
+                clique(g, &order)
+            } else {
+                let (mut k, mut absent) = (Vec::new(), Vec::new());
+                for &a in &g.stated_clique {
+                    match g.index_of(a) {
+                        Some(i) if !k.contains(&i) => k.push(i),
+                        Some(_) => {}
+                        None => absent.push(a),
+                    }
+                }
+                if !absent.is_empty() {
+                    warnings.push(format!(
+                        "the file's clique comment names {} that no line has: left out",
+                        absent.iter().map(|a| format!("AS{a}")).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                k.sort_by_key(|&i| rank[i]);
+                k
+            };
+            clique_stated = !g.stated_clique.is_empty();
             if k.len() > n {
                 warnings.push(format!(
                     "the tier-1 clique has {} ASes; --routers {n} keeps the {n} with the largest cones",
@@ -236,6 +260,13 @@ pub fn select(file: &str, g: &AsGraph, n: usize, how: How) -> Result<Selection, 
         .filter(|&&(a, b, _)| router_of[a] != usize::MAX && router_of[b] != usize::MAX)
         .map(|&(a, b, rel)| (router_of[a], router_of[b], rel))
         .collect();
+    let (cycles, members) = cycles_in_file(g);
+    if cycles > 0 {
+        warnings.push(format!(
+            "the file has {cycles} provider cycle{} among {members} ASes (each its own provider's provider; their cones include each other); those among the chosen ASes are broken below",
+            if cycles == 1 { "" } else { "s" }
+        ));
+    }
     let customers_of = |r: usize| direct_customers[chosen[r]];
     // Bounded: every round turns one more link into a peering.
     for _ in 0..links.len() {
@@ -278,6 +309,7 @@ pub fn select(file: &str, g: &AsGraph, n: usize, how: How) -> Result<Selection, 
         chosen,
         links,
         tier1,
+        clique_stated,
         warnings,
     })
 }
@@ -289,6 +321,66 @@ fn names(g: &AsGraph, v: &[usize]) -> String {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
     }
+}
+
+/// Provider cycles of the whole file: how many strongly connected sets of provider →
+/// customer links it has (of more than one AS), and how many ASes are in them. Kosaraju's
+/// two passes, iterative.
+pub fn cycles_in_file(g: &AsGraph) -> (usize, usize) {
+    let n = g.asns.len();
+    let (mut down, mut up) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+    for &(a, b, rel) in &g.links {
+        if rel == Rel::P2c {
+            down[a].push(b);
+            up[b].push(a);
+        }
+    }
+    let mut finished = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    for s in 0..n {
+        if seen[s] {
+            continue;
+        }
+        seen[s] = true;
+        let mut stack = vec![(s, 0usize)];
+        while let Some(top) = stack.last_mut() {
+            let (u, i) = *top;
+            if i == down[u].len() {
+                finished.push(u);
+                stack.pop();
+                continue;
+            }
+            top.1 += 1;
+            let v = down[u][i];
+            if !seen[v] {
+                seen[v] = true;
+                stack.push((v, 0));
+            }
+        }
+    }
+    let mut comp = vec![usize::MAX; n];
+    let (mut cycles, mut members) = (0, 0);
+    for &s in finished.iter().rev() {
+        if comp[s] != usize::MAX {
+            continue;
+        }
+        comp[s] = s;
+        let (mut size, mut stack) = (0, vec![s]);
+        while let Some(u) = stack.pop() {
+            size += 1;
+            for &v in &up[u] {
+                if comp[v] == usize::MAX {
+                    comp[v] = s;
+                    stack.push(v);
+                }
+            }
+        }
+        if size > 1 {
+            cycles += 1;
+            members += size;
+        }
+    }
+    (cycles, members)
 }
 
 /// A cycle of p2c links (provider -> customer) among `n` routers, as link positions in

@@ -242,6 +242,11 @@ fn provider_cycles_are_broken_into_a_peering_and_warned() {
     );
     let lab = lab_of(&g, &s, "cyc");
     assert!(lab.internet());
+    assert!(w.contains("the file has 1 provider cycle among 3 ASes"), "{w}");
+    // Counted in the whole file, also where the selection does not reach: two cycles.
+    let g = parse_str("1|2|-1\n2|3|-1\n3|1|-1\n3|4|-1\n5|6|-1\n6|9|-1\n9|5|-1\n4|5|0\n7|8|-1\n").unwrap();
+    assert_eq!(select::cycles_in_file(&g), (2, 6));
+    assert_eq!(select::cycles_in_file(&parse_str(SERIAL1).unwrap()), (0, 0));
 }
 
 fn lab_of(g: &AsGraph, s: &select::Selection, name: &str) -> config::Lab {
@@ -278,4 +283,117 @@ fn the_lab_file_validates_with_real_asns_names_and_relationships() {
     assert_eq!(lab.routers[1].name, "AS4294967294");
     assert_eq!(lab.role_of(0, 1), Some(Role::Provider));
     assert_eq!(lab::default_name(How::Around(3356), 50), "caida-as3356-50");
+    // A file name cannot smuggle TOML into the lab file.
+    let text = lab::toml("x\nrouters = 99\n", &g, &s, "big", How::Largest);
+    assert!(
+        text.starts_with("# Imported by `nsbgp import --format caida` from x?routers = 99?:\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().filter(|l| l.starts_with("routers")).count(), 1);
+}
+
+#[test]
+fn the_shipped_example_is_what_import_makes_of_its_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let g = read(&root.join("configs/caida-example.txt")).unwrap();
+    assert_eq!((g.asns.len(), g.links.len()), (57, 92));
+    let s = select::select("configs/caida-example.txt", &g, 20, How::Largest).unwrap();
+    let text = lab::toml("configs/caida-example.txt", &g, &s, "caida-20", How::Largest);
+    let shipped = std::fs::read_to_string(root.join("configs/caida-example-20.toml")).unwrap();
+    assert!(
+        text == shipped,
+        "configs/caida-example-20.toml is stale: nsbgp import configs/caida-example.txt --format caida -o configs/caida-example-20.toml --routers 20"
+    );
+    let lab = lab_of(&g, &s, "caida-20");
+    assert_eq!(s.tier1, 5);
+    assert_eq!(lab.routers.len(), 20);
+}
+
+/// Pseudo-random hierarchies with islands: every selection has exactly min(N, component)
+/// ASes, is connected, holds the clique, and has no provider cycle.
+#[test]
+fn selections_are_exact_and_connected_on_random_hierarchies() {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    for round in 0..20 {
+        let mut text = String::new();
+        let n = 30 + rnd(60);
+        // ASes 1..=4 the clique; each later AS buys from one or two earlier ones.
+        for a in 1..=4 {
+            for b in a + 1..=4 {
+                text.push_str(&format!("{a}|{b}|0\n"));
+            }
+        }
+        for c in 5..=n {
+            let p = 1 + rnd(c - 1);
+            text.push_str(&format!("{p}|{c}|-1\n"));
+            let q = 1 + rnd(c - 1);
+            if q != p && rnd(2) == 0 {
+                text.push_str(&format!("{q}|{c}|-1\n"));
+            }
+            let r = 1 + rnd(c - 1);
+            if r != p && r != q && rnd(4) == 0 {
+                text.push_str(&format!("{r}|{c}|0\n"));
+            }
+        }
+        // An island with a big cone: 9000 over 9001 … 9040.
+        for c in 9001..=9040 {
+            text.push_str(&format!("9000|{c}|-1\n"));
+        }
+        let g = parse_str(&text).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        for want in [1, 3, 4, 10, n as usize, 500] {
+            let s = select::select("t", &g, want, How::Largest).unwrap();
+            assert_eq!(s.chosen.len(), want.min(n as usize), "round {round}, N {want}");
+            assert!(connected(&s), "round {round}, N {want}");
+            let asns = chosen_asns(&g, &s);
+            assert!(
+                asns.iter().all(|&a| a <= n as u32),
+                "the island is never chosen: {asns:?}"
+            );
+            assert!(asns.iter().take(want.min(4)).all(|&a| a <= 4), "clique first: {asns:?}");
+            assert_eq!(select::provider_cycle(s.chosen.len(), &s.links), None);
+            let around = select::select("t", &g, want, How::Around(n as u32)).unwrap();
+            assert_eq!(around.chosen.len(), want.min(n as usize));
+            assert!(connected(&around));
+            assert_eq!(chosen_asns(&g, &around)[0], n as u32);
+        }
+    }
+}
+
+#[test]
+fn the_clique_the_file_states_is_the_clique() {
+    // CAIDA's files name their clique in a comment; here it leaves AS10 out.
+    let text = format!("# input clique: 20 30 77\n{SERIAL1}");
+    let g = parse_str(&text).unwrap();
+    assert_eq!(g.stated_clique, [20, 30, 77]);
+    let s = select::select("t", &g, 6, How::Largest).unwrap();
+    assert!(s.clique_stated);
+    assert_eq!(s.tier1, 2);
+    // The stated two first (by cone), then by cone from there: AS10 joins as a neighbour.
+    assert_eq!(chosen_asns(&g, &s), [30, 20, 10, 100, 200, 1001]);
+    assert!(
+        s.warnings[0].contains("names AS77 that no line has"),
+        "{:?}",
+        s.warnings
+    );
+    assert!(lab::toml("t", &g, &s, "x", How::Largest).contains("2 ASes, as the file states it"));
+    let e = parse_str("# inferred clique: 1 0\n1|2|0").unwrap_err().to_string();
+    assert!(e.starts_with("t.txt:1: clique comment: AS 0"), "{e}");
+}
+
+#[test]
+fn text_past_the_limit_is_refused_where_it_passes_it() {
+    let line = "1|2|0\n";
+    let text = line.repeat((3 << 20) / line.len());
+    let e = parse_at_most("big", text.as_bytes(), 2 << 20).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("big:{}: more than 2 MiB of text", (2 << 20) / line.len() + 1)),
+        "{e}"
+    );
+    assert!(parse_at_most("ok", text.as_bytes(), 4 << 20).is_ok());
 }
