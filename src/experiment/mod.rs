@@ -960,6 +960,20 @@ pub fn table(o: &Outcome) -> String {
         f(s.per_hop_median_ms)
     )
     .unwrap();
+    if let Some(frac) = s.polluted_fraction {
+        let count = |w: &str| s.per_router.iter().filter(|r| r.took == Some(w)).count();
+        writeln!(
+            t,
+            "took: victim {}, hijacker {}, leak {}, none {}; polluted_fraction {frac} (predicted {}); time to pollute: median {} ms",
+            count("victim"),
+            count("hijacker"),
+            count("leak"),
+            count("none"),
+            s.predicted_polluted_fraction.map_or("-".to_string(), |p| p.to_string()),
+            f(s.time_to_pollute_ms)
+        )
+        .unwrap();
+    }
     writeln!(t, "results: {}", o.dir.display()).unwrap();
     t
 }

@@ -307,7 +307,7 @@ fn a_hijack_on_g8_is_predicted_by_the_policy() {
         took_names(&after),
         ["victim", "hijacker", "victim", "hijacker", "victim", "victim", "hijacker", "hijacker"]
     );
-    let plan = plan_steps(&l, &base, &[hijack.clone()], p);
+    let plan = plan_steps(&l, &base, std::slice::from_ref(&hijack), p);
     // 6 loses the BGP route from its FIB (its own is on lo); 1 and 3 switch neighbour (1 from
     // its peer 0 to its customer 3, 3 from its peer 2 to 6); 7 keeps neighbour 1.
     assert_eq!(
