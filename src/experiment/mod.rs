@@ -571,6 +571,38 @@ async fn settle(
     }
 }
 
+/// Waits (bounded) until every router's next hop for the prefix is `want`'s, recording the
+/// events against no action; on a quiet second, asks the kernels that still differ.
+async fn settle_gateways(
+    w: &mut watch::Watcher,
+    fib: &mut Fib,
+    events: &mut Vec<Event>,
+    lab: &Lab,
+    want: &[Option<Ipv4Addr>],
+    limit: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while fib.gateway != want {
+        let quiet = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
+        match tokio::time::timeout_at(quiet, w.rx.recv()).await {
+            Ok(Some(ev)) => record(ev, fib, events, lab, None),
+            Ok(None) => return false,
+            Err(_) => {
+                let differ: Vec<usize> = (0..want.len()).filter(|&k| fib.gateway[k] != want[k]).collect();
+                for k in differ {
+                    if let Ok(g) = w.gateway_now(k).await {
+                        fib.gateway[k] = g;
+                    }
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return fib.gateway == want;
+                }
+            }
+        }
+    }
+    true
+}
+
 /// `ch` collects what the runs change, so that whoever stops them early can put it back.
 // `&mut ch` below predates `ch` being a reference; kept so the runs' loop reads as before.
 #[allow(clippy::needless_borrow)]
@@ -705,7 +737,13 @@ async fn execute(
         }
         // Back to the initial state before the next run (and after the last one).
         let structural = ctx.restore(&mut ch).await?;
-        let ok = settle(&mut w, &mut fib, &mut events, lab, None, Some(&baseline), spec.timeout).await;
+        let mut ok = settle(&mut w, &mut fib, &mut events, lab, None, Some(&baseline), spec.timeout).await;
+        if ok && lab.internet() {
+            // The prefix stays everywhere through a hijack or a leak: being back means every
+            // router's next hop as before too (the policy's next hops are unique).
+            let initial = w.initial_gateway.clone();
+            ok = settle_gateways(&mut w, &mut fib, &mut events, lab, &initial, spec.timeout).await;
+        }
         if structural {
             // Sessions must be back too, not just the measured prefix.
             if poller.is_none() {
