@@ -841,7 +841,7 @@ async fn execute(
         pollution = (
             took_now.as_ref().and_then(|t| took::polluted_fraction(s, t)),
             predicted.as_ref().and_then(|t| took::polluted_fraction(s, t)),
-            stats::median(&times),
+            stats::median(&times).map(|x| (x * 1000.0).round() / 1000.0),
         );
         per = all;
     }
