@@ -730,6 +730,22 @@ async fn execute(
                     let want = plans[si].want.as_deref();
                     settle(&mut w, &mut fib, &mut events, lab, cur(last), want, spec.timeout).await;
                     if let (true, Some(s)) = (si == spec.measure_step, &subject) {
+                        if s.leaker.is_some() {
+                            // FRR's leak with roles resets the leaker's sessions: read once
+                            // they are back, or the leaker (and what it leaks) is not there yet.
+                            if poller.is_none() {
+                                poller = Some(crate::monitor::poll::Poller::open(run).await?);
+                            }
+                            let p = poller.as_mut().expect("opened");
+                            let deadline = Instant::now() + spec.timeout;
+                            while !p.poll().await.all_converged() && Instant::now() < deadline {
+                                tokio::time::sleep(Duration::from_millis(250)).await;
+                            }
+                            // Whatever the sessions' return changed is this step's.
+                            while let Ok(ev) = w.rx.try_recv() {
+                                record(ev, &mut fib, &mut events, lab, cur(last));
+                            }
+                        }
                         took_now = Some(took::read_settled(run, &ctx.password, s, spec.timeout).await);
                     }
                 }
