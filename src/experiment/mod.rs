@@ -618,6 +618,8 @@ async fn execute(
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
     let measured = spec.measure.net();
     let base = match spec.measure {
+        // An internet lab's ASes announce their own prefixes only: nobody has a default.
+        Measure::Default if lab.internet() => World::of(lab, vec![], false),
         // (`resolve` leaves no Victim.)
         Measure::Default | Measure::Victim => World::of(lab, vec![lab.origin()], false),
         // An announced prefix lives on the origin's `lo`: the kernel puts it in the local
