@@ -583,6 +583,38 @@ async fn settle(
     }
 }
 
+/// Waits (bounded) until every router's next hop for the prefix is `want`'s, recording the
+/// events against no action; on a quiet second, asks the kernels that still differ.
+async fn settle_gateways(
+    w: &mut watch::Watcher,
+    fib: &mut Fib,
+    events: &mut Vec<Event>,
+    lab: &Lab,
+    want: &[Option<NextHop>],
+    limit: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while fib.gateway != want {
+        let quiet = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
+        match tokio::time::timeout_at(quiet, w.rx.recv()).await {
+            Ok(Some(ev)) => record(ev, fib, events, lab, None),
+            Ok(None) => return false,
+            Err(_) => {
+                let differ: Vec<usize> = (0..want.len()).filter(|&k| fib.gateway[k] != want[k]).collect();
+                for k in differ {
+                    if let Ok(g) = w.gateway_now(k).await {
+                        fib.gateway[k] = g;
+                    }
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return fib.gateway == want;
+                }
+            }
+        }
+    }
+    true
+}
+
 /// `ch` collects what the runs change, so that whoever stops them early can put it back.
 // `&mut ch` below predates `ch` being a reference; kept so the runs' loop reads as before.
 #[allow(clippy::needless_borrow)]
@@ -598,6 +630,8 @@ async fn execute(
     let names: Vec<String> = lab.routers.iter().map(|r| r.name.clone()).collect();
     let measured = spec.measure.net();
     let base = match spec.measure {
+        // An internet lab's ASes announce their own prefixes only: nobody has a default.
+        Measure::Default(_) if lab.internet() => World::of(lab, vec![], false),
         // (`resolve` leaves no Victim.)
         Measure::Default(_) | Measure::Victim => World::of(lab, vec![lab.origin()], false),
         // An announced prefix lives on the origin's `lo`: the kernel puts it in the local
@@ -605,7 +639,12 @@ async fn execute(
         // internet lab's own prefix, there from the start.
         Measure::Prefix(p) => World::of(
             lab,
-            lab.policy.prefixes.iter().position(|&o| IpNet::V4(o) == p).into_iter().collect(),
+            lab.policy
+                .prefixes
+                .iter()
+                .position(|&o| IpNet::V4(o) == p)
+                .into_iter()
+                .collect(),
             false,
         ),
     };
@@ -714,6 +753,22 @@ async fn execute(
                     let want = plans[si].want.as_deref();
                     settle(&mut w, &mut fib, &mut events, lab, cur(last), want, spec.timeout).await;
                     if let (true, Some(s)) = (si == spec.measure_step, &subject) {
+                        if s.leaker.is_some() {
+                            // FRR's leak with roles resets the leaker's sessions: read once
+                            // they are back, or the leaker (and what it leaks) is not there yet.
+                            if poller.is_none() {
+                                poller = Some(crate::monitor::poll::Poller::open(run).await?);
+                            }
+                            let p = poller.as_mut().expect("opened");
+                            let deadline = Instant::now() + spec.timeout;
+                            while !p.poll().await.all_converged() && Instant::now() < deadline {
+                                tokio::time::sleep(Duration::from_millis(250)).await;
+                            }
+                            // Whatever the sessions' return changed is this step's.
+                            while let Ok(ev) = w.rx.try_recv() {
+                                record(ev, &mut fib, &mut events, lab, cur(last));
+                            }
+                        }
                         took_now = Some(took::read_settled(run, &ctx.password, s, spec.timeout).await);
                     }
                 }
@@ -721,7 +776,13 @@ async fn execute(
         }
         // Back to the initial state before the next run (and after the last one).
         let structural = ctx.restore(&mut ch).await?;
-        let ok = settle(&mut w, &mut fib, &mut events, lab, None, Some(&baseline), spec.timeout).await;
+        let mut ok = settle(&mut w, &mut fib, &mut events, lab, None, Some(&baseline), spec.timeout).await;
+        if ok && lab.internet() {
+            // The prefix stays everywhere through a hijack or a leak: being back means every
+            // router's next hop as before too (the policy's next hops are unique).
+            let initial = w.initial_gateway.clone();
+            ok = settle_gateways(&mut w, &mut fib, &mut events, lab, &initial, spec.timeout).await;
+        }
         if structural {
             // Sessions must be back too, not just the measured prefix.
             if poller.is_none() {
@@ -819,7 +880,7 @@ async fn execute(
         pollution = (
             took_now.as_ref().and_then(|t| took::polluted_fraction(s, t)),
             predicted.as_ref().and_then(|t| took::polluted_fraction(s, t)),
-            stats::median(&times),
+            stats::median(&times).map(|x| (x * 1000.0).round() / 1000.0),
         );
         per = all;
     }
@@ -976,6 +1037,20 @@ pub fn table(o: &Outcome) -> String {
         f(s.per_hop_median_ms)
     )
     .unwrap();
+    if let Some(frac) = s.polluted_fraction {
+        let count = |w: &str| s.per_router.iter().filter(|r| r.took == Some(w)).count();
+        writeln!(
+            t,
+            "took: victim {}, hijacker {}, leak {}, none {}; polluted_fraction {frac} (predicted {}); time to pollute: median {} ms",
+            count("victim"),
+            count("hijacker"),
+            count("leak"),
+            count("none"),
+            s.predicted_polluted_fraction.map_or("-".to_string(), |p| p.to_string()),
+            f(s.time_to_pollute_ms)
+        )
+        .unwrap();
+    }
     writeln!(t, "results: {}", o.dir.display()).unwrap();
     t
 }

@@ -38,7 +38,7 @@ impl Took {
 }
 
 /// The routing policy of an internet lab, as the experiment changes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct Policy {
     net: Net,
     roles: bool,
@@ -49,7 +49,7 @@ struct Policy {
     hijackers: Vec<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct World {
     graph: Graph,
     /// `link_up[p]`: link position p of the graph is up (LAN positions too: always up).
@@ -64,6 +64,9 @@ pub struct World {
     origin_has_it: bool,
     pub predictable: bool,
     policy: Option<Policy>,
+    /// `routes()` of this state, computed once (`apply` clears it): the plan asks for every
+    /// router's next hop and path, and each answer is a whole simulation.
+    routes: std::sync::OnceLock<Option<Vec<Option<SimRoute>>>>,
 }
 
 impl World {
@@ -77,6 +80,7 @@ impl World {
             origin_has_it,
             predictable: true,
             policy: None,
+            routes: std::sync::OnceLock::new(),
         }
     }
 
@@ -97,7 +101,11 @@ impl World {
 
     /// Every router's route under the policy, over what is up (None: no policy, or one that
     /// does not settle).
-    pub fn routes(&self) -> Option<Vec<Option<SimRoute>>> {
+    pub fn routes(&self) -> Option<&[Option<SimRoute>]> {
+        self.routes.get_or_init(|| self.simulate()).as_deref()
+    }
+
+    fn simulate(&self) -> Option<Vec<Option<SimRoute>>> {
         let p = self.policy.as_ref()?;
         let alive = |r: usize| self.bgpd_up[r];
         let nbrs = p
@@ -153,6 +161,7 @@ impl World {
     /// Applies a step that concerns the measured prefix `measured` (other prefixes' steps
     /// change nothing here).
     pub fn apply(&mut self, step: &Step<usize>, measured: ipnet::IpNet) {
+        self.routes = std::sync::OnceLock::new();
         match *step {
             Step::Announce { router, prefix } if prefix == measured && !self.origins.contains(&router) => {
                 self.origins.push(router)
@@ -166,7 +175,9 @@ impl World {
                 if let Some(p) = self.policy.as_mut() {
                     let own = p.prefixes[victim];
                     let announced = match more_specific {
-                        true => ipnet::Ipv4Net::new(own.network(), own.prefix_len() + 1).ok().map(ipnet::IpNet::V4),
+                        true => ipnet::Ipv4Net::new(own.network(), own.prefix_len() + 1)
+                            .ok()
+                            .map(ipnet::IpNet::V4),
                         false => Some(ipnet::IpNet::V4(own)),
                     };
                     if announced == Some(measured) && !self.origins.contains(&router) {

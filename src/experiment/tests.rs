@@ -372,7 +372,7 @@ fn a_hijack_on_g8_is_predicted_by_the_policy() {
         took_names(&after),
         ["victim", "hijacker", "victim", "hijacker", "victim", "victim", "hijacker", "hijacker"]
     );
-    let plan = plan_steps(&l, &base, &[hijack.clone()], p);
+    let plan = plan_steps(&l, &base, std::slice::from_ref(&hijack), p);
     // 6 loses the BGP route from its FIB (its own is on lo); 1 and 3 switch neighbour (1 from
     // its peer 0 to its customer 3, 3 from its peer 2 to 6); 7 keeps neighbour 1.
     assert_eq!(
@@ -496,4 +496,25 @@ fn bird_leak_config_moves_otc_for_the_leaked_prefix_only() {
             "{line:?} missing or out of order in\n{leaking}"
         );
     }
+}
+
+#[test]
+fn a_link_down_in_an_internet_lab_reroutes_by_the_policy() {
+    // 5's prefix; 5 is a customer of 2 and 3. Without link 3-5, 3 reaches 5 through its peer
+    // 2 (a peer route, which 3 exports to its customers only), so 1 loses its customer route
+    // from 3 and takes its peer 0's (0 -> 2 -> 5). 6 and 7 keep their neighbours (3 and 1).
+    let l = g8(true);
+    let p = IpNet::V4(l.policy.prefixes[5]);
+    let base = World::of(&l, vec![5], false);
+    let plan = plan_steps(&l, &base, &[Step::LinkDown { a: 3, b: 5 }], p);
+    let movers = plan[0].movers.clone();
+    assert_eq!(movers, vec![(1, vec![addr_of(&l, 1, 0)]), (3, vec![addr_of(&l, 3, 2)])]);
+    // Along the new paths: 1 -> 0 -> 2 -> 5 (3 hops), 3 -> 2 -> 5 (2).
+    assert_eq!((plan[0].hops[1], plan[0].hops[3]), (3, 2));
+    assert_eq!(
+        plan[0].want,
+        Some(vec![true, true, true, true, true, false, true, true])
+    );
+    // Nobody originates a default in an internet lab: measuring it predicts it nowhere.
+    assert_eq!(World::of(&l, vec![], false).presence(), [false; 8]);
 }

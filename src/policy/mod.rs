@@ -55,7 +55,7 @@ impl Class {
 }
 
 /// The relationship graph the policy runs on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Net {
     /// Per router: (neighbour, what the neighbour is to the router).
     pub nbrs: Vec<Vec<(usize, Role)>>,
