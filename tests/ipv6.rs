@@ -417,6 +417,91 @@ fn mixed_dual_chain() {
     lab.assert_clean();
 }
 
+/// `nsbgp vty` on a real dual FRR chain routes the IPv6 show commands as FRR's vtysh does:
+/// `show ipv6 route|nht|protocol` to zebra, `show bgp ipv6 unicast` to bgpd; each answer is
+/// what FRR's own vtysh prints for the same command (timers aside), and the routes agree with
+/// the kernel's FIB.
+#[test]
+fn vty_routes_ipv6_commands_on_a_dual_frr_chain() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("v6v", 3, "[addressing]\nfamily = \"dual\"\n");
+    up_wait(&lab, 60);
+    let r1 = lab.router(1);
+    let cmds = [
+        ("show ipv6 route", "zebra"),
+        ("show ipv6 nht", "zebra"),
+        ("show ipv6 protocol", "zebra"),
+        ("show bgp ipv6 unicast", "bgpd"),
+        ("show bgp ipv6 unicast summary json", "bgpd"),
+    ];
+    let mut args = vec!["vty", r1.as_str(), "--json"];
+    for (c, _) in &cmds {
+        args.extend(["-c", c]);
+    }
+    let out = lab.on_lab(&args);
+    assert_ok(&out, "vty");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), cmds.len(), "{v}");
+    // Uptimes (00:00:02) tick between the two runs: compare without them.
+    let untimed = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| {
+                l.split(", ")
+                    .filter(|p| !(p.len() == 8 && p.as_bytes()[2] == b':' && p.as_bytes()[5] == b':'))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    };
+    for (res, (cmd, daemon)) in results.iter().zip(cmds) {
+        assert_eq!(
+            (res["command"].as_str(), res["daemon"].as_str()),
+            (Some(cmd), Some(daemon)),
+            "{res}"
+        );
+        assert_eq!(res["ok"], true, "{res}");
+        if cmd.ends_with("json") {
+            continue;
+        }
+        let ours = res["output"].as_str().unwrap();
+        assert_eq!(untimed(ours), untimed(&vtysh(&lab, &r1, cmd)), "{cmd}");
+    }
+    // Meaningful answers: both IPv6 neighbours up, the default and the stub from BGP (as the
+    // kernel has them), the neighbours' addresses tracked.
+    let sum = &results[4]["json"];
+    let peers = sum["peers"].as_object().unwrap_or_else(|| panic!("{sum}"));
+    let mut up: Vec<&String> = peers.keys().filter(|k| peers[*k]["state"] == "Established").collect();
+    up.sort();
+    assert_eq!(up, ["2001:db8:31:1::2", "2001:db8:31:2::1"], "{sum}");
+    let routes = results[0]["output"].as_str().unwrap();
+    for p in ["::/0", "2001:db8:100::/48"] {
+        assert!(
+            routes.lines().any(|l| l.starts_with("B>* ") && l.contains(p)),
+            "{p}: {routes}"
+        );
+        let k = in_ns(&r1, &["ip", "-6", "route", "show", p]);
+        assert!(k.contains("proto bgp"), "{p} in the kernel: {k}");
+    }
+    assert!(
+        results[1]["output"]
+            .as_str()
+            .unwrap()
+            .contains("2001:db8:31:1::2(Connected)"),
+        "{v}"
+    );
+    assert!(results[2]["output"].as_str().unwrap().contains("ripng"), "{v}");
+    assert!(
+        results[3]["output"].as_str().unwrap().contains("2001:db8:100::/48"),
+        "{v}"
+    );
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    lab.assert_clean();
+}
+
 /// events.csv rows of one kind: (run, router, hop).
 fn rows(out: &std::path::Path, kind: &str) -> Vec<(usize, String, usize)> {
     let text = std::fs::read_to_string(out.join("events.csv")).unwrap();
