@@ -6,9 +6,12 @@
 //! model does not predict; then the experiment waits for the FIBs to go quiet instead. A
 //! killed bird is a router without BGP whose own FIB stays as it was (BIRD's routes stay in
 //! the kernel until it starts again and flushes them); a restarted bird has its BGP back.
+//! Which of these a daemon is, each suite says (`RoutingSuite::daemon_role`).
 
 use super::spec::Step;
-use crate::config::{Daemon, Graph};
+use crate::config::Graph;
+use crate::suite::DaemonRole;
+use crate::suites;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct World {
@@ -52,35 +55,27 @@ impl World {
                     self.link_up[l] = matches!(step, Step::LinkUp { .. });
                 }
             }
-            Step::Kill {
-                router,
-                daemon: Daemon::Bgpd,
-            } => self.bgpd_up[router] = false,
-            Step::Kill {
-                router,
-                daemon: Daemon::Bird,
-            } => {
-                if self.frozen[router].is_none() {
-                    self.frozen[router] = Some(self.presence()[router]);
+            // What a daemon's death does is its suite's to say (`RoutingSuite::daemon_role`).
+            Step::Kill { router, daemon } => match suites::daemon_role(daemon) {
+                DaemonRole::Bgp => self.bgpd_up[router] = false,
+                DaemonRole::BgpKeepsFib => {
+                    if self.frozen[router].is_none() {
+                        self.frozen[router] = Some(self.presence()[router]);
+                    }
+                    self.bgpd_up[router] = false;
                 }
-                self.bgpd_up[router] = false;
-            }
-            Step::Restart {
-                router,
-                daemon: Daemon::Bgpd | Daemon::Bird,
-            } => {
-                self.bgpd_up[router] = true;
-                self.frozen[router] = None;
-            }
+                DaemonRole::Unpredictable => self.predictable = false,
+            },
+            Step::Restart { router, daemon } => match suites::daemon_role(daemon) {
+                DaemonRole::Bgp | DaemonRole::BgpKeepsFib => {
+                    self.bgpd_up[router] = true;
+                    self.frozen[router] = None;
+                }
+                DaemonRole::Unpredictable => self.predictable = false,
+            },
             // A link that drops everything may take its sessions down, or not, in the window
             // measured: the model cannot say.
             Step::Impair { keys, .. } if keys.loss_pct == Some(100.0) => self.predictable = false,
-            Step::Kill {
-                daemon: Daemon::Zebra, ..
-            }
-            | Step::Restart {
-                daemon: Daemon::Zebra, ..
-            } => self.predictable = false,
             _ => {}
         }
     }
@@ -151,6 +146,7 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Daemon;
 
     fn p() -> ipnet::IpNet {
         "203.0.113.0/24".parse().unwrap()
