@@ -189,7 +189,7 @@ impl RoutingSuite for Bird {
     }
 
     /// bird.conf holds no secret: as saved.
-    fn from_saved(&self, text: String, _password: &str) -> String {
+    fn load_saved(&self, text: String, _password: &str) -> String {
         text
     }
 

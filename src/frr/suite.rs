@@ -286,7 +286,7 @@ impl RoutingSuite for Frr {
         })
     }
 
-    fn from_saved(&self, text: String, password: &str) -> String {
+    fn load_saved(&self, text: String, password: &str) -> String {
         super::saved::with_password(&text, password)
     }
 

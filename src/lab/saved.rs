@@ -172,7 +172,7 @@ impl Saved {
         let suite = crate::suites::of(lab.routers[index].suite);
         files
             .into_iter()
-            .map(|(n, t)| (n, suite.from_saved(t, password)))
+            .map(|(n, t)| (n, suite.load_saved(t, password)))
             .collect()
     }
 }

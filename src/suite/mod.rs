@@ -241,7 +241,7 @@ pub trait RoutingSuite: Sync {
         daemon: Daemon,
     ) -> BoxFuture<'a, Result<String, SuiteError>>;
     /// A saved file as it goes into a router of a new lab (`password`: that lab's).
-    fn from_saved(&self, text: String, password: &str) -> String;
+    fn load_saved(&self, text: String, password: &str) -> String;
     /// What `save` writes for a router of this suite, for messages ("bird.conf for BIRD
     /// routers").
     fn saved_files_note(&self, lab: &Lab) -> String;
