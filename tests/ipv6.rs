@@ -502,6 +502,67 @@ fn vty_routes_ipv6_commands_on_a_dual_frr_chain() {
     lab.assert_clean();
 }
 
+/// A link down on a dual FRR ring measured on `::/0`: ROUTER_1 and ROUTER_2 must re-learn
+/// the IPv6 default the other way round. zebra installs it via the neighbour's link-local
+/// address, so the experiment knows the new next hop by its interface: both routers are
+/// timed in every run (`reroute`, none missing), at hops 0 and 1 from the link; afterwards
+/// the kernels (`ip -6 route`) have it back via their shortest-path neighbours.
+#[test]
+fn an_ipv6_reroute_on_a_dual_frr_ring() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new(
+        "v6r",
+        6,
+        "[topology]\nshape = \"ring\"\n[addressing]\nfamily = \"dual\"\n",
+    );
+    up_wait(&lab, 60);
+    let r = |i: usize| lab.router(i);
+    let (_d, _out, summary) = lab.experiment(
+        "v6r",
+        &format!(
+            "measure = \"::/0\"\nrepeat = 2\n[[step]]\naction = \"link_down\"\nrouters = [\"{}\", \"{}\"]\n",
+            r(1),
+            r(0)
+        ),
+    );
+    assert_eq!(summary["event"], "reroute", "{summary}");
+    let per: Vec<(String, u64, u64)> = summary["per_router"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["router"].as_str().unwrap().to_string(),
+                p["hop"].as_u64().unwrap(),
+                p["missing_runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(per, [(r(1), 0, 0), (r(2), 1, 0)], "{summary:#}");
+    // Put back: every router's IPv6 default leaves through the interface named after its
+    // neighbour towards ROUTER_0 (ring of 6: 1, 2 via k-1; 4, 5 via k+1; 3 either way).
+    for k in 1..6 {
+        let want: Vec<String> = match k {
+            1 | 2 => vec![r(k - 1)],
+            3 => vec![r(2), r(4)],
+            _ => vec![r((k + 1) % 6)],
+        };
+        let got = wait_for(std::time::Duration::from_secs(60), || {
+            kernel_default(&r(k), "-6").filter(|(p, dev)| p == "bgp" && want.contains(dev))
+        });
+        assert!(
+            got.is_some(),
+            "{}: {:?}, want via {want:?}",
+            r(k),
+            kernel_default(&r(k), "-6")
+        );
+    }
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    lab.assert_clean();
+}
+
 /// events.csv rows of one kind: (run, router, hop).
 fn rows(out: &std::path::Path, kind: &str) -> Vec<(usize, String, usize)> {
     let text = std::fs::read_to_string(out.join("events.csv")).unwrap();
