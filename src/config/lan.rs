@@ -41,6 +41,14 @@ impl LanPlan {
     pub fn addr_of(&self, r: usize) -> Option<Ipv4Addr> {
         self.members.iter().position(|&m| m == r).map(|k| self.addrs[k])
     }
+
+    /// Its subnets in every family of the lab, IPv4 first ("172.31.0.8/29 2001:db8:31:2::/64").
+    pub fn subnets_label(&self) -> String {
+        match self.v6_subnet {
+            Some(v6) => format!("{} {v6}", self.subnet),
+            None => self.subnet.to_string(),
+        }
+    }
 }
 
 /// Checks every `[[topology.lan]]` and resolves its routers (through `router_ref`, which

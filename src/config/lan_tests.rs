@@ -39,6 +39,8 @@ fn a_dual_lan_takes_the_v6_subnet_of_its_number() {
         .announced_prefixes()
         .iter()
         .any(|p| p.to_string() == "2001:db8:31:2::/64"));
+    assert_eq!(ix.subnets_label(), "172.31.0.8/29 2001:db8:31:2::/64");
+    assert_eq!(lab(IX).unwrap().lans[0].subnets_label(), "172.31.0.8/29");
     // An IPv4 lab's LAN has no IPv6 side (and lab.json stays as before).
     let v4 = lab(IX).unwrap();
     assert!(v4.lans[0].v6_subnet.is_none() && v4.lans[0].v6_addrs.is_empty());
