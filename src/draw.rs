@@ -373,7 +373,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
                 r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"><title>LAN {}: {} {}</title></line>"#,
                 esc(&l.name),
                 lab.routers[m].name,
-                l.subnet
+                l.subnets_label()
             )
             .unwrap();
         }
@@ -390,7 +390,7 @@ pub fn svg(lab: &Lab, states: &[State]) -> String {
                 esc(&l.name),
                 esc(&l.name),
                 l.members.len(),
-                l.subnet,
+                l.subnets_label(),
                 x - 1.6 * R,
                 y - 0.9 * R,
                 3.2 * R,
@@ -568,7 +568,9 @@ pub fn dot(lab: &Lab, states: &[State]) -> String {
         writeln!(
             s,
             "  \"lan:{}\" [shape=box label=\"{}\\n{}\" fillcolor=\"#fff7bc\" tooltip=\"LAN\"];",
-            l.name, l.name, l.subnet
+            l.name,
+            l.name,
+            l.subnets_label().replace(' ', "\\n")
         )
         .unwrap();
         for &m in &l.members {

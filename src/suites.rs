@@ -14,6 +14,13 @@ pub fn of(suite: Suite) -> &'static dyn RoutingSuite {
         .expect("every Suite value is registered in suites::ALL")
 }
 
+/// The experiment model's role of `daemon`: asked of the suite that runs it.
+pub fn daemon_role(daemon: crate::config::Daemon) -> crate::suite::DaemonRole {
+    ALL.iter()
+        .find_map(|s| s.daemon_role(daemon))
+        .unwrap_or(crate::suite::DaemonRole::Unpredictable)
+}
+
 /// The suites `lab` uses, in registration order.
 pub fn used_by(lab: &Lab) -> impl Iterator<Item = &'static dyn RoutingSuite> + '_ {
     ALL.iter().copied().filter(|s| lab.uses(s.suite()))
@@ -62,6 +69,18 @@ mod tests {
             assert_eq!(ALL.iter().filter(|r| r.suite() == s).count(), 1, "{s}");
         }
         assert_eq!(ALL.len(), 2);
+    }
+
+    #[test]
+    fn every_daemon_belongs_to_one_suite_which_gives_its_role() {
+        use crate::config::Daemon;
+        use crate::suite::DaemonRole;
+        for d in [Daemon::Zebra, Daemon::Bgpd, Daemon::Bird] {
+            assert_eq!(ALL.iter().filter(|s| s.daemon_role(d).is_some()).count(), 1, "{d}");
+        }
+        assert_eq!(daemon_role(Daemon::Bgpd), DaemonRole::Bgp);
+        assert_eq!(daemon_role(Daemon::Bird), DaemonRole::BgpKeepsFib);
+        assert_eq!(daemon_role(Daemon::Zebra), DaemonRole::Unpredictable);
     }
 
     #[test]

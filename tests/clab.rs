@@ -416,21 +416,28 @@ fn dual_mixed_chain_golden_export() {
     assert!(b1.contains("protocol bgp bgp0_6 from chain6"), "{b1}");
 }
 
-/// An IPv6-only BIRD ring: no IPv4 address anywhere in the export, IPv6 sessions only.
+/// IPv6-only labs of either suite (a BIRD ring, an FRR chain): no IPv4 address anywhere in
+/// the export, IPv6 sessions only.
 #[test]
-fn ipv6_only_bird_ring_export() {
-    let lab = config::load(&root().join("configs/ring-8-bird-v6.toml"), &Overrides::default()).unwrap();
-    let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
-    let dir = tempdir("cl6");
-    export::write(&dir.0.join("e"), &files).unwrap();
-    check_export(&lab, &dir.0.join("e"));
-    for (path, text) in &files[1..] {
-        assert!(
-            !text.contains("172.31.") && !text.contains("198.51.100."),
-            "{}: {text}",
-            path.display()
-        );
-        assert!(!text.contains("\n  ipv4;"), "{}: {text}", path.display());
+fn ipv6_only_exports_of_both_suites() {
+    for file in ["configs/ring-8-bird-v6.toml", "configs/chain-3-v6.toml"] {
+        let lab = config::load(&root().join(file), &Overrides::default()).unwrap();
+        let files = export::build(&lab, IMAGE, BIRD_IMAGE).unwrap();
+        let dir = tempdir("cl6");
+        export::write(&dir.0.join("e"), &files).unwrap();
+        check_export(&lab, &dir.0.join("e"));
+        for (path, text) in &files[1..] {
+            assert!(
+                !text.contains("172.31.") && !text.contains("198.51.100."),
+                "{}: {text}",
+                path.display()
+            );
+            assert!(
+                !text.contains("\n  ipv4;") && !text.contains(" ip address "),
+                "{}: {text}",
+                path.display()
+            );
+        }
     }
 }
 

@@ -417,6 +417,152 @@ fn mixed_dual_chain() {
     lab.assert_clean();
 }
 
+/// `nsbgp vty` on a real dual FRR chain routes the IPv6 show commands as FRR's vtysh does:
+/// `show ipv6 route|nht|protocol` to zebra, `show bgp ipv6 unicast` to bgpd; each answer is
+/// what FRR's own vtysh prints for the same command (timers aside), and the routes agree with
+/// the kernel's FIB.
+#[test]
+fn vty_routes_ipv6_commands_on_a_dual_frr_chain() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new("v6v", 3, "[addressing]\nfamily = \"dual\"\n");
+    up_wait(&lab, 60);
+    let r1 = lab.router(1);
+    let cmds = [
+        ("show ipv6 route", "zebra"),
+        ("show ipv6 nht", "zebra"),
+        ("show ipv6 protocol", "zebra"),
+        ("show bgp ipv6 unicast", "bgpd"),
+        ("show bgp ipv6 unicast summary json", "bgpd"),
+    ];
+    let mut args = vec!["vty", r1.as_str(), "--json"];
+    for (c, _) in &cmds {
+        args.extend(["-c", c]);
+    }
+    let out = lab.on_lab(&args);
+    assert_ok(&out, "vty");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), cmds.len(), "{v}");
+    // Uptimes (00:00:02) tick between the two runs: compare without them.
+    let untimed = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| {
+                l.split(", ")
+                    .filter(|p| !(p.len() == 8 && p.as_bytes()[2] == b':' && p.as_bytes()[5] == b':'))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    };
+    for (res, (cmd, daemon)) in results.iter().zip(cmds) {
+        assert_eq!(
+            (res["command"].as_str(), res["daemon"].as_str()),
+            (Some(cmd), Some(daemon)),
+            "{res}"
+        );
+        assert_eq!(res["ok"], true, "{res}");
+        if cmd.ends_with("json") {
+            continue;
+        }
+        let ours = res["output"].as_str().unwrap();
+        assert_eq!(untimed(ours), untimed(&vtysh(&lab, &r1, cmd)), "{cmd}");
+    }
+    // Meaningful answers: both IPv6 neighbours up, the default and the stub from BGP (as the
+    // kernel has them), the neighbours' addresses tracked.
+    let sum = &results[4]["json"];
+    let peers = sum["peers"].as_object().unwrap_or_else(|| panic!("{sum}"));
+    let mut up: Vec<&String> = peers.keys().filter(|k| peers[*k]["state"] == "Established").collect();
+    up.sort();
+    assert_eq!(up, ["2001:db8:31:1::2", "2001:db8:31:2::1"], "{sum}");
+    let routes = results[0]["output"].as_str().unwrap();
+    for p in ["::/0", "2001:db8:100::/48"] {
+        assert!(
+            routes.lines().any(|l| l.starts_with("B>* ") && l.contains(p)),
+            "{p}: {routes}"
+        );
+        let k = in_ns(&r1, &["ip", "-6", "route", "show", p]);
+        assert!(k.contains("proto bgp"), "{p} in the kernel: {k}");
+    }
+    assert!(
+        results[1]["output"]
+            .as_str()
+            .unwrap()
+            .contains("2001:db8:31:1::2(Connected)"),
+        "{v}"
+    );
+    assert!(results[2]["output"].as_str().unwrap().contains("ripng"), "{v}");
+    assert!(
+        results[3]["output"].as_str().unwrap().contains("2001:db8:100::/48"),
+        "{v}"
+    );
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    lab.assert_clean();
+}
+
+/// A link down on a dual FRR ring measured on `::/0`: ROUTER_1 and ROUTER_2 must re-learn
+/// the IPv6 default the other way round. zebra installs it via the neighbour's link-local
+/// address, so the experiment knows the new next hop by its interface: both routers are
+/// timed in every run (`reroute`, none missing), at hops 0 and 1 from the link; afterwards
+/// the kernels (`ip -6 route`) have it back via their shortest-path neighbours.
+#[test]
+fn an_ipv6_reroute_on_a_dual_frr_ring() {
+    if !root_or_skip() {
+        return;
+    }
+    let lab = TestLab::new(
+        "v6r",
+        6,
+        "[topology]\nshape = \"ring\"\n[addressing]\nfamily = \"dual\"\n",
+    );
+    up_wait(&lab, 60);
+    let r = |i: usize| lab.router(i);
+    let (_d, _out, summary) = lab.experiment(
+        "v6r",
+        &format!(
+            "measure = \"::/0\"\nrepeat = 2\n[[step]]\naction = \"link_down\"\nrouters = [\"{}\", \"{}\"]\n",
+            r(1),
+            r(0)
+        ),
+    );
+    assert_eq!(summary["event"], "reroute", "{summary}");
+    let per: Vec<(String, u64, u64)> = summary["per_router"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["router"].as_str().unwrap().to_string(),
+                p["hop"].as_u64().unwrap(),
+                p["missing_runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(per, [(r(1), 0, 0), (r(2), 1, 0)], "{summary:#}");
+    // Put back: every router's IPv6 default leaves through the interface named after its
+    // neighbour towards ROUTER_0 (ring of 6: 1, 2 via k-1; 4, 5 via k+1; 3 either way).
+    for k in 1..6 {
+        let want: Vec<String> = match k {
+            1 | 2 => vec![r(k - 1)],
+            3 => vec![r(2), r(4)],
+            _ => vec![r((k + 1) % 6)],
+        };
+        let got = wait_for(std::time::Duration::from_secs(60), || {
+            kernel_default(&r(k), "-6").filter(|(p, dev)| p == "bgp" && want.contains(dev))
+        });
+        assert!(
+            got.is_some(),
+            "{}: {:?}, want via {want:?}",
+            r(k),
+            kernel_default(&r(k), "-6")
+        );
+    }
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    lab.assert_clean();
+}
+
 /// events.csv rows of one kind: (run, router, hop).
 fn rows(out: &std::path::Path, kind: &str) -> Vec<(usize, String, usize)> {
     let text = std::fs::read_to_string(out.join("events.csv")).unwrap();

@@ -237,6 +237,132 @@ fn mixed_lan_of_four_converges_and_traces_across_it() {
     lab.assert_clean();
 }
 
+/// The same LAN in a dual-stack lab: the LAN takes 2001:db8:31:2::/64 (the /64 of its number,
+/// after link 1's), member k holds `::k+1`, every pair of members runs a session per family.
+/// Checked with `ip -6` (addresses, the kernels' IPv6 defaults across the LAN), `ping -6`,
+/// FRR's vtysh and BIRD's birdc (sessions per family), nsbgp's `trace -6` and `check`.
+#[test]
+fn dual_lan_runs_both_families_across_it() {
+    if !root_or_skip() {
+        return;
+    }
+    let bird = [false, true, false, true, false];
+    let lab = TestLab::new(
+        "lnd",
+        5,
+        &format!("{LAN}[addressing]\nfamily = \"dual\"\n[[router]]\nindex = 1\nsuite = \"bird\"\n[[router]]\nindex = 3\nsuite = \"bird\"\n"),
+    );
+    lab.up_wait(120, &[]);
+    let origin_ll = {
+        let a = ip(&[
+            "-n",
+            &lab.router(0),
+            "-6",
+            "-o",
+            "addr",
+            "show",
+            "dev",
+            "ix1",
+            "scope",
+            "link",
+        ]);
+        a.split_whitespace()
+            .skip_while(|w| *w != "inet6")
+            .nth(1)
+            .and_then(|w| w.split('/').next())
+            .unwrap_or_else(|| panic!("no link-local on ix1: {a}"))
+            .to_string()
+    };
+    for (k, &b) in bird.iter().enumerate().take(4) {
+        let r = lab.router(k);
+        let a = ip(&["-n", &r, "-6", "-o", "addr", "show", "dev", "ix1", "scope", "global"]);
+        assert!(a.contains(&format!("inet6 2001:db8:31:2::{}/64 ", k + 1)), "{r}: {a}");
+        let a4 = ip(&["-n", &r, "-4", "-o", "addr", "show", "dev", "ix1"]);
+        assert!(a4.contains(&format!("inet 172.31.0.{}/29 ", 9 + k)), "{r}: {a4}");
+        // Full mesh in each family: three sessions per family on the LAN (router 3: and its link).
+        let per_family = if k == 3 { 4 } else { 3 };
+        if b {
+            let protos = birdc(&lab, &r, "show protocols");
+            let up = |v6: bool| {
+                protos
+                    .lines()
+                    .filter(|l| l.contains(" BGP ") && l.contains("Established"))
+                    .filter(|l| l.split_whitespace().next().unwrap_or("").ends_with("_6") == v6)
+                    .count()
+            };
+            assert_eq!((up(false), up(true)), (per_family, per_family), "{r}: {protos}");
+        } else {
+            let v: Value = serde_json::from_str(&vtysh(&lab, &r, "show bgp summary json")).unwrap();
+            for afi in ["ipv4Unicast", "ipv6Unicast"] {
+                let n = v[afi]["peers"]
+                    .as_object()
+                    .map_or(0, |p| p.values().filter(|x| x["state"] == "Established").count());
+                assert_eq!(n, per_family, "{r} {afi}: {v}");
+            }
+        }
+        if k > 0 {
+            // The IPv6 default straight across the LAN from router 0: FRR via its link-local,
+            // BIRD via its global address.
+            let d = ip(&["-n", &r, "-6", "route", "show", "default"]);
+            let via = if b {
+                "2001:db8:31:2::1".to_string()
+            } else {
+                origin_ll.clone()
+            };
+            assert!(d.starts_with(&format!("default via {via} dev ix1 ")), "{r}: {d}");
+        }
+    }
+    let r4 = lab.router(4);
+    let d = ip(&["-n", &r4, "-6", "route", "show", "default"]);
+    assert!(d.contains(&format!(" dev {} proto bgp ", lab.router(3))), "{d}");
+    let l = ip(&["-n", &r4, "-6", "route", "show", "2001:db8:31:2::/64"]);
+    assert!(
+        l.contains(&format!(" dev {} proto bgp ", lab.router(3))),
+        "the LAN's /64 at router 4: {l}"
+    );
+    // Member to member is one hop on the segment, in IPv6 too.
+    let p = sh(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &lab.router(1),
+            "ping",
+            "-6",
+            "-c",
+            "1",
+            "-W",
+            "2",
+            "2001:db8:31:2::3",
+        ],
+    );
+    assert!(p.status.success(), "{}", text(&p));
+    // trace -6 maps its hops across the LAN: router 3's end of link 1 (::2), then the world.
+    let out = lab.on_lab(&["trace", "--from", &r4, "--to", "world", "-6", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        hops(&t),
+        [
+            ("2001:db8:31:1::2".into(), lab.router(3)),
+            ("2001:db8:100::1".into(), lab.router(0))
+        ],
+        "{t}"
+    );
+    let out = lab.on_lab(&["check", "--json"]);
+    assert_ok(&out, "check");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["failed"].as_u64(), v["passed"] == v["total"]),
+        (Some(0), true),
+        "{v}"
+    );
+    let st: Value = serde_json::from_slice(&lab.on_lab(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(st["converged"], true, "{st}");
+    assert_ok(&lab.on_lab(&["down"]), "down");
+    lab.assert_clean();
+}
+
 #[test]
 fn frr_lan_with_held_links_comes_up_together() {
     if !root_or_skip() {

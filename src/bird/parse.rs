@@ -2,6 +2,7 @@
 //! `timeformat` nsbgp's bird.conf sets) into what the convergence rule needs.
 
 use super::ctl::Reply;
+use crate::suite::BestRoute;
 use std::net::IpAddr;
 
 /// One row of `show protocols all`, with the details nsbgp uses.
@@ -150,6 +151,48 @@ pub fn best_route(r: &Reply) -> Option<Route> {
     best
 }
 
+/// Best (`*`) BGP and own routes in BIRD's `show route all` (one line per reply line).
+pub fn best_routes(lines: &[String]) -> Vec<BestRoute> {
+    let mut out = Vec::new();
+    let mut net: Option<ipnet::Ipv4Net> = None;
+    let mut in_best = false;
+    for line in lines {
+        if line.starts_with('\t') {
+            if in_best {
+                if let Some(rest) = line.trim().strip_prefix("BGP.as_path:") {
+                    if let Some(o) = out.last_mut() {
+                        let o: &mut BestRoute = o;
+                        o.as_path = rest.split_whitespace().filter_map(|a| a.parse().ok()).collect();
+                    }
+                }
+            }
+            continue;
+        }
+        if line.starts_with("Table ") || line.starts_with("BIRD ") {
+            continue;
+        }
+        // "198.18.4.0/24  unicast [bgp1 …] * (100) [AS104i]", or "  unicast [bgp2 …] (100) …"
+        // for another route of the same net.
+        if !line.starts_with(' ') {
+            net = line.split_whitespace().next().and_then(|n| n.parse().ok());
+        }
+        let Some(close) = line.find(']') else {
+            in_best = false;
+            continue;
+        };
+        in_best = line[close + 1..].trim_start().starts_with('*');
+        if in_best {
+            if let Some(prefix) = net {
+                out.push(BestRoute {
+                    prefix,
+                    as_path: Vec::new(),
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +260,29 @@ mod tests {
     fn origin_default_is_static() {
         let r = best_route(&fixture("show-route-default-origin.txt")).unwrap();
         assert_eq!((r.kind.as_str(), r.nexthop, r.as_path_len), ("static", None, None));
+    }
+
+    #[test]
+    fn bird_best_routes_with_paths() {
+        let text = "Table master4:\n198.18.4.0/24        unicast [bgp1 1796195893.831] * (100) [AS104i]\n\tvia 172.31.0.38 on in8_1\n\tType: BGP univ\n\tBGP.as_path: 101 100 102 104\n                     unicast [bgp2 1796195893.900] (100) [AS104i]\n\tBGP.as_path: 103 102 104\n198.18.7.0/24        unicast [direct1 1796195892.942] * (240)\n\tdev lo\n172.31.0.36/30       unicast [direct1 1796195892.942] * (240)\n";
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        let got = best_routes(&lines);
+        assert_eq!(
+            got,
+            [
+                BestRoute {
+                    prefix: "198.18.4.0/24".parse().unwrap(),
+                    as_path: vec![101, 100, 102, 104]
+                },
+                BestRoute {
+                    prefix: "198.18.7.0/24".parse().unwrap(),
+                    as_path: vec![]
+                },
+                BestRoute {
+                    prefix: "172.31.0.36/30".parse().unwrap(),
+                    as_path: vec![]
+                },
+            ]
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::config::{Daemon, Lab, Suite};
 use crate::suite::{
-    self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
+    self, check, Answer, AttachError, BestRoute, Check, ClabImages, ClabNode, DaemonRole, Observer, RoutingSuite,
+    SuiteError, Target,
 };
 use futures::future::BoxFuture;
 use ipnet::{IpNet, Ipv4Net};
@@ -210,6 +211,48 @@ impl RoutingSuite for Bird {
             }
             Ok(())
         })
+    }
+
+    /// bird speaks BGP and writes the FIB itself; killed, its routes stay in the kernel.
+    fn daemon_role(&self, daemon: Daemon) -> Option<DaemonRole> {
+        (daemon == Daemon::Bird).then_some(DaemonRole::BgpKeepsFib)
+    }
+
+    /// `show route all` on the control socket.
+    fn best_routes<'a>(&'a self, target: &'a Target<'a>) -> BoxFuture<'a, Result<Vec<BestRoute>, SuiteError>> {
+        Box::pin(async move {
+            let mut s = super::ctl::Session::new(super::ctl_path(&target.dirs));
+            let reply = s.run("show route all").await.map_err(|e| SuiteError::Daemon {
+                router: target.name().to_string(),
+                source: format!("bird: {e}").into(),
+            })?;
+            let lines: Vec<String> = reply.lines.iter().map(|(_, l)| l.clone()).collect();
+            Ok(super::parse::best_routes(&lines))
+        })
+    }
+
+    /// BIRD has no running-config dump: the config file it loaded, from the router's `etc`.
+    fn running_config<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        daemon: Daemon,
+    ) -> BoxFuture<'a, Result<String, SuiteError>> {
+        Box::pin(async move {
+            let p = target.dirs.etc().join(crate::render::file_name(daemon));
+            std::fs::read_to_string(&p).map_err(|e| SuiteError::Daemon {
+                router: target.name().to_string(),
+                source: format!("cannot read {}: {e}", p.display()).into(),
+            })
+        })
+    }
+
+    /// bird.conf holds no secret: as saved.
+    fn load_saved(&self, text: String, _password: &str) -> String {
+        text
+    }
+
+    fn saved_files_note(&self, _lab: &Lab) -> String {
+        "bird.conf for BIRD routers".into()
     }
 
     fn clab_node(&self, clab: &Lab, index: usize, node: &str, holds_world: bool, images: &ClabImages) -> ClabNode {

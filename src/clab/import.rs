@@ -706,8 +706,8 @@ fn lan_names(
 /// The lab's `[addressing] family`: what the routers' `nsbgp-family` labels say when every
 /// router has the same valid one (an nsbgp export), else what the router endpoints carry
 /// addresses in (`ipv6:` and `ipv4:` → "dual", `ipv6:` alone → "ipv6"; nsbgp gives the
-/// links addresses from its own plan), else IPv4. LANs are IPv4-only, so a lab with LANs
-/// stays IPv4, with a warning.
+/// links addresses from its own plan), else IPv4. LANs run in IPv4 and dual labs only, so an
+/// IPv6-only lab with LANs is IPv4, with a warning.
 fn family(labels: &[Option<String>], ep_v4: bool, ep_v6: bool, lans: bool, warnings: &mut Vec<String>) -> Addressing {
     let given: BTreeSet<&Option<String>> = labels.iter().collect();
     let from_labels = match given.into_iter().collect::<Vec<_>>()[..] {
@@ -736,9 +736,9 @@ fn family(labels: &[Option<String>], ep_v4: bool, ep_v6: bool, lans: bool, warni
     let Some(f) = from_labels.or(from_endpoints) else {
         return Addressing::Ipv4;
     };
-    if f != Addressing::Ipv4 && lans {
+    if f == Addressing::Ipv6 && lans {
         warnings.push(format!(
-            "the routers' {} would make a {} lab, but LANs (bridges) are IPv4-only in nsbgp: the lab is IPv4",
+            "the routers' {} would make an {} lab, but LANs (bridges) need IPv4 in nsbgp: the lab is IPv4",
             if from_labels.is_some() {
                 format!("{FAMILY_LABEL} labels")
             } else {
@@ -1192,11 +1192,12 @@ topology:
         ));
         assert_eq!(f, Addressing::Dual);
         assert_eq!(lab(&ends("ipv4: 10.0.0.1/30", "ipv4: 10.0.0.2/30")).0, Addressing::Ipv4);
-        // LANs are IPv4-only: a dual-labelled lab with a bridge stays IPv4, said so.
+        // LANs run in dual labs; an IPv6-labelled lab with a bridge is IPv4, said so.
         let lan = "name: x\ntopology:\n  nodes:\n    r0: {kind: srl, labels: {nsbgp-family: dual}}\n    r1: {kind: srl, labels: {nsbgp-family: dual}}\n    br1: {kind: bridge}\n  links:\n    - endpoints: [\"r0:e1\", \"br1:p1\"]\n    - endpoints: [\"r1:e1\", \"br1:p2\"]\n";
-        let (f, w) = lab(lan);
+        assert_eq!(lab(lan).0, Addressing::Dual);
+        let (f, w) = lab(&lan.replace("dual", "ipv6"));
         assert_eq!(f, Addressing::Ipv4);
-        assert!(w.iter().any(|w| w.contains("LANs (bridges) are IPv4-only")), "{w:?}");
+        assert!(w.iter().any(|w| w.contains("LANs (bridges) need IPv4")), "{w:?}");
     }
 
     #[test]

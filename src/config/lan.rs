@@ -5,9 +5,9 @@
 
 use super::model::{LanSpec, RouterRef};
 use super::{ConfigError, IfAddr, Interface, Router, IFINDEX_FIRST};
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Linux interface names are at most 15 bytes; a LAN names an interface in every member and
 /// its namespace, whose name the ledger also keeps to 15.
@@ -28,12 +28,26 @@ pub struct LanPlan {
     pub members: Vec<usize>,
     /// `addrs[k]` is `members[k]`'s address: the subnet's (k+1)-th host.
     pub addrs: Vec<Ipv4Addr>,
+    /// In a dual-stack lab: the LAN's /64, number `index` of `v6_link_pool` as a link's
+    /// would be (so it follows the links' /64s), and `v6_addrs[k]`, `members[k]`'s `::k+1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v6_subnet: Option<Ipv6Net>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub v6_addrs: Vec<Ipv6Addr>,
 }
 
 impl LanPlan {
     /// Router `r`'s address on this LAN, if it is a member.
     pub fn addr_of(&self, r: usize) -> Option<Ipv4Addr> {
         self.members.iter().position(|&m| m == r).map(|k| self.addrs[k])
+    }
+
+    /// Its subnets in every family of the lab, IPv4 first ("172.31.0.8/29 2001:db8:31:2::/64").
+    pub fn subnets_label(&self) -> String {
+        match self.v6_subnet {
+            Some(v6) => format!("{} {v6}", self.subnet),
+            None => self.subnet.to_string(),
+        }
     }
 }
 
@@ -147,8 +161,9 @@ pub fn lan_len(link_len: u8, members: usize) -> u8 {
 }
 
 /// Places the LANs after the links' subnets (links take subnets 1 … L of `link_len`, see
-/// `plan`), each aligned to its own size, in the lab file's order. None: the pool is too
-/// small (the caller says so).
+/// `plan`), each aligned to its own size, in the lab file's order; with `v6_pool` (dual
+/// stack) each also takes the /64 of its number there. None: the pool is too small (the
+/// caller says so).
 pub fn plan(
     pool: Ipv4Net,
     link_len: u8,
@@ -156,6 +171,7 @@ pub fn plan(
     lans: &[Vec<usize>],
     names: &[String],
     prefix: &str,
+    v6_pool: Option<Ipv6Net>,
 ) -> Option<Vec<LanPlan>> {
     let end = u64::from(u32::from(pool.broadcast())) + 1;
     let mut cursor = u64::from(u32::from(pool.network())) + (links as u64 + 1) * (1u64 << (32 - link_len));
@@ -177,6 +193,15 @@ pub fn plan(
             addrs: (0..members.len())
                 .map(|k| Ipv4Addr::from((base + 1 + k as u64) as u32))
                 .collect(),
+            v6_subnet: v6_pool.map(|p| super::family::v6_link(p, links + j + 1).0),
+            v6_addrs: v6_pool
+                .map(|p| {
+                    let net = u128::from(super::family::v6_link(p, links + j + 1).0.network());
+                    (0..members.len())
+                        .map(|k| Ipv6Addr::from(net + 1 + k as u128))
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
     }
     Some(out)
@@ -202,14 +227,22 @@ pub fn add_interfaces(routers: &mut [Router], lans: &[LanPlan]) {
                 .len();
             let ifindex = IFINDEX_FIRST + devices as u32;
             for (q, &peer) in l.members.iter().enumerate().filter(|&(q, _)| q != k) {
+                let mut addrs = vec![IfAddr {
+                    addr: IpAddr::V4(l.addrs[k]),
+                    subnet: IpNet::V4(l.subnet),
+                    peer_addr: IpAddr::V4(l.addrs[q]),
+                }];
+                if let Some(net) = l.v6_subnet {
+                    addrs.push(IfAddr {
+                        addr: IpAddr::V6(l.v6_addrs[k]),
+                        subnet: IpNet::V6(net),
+                        peer_addr: IpAddr::V6(l.v6_addrs[q]),
+                    });
+                }
                 router.interfaces.push(Interface {
                     name: l.name.clone(),
                     ifindex,
-                    addrs: vec![IfAddr {
-                        addr: IpAddr::V4(l.addrs[k]),
-                        subnet: IpNet::V4(l.subnet),
-                        peer_addr: IpAddr::V4(l.addrs[q]),
-                    }],
+                    addrs,
                     link: l.index,
                     peer_index: peer,
                     peer_name: names[peer].clone(),

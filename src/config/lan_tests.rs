@@ -8,6 +8,45 @@ fn lab(text: &str) -> Result<Lab, ConfigError> {
 const IX: &str = "name = \"x\"\nrouters = 5\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 3\nb = 4\n\
                   [[topology.lan]]\nname = \"ix1\"\nrouters = [0, 1, 2, 3]\n";
 
+/// In a dual lab a LAN also takes the /64 of its number (after the links' /64s) and every
+/// member `::k+1` on it; each session entry carries both families.
+#[test]
+fn a_dual_lan_takes_the_v6_subnet_of_its_number() {
+    let l = lab(&format!("{IX}[addressing]\nfamily = \"dual\"\n")).unwrap();
+    let ix = &l.lans[0];
+    assert_eq!(ix.v6_subnet.map(|n| n.to_string()), Some("2001:db8:31:2::/64".into()));
+    assert_eq!(
+        ix.v6_addrs[3],
+        "2001:db8:31:2::4".parse::<std::net::Ipv6Addr>().unwrap()
+    );
+    // Link 1 keeps its own /64.
+    assert_eq!(l.links[0].nets[1].subnet.to_string(), "2001:db8:31:1::/64");
+    let r2 = &l.routers[2];
+    let to0 = r2.interfaces.iter().find(|i| i.peer_index == 0).unwrap();
+    let got: Vec<(String, String)> = to0
+        .addrs
+        .iter()
+        .map(|a| (a.addr.to_string(), a.peer_addr.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("172.31.0.11".to_string(), "172.31.0.9".to_string()),
+            ("2001:db8:31:2::3".to_string(), "2001:db8:31:2::1".to_string())
+        ]
+    );
+    assert!(l
+        .announced_prefixes()
+        .iter()
+        .any(|p| p.to_string() == "2001:db8:31:2::/64"));
+    assert_eq!(ix.subnets_label(), "172.31.0.8/29 2001:db8:31:2::/64");
+    assert_eq!(lab(IX).unwrap().lans[0].subnets_label(), "172.31.0.8/29");
+    // An IPv4 lab's LAN has no IPv6 side (and lab.json stays as before).
+    let v4 = lab(IX).unwrap();
+    assert!(v4.lans[0].v6_subnet.is_none() && v4.lans[0].v6_addrs.is_empty());
+    assert!(!serde_json::to_string(&v4.lans[0]).unwrap().contains("v6"));
+}
+
 #[test]
 fn a_lan_is_a_full_mesh_one_hop_wide() {
     let l = lab(IX).unwrap();

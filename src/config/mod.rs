@@ -374,6 +374,7 @@ impl Lab {
             .flat_map(|l| l.nets.iter().map(|n| n.subnet))
             .collect();
         v.extend(self.lans.iter().map(|l| IpNet::V4(l.subnet)));
+        v.extend(self.lans.iter().filter_map(|l| l.v6_subnet.map(IpNet::V6)));
         v.extend(self.stubs.iter().map(|s| s.prefix));
         v
     }

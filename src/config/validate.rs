@@ -273,11 +273,11 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
         ));
     }
     let cap6 = family::v6_link_capacity(v6_pool);
-    if addressing.has(Family::Ipv6) && (n_links as u64) > cap6 {
+    if addressing.has(Family::Ipv6) && (n_subnets as u64) > cap6 {
         return Err(c.err(
             "addressing.v6_link_pool",
             format!(
-                "{v6_pool} holds {cap6} links of /{} but a {routers}-router {} needs {n_links}",
+                "{v6_pool} holds {cap6} links of /{} but a {routers}-router {} needs {n_subnets}",
                 family::V6_LINK_LEN,
                 topology.shape
             ),
@@ -295,12 +295,16 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
             "use family = \"ipv4\" in a lab with relationships or [policy]",
         ));
     }
-    // LANs are IPv4 segments (their plan is IPv4's): not yet in labs with IPv6.
-    if addressing != Addressing::Ipv4 && !graph.lans().is_empty() {
+    // A LAN's plan starts from its IPv4 subnet (a dual lab's LAN adds a /64): not yet in
+    // IPv6-only labs.
+    if addressing == Addressing::Ipv6 && !graph.lans().is_empty() {
         return Err(c.err(
             "addressing.family",
-            format!("{:?} with [[topology.lan]]: LANs carry IPv4 only so far", a.family),
-            "use family = \"ipv4\" for a lab with LANs, or [[topology.link]] tables instead of the LAN",
+            format!(
+                "{:?} with [[topology.lan]]: LANs carry IPv4 or both families so far",
+                a.family
+            ),
+            "use family = \"dual\" (or \"ipv4\") for a lab with LANs, or [[topology.link]] tables instead of the LAN",
         ));
     }
     let len = match f.link_prefix_len {
@@ -436,7 +440,8 @@ pub fn validate(file: &str, f: LabFile, ov: &Overrides) -> Result<Lab, ConfigErr
 
     let links = plan::links_for(addressing, pool, len, v6_pool, &graph);
     let lan_names: Vec<String> = f.topology.lans.iter().map(|l| l.name.clone()).collect();
-    let lans = super::lan::plan(pool, len, n_links, graph.lans(), &lan_names, &prefix).ok_or_else(|| {
+    let v6_lans = addressing.has(Family::Ipv6).then_some(v6_pool);
+    let lans = super::lan::plan(pool, len, n_links, graph.lans(), &lan_names, &prefix, v6_lans).ok_or_else(|| {
         c.err(
             "link_pool",
             format!("{pool} holds the {n_links} links of /{len} but not the LANs after them"),
@@ -986,9 +991,10 @@ mod tests {
             let e = lab(&text).unwrap_err().to_string();
             assert!(e.contains(key), "{body}: {e}");
         }
-        // LANs and policy are IPv4-only so far.
+        // LANs run in dual labs, not yet in IPv6-only ones.
         let lan = "name = \"c\"\nrouters = 3\n[addressing]\nfamily = \"dual\"\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 0\nb = 1\n[[topology.lan]]\nname = \"ix1\"\nrouters = [1, 2]\n";
-        let e = lab(lan).unwrap_err().to_string();
+        assert!(lab(lan).is_ok());
+        let e = lab(&lan.replace("\"dual\"", "\"ipv6\"")).unwrap_err().to_string();
         assert!(e.contains("addressing.family") && e.contains("LAN"), "{e}");
         // ULA space is lab space too.
         assert!(

@@ -11,10 +11,14 @@
 //! shortest paths: presence, paths and next hops come from `crate::policy::simulate` over
 //! the links and routers that are up, with the hijackers among the origins and the leaker
 //! exporting against its policy, roles on or off as the lab says.
+//!
+//! Which of these a daemon is, each suite says (`RoutingSuite::daemon_role`).
 
 use super::spec::Step;
-use crate::config::{Daemon, Graph};
+use crate::config::Graph;
 use crate::policy::{Net, Scenario, SimRoute};
+use crate::suite::DaemonRole;
+use crate::suites;
 
 /// Which route a router takes to the measured prefix: `took` in summary.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -198,35 +202,27 @@ impl World {
                     self.link_up[l] = matches!(step, Step::LinkUp { .. });
                 }
             }
-            Step::Kill {
-                router,
-                daemon: Daemon::Bgpd,
-            } => self.bgpd_up[router] = false,
-            Step::Kill {
-                router,
-                daemon: Daemon::Bird,
-            } => {
-                if self.frozen[router].is_none() {
-                    self.frozen[router] = Some(self.presence()[router]);
+            // What a daemon's death does is its suite's to say (`RoutingSuite::daemon_role`).
+            Step::Kill { router, daemon } => match suites::daemon_role(daemon) {
+                DaemonRole::Bgp => self.bgpd_up[router] = false,
+                DaemonRole::BgpKeepsFib => {
+                    if self.frozen[router].is_none() {
+                        self.frozen[router] = Some(self.presence()[router]);
+                    }
+                    self.bgpd_up[router] = false;
                 }
-                self.bgpd_up[router] = false;
-            }
-            Step::Restart {
-                router,
-                daemon: Daemon::Bgpd | Daemon::Bird,
-            } => {
-                self.bgpd_up[router] = true;
-                self.frozen[router] = None;
-            }
+                DaemonRole::Unpredictable => self.predictable = false,
+            },
+            Step::Restart { router, daemon } => match suites::daemon_role(daemon) {
+                DaemonRole::Bgp | DaemonRole::BgpKeepsFib => {
+                    self.bgpd_up[router] = true;
+                    self.frozen[router] = None;
+                }
+                DaemonRole::Unpredictable => self.predictable = false,
+            },
             // A link that drops everything may take its sessions down, or not, in the window
             // measured: the model cannot say.
             Step::Impair { keys, .. } if keys.loss_pct == Some(100.0) => self.predictable = false,
-            Step::Kill {
-                daemon: Daemon::Zebra, ..
-            }
-            | Step::Restart {
-                daemon: Daemon::Zebra, ..
-            } => self.predictable = false,
             _ => {}
         }
         // A policy that does not settle (a leak can make one oscillate) cannot be predicted.
@@ -313,6 +309,7 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Daemon;
 
     fn p() -> ipnet::IpNet {
         "203.0.113.0/24".parse().unwrap()

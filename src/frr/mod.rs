@@ -6,6 +6,7 @@ pub mod clab;
 pub mod commands;
 pub mod observe;
 pub mod parse;
+pub mod saved;
 pub mod suite;
 pub mod telnet;
 pub mod vty;

@@ -1,6 +1,7 @@
 //! serde models of the FRR JSON outputs nsbgp reads (FRR 8.4; unknown fields ignored).
 //! Tests run them on outputs recorded from real daemons in `tests/fixtures/frr/`.
 
+use crate::suite::BestRoute;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -182,6 +183,35 @@ pub fn from_frr<T: serde::de::DeserializeOwned + Default>(text: &str) -> Result<
     serde_json::from_str(text)
 }
 
+/// Best routes in FRR's `show ip bgp json` (for `check --policy`).
+pub fn best_routes(text: &str) -> Result<Vec<BestRoute>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("bgpd's JSON: {e}"))?;
+    let mut out = Vec::new();
+    let Some(routes) = v["routes"].as_object() else {
+        return Ok(out);
+    };
+    for (prefix, paths) in routes {
+        let Ok(prefix) = prefix.parse::<ipnet::Ipv4Net>() else {
+            continue;
+        };
+        for p in paths.as_array().into_iter().flatten() {
+            if p["bestpath"].as_bool() == Some(true) {
+                let as_path = p["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .filter_map(|a| a.parse().ok())
+                    .collect();
+                out.push(BestRoute { prefix, as_path });
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +281,15 @@ mod tests {
     fn empty_output_is_empty_value() {
         let s: BgpSummary = from_frr("").unwrap();
         assert!(s.ipv4.is_none());
+    }
+
+    #[test]
+    fn frr_best_routes_with_paths() {
+        let text = r#"{"routes": { "198.18.0.0/24": [{"valid":true,"bestpath":false,"path":"103 100"},{"valid":true,"bestpath":true,"path":"101 100"}],
+          "198.18.7.0/24": [{"valid":true,"bestpath":true,"path":""}] } }"#;
+        let got = best_routes(text).unwrap();
+        assert_eq!(got[0].as_path, [101, 100]);
+        assert!(got[1].as_path.is_empty());
+        assert!(best_routes("").unwrap().is_empty());
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::config::{Daemon, Family, Lab, Suite};
 use crate::suite::{
-    self, check, Answer, AttachError, Check, ClabImages, ClabNode, Observer, RoutingSuite, SuiteError, Target,
+    self, check, Answer, AttachError, BestRoute, Check, ClabImages, ClabNode, DaemonRole, Observer, RoutingSuite,
+    SuiteError, Target,
 };
 use futures::future::BoxFuture;
 use ipnet::{IpNet, Ipv4Net};
@@ -285,6 +286,65 @@ impl RoutingSuite for Frr {
             vty.run("clear bgp ipv4 unicast * soft out").await.map_err(failed)?;
             Ok(())
         })
+    }
+
+    /// bgpd speaks BGP and zebra writes the FIB: bgpd's death takes its routes out of the
+    /// FIB (zebra removes them), zebra's has effects the model does not predict.
+    fn daemon_role(&self, daemon: Daemon) -> Option<DaemonRole> {
+        match daemon {
+            Daemon::Bgpd => Some(DaemonRole::Bgp),
+            Daemon::Zebra => Some(DaemonRole::Unpredictable),
+            _ => None,
+        }
+    }
+
+    /// `show ip bgp json` on bgpd.
+    fn best_routes<'a>(&'a self, target: &'a Target<'a>) -> BoxFuture<'a, Result<Vec<BestRoute>, SuiteError>> {
+        Box::pin(async move {
+            let failed = |e: String| SuiteError::Daemon {
+                router: target.name().to_string(),
+                source: e.into(),
+            };
+            let mut s = super::vty::Session::new(target.name(), Daemon::Bgpd, target.password);
+            let text = s
+                .run("show ip bgp json")
+                .await
+                .map_err(|e| failed(format!("bgpd: {e}")))?;
+            super::parse::best_routes(&text).map_err(failed)
+        })
+    }
+
+    /// `show running-config` over the daemon's vty (a privileged command: `enable` first).
+    fn running_config<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        daemon: Daemon,
+    ) -> BoxFuture<'a, Result<String, SuiteError>> {
+        Box::pin(async move {
+            let name = target.name();
+            let failed = |what: &str, e: super::vty::VtyError| SuiteError::Daemon {
+                router: name.to_string(),
+                source: format!("{daemon}{what}: {e}").into(),
+            };
+            let mut vty = super::vty::Vty::connect(name, daemon, target.password)
+                .await
+                .map_err(|e| failed("", e))?;
+            vty.enable().await.map_err(|e| failed(": enable", e))?;
+            let running = vty
+                .run("show running-config")
+                .await
+                .map_err(|e| failed(": show running-config", e))?;
+            Ok(super::saved::frr_file(name, daemon, &running))
+        })
+    }
+
+    fn load_saved(&self, text: String, password: &str) -> String {
+        super::saved::with_password(&text, password)
+    }
+
+    fn saved_files_note(&self, lab: &Lab) -> String {
+        let files: Vec<String> = lab.daemons.iter().map(|d| crate::render::file_name(*d)).collect();
+        format!("{} for FRR routers", files.join(" and "))
     }
 
     fn clab_node(&self, clab: &Lab, index: usize, node: &str, holds_world: bool, images: &ClabImages) -> ClabNode {

@@ -1,13 +1,14 @@
 //! Saved router configurations: `nsbgp save` writes each router's running configuration as
-//! its daemons report it (FRR: `show running-config` of every daemon over its vty; BIRD: the
-//! config file it loaded, as BIRD has no running-config dump) into `DIR/{router}/{file}`;
+//! its daemons report it (each suite reads its own, `RoutingSuite::running_config`: FRR's
+//! `show running-config` of every daemon over its vty; BIRD's config file as it loaded it, as
+//! BIRD has no running-config dump) into `DIR/{router}/{file}`;
 //! `nsbgp up --configs DIR` starts the routers from those files instead of rendering them.
 //!
 //! The vty password is per lab and secret: it is left out of saved files and the new lab's
 //! own is put in when they are loaded.
 
 use super::{LabError, Running};
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::Lab;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -25,83 +26,26 @@ pub fn file_names(lab: &Lab, index: usize) -> Vec<String> {
         .collect()
 }
 
-/// Lines that carry the vty password (`password …`, `enable password …`).
-fn is_password_line(l: &str) -> bool {
-    let t = l.trim_start();
-    t.starts_with("password ") || t.starts_with("enable password ")
-}
-
-/// A daemon's `show running-config` as a config file: FRR's preamble ("Building
-/// configuration…", "Current configuration:") dropped, and the password lines.
-pub fn frr_file(router: &str, daemon: Daemon, running: &str) -> String {
-    let body = match running.find("Current configuration:") {
-        Some(i) => running[i..].split_once('\n').map_or("", |(_, rest)| rest),
-        None => running,
-    };
-    let mut out =
-        format!("! {daemon}'s running configuration of {router}, saved by nsbgp save (the vty password is left out)\n");
-    for l in body.lines().filter(|l| !is_password_line(l)) {
-        out.push_str(l.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// A saved FRR file with the new lab's password in (after `hostname`, where nsbgp's own
-/// configs have it).
-pub fn with_password(text: &str, password: &str) -> String {
-    let lines = format!("password {password}\nenable password {password}\n");
-    let mut out = String::with_capacity(text.len() + lines.len());
-    let mut done = false;
-    for l in text.lines().filter(|l| !is_password_line(l)) {
-        out.push_str(l);
-        out.push('\n');
-        if !done && l.trim_start().starts_with("hostname ") {
-            out.push_str(&lines);
-            done = true;
-        }
-    }
-    if !done {
-        out = lines + &out;
-    }
-    out
-}
-
 /// Every router's running configuration into `out` (created; it must not exist).
 pub async fn save(run: &Running, out: &Path) -> Result<Vec<String>, LabError> {
     let lab = &run.lab;
     let mut per_router: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    let password = if lab.uses(Suite::Frr) {
-        Some(run.password()?)
-    } else {
-        None
-    };
+    let password = run.password()?;
     for r in &lab.routers {
         let mut files = Vec::new();
+        let target = crate::suite::Target {
+            lab,
+            index: r.index,
+            dirs: run.dirs(r.index),
+            password: &password,
+        };
+        let suite = crate::suites::of(r.suite);
         for d in lab.daemons_of(r.index) {
             let name = crate::render::file_name(d);
-            let text = match r.suite {
-                Suite::Frr => {
-                    let pw = password.as_deref().expect("read above");
-                    let mut vty = crate::frr::vty::Vty::connect(&r.name, d, pw)
-                        .await
-                        .map_err(|e| LabError::Runtime(format!("{} {d}: {e}", r.name)))?;
-                    // `show running-config` is a privileged command.
-                    vty.enable()
-                        .await
-                        .map_err(|e| LabError::Runtime(format!("{} {d}: enable: {e}", r.name)))?;
-                    let running = vty
-                        .run("show running-config")
-                        .await
-                        .map_err(|e| LabError::Runtime(format!("{} {d}: show running-config: {e}", r.name)))?;
-                    frr_file(&r.name, d, &running)
-                }
-                Suite::Bird => {
-                    let p = run.dirs(r.index).etc().join(&name);
-                    std::fs::read_to_string(&p)
-                        .map_err(|e| LabError::Runtime(format!("{}: cannot read {}: {e}", r.name, p.display())))?
-                }
-            };
+            let text = suite
+                .running_config(&target, d)
+                .await
+                .map_err(|e| LabError::Runtime(e.to_string()))?;
             files.push((name, text));
         }
         per_router.push((r.name.clone(), files));
@@ -225,32 +169,19 @@ impl Saved {
     /// Router `index`'s files as written into its chroot: FRR's with the lab's password.
     pub fn files_for(&self, lab: &Lab, index: usize, password: &str) -> Vec<(String, String)> {
         let files = self.files.get(&index).cloned().unwrap_or_default();
-        match lab.routers[index].suite {
-            Suite::Frr => files
-                .into_iter()
-                .map(|(n, t)| (n, with_password(&t, password)))
-                .collect(),
-            Suite::Bird => files,
-        }
+        let suite = crate::suites::of(lab.routers[index].suite);
+        files
+            .into_iter()
+            .map(|(n, t)| (n, suite.load_saved(t, password)))
+            .collect()
     }
 }
 
 fn suites_files(lab: &Lab) -> String {
-    let mut v: Vec<String> = Vec::new();
-    if lab.uses(Suite::Frr) {
-        v.push(format!(
-            "{} for FRR routers",
-            lab.daemons
-                .iter()
-                .map(|d| crate::render::file_name(*d))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        ));
-    }
-    if lab.uses(Suite::Bird) {
-        v.push("bird.conf for BIRD routers".into());
-    }
-    v.join(", ")
+    crate::suites::used_by(lab)
+        .map(|s| s.saved_files_note(lab))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list(v: &[&String]) -> String {

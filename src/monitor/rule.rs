@@ -24,8 +24,13 @@ pub struct Expected {
     pub bgp_routes: u32,
     /// Accepted next hops for the defaults and the stubs: the neighbours on a shortest path
     /// to the origin (several when paths tie; empty on the origin), by address in each
-    /// family; the name is also the interface towards it (IPv6 routes go via link-local).
+    /// family, with its name.
     pub next_hops: Vec<(IpAddr, String)>,
+    /// The interface towards each of `next_hops` (same order): named after the neighbour on
+    /// a link, after the LAN on a LAN. IPv6 routes go via the neighbour's link-local address,
+    /// which the plan does not know: the interface tells the neighbour (on a LAN, one of its
+    /// members).
+    pub next_hop_ifaces: Vec<String>,
     /// Required AS-path length of the defaults (None on the origin, which originates them).
     pub default_path_len: Option<u32>,
 }
@@ -43,12 +48,18 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
         .iter()
         .map(|r| {
             let toward = g.next_hops(r.index);
-            let next_hops = r
+            let via: Vec<(IpAddr, String, String)> = r
                 .interfaces
                 .iter()
                 .filter(|i| toward.contains(&i.peer_index))
-                .flat_map(|i| i.addrs.iter().map(|a| (a.peer_addr, i.peer_name.clone())))
+                .flat_map(|i| {
+                    i.addrs
+                        .iter()
+                        .map(|a| (a.peer_addr, i.peer_name.clone(), i.name.clone()))
+                })
                 .collect();
+            let next_hop_ifaces = via.iter().map(|(_, _, i)| i.clone()).collect();
+            let next_hops = via.into_iter().map(|(a, n, _)| (a, n)).collect();
             let far_links = links - crate::render::attached_subnets(r, lab.families()[0]).len() as u32;
             let origin = r.index == g.origin();
             Expected {
@@ -61,6 +72,7 @@ pub fn expected(lab: &Lab) -> Vec<Expected> {
                     .collect(),
                 bgp_routes: fams * (far_links + if origin { 0 } else { 2 }),
                 next_hops,
+                next_hop_ifaces,
                 default_path_len: (!origin).then_some(g.distance(r.index)),
             }
         })
@@ -85,6 +97,7 @@ fn expected_by_policy(lab: &Lab) -> Vec<Expected> {
                 .collect(),
             bgp_routes: p.reached(r.index) as u32,
             next_hops: Vec::new(),
+            next_hop_ifaces: Vec::new(),
             default_path_len: None,
         })
         .collect()
@@ -123,24 +136,26 @@ pub fn judge(exp: &Expected, obs: &Observation) -> Vec<String> {
             Family::Ipv4 => "",
             Family::Ipv6 => "IPv6 ",
         };
-        let hops: Vec<&(IpAddr, String)> = exp
+        let hops: Vec<(&(IpAddr, String), &String)> = exp
             .next_hops
             .iter()
-            .filter(|(a, _)| Family::of(*a) == fo.family)
+            .zip(&exp.next_hop_ifaces)
+            .filter(|((a, _), _)| Family::of(*a) == fo.family)
             .collect();
         if !hops.is_empty() {
             let accepted = || {
-                let v: Vec<String> = hops.iter().map(|(a, n)| format!("{a} ({n})")).collect();
+                let v: Vec<String> = hops.iter().map(|((a, n), _)| format!("{a} ({n})")).collect();
                 match v.len() {
                     1 => v[0].clone(),
                     _ => format!("one of {}", v.join(", ")),
                 }
             };
             // By address, or (IPv6, where routes go via the neighbour's link-local address)
-            // by the interface, which is named after the neighbour.
+            // by the interface towards it.
             let ok = |r: &RouteObs| {
-                hops.iter()
-                    .any(|(a, n)| r.nexthop == Some(*a) || (fo.family == Family::Ipv6 && r.iface.as_deref() == Some(n)))
+                hops.iter().any(|((a, _), i)| {
+                    r.nexthop == Some(*a) || (fo.family == Family::Ipv6 && r.iface.as_deref() == Some(i.as_str()))
+                })
             };
             for (what, route) in [("default route", &fo.default_route), ("stub route", &fo.stub_route)] {
                 match route {
@@ -559,6 +574,20 @@ mod tests {
         o.fams[1].default_route = Some(None);
         assert!(!o.has_default());
         assert_eq!(judge(e, &o), vec!["no IPv6 default route".to_string()]);
+        // On a LAN the interface is named after the LAN: a link-local next hop on it counts.
+        let lan = shaped(
+            4,
+            "[addressing]\nfamily = \"dual\"\n[topology]\nshape = \"file\"\n[[topology.link]]\na = 2\nb = 3\n[[topology.lan]]\nname = \"ix1\"\nrouters = [0, 1, 2]\n",
+        );
+        let e = &expected(&lan)[1];
+        assert_eq!(e.next_hop_ifaces, ["ix1", "ix1"]);
+        let mut o = converged_obs(e);
+        o.fams[1].default_route = Some(Some(RouteObs {
+            protocol: "bgp".into(),
+            nexthop: Some(ip("fe80::9")),
+            iface: Some("ix1".into()),
+        }));
+        assert_eq!(judge(e, &o), Vec::<String>::new());
         let v6 = shaped(3, "[addressing]\nfamily = \"ipv6\"\n");
         let e = &expected(&v6)[1];
         assert_eq!(

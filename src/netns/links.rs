@@ -203,15 +203,16 @@ async fn build_lan(lab: &Lab, j: usize, lan_ns: &Netns, routers: &[Netns]) -> Re
         if !lab.hold_links {
             set_up(&rn.handle, &rn.name, dev).await?;
         }
-        rn.handle
-            .address()
-            .add(dev.ifindex, dev.first_addr().addr, l.subnet.prefix_len())
-            .execute()
-            .await
-            .map_err(err(
-                &rn.name,
-                format!("add {}/{}", dev.first_addr().addr, l.subnet.prefix_len()),
-            ))?;
+        // Every family of the lab: the member's IPv4 (and IPv6) address on the LAN.
+        for a in &dev.addrs {
+            let len = a.subnet.prefix_len();
+            rn.handle
+                .address()
+                .add(dev.ifindex, a.addr, len)
+                .execute()
+                .await
+                .map_err(err(&rn.name, format!("add {}/{len}", a.addr)))?;
+        }
     }
     Ok(())
 }

@@ -1,21 +1,16 @@
-//! `nsbgp check --policy`: every router's best routes, read from its daemon (FRR's
-//! `show ip bgp json`, BIRD's `show route all`), against the policy's prediction: each route
+//! `nsbgp check --policy`: every router's best routes, read from its daemon by its suite
+//! (`RoutingSuite::best_routes`: FRR's `show ip bgp json`, BIRD's `show route all`), against
+//! the policy's prediction: each route
 //! must exist exactly when predicted, with the predicted AS path (which fixes its length,
 //! its class and its next AS), and be valley-free.
 
 use super::{path, valley_free, Net, Prediction};
-use crate::config::{Daemon, Lab, Suite};
+use crate::config::Lab;
 use crate::lab::{LabError, Running};
-use ipnet::Ipv4Net;
 use serde::Serialize;
 
-/// A best route as a daemon reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Observed {
-    pub prefix: Ipv4Net,
-    /// AS numbers from the next AS to the origin (empty: the router's own route).
-    pub as_path: Vec<u32>,
-}
+/// A best route as a daemon reports it (each suite reads its own: `RoutingSuite::best_routes`).
+pub type Observed = crate::suite::BestRoute;
 
 /// One route that is not as predicted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,77 +22,6 @@ pub struct Finding {
     pub predicted: Option<String>,
     pub observed: Option<String>,
     pub problem: String,
-}
-
-/// Best routes in FRR's `show ip bgp json`.
-pub fn parse_frr(text: &str) -> Result<Vec<Observed>, String> {
-    if text.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("bgpd's JSON: {e}"))?;
-    let mut out = Vec::new();
-    let Some(routes) = v["routes"].as_object() else {
-        return Ok(out);
-    };
-    for (prefix, paths) in routes {
-        let Ok(prefix) = prefix.parse::<Ipv4Net>() else {
-            continue;
-        };
-        for p in paths.as_array().into_iter().flatten() {
-            if p["bestpath"].as_bool() == Some(true) {
-                let as_path = p["path"]
-                    .as_str()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .filter_map(|a| a.parse().ok())
-                    .collect();
-                out.push(Observed { prefix, as_path });
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Best (`*`) BGP and own routes in BIRD's `show route all` (one line per reply line).
-pub fn parse_bird(lines: &[String]) -> Vec<Observed> {
-    let mut out = Vec::new();
-    let mut net: Option<Ipv4Net> = None;
-    let mut in_best = false;
-    for line in lines {
-        if line.starts_with('\t') {
-            if in_best {
-                if let Some(rest) = line.trim().strip_prefix("BGP.as_path:") {
-                    if let Some(o) = out.last_mut() {
-                        let o: &mut Observed = o;
-                        o.as_path = rest.split_whitespace().filter_map(|a| a.parse().ok()).collect();
-                    }
-                }
-            }
-            continue;
-        }
-        if line.starts_with("Table ") || line.starts_with("BIRD ") {
-            continue;
-        }
-        // "198.18.4.0/24  unicast [bgp1 …] * (100) [AS104i]", or "  unicast [bgp2 …] (100) …"
-        // for another route of the same net.
-        if !line.starts_with(' ') {
-            net = line.split_whitespace().next().and_then(|n| n.parse().ok());
-        }
-        let Some(close) = line.find(']') else {
-            in_best = false;
-            continue;
-        };
-        in_best = line[close + 1..].trim_start().starts_with('*');
-        if in_best {
-            if let Some(prefix) = net {
-                out.push(Observed {
-                    prefix,
-                    as_path: Vec::new(),
-                });
-            }
-        }
-    }
-    out
 }
 
 /// Router `r`'s routes against the prediction: every origin's prefix (its own excepted).
@@ -146,21 +70,20 @@ pub fn judge(lab: &Lab, net: &Net, p: &Prediction, r: usize, seen: &[Observed]) 
 
 /// Router `index`'s best routes, from its daemon.
 pub async fn read(run: &Running, password: &str, index: usize) -> Result<Vec<Observed>, String> {
-    let r = &run.lab.routers[index];
-    match r.suite {
-        Suite::Frr => {
-            let mut s = crate::frr::vty::Session::new(&r.name, Daemon::Bgpd, password);
-            let text = s.run("show ip bgp json").await.map_err(|e| format!("bgpd: {e}"))?;
-            parse_frr(&text)
-        }
-        Suite::Bird => {
-            let dirs = crate::rootfs::RouterDirs::new(&run.dir, &r.name);
-            let mut s = crate::bird::ctl::Session::new(crate::bird::ctl_path(&dirs));
-            let reply = s.run("show route all").await.map_err(|e| format!("bird: {e}"))?;
-            let lines: Vec<String> = reply.lines.iter().map(|(_, l)| l.clone()).collect();
-            Ok(parse_bird(&lines))
-        }
-    }
+    let target = crate::suite::Target {
+        lab: &run.lab,
+        index,
+        dirs: run.dirs(index),
+        password,
+    };
+    crate::suites::of(run.lab.routers[index].suite)
+        .best_routes(&target)
+        .await
+        .map_err(|e| match e {
+            // The finding names the router already.
+            crate::suite::SuiteError::Daemon { source, .. } => source.to_string(),
+            e => e.to_string(),
+        })
 }
 
 /// Every router's findings (an unreadable daemon is one finding).
@@ -201,43 +124,4 @@ pub async fn check(run: &Running) -> Result<Vec<Finding>, LabError> {
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bird_best_routes_with_paths() {
-        let text = "Table master4:\n198.18.4.0/24        unicast [bgp1 1796195893.831] * (100) [AS104i]\n\tvia 172.31.0.38 on in8_1\n\tType: BGP univ\n\tBGP.as_path: 101 100 102 104\n                     unicast [bgp2 1796195893.900] (100) [AS104i]\n\tBGP.as_path: 103 102 104\n198.18.7.0/24        unicast [direct1 1796195892.942] * (240)\n\tdev lo\n172.31.0.36/30       unicast [direct1 1796195892.942] * (240)\n";
-        let lines: Vec<String> = text.lines().map(String::from).collect();
-        let got = parse_bird(&lines);
-        assert_eq!(
-            got,
-            [
-                Observed {
-                    prefix: "198.18.4.0/24".parse().unwrap(),
-                    as_path: vec![101, 100, 102, 104]
-                },
-                Observed {
-                    prefix: "198.18.7.0/24".parse().unwrap(),
-                    as_path: vec![]
-                },
-                Observed {
-                    prefix: "172.31.0.36/30".parse().unwrap(),
-                    as_path: vec![]
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn frr_best_routes_with_paths() {
-        let text = r#"{"routes": { "198.18.0.0/24": [{"valid":true,"bestpath":false,"path":"103 100"},{"valid":true,"bestpath":true,"path":"101 100"}],
-          "198.18.7.0/24": [{"valid":true,"bestpath":true,"path":""}] } }"#;
-        let got = parse_frr(text).unwrap();
-        assert_eq!(got[0].as_path, [101, 100]);
-        assert!(got[1].as_path.is_empty());
-        assert!(parse_frr("").unwrap().is_empty());
-    }
 }

@@ -120,6 +120,27 @@ pub struct ClabImages<'a> {
     pub bird: &'a str,
 }
 
+/// A best BGP route (IPv4 unicast) as a router's daemon reports it, for `check --policy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BestRoute {
+    pub prefix: ipnet::Ipv4Net,
+    /// AS numbers from the next AS to the origin (empty: the router's own route).
+    pub as_path: Vec<u32>,
+}
+
+/// What a daemon's death does to its router's routes, as the experiment's model predicts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonRole {
+    /// The BGP speaker: when it dies the router carries nothing and its BGP routes leave its
+    /// FIB (FRR's bgpd: zebra removes them).
+    Bgp,
+    /// The BGP speaker that also writes the FIB: when it dies the router carries nothing, but
+    /// its routes stay in the kernel until it starts again and flushes them (BIRD).
+    BgpKeepsFib,
+    /// Neither (FRR's zebra): the model cannot say what its death changes.
+    Unpredictable,
+}
+
 /// A suite's view of one router for `status`, kept across polls.
 pub trait Observer: Send {
     /// One observation. `daemons`: the router's daemon processes (pid files, /proc);
@@ -209,6 +230,28 @@ pub trait RoutingSuite: Sync {
     /// the neighbours' roles may still stop it). Internet labs only; the rest of the
     /// router's configuration stays as it is.
     fn leak<'a>(&'a self, target: &'a Target<'a>, prefix: Ipv4Net, on: bool) -> BoxFuture<'a, Result<(), SuiteError>>;
+
+    /// The role of `daemon` in the experiment's model, if it is one of this suite's daemons
+    /// (None: another suite's).
+    fn daemon_role(&self, daemon: Daemon) -> Option<DaemonRole>;
+
+    // --- check --policy ---
+    /// The router's best IPv4 unicast BGP routes (and its own), with their AS paths.
+    fn best_routes<'a>(&'a self, target: &'a Target<'a>) -> BoxFuture<'a, Result<Vec<BestRoute>, SuiteError>>;
+
+    // --- save and up --configs ---
+    /// The router's running configuration of `daemon`, as a file it can start from again
+    /// (`save`), without the lab's vty password.
+    fn running_config<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        daemon: Daemon,
+    ) -> BoxFuture<'a, Result<String, SuiteError>>;
+    /// A saved file as it goes into a router of a new lab (`password`: that lab's).
+    fn load_saved(&self, text: String, password: &str) -> String;
+    /// What `save` writes for a router of this suite, for messages ("bird.conf for BIRD
+    /// routers").
+    fn saved_files_note(&self, lab: &Lab) -> String;
 
     // --- containerlab ---
     /// The router as a containerlab node; `clab` is the lab with containerlab's node and
