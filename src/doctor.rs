@@ -70,7 +70,8 @@ pub fn run(lab: Option<&Lab>) -> Vec<Check> {
         "ulimit -n 65536 (nsbgp raises its soft limit to the hard one itself)",
     ));
     // Host limits count links as well as routers, as `up` does.
-    for l in crate::host::limits::needed(size, &crate::host::limits::read_sysctl) {
+    let v6 = lab.is_some_and(|l| l.family.has(crate::config::Family::Ipv6));
+    for l in crate::host::limits::needed(size, v6, &crate::host::limits::read_sysctl) {
         let detail = match (l.ok(), l.raise) {
             (true, _) => format!("{} (need {} for {what})", l.current, l.wanted),
             (false, true) => format!("{} is too low for {what}: `up` raises it to {}", l.current, l.wanted),

@@ -4,7 +4,11 @@
 //! The one that bites first: the IPv4 neighbour (ARP) table is one table for all network
 //! namespaces, and its default `gc_thresh3` of 1024 entries is below what ~500 routers with
 //! two neighbours each need. Past it the kernel logs "neighbor table overflow", ARP fails,
-//! and BGP sessions sit in Connect forever.
+//! and BGP sessions sit in Connect forever. IPv6's neighbour (NDP) table is one table too,
+//! with the same default of 1024, and a lab with IPv6 fills it twice as fast: each neighbour
+//! has a global and a link-local entry (BIRD routes via the one, FRR via the other). Missed,
+//! a dual chain of 1000 sat with its IPv6 sessions in Connect ("ndisc_cache: neighbor table
+//! overflow!") and so did every other lab's on the host.
 
 use std::path::Path;
 
@@ -26,8 +30,9 @@ impl Limit {
     }
 }
 
-/// What `routers` routers need, given a reader of current values (a seam for tests).
-pub fn needed(routers: u64, read: &dyn Fn(&str) -> u64) -> Vec<Limit> {
+/// What a lab of `routers` routers (or links, whichever is more) needs, `v6` when it has
+/// IPv6, given a reader of current values (a seam for tests).
+pub fn needed(routers: u64, v6: bool, read: &dyn Fn(&str) -> u64) -> Vec<Limit> {
     let l = |key: &'static str, wanted: u64, raise: bool| Limit {
         key,
         current: read(key),
@@ -36,7 +41,7 @@ pub fn needed(routers: u64, read: &dyn Fn(&str) -> u64) -> Vec<Limit> {
     };
     // Two neighbours per router, plus room for the host's own entries and traceroute bursts.
     let neigh = 2 * routers;
-    vec![
+    let mut v = vec![
         // Above thresh2 the kernel starts reclaiming; thresh3 is the hard cap.
         l("net.ipv4.neigh.default.gc_thresh2", (neigh + 256).max(512), true),
         l("net.ipv4.neigh.default.gc_thresh3", (2 * neigh + 256).max(1024), true),
@@ -45,7 +50,18 @@ pub fn needed(routers: u64, read: &dyn Fn(&str) -> u64) -> Vec<Limit> {
         l("kernel.threads-max", 8 * routers + 4096, false),
         // One /run/netns bind mount per router in the host's mount namespace.
         l("fs.mount-max", routers + 1000, false),
-    ]
+    ];
+    if v6 {
+        // A global and a link-local entry per neighbour.
+        let neigh6 = 2 * neigh;
+        v.push(l("net.ipv6.neigh.default.gc_thresh2", (neigh6 + 256).max(512), true));
+        v.push(l(
+            "net.ipv6.neigh.default.gc_thresh3",
+            (2 * neigh6 + 256).max(1024),
+            true,
+        ));
+    }
+    v
 }
 
 pub fn read_sysctl(key: &str) -> u64 {
@@ -57,10 +73,10 @@ pub fn read_sysctl(key: &str) -> u64 {
 
 /// Raises what `up` may raise; returns one message per change, and errors for limits it
 /// could not fix (so the caller can stop before building a lab that cannot work).
-pub fn raise(routers: u64) -> (Vec<String>, Vec<String>) {
+pub fn raise(routers: u64, v6: bool) -> (Vec<String>, Vec<String>) {
     let mut changed = Vec::new();
     let mut problems = Vec::new();
-    for l in needed(routers, &read_sysctl) {
+    for l in needed(routers, v6, &read_sysctl) {
         if l.ok() {
             continue;
         }
@@ -109,8 +125,8 @@ mod tests {
             "fs.mount-max" => 100_000,
             _ => 0,
         };
-        assert!(needed(100, &defaults).iter().all(Limit::ok));
-        let big: Vec<&'static str> = needed(1000, &defaults)
+        assert!(needed(100, false, &defaults).iter().all(Limit::ok));
+        let big: Vec<&'static str> = needed(1000, false, &defaults)
             .into_iter()
             .filter(|l| !l.ok())
             .map(|l| l.key)
@@ -119,7 +135,7 @@ mod tests {
             big,
             ["net.ipv4.neigh.default.gc_thresh2", "net.ipv4.neigh.default.gc_thresh3"]
         );
-        let t3 = needed(1000, &defaults)
+        let t3 = needed(1000, false, &defaults)
             .into_iter()
             .find(|l| l.key.ends_with("thresh3"))
             .unwrap();
@@ -132,8 +148,35 @@ mod tests {
     #[test]
     fn thresholds_stay_ordered() {
         for n in [1, 10, 500, 1000] {
-            let v = needed(n, &|_| 0);
+            let v = needed(n, true, &|_| 0);
             assert!(v[0].wanted <= v[1].wanted, "{n}: {v:?}");
+            assert!(v[5].wanted <= v[6].wanted, "{n}: {v:?}");
         }
+    }
+
+    #[test]
+    fn a_lab_with_ipv6_needs_the_ndp_table_too() {
+        let default = |k: &str| match k {
+            "net.ipv6.neigh.default.gc_thresh2" => 512,
+            "net.ipv6.neigh.default.gc_thresh3" => 1024,
+            _ => u64::MAX,
+        };
+        assert!(needed(1000, false, &default).iter().all(Limit::ok));
+        // 1000 routers, two neighbours each, two entries a neighbour: 4000, doubled.
+        let short: Vec<(&str, u64)> = needed(1000, true, &default)
+            .into_iter()
+            .filter(|l| !l.ok())
+            .map(|l| (l.key, l.wanted))
+            .collect();
+        assert_eq!(
+            short,
+            [
+                ("net.ipv6.neigh.default.gc_thresh2", 4256),
+                ("net.ipv6.neigh.default.gc_thresh3", 8256)
+            ]
+        );
+        // Small labs fit the defaults; from about 64 routers `up` raises them.
+        assert!(needed(60, true, &default).iter().all(Limit::ok));
+        assert!(!needed(100, true, &default).iter().all(Limit::ok));
     }
 }

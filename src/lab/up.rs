@@ -155,7 +155,7 @@ pub async fn up_with_progress(
     // Installed first: from here on SIGINT, SIGTERM and SIGHUP roll back instead of killing.
     let shutdown = Shutdown::install();
     preflight(lab)?;
-    let (raised, problems) = crate::host::limits::raise(lab.size() as u64);
+    let (raised, problems) = crate::host::limits::raise(lab.size() as u64, lab.family.has(crate::config::Family::Ipv6));
     for m in &raised {
         eprintln!("nsbgp: {m}");
     }
