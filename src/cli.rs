@@ -300,14 +300,15 @@ pub enum Command {
         /// CAIDA: this AS and its nearest neighbourhood (breadth-first) instead.
         #[arg(long, value_name = "ASN")]
         around: Option<u32>,
-        /// The node that originates the default route (default: the first router node).
+        /// containerlab: the node that originates the default route (default: the first
+        /// router node).
         #[arg(long, value_name = "NODE")]
         origin: Option<String>,
-        /// A node that is a router whatever its kind or image (e.g. a custom FRR or BIRD
-        /// image); repeatable.
+        /// containerlab: a node that is a router whatever its kind or image (e.g. a custom
+        /// FRR or BIRD image); repeatable.
         #[arg(long = "router", value_name = "NODE")]
         routers: Vec<String>,
-        /// A node to leave out; repeatable.
+        /// containerlab: a node to leave out; repeatable.
         #[arg(long = "skip", value_name = "NODE")]
         skip: Vec<String>,
     },
