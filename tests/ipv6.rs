@@ -505,7 +505,8 @@ fn vty_routes_ipv6_commands_on_a_dual_frr_chain() {
 /// A link down on a dual FRR ring measured on `::/0`: ROUTER_1 and ROUTER_2 must re-learn
 /// the IPv6 default the other way round. zebra installs it via the neighbour's link-local
 /// address, so the experiment knows the new next hop by its interface: both routers are
-/// timed in every run (`reroute`, none missing), at hops 0 and 1 from the link; afterwards
+/// timed in every run (`reroute`, none missing), at their distances along the new path
+/// (ROUTER_1 5 hops from ROUTER_0 the other way round, ROUTER_2 4); afterwards
 /// the kernels (`ip -6 route`) have it back via their shortest-path neighbours.
 #[test]
 fn an_ipv6_reroute_on_a_dual_frr_ring() {
@@ -540,7 +541,7 @@ fn an_ipv6_reroute_on_a_dual_frr_ring() {
             )
         })
         .collect();
-    assert_eq!(per, [(r(1), 0, 0), (r(2), 1, 0)], "{summary:#}");
+    assert_eq!(per, [(r(1), 5, 0), (r(2), 4, 0)], "{summary:#}");
     // Put back: every router's IPv6 default leaves through the interface named after its
     // neighbour towards ROUTER_0 (ring of 6: 1, 2 via k-1; 4, 5 via k+1; 3 either way).
     for k in 1..6 {
