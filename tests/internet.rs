@@ -123,22 +123,7 @@ fn valley_free(holder: usize, path: &[usize]) -> bool {
     // (provider, customer) and peer pairs of G8.
     let p2c = [(0, 2), (1, 3), (2, 4), (2, 5), (3, 5), (3, 6), (1, 7)];
     let p2p = [(0, 1), (2, 3)];
-    let mut hops: Vec<usize> = vec![holder];
-    hops.extend_from_slice(path);
-    let mut phase = 0; // 0 climbing, 1 after the peer step, 2 descending
-    for w in hops.windows(2).rev() {
-        let (from, to) = (w[1], w[0]);
-        phase = if p2c.contains(&(to, from)) && phase == 0 {
-            0
-        } else if (p2p.contains(&(from, to)) || p2p.contains(&(to, from))) && phase == 0 {
-            1
-        } else if p2c.contains(&(from, to)) {
-            2
-        } else {
-            return false;
-        };
-    }
-    true
+    common::valley_free(holder, path, &p2c, &p2p)
 }
 
 fn converge_and_compare(lab: &TestLab, bird: impl Fn(usize) -> bool) {
