@@ -170,15 +170,20 @@ impl Ctx<'_> {
         Ok(handle)
     }
 
-    /// Makes `prefix` (on the router's `lo` already, or about to leave it) announced or not,
-    /// as the router's suite does it.
-    async fn suite_announce(&mut self, router: usize, prefix: IpNet, on: bool) -> Result<(), LabError> {
-        let target = crate::suite::Target {
+    /// Router `router` as its suite addresses it.
+    fn target(&self, router: usize) -> crate::suite::Target<'_> {
+        crate::suite::Target {
             lab: &self.run.lab,
             index: router,
             dirs: self.run.dirs(router),
             password: &self.password,
-        };
+        }
+    }
+
+    /// Makes `prefix` (on the router's `lo` already, or about to leave it) announced or not,
+    /// as the router's suite does it.
+    async fn suite_announce(&mut self, router: usize, prefix: IpNet, on: bool) -> Result<(), LabError> {
+        let target = self.target(router);
         crate::suites::of(self.lab().routers[router].suite)
             .announce(&target, prefix, on)
             .await
@@ -187,12 +192,7 @@ impl Ctx<'_> {
 
     /// Makes router `router` leak `prefix` (or stop), as its suite does it.
     async fn suite_leak(&mut self, router: usize, prefix: Ipv4Net, on: bool) -> Result<(), LabError> {
-        let target = crate::suite::Target {
-            lab: &self.run.lab,
-            index: router,
-            dirs: self.run.dirs(router),
-            password: &self.password,
-        };
+        let target = self.target(router);
         crate::suites::of(self.lab().routers[router].suite)
             .leak(&target, prefix, on)
             .await

@@ -82,7 +82,7 @@ pub fn raise(routers: u64, v6: bool) -> (Vec<String>, Vec<String>) {
         }
         if !l.raise {
             problems.push(format!(
-                "{} is {} but {routers} routers need {}; raise it with `sysctl -w {}={}`",
+                "{} is {} but a lab of {routers} routers or links needs {}; raise it with `sysctl -w {}={}`",
                 l.key, l.current, l.wanted, l.key, l.wanted
             ));
             continue;
@@ -92,14 +92,14 @@ pub fn raise(routers: u64, v6: bool) -> (Vec<String>, Vec<String>) {
         if !Path::new(&l.path()).exists() && l.key.starts_with("net.") {
             changed.push(format!(
                 "{} is not visible here (a container's network namespace?): the host's value applies; \
-                 for {routers} routers it should be at least {} (`sysctl -w {}={}` on the host)",
+                 for a lab of {routers} routers or links it should be at least {} (`sysctl -w {}={}` on the host)",
                 l.key, l.wanted, l.key, l.wanted
             ));
             continue;
         }
         match std::fs::write(Path::new(&l.path()), l.wanted.to_string()) {
             Ok(()) => changed.push(format!(
-                "raised {} from {} to {} for {routers} routers",
+                "raised {} from {} to {} for a lab of {routers} routers or links",
                 l.key, l.current, l.wanted
             )),
             Err(e) => problems.push(format!(
