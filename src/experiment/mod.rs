@@ -615,6 +615,24 @@ async fn settle_gateways(
     true
 }
 
+/// Waits (bounded by `limit`) until nsbgp's convergence rule holds again for every router:
+/// the sessions and routes a step took down are back. `poller` is opened on first use.
+async fn sessions_back(
+    run: &Running,
+    poller: &mut Option<crate::monitor::poll::Poller>,
+    limit: Duration,
+) -> Result<(), LabError> {
+    if poller.is_none() {
+        *poller = Some(crate::monitor::poll::Poller::open(run).await?);
+    }
+    let p = poller.as_mut().expect("opened");
+    let deadline = Instant::now() + limit;
+    while !p.poll().await.all_converged() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(())
+}
+
 /// `ch` collects what the runs change, so that whoever stops them early can put it back.
 // `&mut ch` below predates `ch` being a reference; kept so the runs' loop reads as before.
 #[allow(clippy::needless_borrow)]
@@ -756,14 +774,7 @@ async fn execute(
                         if s.leaker.is_some() {
                             // FRR's leak with roles resets the leaker's sessions: read once
                             // they are back, or the leaker (and what it leaks) is not there yet.
-                            if poller.is_none() {
-                                poller = Some(crate::monitor::poll::Poller::open(run).await?);
-                            }
-                            let p = poller.as_mut().expect("opened");
-                            let deadline = Instant::now() + spec.timeout;
-                            while !p.poll().await.all_converged() && Instant::now() < deadline {
-                                tokio::time::sleep(Duration::from_millis(250)).await;
-                            }
+                            sessions_back(run, &mut poller, spec.timeout).await?;
                             // Whatever the sessions' return changed is this step's.
                             while let Ok(ev) = w.rx.try_recv() {
                                 record(ev, &mut fib, &mut events, lab, cur(last));
@@ -785,14 +796,7 @@ async fn execute(
         }
         if structural {
             // Sessions must be back too, not just the measured prefix.
-            if poller.is_none() {
-                poller = Some(crate::monitor::poll::Poller::open(run).await?);
-            }
-            let p = poller.as_mut().expect("opened");
-            let deadline = Instant::now() + spec.timeout;
-            while !p.poll().await.all_converged() && Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
+            sessions_back(run, &mut poller, spec.timeout).await?;
         }
         // Whatever the putting back changed meanwhile (routes returning to their shortest
         // paths) belongs to no action: take it in before the next run starts.

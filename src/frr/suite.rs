@@ -224,15 +224,7 @@ impl RoutingSuite for Frr {
                 format!("address-family {}", Family::of_net(prefix).frr_afi()),
                 format!("{no}network {prefix}"),
             ];
-            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-            let failed = |e: super::vty::VtyError| SuiteError::Daemon {
-                router: name.to_string(),
-                source: Box::new(e),
-            };
-            let mut vty = super::vty::Vty::connect(name, Daemon::Bgpd, target.password)
-                .await
-                .map_err(failed)?;
-            vty.configure(&lines).await.map_err(failed)
+            configure_bgpd(name, target.password, &lines, None).await
         })
     }
 
@@ -274,17 +266,7 @@ impl RoutingSuite for Frr {
                 }
                 lines.push("exit".into());
             }
-            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-            let failed = |e: super::vty::VtyError| SuiteError::Daemon {
-                router: name.to_string(),
-                source: Box::new(e),
-            };
-            let mut vty = super::vty::Vty::connect(name, Daemon::Bgpd, target.password)
-                .await
-                .map_err(failed)?;
-            vty.configure(&lines).await.map_err(failed)?;
-            vty.run("clear bgp ipv4 unicast * soft out").await.map_err(failed)?;
-            Ok(())
+            configure_bgpd(name, target.password, &lines, Some("clear bgp ipv4 unicast * soft out")).await
         })
     }
 
@@ -367,4 +349,21 @@ impl RoutingSuite for Frr {
             ],
         }
     }
+}
+
+/// `lines` into bgpd's configuration over its vty, then the command `then` if given.
+async fn configure_bgpd(name: &str, password: &str, lines: &[String], then: Option<&str>) -> Result<(), SuiteError> {
+    let failed = |e: super::vty::VtyError| SuiteError::Daemon {
+        router: name.to_string(),
+        source: Box::new(e),
+    };
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut vty = super::vty::Vty::connect(name, Daemon::Bgpd, password)
+        .await
+        .map_err(failed)?;
+    vty.configure(&lines).await.map_err(failed)?;
+    if let Some(cmd) = then {
+        vty.run(cmd).await.map_err(failed)?;
+    }
+    Ok(())
 }
